@@ -1,0 +1,5 @@
+/** @module The SecretSentry API contract: schemas, types, limits and the OpenAPI document. */
+export * from './schemas.ts'
+export type * from './types.ts'
+export * from './limits.ts'
+export { openApiDocument } from './openapi.ts'

@@ -1,0 +1,97 @@
+/** @module The OpenAPI 3.1 document of the API, generated from the same zod schemas that validate requests. */
+import { z } from 'zod'
+import * as s from './schemas.ts'
+
+type Schema = z.ZodType
+
+const json = (schema: Schema) => ({
+  content: { 'application/json': { schema: z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) } },
+})
+
+const errorResponse = (description: string) => ({ description, ...json(s.errorBody) })
+
+const commonErrors = {
+  '400': errorResponse('Invalid input; `error.field` names the field'),
+  '413': errorResponse('Body larger than the configured limit'),
+  '415': errorResponse('Body is not application/json'),
+  '429': errorResponse('Rate limited; see the Retry-After header'),
+}
+
+const idParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: z.toJSONSchema(s.shareId),
+}
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'SecretSentry API',
+      version,
+      description:
+        'Zero-knowledge secret sharing. Every secret is encrypted on the client; the server stores ciphertext and token state only.',
+    },
+    paths: {
+      '/api/share': {
+        post: {
+          summary: 'Store an encrypted share',
+          requestBody: { required: true, ...json(s.createShareRequest) },
+          responses: {
+            '201': { description: 'Created', ...json(s.createShareResponse) },
+            '409': errorResponse('A share with this id exists'),
+            ...commonErrors,
+          },
+        },
+      },
+      '/api/share/{id}/open': {
+        post: {
+          summary: 'Consume one view and return the ciphertext',
+          parameters: [idParam],
+          requestBody: { required: true, ...json(s.openShareRequest) },
+          responses: {
+            '200': { description: 'The ciphertext and the stored policy', ...json(s.openShareResponse) },
+            '403': errorResponse('Wrong access value; `error.attemptsLeft` says how many remain'),
+            '404': errorResponse('Unknown, expired or used up (indistinguishable)'),
+            ...commonErrors,
+          },
+        },
+      },
+      '/api/share/{id}/status': {
+        get: {
+          summary: 'Status of a share for its creator',
+          parameters: [idParam],
+          security: [{ manageToken: [] }],
+          responses: {
+            '200': { description: 'Status', ...json(s.shareStatusResponse) },
+            '401': errorResponse('Missing or wrong manage token'),
+            '404': errorResponse('Unknown, expired or used up'),
+            '429': commonErrors['429'],
+          },
+        },
+      },
+      '/api/share/{id}': {
+        delete: {
+          summary: 'Destroy a share now (manage token or access value as bearer token)',
+          parameters: [idParam],
+          security: [{ manageToken: [] }],
+          responses: {
+            '204': { description: 'Destroyed' },
+            '401': errorResponse('Missing or wrong token'),
+            '404': errorResponse('Unknown, expired or used up'),
+            '429': commonErrors['429'],
+          },
+        },
+      },
+      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
+      '/readyz': { get: { summary: 'Readiness', responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
+    },
+    components: {
+      securitySchemes: {
+        manageToken: { type: 'http', scheme: 'bearer', description: 'The manageToken from the create response' },
+      },
+    },
+  }
+}

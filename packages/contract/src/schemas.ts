@@ -1,0 +1,95 @@
+/** @module Request and response schemas of the share API (SPEC §4); the server validates with them and the OpenAPI document is generated from them. */
+import { z } from 'zod'
+import { SHARE_LIMITS, b64urlLength } from './limits.ts'
+
+const B64URL = /^[A-Za-z0-9_-]*$/
+
+/** base64url without padding that decodes to exactly `bytes` bytes. */
+function b64urlBytes(bytes: number, description: string) {
+  const len = b64urlLength(bytes)
+  return z
+    .string()
+    .regex(B64URL, 'must be base64url without padding')
+    .length(len, `must be ${bytes} bytes (${len} base64url characters)`)
+    .meta({ description })
+}
+
+export const shareId = b64urlBytes(SHARE_LIMITS.idBytes, 'Share id: HKDF(seed, "secretsentry/v1/id", 16)')
+export const accessValue = b64urlBytes(
+  SHARE_LIMITS.accessBytes,
+  'HKDF(ikm, "secretsentry/v1/access", 32); proves knowledge of the link (and passphrase)',
+)
+export const ciphertext = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(B64URL, 'must be base64url without padding')
+  .meta({ description: 'version (1) || nonce (12) || ciphertext || tag (16), base64url' })
+const isoTime = z.string().meta({ description: 'ISO 8601 UTC timestamp' })
+
+export const createShareRequest = z
+  .strictObject({
+    id: shareId,
+    verifier: b64urlBytes(SHARE_LIMITS.verifierBytes, 'SHA-256(access)'),
+    ciphertext,
+    ttlSeconds: z.int().min(SHARE_LIMITS.ttlMinSeconds).max(SHARE_LIMITS.ttlMaxSeconds),
+    maxViews: z.int().min(SHARE_LIMITS.viewsMin).max(SHARE_LIMITS.viewsMax),
+  })
+  .meta({ id: 'CreateShareRequest' })
+
+export const createShareResponse = z
+  .object({
+    id: shareId,
+    expiresAt: isoTime,
+    manageToken: z.string().meta({
+      description: 'Bearer token for status and delete; shown once, stored hashed',
+    }),
+  })
+  .meta({ id: 'CreateShareResponse' })
+
+export const openShareRequest = z.strictObject({ access: accessValue }).meta({ id: 'OpenShareRequest' })
+
+export const openShareResponse = z
+  .object({
+    ciphertext,
+    viewsLeft: z.int().min(0),
+    expiresAt: isoTime,
+    ttlSeconds: z.int(),
+    maxViews: z.int(),
+  })
+  .meta({ id: 'OpenShareResponse' })
+
+export const shareStatusResponse = z
+  .object({
+    id: shareId,
+    viewsLeft: z.int().min(0),
+    maxViews: z.int(),
+    ttlSeconds: z.int(),
+    createdAt: isoTime,
+    expiresAt: isoTime,
+    failedAttempts: z.int().min(0),
+    opens: z.array(z.object({ at: isoTime })).meta({ description: 'When each view was consumed; never what was read or by whom' }),
+  })
+  .meta({ id: 'ShareStatusResponse' })
+
+export const errorCode = z.enum([
+  'invalid_input',
+  'unauthorized',
+  'wrong_access',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'internal',
+])
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: errorCode,
+      message: z.string(),
+      field: z.string().optional().meta({ description: 'The offending field, for invalid_input' }),
+      attemptsLeft: z.int().min(0).optional().meta({ description: 'For wrong_access' }),
+    }),
+  })
+  .meta({ id: 'Error' })
