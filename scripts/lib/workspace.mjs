@@ -1,0 +1,186 @@
+/** @module scripts/lib/workspace — shared by start.mjs and test.mjs; node builtins only, so a bare Node 20 + npm machine can run them */
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs'
+import { delimiter, dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+const isWindows = process.platform === 'win32'
+
+/**
+ * The environment every child gets. npm_config_nodedir points node-gyp at the headers that ship
+ * with this Node (e.g. /usr/include/node/node.h), so better-sqlite3 builds without downloading them.
+ */
+export function toolEnv(extra = {}) {
+  const env = { ...process.env, ...extra }
+  if (!env.npm_config_nodedir) {
+    const prefix = resolve(dirname(process.execPath), '..')
+    if (existsSync(join(prefix, 'include', 'node', 'node.h'))) env.npm_config_nodedir = prefix
+  }
+  return env
+}
+
+function onPath(command) {
+  const names = isWindows ? [`${command}.cmd`, `${command}.exe`] : [command]
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .some((dir) => dir && names.some((name) => existsSync(join(dir, name))))
+}
+
+let pnpm
+/** `pnpm` when installed, else the pinned major through npx (npm ships with Node). */
+export function pnpmCommand() {
+  pnpm ??= onPath('pnpm') ? ['pnpm'] : ['npx', '--yes', 'pnpm@10']
+  return pnpm
+}
+
+/** Runs a command with inherited stdio; resolves with its exit code (128+n for a signal). */
+export function run(command, args, options = {}) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: toolEnv(),
+      shell: isWindows,
+      ...options,
+    })
+    current = child
+    child.on('error', (error) => {
+      console.error(`Could not run ${command}: ${error.message}`)
+      resolvePromise(127)
+    })
+    child.on('exit', (code, signal) => {
+      if (current === child) current = undefined
+      resolvePromise(code ?? 128 + (signal === 'SIGINT' ? 2 : 15))
+    })
+  })
+}
+
+/** Runs `pnpm <args>` from the repository root. */
+export function runPnpm(args, options) {
+  const [command, ...prefix] = pnpmCommand()
+  return run(command, [...prefix, ...args], options)
+}
+
+let current
+/** The child started by run() that is still running, if any (test.mjs stops it on Ctrl-C). */
+export function currentChild() {
+  return current && current.exitCode === null && current.signalCode === null ? current : undefined
+}
+
+function mtime(path) {
+  try {
+    return statSync(path).mtimeMs
+  } catch {
+    return 0
+  }
+}
+
+/** Installs dependencies when node_modules is missing or older than the lockfile. */
+export async function ensureDeps() {
+  const marker = join(ROOT, 'node_modules', '.modules.yaml')
+  const lock = join(ROOT, 'pnpm-lock.yaml')
+  if (existsSync(marker) && mtime(lock) <= mtime(marker)) return
+  console.log('Installing dependencies (first run takes about a minute)…')
+  // confirmModulesPurge=false: never stop at an interactive question in CI or a fresh clone.
+  const code = await runPnpm(['install', '--config.confirmModulesPurge=false'])
+  if (code !== 0) {
+    console.error(`Dependency install failed (exit ${code}).`)
+    process.exit(code)
+  }
+  // pnpm may leave the marker untouched when nothing changed; mark this lockfile as installed.
+  if (existsSync(marker)) {
+    const now = new Date()
+    utimesSync(marker, now, now)
+  }
+}
+
+/** Newest mtime below `path`, skipping dependencies, build output and tests (which do not ship). */
+function newestSource(path) {
+  let stat
+  try {
+    stat = statSync(path)
+  } catch {
+    return 0
+  }
+  if (!stat.isDirectory()) return /\.test\.ts$/.test(path) ? 0 : stat.mtimeMs
+  let newest = 0
+  for (const name of readdirSync(path)) {
+    if (name === 'node_modules' || name === 'dist' || name === 'coverage') continue
+    newest = Math.max(newest, newestSource(join(path, name)))
+  }
+  return newest
+}
+
+// Both apps bundle the envelope and the contract; a dependency change can change either bundle.
+const SHARED_SOURCES = ['packages/envelope/src', 'packages/contract/src', 'pnpm-lock.yaml']
+
+/** What each built app needs, and the file whose age says when it was last built. */
+export const BUILDS = [
+  {
+    name: '@secretsentry/web',
+    output: 'apps/web/dist/index.html',
+    sources: [
+      'apps/web/src',
+      'apps/web/build',
+      'apps/web/public',
+      'apps/web/index.html',
+      'apps/web/vite.config.ts',
+      'apps/web/package.json',
+      ...SHARED_SOURCES,
+    ],
+  },
+  {
+    name: '@secretsentry/server',
+    output: 'apps/server/dist/main.js',
+    sources: [
+      'apps/server/src',
+      'apps/server/build.mjs',
+      'apps/server/package.json',
+      ...SHARED_SOURCES,
+    ],
+  },
+]
+
+/** Builds that are missing or older than any of their sources. */
+export function staleBuilds() {
+  return BUILDS.filter((build) => {
+    const built = mtime(join(ROOT, build.output))
+    return built === 0 || build.sources.some((source) => newestSource(join(ROOT, source)) > built)
+  })
+}
+
+/** Builds the given apps through their own `build` scripts; resolves with the first failing code. */
+export async function buildApps(builds) {
+  for (const build of builds) {
+    console.log(`Building ${build.name}…`)
+    const code = await runPnpm(['--filter', build.name, 'run', 'build'])
+    if (code !== 0) return code
+  }
+  return 0
+}
+
+/** Workspace package directories from pnpm-workspace.yaml (simple `- dir` / `- dir/*` entries). */
+export function workspacePackages() {
+  const yaml = readFileSync(join(ROOT, 'pnpm-workspace.yaml'), 'utf8')
+  const block = yaml.split(/^packages:\s*$/m)[1]?.split(/^\S/m)[0] ?? ''
+  const dirs = []
+  for (const match of block.matchAll(/^\s*-\s*['"]?([^'"\s#]+)['"]?/gm)) {
+    const pattern = match[1]
+    if (pattern.endsWith('/*')) {
+      const parent = join(ROOT, pattern.slice(0, -2))
+      if (!existsSync(parent)) continue
+      for (const name of readdirSync(parent).sort()) dirs.push(join(parent, name))
+    } else {
+      dirs.push(join(ROOT, pattern))
+    }
+  }
+  return dirs
+    .filter((dir) => existsSync(join(dir, 'package.json')))
+    .map((dir) => ({
+      dir,
+      path: relative(ROOT, dir).split('\\').join('/'),
+      manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')),
+    }))
+}
