@@ -1,0 +1,13 @@
+/** @module @secretsentry/envelope: share protocol v1 (packages/envelope/SPEC.md); runs unchanged in browsers and Node. */
+export { EnvelopeError } from './errors.ts'
+export type { EnvelopeErrorCode } from './errors.ts'
+export type { Backend } from './aead.ts'
+export { newSeed, shareIdFromSeed, deriveShareKeys } from './keys.ts'
+export type { ShareKeys } from './keys.ts'
+export type { ShareRecord } from './record.ts'
+export { sealShare, openSealed } from './seal.ts'
+export type { SharePolicy, SealOptions } from './seal.ts'
+export { encodeFragment, parseFragment } from './fragment.ts'
+export { toB64url, fromB64url } from './b64url.ts'
+export { createShare, prepareOpen } from './share.ts'
+export type { CreateShareResult, PreparedOpen } from './share.ts'
