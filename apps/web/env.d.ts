@@ -1,0 +1,2 @@
+/** @module Ambient types for Vite client code (import.meta.env, asset imports). */
+/// <reference types="vite/client" />

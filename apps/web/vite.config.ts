@@ -1,0 +1,38 @@
+/** @module Vite build of the web app: two pages (create + reveal) so the recipient page stays small. */
+import { fileURLToPath } from 'node:url'
+import vue from '@vitejs/plugin-vue'
+import { defineConfig } from 'vite'
+import { jsBudget } from './build/budget.plugin.ts'
+import { strictCspCheck } from './build/csp-check.plugin.ts'
+import { subresourceIntegrity } from './build/sri.plugin.ts'
+
+const page = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
+const api = { '/api': { target: 'http://127.0.0.1:8080', changeOrigin: false } }
+
+/** SPEC §8: JavaScript transferred for /s stays under 60 KB gzip. */
+export const REVEAL_JS_BUDGET = 60 * 1024
+
+export default defineConfig({
+  plugins: [
+    vue(),
+    strictCspCheck(),
+    subresourceIntegrity(),
+    jsBudget({ 's/index.html': REVEAL_JS_BUDGET }),
+  ],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // The polyfill is an inline script, which the strict CSP forbids.
+    modulePreload: { polyfill: false },
+    // Everything as files: nothing inlined as data: URLs, so SRI and the manifest cover it all.
+    assetsInlineLimit: 0,
+    rolldownOptions: {
+      input: { main: page('./index.html'), reveal: page('./s/index.html') },
+      // Code both pages use (Vue, the envelope, the shell) in one cacheable chunk with a plain name.
+      output: { codeSplitting: { groups: [{ name: 'shared', minShareCount: 2 }] } },
+    },
+  },
+  server: { host: '127.0.0.1', proxy: api },
+  preview: { host: '127.0.0.1', proxy: api },
+})
