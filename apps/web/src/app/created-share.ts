@@ -1,0 +1,10 @@
+/** @module The result of creating a share, passed from the form to the result view. */
+export interface CreatedShare {
+  /** `${origin}/s#${fragment}`: shown once, kept only in memory. */
+  link: string
+  id: string
+  expiresAt: string
+  ttlSeconds: number
+  maxViews: number
+  hasPassphrase: boolean
+}

@@ -1,0 +1,150 @@
+/** @module useLinksStore: the links this browser created ("My links"), persisted in localStorage, no account. */
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { ApiError, deleteShare, getShareStatus } from '../../shared/api/share.api.ts'
+import { errorMessage } from '../../shared/api/error-message.ts'
+
+export const STORAGE_KEY = 'secretsentry.links.v1'
+
+/**
+ * What is kept per link. Security promise: never the link itself (its fragment holds the seed):
+ * localStorage is readable by any script on this origin and outlives the tab on shared
+ * computers. The manage token can only check and delete a share, never read it.
+ */
+export interface SavedLink {
+  id: string
+  manageToken: string
+  expiresAt: string
+  maxViews: number
+  createdAt: string
+  hasPassphrase: boolean
+}
+
+export type LinkStatus =
+  | { state: 'loading' }
+  | { state: 'active'; viewsLeft: number; failedAttempts: number; lastOpenedAt: string | null }
+  | { state: 'gone' }
+  | { state: 'error'; message: string }
+
+/** Copies only the allowed fields, so nothing else a caller passes (a fragment, say) is ever written. */
+function pick(value: unknown): SavedLink | null {
+  if (typeof value !== 'object' || value === null) return null
+  const v = value as Record<string, unknown>
+  if (
+    typeof v['id'] !== 'string' ||
+    typeof v['manageToken'] !== 'string' ||
+    typeof v['expiresAt'] !== 'string' ||
+    typeof v['maxViews'] !== 'number' ||
+    typeof v['createdAt'] !== 'string' ||
+    typeof v['hasPassphrase'] !== 'boolean'
+  ) {
+    return null
+  }
+  return {
+    id: v['id'],
+    manageToken: v['manageToken'],
+    expiresAt: v['expiresAt'],
+    maxViews: v['maxViews'],
+    createdAt: v['createdAt'],
+    hasPassphrase: v['hasPassphrase'],
+  }
+}
+
+function load(): SavedLink[] {
+  try {
+    const raw: unknown = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]')
+    if (!Array.isArray(raw)) return []
+    return raw.map(pick).filter((l): l is SavedLink => l !== null)
+  } catch {
+    return []
+  }
+}
+
+export const useLinksStore = defineStore('links', () => {
+  const links = ref<SavedLink[]>(load())
+  /** Fetched from the server, never persisted. */
+  const statuses = ref<Record<string, LinkStatus>>({})
+
+  const sorted = computed(() =>
+    [...links.value].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+  )
+
+  function save(): void {
+    try {
+      if (links.value.length === 0) localStorage.removeItem(STORAGE_KEY)
+      else localStorage.setItem(STORAGE_KEY, JSON.stringify(links.value))
+    } catch {
+      // Storage full or disabled (private mode): the list lives for this tab only.
+    }
+  }
+
+  function add(link: SavedLink): void {
+    const clean = pick(link)
+    if (!clean) throw new TypeError('invalid link record')
+    links.value = [...links.value.filter((l) => l.id !== clean.id), clean]
+    save()
+  }
+
+  /** Removes the link from this browser only; the share itself lives on until it expires. */
+  function forget(id: string): void {
+    links.value = links.value.filter((l) => l.id !== id)
+    delete statuses.value[id]
+    save()
+  }
+
+  function clear(): void {
+    links.value = []
+    statuses.value = {}
+    save()
+  }
+
+  async function refresh(id: string): Promise<void> {
+    const link = links.value.find((l) => l.id === id)
+    if (!link) return
+    if (Date.parse(link.expiresAt) <= Date.now()) {
+      statuses.value[id] = { state: 'gone' }
+      return
+    }
+    statuses.value[id] = { state: 'loading' }
+    try {
+      const s = await getShareStatus(link.id, link.manageToken)
+      statuses.value[id] = {
+        state: 'active',
+        viewsLeft: s.viewsLeft,
+        failedAttempts: s.failedAttempts,
+        lastOpenedAt: s.opens.at(-1)?.at ?? null,
+      }
+      if (s.viewsLeft === 0) statuses.value[id] = { state: 'gone' }
+    } catch (e) {
+      statuses.value[id] =
+        e instanceof ApiError && e.code === 'not_found'
+          ? { state: 'gone' }
+          : { state: 'error', message: errorMessage(e) }
+    }
+  }
+
+  async function refreshAll(): Promise<void> {
+    await Promise.all(links.value.map((l) => refresh(l.id)))
+  }
+
+  /** Destroys the share on the server (an already-gone share counts as done). */
+  async function deleteNow(id: string): Promise<void> {
+    const link = links.value.find((l) => l.id === id)
+    if (!link) return
+    try {
+      await deleteShare(link.id, link.manageToken)
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 'not_found')) throw e
+    }
+    statuses.value[id] = { state: 'gone' }
+  }
+
+  // Another tab created or forgot a link.
+  if (typeof window !== 'undefined') {
+    window.addEventListener('storage', (e) => {
+      if (e.key === STORAGE_KEY || e.key === null) links.value = load()
+    })
+  }
+
+  return { links: sorted, statuses, add, forget, clear, refresh, refreshAll, deleteNow }
+})
