@@ -96,7 +96,10 @@ export async function ensureDeps() {
   }
 }
 
-/** Newest mtime below `path`, skipping dependencies, build output and tests (which do not ship). */
+// Not sources: dependencies, build output, caches, local data.
+const NOT_SOURCES = new Set(['node_modules', 'dist', 'coverage', 'data'])
+
+/** Newest mtime below `path`, skipping what is not a source and tests (which do not ship). */
 function newestSource(path) {
   let stat
   try {
@@ -104,10 +107,10 @@ function newestSource(path) {
   } catch {
     return 0
   }
-  if (!stat.isDirectory()) return /\.test\.ts$/.test(path) ? 0 : stat.mtimeMs
+  if (!stat.isDirectory()) return /\.test\.[cm]?[jt]s$/.test(path) ? 0 : stat.mtimeMs
   let newest = 0
   for (const name of readdirSync(path)) {
-    if (name === 'node_modules' || name === 'dist' || name === 'coverage') continue
+    if (NOT_SOURCES.has(name) || name.startsWith('.')) continue
     newest = Math.max(newest, newestSource(join(path, name)))
   }
   return newest
@@ -116,30 +119,17 @@ function newestSource(path) {
 // Both apps bundle the envelope and the contract; a dependency change can change either bundle.
 const SHARED_SOURCES = ['packages/envelope/src', 'packages/contract/src', 'pnpm-lock.yaml']
 
-/** What each built app needs, and the file whose age says when it was last built. */
+/** What each built app is built from, and the file whose age says when it was last built. */
 export const BUILDS = [
   {
     name: '@secretsentry/web',
     output: 'apps/web/dist/index.html',
-    sources: [
-      'apps/web/src',
-      'apps/web/build',
-      'apps/web/public',
-      'apps/web/index.html',
-      'apps/web/vite.config.ts',
-      'apps/web/package.json',
-      ...SHARED_SOURCES,
-    ],
+    sources: ['apps/web', ...SHARED_SOURCES],
   },
   {
     name: '@secretsentry/server',
     output: 'apps/server/dist/main.js',
-    sources: [
-      'apps/server/src',
-      'apps/server/build.mjs',
-      'apps/server/package.json',
-      ...SHARED_SOURCES,
-    ],
+    sources: ['apps/server', ...SHARED_SOURCES],
   },
 ]
 
