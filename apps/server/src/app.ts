@@ -1,0 +1,175 @@
+/** @module Builds the Hono app: middleware order, the API, health and metrics, the web app, error mapping. */
+import crypto from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { routePath } from 'hono/route'
+import { openApiDocument } from '@secretsentry/contract'
+import pkg from '../package.json' with { type: 'json' }
+import { clientHasher } from './audit/audit.ts'
+import type { Config } from './config.ts'
+import type { Database, Db } from './db/database.ts'
+import { isMigrated } from './db/migrate.ts'
+import { WriteQueue, WriteQueueClosedError } from './db/write-queue.ts'
+import { ApiError, errorResponse } from './errors.ts'
+import { clientAddress, rateLimitKey } from './http/client-address.ts'
+import { MemoryRateLimitStore, rateLimit, type RateLimitStore } from './http/rate-limit.ts'
+import { securityHeaders } from './http/security-headers.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import { databaseSizeBytes } from './share/share.queries.ts'
+import { shareRoutes } from './share/share.routes.ts'
+import type { ShareDeps } from './share/share.service.ts'
+import { createSweeper, type Sweeper } from './share/sweeper.ts'
+import { staticRoutes } from './static/static.routes.ts'
+
+export const VERSION: string = pkg.version
+
+export interface AppOptions {
+  db: Db
+  config: Config
+  logger?: Logger
+  /** Milliseconds since the epoch; tests move it to expire shares without sleeping. */
+  clock?: () => number
+  /** Key of the audit rows' client hashes; main loads it from DATA_DIR, tests get a random one. */
+  auditKey?: Uint8Array
+  rateLimitStore?: RateLimitStore
+  /** Node process metrics in /metrics (main turns them on). */
+  processMetrics?: boolean
+  /** Run the expiry sweeper on a timer (main turns it on; tests call `sweeper.runOnce()`). */
+  startSweeper?: boolean
+}
+
+export interface SecretSentryApp {
+  app: Hono
+  metrics: Metrics
+  queue: WriteQueue<Database>
+  sweeper: Sweeper
+  /** Readiness turns 503, the sweeper stops, queued writes commit; the caller then closes the db. */
+  close(): Promise<void>
+}
+
+/** The manage bucket (status, delete) is looser: "My links" checks every link it remembers. */
+const MANAGE_BUDGET_FACTOR = 10
+
+export function createApp(options: AppOptions): SecretSentryApp {
+  const { db, config } = options
+  const clock = options.clock ?? Date.now
+  const logger = options.logger ?? createLogger({ level: config.logLevel })
+  const metrics = createMetrics({
+    dbSizeBytes: () => databaseSizeBytes(db),
+    processMetrics: options.processMetrics ?? false,
+  })
+  const queue = new WriteQueue(db, { onBatch: (size) => metrics.writeBatchSize.observe(size) })
+  const deps: ShareDeps = { db, queue, clock }
+  const sweeper = createSweeper({
+    deps,
+    intervalSeconds: config.sweepIntervalSeconds,
+    logger,
+    onBatch: (deleted) => {
+      metrics.sweeperRuns.inc()
+      if (deleted > 0) metrics.sharesExpired.inc({ where: 'sweeper' }, deleted)
+    },
+  })
+  const hashClient = clientHasher(options.auditKey ?? crypto.randomBytes(32))
+  const store = options.rateLimitStore ?? new MemoryRateLimitStore()
+  const limiter = (bucket: string, perMinute: number) =>
+    rateLimit({
+      store,
+      bucket,
+      perMinute,
+      clock,
+      key: (c) => rateLimitKey(clientAddress(c, config.trustProxy)),
+      onLimited: (b) => metrics.rateLimited.inc({ bucket: b }),
+    })
+  let shuttingDown = false
+  const bootId = crypto.randomBytes(4).toString('hex')
+  let requestCount = 0
+  const openApi = openApiDocument(VERSION)
+
+  const app = new Hono()
+
+  // Outermost: sees the final status of every response, errors and 404s included.
+  app.use('*', async function observe(c, next) {
+    const started = performance.now()
+    const reqId = `${bootId}-${(++requestCount).toString(36)}`
+    await next()
+    c.res.headers.set('x-request-id', reqId)
+    const route = routePath(c) || 'unmatched'
+    const status = c.res.status
+    const seconds = (performance.now() - started) / 1000
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) })
+    metrics.httpDuration.observe({ method: c.req.method, route }, seconds)
+    // Route pattern, never the raw path or query: those could carry an id or, by mistake, a key.
+    if (logger.isEnabled('info')) {
+      logger.info('request', {
+        reqId,
+        method: c.req.method,
+        route,
+        status,
+        ms: Math.round(seconds * 1e5) / 100,
+      })
+    }
+  })
+  app.use('*', securityHeaders({ trustProxy: config.trustProxy }))
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/readyz', async (c) => {
+    const ready = !shuttingDown && (await isMigrated(db).catch(() => false))
+    return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503)
+  })
+  app.get('/metrics', async (c) => {
+    c.header('content-type', metrics.registry.contentType)
+    return c.body(await metrics.registry.metrics())
+  })
+
+  app.get('/api/openapi.json', (c) => c.json(openApi))
+  app.route(
+    '/api',
+    shareRoutes({
+      deps,
+      metrics,
+      maxSecretBytes: config.maxSecretBytes,
+      clientHash: (c) => hashClient(clientAddress(c, config.trustProxy)),
+      limits: {
+        create: limiter('create', config.rateLimitPerMin),
+        open: limiter('open', config.rateLimitPerMin),
+        manage: limiter('manage', config.rateLimitPerMin * MANAGE_BUDGET_FACTOR),
+      },
+    }),
+  )
+  app.all('/api/*', () => {
+    throw new ApiError(404, 'not_found', 'No such API endpoint')
+  })
+  app.route('/', staticRoutes(config.staticDir))
+
+  app.notFound(() => errorResponse(new ApiError(404, 'not_found', 'Not found')))
+  app.onError((err) => {
+    if (err instanceof ApiError) return errorResponse(err)
+    if (err instanceof HTTPException) {
+      const status = err.status === 413 ? 413 : 400
+      const code = status === 413 ? 'payload_too_large' : 'invalid_input'
+      return errorResponse(new ApiError(status, code, status === 413 ? 'Request body too large' : 'Bad request'))
+    }
+    if (err instanceof WriteQueueClosedError) {
+      return errorResponse(new ApiError(503, 'internal', 'The server is shutting down; try again'))
+    }
+    // Name only: messages of unexpected errors may quote input.
+    logger.error('unhandled error', { error: err.name })
+    return errorResponse(new ApiError(500, 'internal', 'Internal error'))
+  })
+
+  if (options.startSweeper) sweeper.start()
+
+  return {
+    app,
+    metrics,
+    queue,
+    sweeper,
+    async close() {
+      shuttingDown = true
+      sweeper.stop()
+      await queue.close()
+    },
+  }
+}

@@ -1,0 +1,97 @@
+/** @module Server configuration: the only module that reads `process.env`; every setting is validated at start. */
+import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
+
+export interface Config {
+  port: number
+  host: string
+  /** Directory of the SQLite database and the audit key. */
+  dataDir: string
+  /** Largest decoded ciphertext accepted by `POST /api/share`. */
+  maxSecretBytes: number
+  /** Requests per minute per client address for create and for open (separately); 0 turns limits off. */
+  rateLimitPerMin: number
+  /**
+   * Number of reverse-proxy hops in front of the server whose `X-Forwarded-For` and
+   * `X-Forwarded-Proto` are believed; 0 = trust nothing but the socket.
+   */
+  trustProxy: number
+  /** The built web app (apps/web/dist). */
+  staticDir: string
+  logLevel: LogLevel
+  /** Append JSON log lines to this file instead of stdout. */
+  logFile: string | null
+  sweepIntervalSeconds: number
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  constructor(
+    readonly setting: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${setting} ${reason}`)
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent']
+/** The web build sits two folders up from both src/config.ts and dist/main.js. */
+const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url))
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim()
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) {
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  }
+  return value
+}
+
+function text(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim()
+  return raw === undefined || raw === '' ? undefined : raw
+}
+
+/**
+ * TRUST_PROXY: unset, `0`, `false` or `off` trust no proxy; `true` or `on` trust one hop;
+ * a number N trusts N hops (the client is the N-th address from the right of X-Forwarded-For).
+ */
+function trustProxy(env: Env): number {
+  const raw = text(env, 'TRUST_PROXY')?.toLowerCase()
+  if (raw === undefined || raw === 'false' || raw === 'off') return 0
+  if (raw === 'true' || raw === 'on') return 1
+  return int(env, 'TRUST_PROXY', 0, 0, 16)
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const host = text(env, 'HOST') ?? '127.0.0.1'
+  if (/\s|\//.test(host)) throw new ConfigError('HOST', `must be a host name or address, got "${host}"`)
+  const logLevel = (text(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
+  }
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host,
+    dataDir: path.resolve(text(env, 'DATA_DIR') ?? './data'),
+    // 100 MiB: the whole ciphertext is held in memory while it is validated and stored.
+    maxSecretBytes: int(env, 'MAX_SECRET_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    rateLimitPerMin: int(env, 'RATE_LIMIT_PER_MIN', 60, 0, 1_000_000),
+    trustProxy: trustProxy(env),
+    staticDir: path.resolve(text(env, 'STATIC_DIR') ?? DEFAULT_STATIC_DIR),
+    logLevel,
+    logFile: text(env, 'LOG_FILE') ? path.resolve(text(env, 'LOG_FILE') as string) : null,
+    sweepIntervalSeconds: int(env, 'SWEEP_INTERVAL_SECONDS', 5, 1, 3600),
+  }
+}
+
+/** Settings for tests and embedding: the defaults, with `overrides` on top, no environment read. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), rateLimitPerMin: 0, logLevel: 'silent', ...overrides }
+}

@@ -1,0 +1,28 @@
+/** @module Runs the statically imported migrations (no directory scanning, so the bundle carries them). */
+import { Migrator, sql, type Kysely, type Migration } from 'kysely'
+import * as m20261123 from './migrations/20261123-204000-shares-and-audit.ts'
+
+/** Names sort by time; append new migrations at the end. */
+const MIGRATIONS: Record<string, Migration> = {
+  '20261123-204000-shares-and-audit': m20261123,
+}
+
+export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string
+
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error instanceof Error ? error : new Error(String(error))
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/** True when the database answers and holds every migration this build knows. */
+export async function isMigrated<DB>(db: Kysely<DB>): Promise<boolean> {
+  const { rows } = await sql<{ name: string }>`
+    select name from kysely_migration order by name desc limit 1
+  `.execute(db)
+  return rows[0]?.name === LATEST_MIGRATION
+}

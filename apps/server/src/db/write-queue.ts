@@ -1,0 +1,116 @@
+/** @module Group commit: writes queued during one event-loop turn run in one transaction (SPEC §8). */
+import type { Kysely, Transaction } from 'kysely'
+
+/**
+ * One unit of work inside a shared transaction. It must only touch the database (it may be
+ * run twice: once in a batch that rolls back, once alone) and should return its outcome
+ * rather than throw for expected refusals, so that it never spoils its neighbours' batch.
+ */
+export type WriteOp<DB, T> = (trx: Transaction<DB>) => Promise<T>
+
+interface Pending<DB> {
+  op: WriteOp<DB, unknown>
+  resolve: (value: unknown) => void
+  reject: (reason: unknown) => void
+}
+
+export interface WriteQueueOptions {
+  /** Most operations per transaction; bounds how long one commit holds the writer. */
+  maxBatch?: number
+  /** Called after every committed batch (for metrics). */
+  onBatch?: (size: number) => void
+}
+
+export class WriteQueueClosedError extends Error {
+  override readonly name = 'WriteQueueClosedError'
+}
+
+/**
+ * Only Kysely's transaction API is used, so the same queue serves PostgreSQL: there, while
+ * one batch is in flight the next one fills up, which is what makes group commit pay.
+ */
+export class WriteQueue<DB> {
+  readonly #db: Kysely<DB>
+  readonly #maxBatch: number
+  readonly #onBatch: ((size: number) => void) | undefined
+  #queue: Pending<DB>[] = []
+  #scheduled = false
+  #running = false
+  #closed = false
+  #idleWaiters: (() => void)[] = []
+
+  constructor(db: Kysely<DB>, options: WriteQueueOptions = {}) {
+    this.#db = db
+    this.#maxBatch = options.maxBatch ?? 256
+    this.#onBatch = options.onBatch
+  }
+
+  get pending(): number {
+    return this.#queue.length
+  }
+
+  /** Resolves with the op's result only after its transaction has committed (is durable). */
+  run<T>(op: WriteOp<DB, T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new WriteQueueClosedError('The write queue is closed'))
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ op, resolve: resolve as (value: unknown) => void, reject })
+      this.#schedule()
+    })
+  }
+
+  /** Resolves once every queued write has committed (or failed). */
+  drain(): Promise<void> {
+    if (!this.#running && this.#queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  /** Refuses new writes and waits for the queued ones. */
+  close(): Promise<void> {
+    this.#closed = true
+    return this.drain()
+  }
+
+  #schedule() {
+    if (this.#scheduled || this.#running) return
+    this.#scheduled = true
+    // setImmediate runs after the poll phase, so every request read in this turn joins the batch.
+    setImmediate(() => void this.#flush())
+  }
+
+  async #flush() {
+    this.#scheduled = false
+    this.#running = true
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#maxBatch)
+        await this.#runBatch(batch)
+      }
+    } finally {
+      this.#running = false
+      const waiters = this.#idleWaiters
+      this.#idleWaiters = []
+      for (const wake of waiters) wake()
+    }
+  }
+
+  async #runBatch(batch: Pending<DB>[]) {
+    let results: unknown[]
+    try {
+      results = await this.#db.transaction().execute(async (trx) => {
+        const out: unknown[] = []
+        for (const item of batch) out.push(await item.op(trx))
+        return out
+      })
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.reject(err)
+        return
+      }
+      // Something failed and the whole batch rolled back; run each alone so only the culprit fails.
+      for (const item of batch) await this.#runBatch([item])
+      return
+    }
+    this.#onBatch?.(batch.length)
+    batch.forEach((item, i) => item.resolve(results[i]))
+  }
+}

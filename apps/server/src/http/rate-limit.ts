@@ -1,0 +1,74 @@
+/** @module Per-address rate limits (SPEC §6): a store interface, an in-memory GCRA store, and the middleware. */
+import type { MiddlewareHandler } from 'hono'
+import { ApiError } from '../errors.ts'
+
+export interface RateDecision {
+  allowed: boolean
+  /** Whole seconds until the next request would be allowed (0 when allowed). */
+  retryAfterSeconds: number
+}
+
+/**
+ * Where budgets live. In memory for one instance; a Redis implementation (the same GCRA in a
+ * Lua script) shares them between instances (SPEC §7).
+ */
+export interface RateLimitStore {
+  /** Spends one request of `limit` per `windowMs` for `key`. */
+  take(key: string, limit: number, windowMs: number, now: number): RateDecision | Promise<RateDecision>
+}
+
+/**
+ * GCRA (the generic cell rate algorithm): one timestamp per key, a burst of up to `limit`
+ * requests, then one every windowMs/limit; Retry-After is exact, not a window boundary.
+ */
+export class MemoryRateLimitStore implements RateLimitStore {
+  readonly #tat = new Map<string, number>()
+  #lastPrune = 0
+
+  take(key: string, limit: number, windowMs: number, now: number): RateDecision {
+    this.#prune(now, windowMs)
+    const interval = windowMs / limit
+    const tat = Math.max(this.#tat.get(key) ?? now, now)
+    const wait = tat + interval - now - windowMs
+    if (wait > 0) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) }
+    this.#tat.set(key, tat + interval)
+    return { allowed: true, retryAfterSeconds: 0 }
+  }
+
+  get size(): number {
+    return this.#tat.size
+  }
+
+  /** Forgets keys whose budget is full again; at most once a window, so memory stays bounded. */
+  #prune(now: number, windowMs: number) {
+    if (now - this.#lastPrune < windowMs) return
+    this.#lastPrune = now
+    for (const [key, tat] of this.#tat) if (tat <= now) this.#tat.delete(key)
+  }
+}
+
+export interface RateLimitOptions {
+  store: RateLimitStore
+  /** Separate budgets per bucket (create, open, manage). */
+  bucket: string
+  /** Requests per minute; 0 turns the limit off. */
+  perMinute: number
+  key: (c: Parameters<MiddlewareHandler>[0]) => string
+  clock: () => number
+  onLimited?: (bucket: string) => void
+}
+
+export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
+  const { store, bucket, perMinute, clock } = options
+  return async function rateLimit(c, next) {
+    if (perMinute <= 0) return next()
+    const decision = await store.take(`${bucket}:${options.key(c)}`, perMinute, 60_000, clock())
+    if (!decision.allowed) {
+      options.onLimited?.(bucket)
+      throw new ApiError(429, 'rate_limited', 'Too many requests; try again later', {
+        headers: { 'retry-after': String(decision.retryAfterSeconds) },
+      })
+    }
+    return next()
+  }
+}

@@ -1,0 +1,79 @@
+/** @module Prometheus metrics, one registry per app instance (so tests and embedders do not share counters). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface Metrics {
+  registry: Registry
+  httpRequests: Counter<'method' | 'route' | 'status'>
+  httpDuration: Histogram<'method' | 'route'>
+  sharesCreated: Counter
+  sharesOpened: Counter
+  sharesExpired: Counter<'where'>
+  sharesDestroyed: Counter<'reason'>
+  rateLimited: Counter<'bucket'>
+  sweeperRuns: Counter
+  writeBatchSize: Histogram
+}
+
+export interface MetricsOptions {
+  /** Reads the database size when scraped. */
+  dbSizeBytes: () => Promise<number>
+  /** Process metrics (memory, event-loop lag); off in tests. */
+  processMetrics?: boolean
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry()
+  if (options.processMetrics) collectDefaultMetrics({ register: registry })
+  const registers = [registry]
+  new Gauge({
+    name: 'secretsentry_db_size_bytes',
+    help: 'Size of the database file',
+    registers,
+    async collect() {
+      this.set(await options.dbSizeBytes())
+    },
+  })
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'secretsentry_http_requests_total',
+      help: 'HTTP requests by route pattern and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'secretsentry_http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    sharesCreated: new Counter({ name: 'secretsentry_shares_created_total', help: 'Shares stored', registers }),
+    sharesOpened: new Counter({ name: 'secretsentry_shares_opened_total', help: 'Views consumed', registers }),
+    sharesExpired: new Counter({
+      name: 'secretsentry_shares_expired_total',
+      help: 'Expired shares deleted, by the sweeper or when opened',
+      labelNames: ['where'] as const,
+      registers,
+    }),
+    sharesDestroyed: new Counter({
+      name: 'secretsentry_shares_destroyed_total',
+      help: 'Shares destroyed before expiry: too many failed attempts, or deleted by their owner',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'secretsentry_rate_limited_total',
+      help: 'Requests refused with 429',
+      labelNames: ['bucket'] as const,
+      registers,
+    }),
+    sweeperRuns: new Counter({ name: 'secretsentry_sweeper_runs_total', help: 'Sweeper batches run', registers }),
+    writeBatchSize: new Histogram({
+      name: 'secretsentry_write_batch_size',
+      help: 'Write operations committed per transaction (group commit)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    }),
+  }
+}

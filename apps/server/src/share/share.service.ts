@@ -1,0 +1,175 @@
+/** @module The share rules of SPEC §4/§6 as write operations; each returns an outcome, never throws a refusal. */
+import crypto from 'node:crypto'
+import { SHARE_LIMITS } from '@secretsentry/contract/limits'
+import type { AuditEvent, Database, Db } from '../db/database.ts'
+import type { WriteQueue } from '../db/write-queue.ts'
+import * as q from './share.queries.ts'
+
+export interface ShareDeps {
+  db: Db
+  queue: WriteQueue<Database>
+  clock: () => number
+}
+
+export const sha256 = (data: Uint8Array): Buffer => crypto.createHash('sha256').update(data).digest()
+
+/** Secret comparisons run in constant time, so response timing tells nothing about the stored value. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && crypto.timingSafeEqual(a, b)
+}
+
+const audit = (event: AuditEvent, shareId: Buffer | null, result: string, clientHash: string | null, at: number) => ({
+  at,
+  event,
+  share_id: shareId,
+  result,
+  client_hash: clientHash,
+})
+
+export interface NewShare {
+  id: Buffer
+  verifier: Buffer
+  ciphertext: Buffer
+  ttlSeconds: number
+  maxViews: number
+  manageTokenHash: Buffer
+}
+
+export type CreateOutcome = { kind: 'created'; expiresAt: number } | { kind: 'conflict' }
+
+export function createShare(deps: ShareDeps, share: NewShare, clientHash: string): Promise<CreateOutcome> {
+  return deps.queue.run(async (trx): Promise<CreateOutcome> => {
+    const now = deps.clock()
+    const expiresAt = now + share.ttlSeconds * 1000
+    const inserted = await q.insertShare(trx, {
+      id: share.id,
+      verifier: share.verifier,
+      ciphertext: share.ciphertext,
+      manage_token_hash: share.manageTokenHash,
+      ttl_seconds: share.ttlSeconds,
+      max_views: share.maxViews,
+      views_left: share.maxViews,
+      created_at: now,
+      expires_at: expiresAt,
+    })
+    if (!inserted) return { kind: 'conflict' }
+    await q.insertAudit(trx, [audit('share_created', share.id, 'ok', clientHash, now)])
+    return { kind: 'created', expiresAt }
+  })
+}
+
+export type OpenOutcome =
+  | { kind: 'opened'; view: q.ConsumedView }
+  /** Unknown, expired (`expired` true: the row was deleted just now) or used up. */
+  | { kind: 'not_found'; expired: boolean }
+  | { kind: 'wrong_access'; attemptsLeft: number; destroyed: boolean }
+
+/**
+ * Wrong access on a live share counts a failed attempt; the 5th destroys the share, after which
+ * it is an ordinary 404 (SPEC §4). An expired row found here is deleted on the spot.
+ */
+export function openShare(deps: ShareDeps, id: Buffer, access: Uint8Array, clientHash: string): Promise<OpenOutcome> {
+  const presented = sha256(access)
+  return deps.queue.run(async (trx): Promise<OpenOutcome> => {
+    const now = deps.clock()
+    const row = await q.findShare(trx, id)
+    if (!row) return { kind: 'not_found', expired: false }
+    if (row.expires_at <= now) {
+      const expired = await q.deleteShareIfExpired(trx, id, now)
+      if (expired) await q.insertAudit(trx, [audit('share_expired', id, 'on_open', null, now)])
+      return { kind: 'not_found', expired }
+    }
+    if (!constantTimeEqual(presented, row.verifier)) return wrongAccess(trx, id, now, clientHash)
+    const view = await q.consumeView(trx, id, row.verifier, now, row.views_left)
+    if (!view) return { kind: 'not_found', expired: false }
+    await q.insertAudit(trx, [audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now)])
+    return { kind: 'opened', view }
+  })
+}
+
+async function wrongAccess(trx: Db, id: Buffer, now: number, clientHash: string): Promise<OpenOutcome> {
+  const failures = await q.recordFailedAttempt(trx, id, now)
+  if (failures === undefined) return { kind: 'not_found', expired: false }
+  const attemptsLeft = Math.max(0, SHARE_LIMITS.maxFailedAttempts - failures)
+  await q.insertAudit(trx, [audit('share_wrong_access', id, `attempts_left=${attemptsLeft}`, clientHash, now)])
+  if (attemptsLeft > 0) return { kind: 'wrong_access', attemptsLeft, destroyed: false }
+  await q.deleteShare(trx, id)
+  await q.insertAudit(trx, [audit('share_destroyed', id, 'too_many_failed_attempts', clientHash, now)])
+  return { kind: 'wrong_access', attemptsLeft: 0, destroyed: true }
+}
+
+export type StatusOutcome =
+  | {
+      kind: 'status'
+      viewsLeft: number
+      maxViews: number
+      ttlSeconds: number
+      createdAt: number
+      expiresAt: number
+      failedAttempts: number
+      opens: number[]
+    }
+  | { kind: 'not_found' }
+  | { kind: 'unauthorized' }
+
+/** Read-only, so it does not queue; it never returns content. */
+export async function shareStatus(deps: ShareDeps, id: Buffer, manageToken: Uint8Array): Promise<StatusOutcome> {
+  const row = await q.findShare(deps.db, id)
+  if (!row || row.expires_at <= deps.clock()) return { kind: 'not_found' }
+  if (!constantTimeEqual(sha256(manageToken), row.manage_token_hash)) return { kind: 'unauthorized' }
+  return {
+    kind: 'status',
+    viewsLeft: row.views_left,
+    maxViews: row.max_views,
+    ttlSeconds: row.ttl_seconds,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    failedAttempts: row.failed_attempts,
+    opens: await q.listOpenTimes(deps.db, id),
+  }
+}
+
+export type DeleteOutcome =
+  | { kind: 'deleted'; by: 'manage_token' | 'access' }
+  | { kind: 'not_found' }
+  | { kind: 'unauthorized'; destroyed: boolean }
+
+/**
+ * DELETE accepts the manage token or `access`. A wrong token counts as a failed attempt: else
+ * DELETE would be an uncounted oracle for guessing a share's passphrase (a 204 confirms a guess).
+ */
+export function deleteShareWithToken(
+  deps: ShareDeps,
+  id: Buffer,
+  token: Uint8Array,
+  clientHash: string,
+): Promise<DeleteOutcome> {
+  const presented = sha256(token)
+  return deps.queue.run(async (trx): Promise<DeleteOutcome> => {
+    const now = deps.clock()
+    const row = await q.findShare(trx, id)
+    if (!row || row.expires_at <= now) return { kind: 'not_found' }
+    // Both comparisons always run, so timing does not say which token kind was close.
+    const byManage = constantTimeEqual(presented, row.manage_token_hash)
+    const byAccess = constantTimeEqual(presented, row.verifier)
+    if (!byManage && !byAccess) {
+      const outcome = await wrongAccess(trx, id, now, clientHash)
+      if (outcome.kind === 'not_found') return outcome
+      return { kind: 'unauthorized', destroyed: outcome.kind === 'wrong_access' && outcome.destroyed }
+    }
+    const by = byManage ? 'manage_token' : 'access'
+    if (!(await q.deleteShare(trx, id))) return { kind: 'not_found' }
+    await q.insertAudit(trx, [audit('share_deleted', id, by, clientHash, now)])
+    return { kind: 'deleted', by }
+  })
+}
+
+/** Deletes one batch of expired shares and writes an audit row for each; returns how many. */
+export function sweepExpired(deps: ShareDeps, limit: number): Promise<number> {
+  return deps.queue.run(async (trx) => {
+    const now = deps.clock()
+    const ids = await q.deleteExpiredBatch(trx, now, limit)
+    await q.insertAudit(trx, ids.map((id) => audit('share_expired', id, 'swept', null, now)))
+    return ids.length
+  })
+}

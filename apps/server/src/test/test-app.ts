@@ -1,0 +1,94 @@
+/** @module Test helpers: an app over an in-memory database with a hand-moved clock, and share request bodies. */
+import crypto from 'node:crypto'
+import type { CreateShareRequest } from '@secretsentry/contract/types'
+import { createApp, type SecretSentryApp } from '../app.ts'
+import { testConfig, type Config } from '../config.ts'
+import { openDatabase, type Db } from '../db/database.ts'
+import { migrateToLatest } from '../db/migrate.ts'
+import { createLogger, memorySink, type Logger } from '../logger.ts'
+import type BetterSqlite3 from 'better-sqlite3'
+
+export interface TestApp extends SecretSentryApp {
+  db: Db
+  sqlite: BetterSqlite3.Database
+  logger: Logger
+  logs: ReturnType<typeof memorySink>
+  clock: { now: number; advance(ms: number): void }
+  /** Number of SQL statements run so far. */
+  queries(): number
+  /** `app.request` as seen from a socket at `address`. */
+  call(path: string, init?: RequestInit, address?: string): Promise<Response>
+}
+
+export interface TestAppOptions {
+  config?: Partial<Config>
+  file?: string
+}
+
+export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  let queryCount = 0
+  const { db, sqlite } = openDatabase(options.file ?? ':memory:', {
+    log: () => {
+      queryCount++
+    },
+  })
+  await migrateToLatest(db)
+  const clock = {
+    now: Date.UTC(2026, 0, 1),
+    advance(ms: number) {
+      clock.now += ms
+    },
+  }
+  const logs = memorySink()
+  const logger = createLogger({ level: 'debug', sink: logs, clock: () => clock.now })
+  const server = createApp({ db, config: testConfig(options.config), logger, clock: () => clock.now })
+  return {
+    ...server,
+    db,
+    sqlite,
+    logger,
+    logs,
+    clock,
+    queries: () => queryCount,
+    call: (path, init, address = '192.0.2.10') =>
+      Promise.resolve(server.app.request(path, init, { incoming: { socket: { remoteAddress: address } } })),
+  }
+}
+
+export const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url')
+
+export interface ShareFixture {
+  id: string
+  access: string
+  verifier: string
+  ciphertext: string
+  body: CreateShareRequest
+}
+
+/** A share as a client would make it: random id and access, verifier = SHA-256(access). */
+export function shareFixture(overrides: Partial<CreateShareRequest> = {}, ciphertextBytes = 1024): ShareFixture {
+  const access = crypto.randomBytes(32)
+  const body: CreateShareRequest = {
+    id: b64url(crypto.randomBytes(16)),
+    verifier: b64url(crypto.createHash('sha256').update(access).digest()),
+    ciphertext: b64url(crypto.randomBytes(ciphertextBytes)),
+    ttlSeconds: 3600,
+    maxViews: 1,
+    ...overrides,
+  }
+  return { id: body.id, access: b64url(access), verifier: body.verifier, ciphertext: body.ciphertext, body }
+}
+
+export const jsonInit = (method: string, body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+})
+
+export async function createOk(t: TestApp, fixture: ShareFixture, address?: string) {
+  const res = await t.call('/api/share', jsonInit('POST', fixture.body), address)
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`)
+  return (await res.json()) as { id: string; expiresAt: string; manageToken: string }
+}
+
+export const openInit = (access: string): RequestInit => jsonInit('POST', { access })
