@@ -13,6 +13,22 @@ const sha256 = (b: Uint8Array | string): Buffer => createHash('sha256').update(b
 const hkdf = (ikm: Uint8Array, info: string, len: number): Buffer =>
   Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), Buffer.from(info, 'ascii'), len))
 
+// RFC 9106 §5.3 Argon2id test vector: refuse to write vectors if the one borrowed primitive is off.
+const rfc9106 = argon2id(new Uint8Array(32).fill(1), new Uint8Array(16).fill(2), {
+  m: 32,
+  t: 3,
+  p: 4,
+  dkLen: 32,
+  key: new Uint8Array(8).fill(3),
+  personalization: new Uint8Array(12).fill(4),
+})
+if (
+  Buffer.from(rfc9106).toString('hex') !==
+  '0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659'
+) {
+  throw new Error('argon2id does not reproduce RFC 9106 §5.3')
+}
+
 interface Policy {
   ttlSeconds: number
   maxViews: number
