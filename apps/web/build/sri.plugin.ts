@@ -1,7 +1,7 @@
 /** @module Vite plugin: Subresource Integrity on built scripts and stylesheets, plus a SHA-256 manifest of every served file (SPEC §6). */
 import { createHash } from 'node:crypto'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
-import { join, relative, sep } from 'node:path'
+import { join, relative, resolve, sep } from 'node:path'
 import type { Plugin } from 'vite'
 
 export const MANIFEST_FILE = 'manifest.sha256.json'
@@ -63,7 +63,7 @@ export function subresourceIntegrity(): Plugin {
     apply: 'build',
     enforce: 'post',
     configResolved(config) {
-      outDir = join(config.root, config.build.outDir)
+      outDir = resolve(config.root, config.build.outDir)
     },
     generateBundle: {
       // Last, so every chunk's code is final before we hash it.

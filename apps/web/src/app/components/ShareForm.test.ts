@@ -1,0 +1,205 @@
+/** @module Tests of the create form: defaults, validation, and a request body that holds no plaintext. */
+import { prepareOpen } from '@secretsentry/envelope'
+import { flushPromises, mount } from '@vue/test-utils'
+import type { VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { installFakeShareApi } from '../../testing/fake-share-api.ts'
+import type { CreatedShare } from '../created-share.ts'
+import { STORAGE_KEY } from '../stores/links.store.ts'
+import ShareForm from './ShareForm.vue'
+
+let api: ReturnType<typeof installFakeShareApi>
+
+beforeEach(() => {
+  localStorage.clear()
+  setActivePinia(createPinia())
+  api = installFakeShareApi()
+})
+
+const submitButton = (w: VueWrapper) => w.find('button[type="submit"]')
+
+async function submitAndSettle(w: VueWrapper): Promise<void> {
+  await w.find('form').trigger('submit')
+  await vi.waitFor(() => expect(submitButton(w).text()).toBe('Create secret link'), {
+    timeout: 10_000,
+    interval: 20,
+  })
+  await flushPromises()
+}
+
+function toB64url(text: string): string {
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+describe('ShareForm', () => {
+  it('starts with 3 days and 1 view, every control labelled', () => {
+    const w = mount(ShareForm)
+    const ttl = w.find('select#ttl').element as HTMLSelectElement
+    expect(ttl.value).toBe(String(3 * 86400))
+    expect(ttl.selectedOptions[0]!.text.trim()).toBe('3 days')
+    expect([...ttl.options].map((o) => o.text.trim())).toEqual([
+      '5 minutes',
+      '1 hour',
+      '1 day',
+      '3 days',
+      '7 days',
+      '30 days',
+    ])
+    expect((w.find('input#views').element as HTMLInputElement).value).toBe('1')
+    expect((w.find('input#passphrase').element as HTMLInputElement).type).toBe('password')
+    for (const id of ['secret', 'ttl', 'views', 'passphrase', 'file']) {
+      expect(w.find(`label[for="${id}"]`).exists(), id).toBe(true)
+    }
+  })
+
+  it('disables Create while the secret is empty or blank', async () => {
+    const w = mount(ShareForm)
+    expect(submitButton(w).attributes('disabled')).toBeDefined()
+    await w.find('textarea#secret').setValue('   \n ')
+    expect(submitButton(w).attributes('disabled')).toBeDefined()
+    await w.find('textarea#secret').setValue('s3cret')
+    expect(submitButton(w).attributes('disabled')).toBeUndefined()
+  })
+
+  it.each(['0', '101', '2.5', ''])('rejects %j views with a message', async (views) => {
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue('s3cret')
+    await w.find('input#views').setValue(views)
+    expect(w.find('input#views').attributes('aria-invalid')).toBe('true')
+    expect(w.text()).toContain('Enter a whole number from 1 to 100.')
+    expect(submitButton(w).attributes('disabled')).toBeDefined()
+    await w.find('form').trigger('submit')
+    expect(api.fetch).not.toHaveBeenCalled()
+  })
+
+  it('shows and hides the passphrase', async () => {
+    const w = mount(ShareForm)
+    const toggle = w.findAll('button').find((b) => b.text() === 'Show')!
+    await toggle.trigger('click')
+    expect((w.find('input#passphrase').element as HTMLInputElement).type).toBe('text')
+    expect(toggle.attributes('aria-pressed')).toBe('true')
+    await toggle.trigger('click')
+    expect((w.find('input#passphrase').element as HTMLInputElement).type).toBe('password')
+  })
+
+  it('sends a request body that holds no plaintext, passphrase or key, and the link opens the secret', async () => {
+    const secret = 'canary-plaintext-4d1e'
+    const passphrase = 'canary-passphrase-9b2c'
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue(secret)
+    await w.find('select#ttl').setValue('3600')
+    await w.find('input#views').setValue('2')
+    await w.find('input#passphrase').setValue(passphrase)
+    await submitAndSettle(w)
+
+    const created = w.emitted<[CreatedShare]>('created')?.[0]?.[0]
+    expect(created).toBeDefined()
+    expect(api.requests).toHaveLength(1)
+    const req = api.requests[0]!
+    expect(req.method).toBe('POST')
+    expect(req.url).toBe('/api/share')
+    const body = JSON.parse(req.body!) as Record<string, unknown>
+    expect(Object.keys(body).sort()).toEqual([
+      'ciphertext',
+      'id',
+      'maxViews',
+      'ttlSeconds',
+      'verifier',
+    ])
+    expect(body['ttlSeconds']).toBe(3600)
+    expect(body['maxViews']).toBe(2)
+    const fragment = created!.link.split('#')[1]!
+    for (const needle of [
+      secret,
+      passphrase,
+      toB64url(secret),
+      fragment,
+      fragment.split('.')[1]!,
+    ]) {
+      expect(req.body).not.toContain(needle)
+    }
+
+    expect(created!.link).toMatch(/^http:\/\/localhost(:\d+)?\/s#1\.[A-Za-z0-9_-]{43}\.p$/)
+    expect(created).toMatchObject({ maxViews: 2, ttlSeconds: 3600, hasPassphrase: true })
+    // The link really is the key: the envelope opens what was uploaded.
+    const opener = await prepareOpen(fragment, passphrase)
+    expect(opener.id).toBe(body['id'])
+    const record = await opener.decrypt({
+      ciphertext: body['ciphertext'] as string,
+      ttlSeconds: 3600,
+      maxViews: 2,
+    })
+    expect(record).toEqual({ kind: 'text', text: secret })
+  })
+
+  it('remembers the new share in My links without its link', async () => {
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue('remember me')
+    await submitAndSettle(w)
+    const created = w.emitted<[CreatedShare]>('created')![0]![0]
+    const stored = localStorage.getItem(STORAGE_KEY)!
+    const [saved] = JSON.parse(stored) as Record<string, unknown>[]
+    expect(saved).toMatchObject({ id: created.id, maxViews: 1, hasPassphrase: false })
+    expect(stored).not.toContain(created.link.split('#')[1]!.split('.')[1]!)
+    expect(stored).not.toContain('remember me')
+  })
+
+  it('shows "try again in N s" for 429', async () => {
+    api.respondOnce(() =>
+      api.json(
+        429,
+        { error: { code: 'rate_limited', message: 'Slow down' } },
+        { 'retry-after': '42' },
+      ),
+    )
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue('s3cret')
+    await submitAndSettle(w)
+    expect(w.find('[role="alert"]').text()).toBe('Too many requests. Try again in 42 s.')
+    expect(w.emitted('created')).toBeUndefined()
+    // The secret is still there to retry.
+    expect((w.find('textarea#secret').element as HTMLTextAreaElement).value).toBe('s3cret')
+  })
+
+  it('says the secret is too large for 413', async () => {
+    api.respondOnce(() =>
+      api.json(413, { error: { code: 'payload_too_large', message: 'Too large' } }),
+    )
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue('s3cret')
+    await submitAndSettle(w)
+    expect(w.find('[role="alert"]').text()).toContain('too large for this server')
+  })
+
+  it('says the server is unreachable when fetch fails', async () => {
+    api.fetch.mockRejectedValueOnce(new TypeError('Failed to fetch'))
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue('s3cret')
+    await submitAndSettle(w)
+    expect(w.find('[role="alert"]').text()).toBe(
+      'Could not reach the server. Check your connection and try again.',
+    )
+  })
+
+  it('encrypts a chosen file as a file record', async () => {
+    const w = mount(ShareForm)
+    const input = w.find('input#file')
+    const file = new File([new Uint8Array([104, 105])], 'note.txt', { type: 'text/plain' })
+    Object.defineProperty(input.element, 'files', { value: [file] })
+    await input.trigger('change')
+    expect(w.text()).toContain('note.txt')
+    expect(w.find('textarea#secret').exists()).toBe(false)
+    await submitAndSettle(w)
+    const created = w.emitted<[CreatedShare]>('created')![0]![0]
+    const body = JSON.parse(api.requests[0]!.body!) as { ciphertext: string }
+    expect(api.requests[0]!.body).not.toContain('note.txt')
+    const opener = await prepareOpen(created.link.split('#')[1]!)
+    const record = await opener.decrypt({
+      ciphertext: body.ciphertext,
+      ttlSeconds: 259200,
+      maxViews: 1,
+    })
+    expect(record).toMatchObject({ kind: 'file', name: 'note.txt', type: 'text/plain' })
+  })
+})

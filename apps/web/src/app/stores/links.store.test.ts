@@ -1,0 +1,136 @@
+/** @module Tests of useLinksStore: persistence, status, delete, and that links (fragments) are never stored. */
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { installFakeShareApi } from '../../testing/fake-share-api.ts'
+import { STORAGE_KEY, useLinksStore } from './links.store.ts'
+import type { SavedLink } from './links.store.ts'
+
+const ID = 'BBBBBBBBBBBBBBBBBBBBBB'
+const OTHER = 'CCCCCCCCCCCCCCCCCCCCCC'
+const IN_AN_HOUR = new Date(Date.now() + 3600_000).toISOString()
+let api: ReturnType<typeof installFakeShareApi>
+
+function saved(over: Partial<SavedLink> = {}): SavedLink {
+  return {
+    id: ID,
+    manageToken: `manage-${ID}`,
+    expiresAt: IN_AN_HOUR,
+    maxViews: 2,
+    createdAt: '2025-01-01T10:00:00.000Z',
+    hasPassphrase: true,
+    ...over,
+  }
+}
+
+beforeEach(() => {
+  localStorage.clear()
+  setActivePinia(createPinia())
+  api = installFakeShareApi()
+})
+
+describe('useLinksStore', () => {
+  it('persists links in localStorage and loads them in a new session', () => {
+    useLinksStore().add(saved())
+    useLinksStore().add(
+      saved({ id: OTHER, manageToken: 'manage-other', createdAt: '2025-01-02T10:00:00.000Z' }),
+    )
+    setActivePinia(createPinia())
+    const again = useLinksStore()
+    expect(again.links.map((l) => l.id)).toEqual([OTHER, ID])
+    expect(again.links[1]).toEqual(saved())
+  })
+
+  it('never stores the link or its fragment, even when a caller passes one', () => {
+    const fragment = `1.${'s'.repeat(43)}.p`
+    const withExtras = { ...saved(), fragment, link: `http://x/s#${fragment}` } as SavedLink
+    useLinksStore().add(withExtras)
+    const raw = localStorage.getItem(STORAGE_KEY)!
+    expect(raw).not.toContain('s'.repeat(43))
+    expect(Object.keys(JSON.parse(raw)[0]).sort()).toEqual([
+      'createdAt',
+      'expiresAt',
+      'hasPassphrase',
+      'id',
+      'manageToken',
+      'maxViews',
+    ])
+  })
+
+  it('ignores malformed storage instead of failing', () => {
+    localStorage.setItem(STORAGE_KEY, '{"not":"an array"')
+    expect(useLinksStore().links).toEqual([])
+    setActivePinia(createPinia())
+    localStorage.setItem(STORAGE_KEY, JSON.stringify([saved(), { id: 1 }, null]))
+    expect(useLinksStore().links).toEqual([saved()])
+  })
+
+  it('forgets one link, and clears all', () => {
+    const store = useLinksStore()
+    store.add(saved())
+    store.add(saved({ id: OTHER, manageToken: 'manage-other' }))
+    store.forget(ID)
+    expect(store.links.map((l) => l.id)).toEqual([OTHER])
+    expect(localStorage.getItem(STORAGE_KEY)).not.toContain(ID)
+    store.clear()
+    expect(store.links).toEqual([])
+    expect(localStorage.getItem(STORAGE_KEY)).toBeNull()
+    expect(api.fetch).not.toHaveBeenCalled()
+  })
+
+  it('fetches the status with the manage token', async () => {
+    api.put({ id: ID, verifier: 'v', ciphertext: 'c', ttlSeconds: 3600, maxViews: 2 })
+    api.shares.get(ID)!.viewsLeft = 1
+    const store = useLinksStore()
+    store.add(saved())
+    await store.refresh(ID)
+    expect(store.statuses[ID]).toEqual({
+      state: 'active',
+      viewsLeft: 1,
+      failedAttempts: 0,
+      lastOpenedAt: null,
+    })
+    expect(api.requests[0]).toMatchObject({
+      method: 'GET',
+      url: `/api/share/${ID}/status`,
+      headers: { authorization: `Bearer manage-${ID}` },
+    })
+  })
+
+  it('marks a share the server no longer has (404) as gone', async () => {
+    const store = useLinksStore()
+    store.add(saved())
+    await store.refresh(ID)
+    expect(store.statuses[ID]).toEqual({ state: 'gone' })
+  })
+
+  it('marks an expired share as gone without asking the server', async () => {
+    const store = useLinksStore()
+    store.add(saved({ expiresAt: new Date(Date.now() - 1000).toISOString() }))
+    await store.refreshAll()
+    expect(store.statuses[ID]).toEqual({ state: 'gone' })
+    expect(api.fetch).not.toHaveBeenCalled()
+  })
+
+  it('reports other failures as an error status', async () => {
+    api.respondOnce(() => new Response('<html>bad gateway</html>', { status: 502 }))
+    const store = useLinksStore()
+    store.add(saved())
+    await store.refresh(ID)
+    expect(store.statuses[ID]).toEqual({
+      state: 'error',
+      message: 'The server had a problem. Please try again in a moment.',
+    })
+  })
+
+  it('deletes a share now with the manage token; an already-gone share counts as deleted', async () => {
+    api.put({ id: ID, verifier: 'v', ciphertext: 'c', ttlSeconds: 3600, maxViews: 2 })
+    const store = useLinksStore()
+    store.add(saved())
+    await store.deleteNow(ID)
+    expect(api.shares.has(ID)).toBe(false)
+    expect(store.statuses[ID]).toEqual({ state: 'gone' })
+    await expect(store.deleteNow(ID)).resolves.toBeUndefined()
+    // The entry stays listed (as gone) until the user forgets it.
+    expect(store.links).toHaveLength(1)
+  })
+})
