@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['*.test.ts'],
+    include: ['*.test.ts', 'support/**/*.test.ts'],
     globalSetup: ['./support/global-setup.ts'],
     // Each file starts its own server (and browsers); running them side by side on a 2-core
     // machine only makes them slower and noisier.
