@@ -87,7 +87,12 @@ async function measureCreates(): Promise<{ figures: LoadFigures; rssAfter: numbe
   try {
     const load = { origin: server.origin, connections: settings.connections }
     if (settings.warmupSeconds > 0) {
-      await runPost('warmup', { ...load, seconds: settings.warmupSeconds }, () => '/api/share', body)
+      await runPost(
+        'warmup',
+        { ...load, seconds: settings.warmupSeconds },
+        () => '/api/share',
+        body,
+      )
     }
     const figures = await runPost(
       'create',

@@ -47,7 +47,7 @@ describe('link previewers', () => {
     expect(status?.opens).toEqual([])
     const opened = await openShare(server.origin, share.fragment)
     expect(opened.status).toBe(200)
-    if (opened.status === 200) {
+    if (opened.ok) {
       expect(opened.record).toEqual({ kind: 'text', text: 'previewed but never burned' })
     }
   })

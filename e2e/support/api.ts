@@ -54,8 +54,8 @@ export async function createTextShare(
 }
 
 export type OpenResult =
-  | { status: 200; body: OpenShareResponse; record: ShareRecord }
-  | { status: number; error: ErrorBody['error'] }
+  | { ok: true; status: 200; body: OpenShareResponse; record: ShareRecord }
+  | { ok: false; status: number; error: ErrorBody['error'] }
 
 /** Opens a share the way a client does: derive `access` from the fragment, POST it, decrypt. Consumes a view. */
 export async function openShare(
@@ -71,9 +71,9 @@ export async function openShare(
   })
   if (res.status === 200) {
     const body = await json<OpenShareResponse>(res)
-    return { status: 200, body, record: await prepared.decrypt(body) }
+    return { ok: true, status: 200, body, record: await prepared.decrypt(body) }
   }
-  return { status: res.status, error: (await json<ErrorBody>(res)).error }
+  return { ok: false, status: res.status, error: (await json<ErrorBody>(res)).error }
 }
 
 /** The creator's view of a share (never consumes it); null when the server says 404. */

@@ -32,6 +32,8 @@ describe('scan', () => {
   })
 
   it('reports nothing for unrelated bytes', () => {
-    expect(scan('h', Buffer.from('nothing to see here, just ciphertext 0xdeadbeef'), { s: SECRET })).toEqual([])
+    expect(
+      scan('h', Buffer.from('nothing to see here, just ciphertext 0xdeadbeef'), { s: SECRET }),
+    ).toEqual([])
   })
 })

@@ -42,7 +42,11 @@ export interface Finding {
  * longer encoded string, so all three alignments are searched, minus the edge characters that
  * depend on the neighbouring bytes.
  */
-export function scan(where: string, haystack: Buffer, secrets: Record<string, string | Uint8Array>): Finding[] {
+export function scan(
+  where: string,
+  haystack: Buffer,
+  secrets: Record<string, string | Uint8Array>,
+): Finding[] {
   const findings: Finding[] = []
   for (const [name, secret] of Object.entries(secrets)) {
     const raw = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret)
@@ -56,7 +60,8 @@ export function scan(where: string, haystack: Buffer, secrets: Record<string, st
         ['base64url', padded.toString('base64url')],
       ] as const) {
         const middle = text.slice(start, text.length - 4)
-        if (middle.length >= 8) candidates.push({ form: `${form}+${shift}`, bytes: Buffer.from(middle) })
+        if (middle.length >= 8)
+          candidates.push({ form: `${form}+${shift}`, bytes: Buffer.from(middle) })
       }
     }
     for (const c of candidates) {

@@ -1,0 +1,107 @@
+/** @module axe-core finds no serious or critical accessibility violation on the create page, its result, and the reveal page before and after Reveal. */
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { browserSkipReason, launchBrowser, type TestBrowser } from './support/browser.ts'
+import { startServer, type RunningServer } from './support/server.ts'
+import { createViaUi, openLink, pressReveal } from './support/ui.ts'
+
+interface AxeViolation {
+  id: string
+  impact: string | null
+  help: string
+  nodes: { target: unknown[]; failureSummary?: string }[]
+}
+
+const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+/** Injects axe and returns the violations that are serious or critical (all of them are printed). */
+async function seriousViolations(page: Page, label: string): Promise<AxeViolation[]> {
+  await page.addScriptTag({ content: await AXE_SOURCE })
+  const { violations, passed } = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            opts: object,
+          ): Promise<{ violations: AxeViolation[]; passes: unknown[] }>
+        }
+      }
+    ).axe
+    const result = await axe.run(document, { resultTypes: ['violations'] })
+    return {
+      passed: result.passes.length,
+      violations: result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+      })),
+    }
+  })
+  // A run that checked nothing would also report no violations.
+  if (passed === 0) throw new Error(`axe checked no rule on ${label}`)
+  if (violations.length > 0) {
+    console.log(`[axe] ${label}:\n${JSON.stringify(violations, null, 2)}`)
+  }
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+describe.skipIf(browserSkipReason !== null)('accessibility (axe-core)', () => {
+  let server: RunningServer
+  let browser: TestBrowser
+
+  beforeAll(async () => {
+    server = await startServer()
+    // bypassCSP only here: the strict CSP rightly refuses the injected axe script.
+    browser = await launchBrowser({ bypassCSP: true })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.cleanup()
+  })
+
+  it('create page: the form and the result view', async () => {
+    const page = await browser.context.newPage()
+    await page.goto(`${server.origin}/`)
+    await page.getByRole('button', { name: 'Create secret link' }).waitFor()
+    expect(await seriousViolations(page, 'create form')).toEqual([])
+
+    await createViaUi(page, server.origin, { text: 'axe check', passphrase: 'axe pass' })
+    expect(await seriousViolations(page, 'create result')).toEqual([])
+  })
+
+  it('My links page', async () => {
+    const page = await browser.context.newPage()
+    await page.goto(`${server.origin}/links`)
+    await page.waitForLoadState('networkidle')
+    expect(await seriousViolations(page, 'my links')).toEqual([])
+  })
+
+  it('reveal page before and after Reveal', async () => {
+    const creator = await browser.context.newPage()
+    const link = await createViaUi(creator, server.origin, { text: 'axe reveal check' })
+    const page = await browser.context.newPage()
+    await openLink(page, link)
+    expect(await seriousViolations(page, 'reveal, before')).toEqual([])
+    expect(await pressReveal(page)).toBe('axe reveal check')
+    expect(await seriousViolations(page, 'reveal, after')).toEqual([])
+  })
+
+  it('reveal page asking for a passphrase, and the gone message', async () => {
+    const creator = await browser.context.newPage()
+    const link = await createViaUi(creator, server.origin, { text: 'x', passphrase: 'p' })
+    const page = await browser.context.newPage()
+    await openLink(page, link)
+    await page.getByLabel('Passphrase').waitFor()
+    expect(await seriousViolations(page, 'reveal with passphrase')).toEqual([])
+
+    await openLink(page, `${server.origin}/s#1.${'A'.repeat(43)}`)
+    await page.getByRole('button', { name: 'Reveal secret' }).click()
+    await page.getByRole('heading', { name: 'Secret not available' }).waitFor()
+    expect(await seriousViolations(page, 'reveal, gone')).toEqual([])
+  })
+})
