@@ -1,5 +1,5 @@
 /** @module scripts/lib/workspace — shared by start.mjs and test.mjs; node builtins only, so a bare Node 20 + npm machine can run them */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs'
 import { delimiter, dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 const isWindows = process.platform === 'win32'
+
+let pnpmDir
 
 /**
  * The environment every child gets. npm_config_nodedir points node-gyp at the headers that ship
@@ -18,6 +20,7 @@ export function toolEnv(extra = {}) {
     const prefix = resolve(dirname(process.execPath), '..')
     if (existsSync(join(prefix, 'include', 'node', 'node.h'))) env.npm_config_nodedir = prefix
   }
+  if (pnpmDir) env.PATH = [pnpmDir, env.PATH].filter(Boolean).join(delimiter)
   return env
 }
 
@@ -29,10 +32,32 @@ function onPath(command) {
 }
 
 let pnpm
-/** `pnpm` when installed, else the pinned major through npx (npm ships with Node). */
+/**
+ * `pnpm` when installed. Otherwise npm (which ships with Node) fetches the pinned major into its
+ * cache once; we run that binary directly and put its folder on the children's PATH, so package
+ * scripts and test helpers that call `pnpm` work too.
+ */
 export function pnpmCommand() {
-  pnpm ??= onPath('pnpm') ? ['pnpm'] : ['npx', '--yes', 'pnpm@10']
-  return pnpm
+  if (pnpm) return pnpm
+  if (onPath('pnpm')) return (pnpm = ['pnpm'])
+  console.log('pnpm is not installed; fetching pnpm 10 through npx…')
+  const found = spawnSync(
+    'npx',
+    [
+      '--yes',
+      '--no-update-notifier',
+      '--package=pnpm@10',
+      '-c',
+      isWindows ? 'where pnpm.cmd' : 'command -v pnpm',
+    ],
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], shell: isWindows },
+  )
+  const path = found.status === 0 ? found.stdout.trim().split(/\r?\n/)[0] : undefined
+  if (path && existsSync(path)) {
+    pnpmDir = dirname(path)
+    return (pnpm = [path])
+  }
+  return (pnpm = ['npx', '--yes', 'pnpm@10'])
 }
 
 /** Runs a command with inherited stdio; resolves with its exit code (128+n for a signal). */
@@ -79,6 +104,7 @@ function mtime(path) {
 
 /** Installs dependencies when node_modules is missing or older than the lockfile. */
 export async function ensureDeps() {
+  pnpmCommand()
   const marker = join(ROOT, 'node_modules', '.modules.yaml')
   const lock = join(ROOT, 'pnpm-lock.yaml')
   if (existsSync(marker) && mtime(lock) <= mtime(marker)) return
