@@ -11,6 +11,7 @@ import {
   ROOT,
   run,
   runPnpm,
+  staleBuilds,
   workspacePackages,
 } from './lib/workspace.mjs'
 
@@ -37,8 +38,8 @@ function banner(name) {
 }
 
 /** A command whose exit code is the verdict: counted as one test. */
-async function step(name, start) {
-  if (!wanted(name) || interrupted) return
+async function step(name, start, always = false) {
+  if ((!always && !wanted(name)) || interrupted) return
   banner(name)
   const began = performance.now()
   const code = await start()
@@ -74,12 +75,14 @@ async function vitestSuite(pkg) {
 }
 
 // The e2e suite drives the built app; both builds come first, always from current sources.
-await step('build', () => buildApps(BUILDS))
+// A filtered run still must not test stale output: it rebuilds what is out of date.
+if (filters.length === 0) await step('build', () => buildApps(BUILDS))
+else if (staleBuilds().length > 0) await step('build', () => buildApps(staleBuilds()), true)
 
-const rank = (path) => (path.startsWith('packages/') ? 0 : path.startsWith('apps/') ? 1 : 2)
-const packages = workspacePackages()
-  .filter((pkg) => pkg.manifest.scripts?.test)
-  .sort((a, b) => rank(a.path) - rank(b.path) || a.path.localeCompare(b.path))
+// Fast unit suites first, the browser suite last.
+const rank = (path) =>
+  path.startsWith('packages/') ? 0 : path.startsWith('apps/') ? 1 : path === 'e2e' ? 3 : 2
+const packages = workspacePackages().filter((pkg) => pkg.manifest.scripts?.test)
 // The tooling's own tests (this orchestrator's counting) are a suite like the others.
 if (existsSync(join(ROOT, 'scripts', 'vitest.config.mjs'))) {
   packages.push({
@@ -88,6 +91,7 @@ if (existsSync(join(ROOT, 'scripts', 'vitest.config.mjs'))) {
     manifest: { scripts: { test: 'vitest' } },
   })
 }
+packages.sort((a, b) => rank(a.path) - rank(b.path) || a.path.localeCompare(b.path))
 for (const pkg of packages) {
   if (/\bvitest\b/.test(pkg.manifest.scripts.test)) await vitestSuite(pkg)
   else
