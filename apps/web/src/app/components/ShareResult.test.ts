@@ -36,8 +36,8 @@ const button = (w: ReturnType<typeof mount>, text: string) =>
 describe('ShareResult', () => {
   it('shows the full link read-only, the expiry, the views and a QR code', () => {
     const w = mount(ShareResult, { props: { share: share({ maxViews: 3 }) } })
-    const input = w.find('input#link')
-    expect((input.element as HTMLInputElement).value).toBe(LINK)
+    const input = w.find('#link')
+    expect((input.element as HTMLTextAreaElement).value).toBe(LINK)
     expect(input.attributes('readonly')).toBeDefined()
     expect(w.find('label[for="link"]').text()).toBe('Secret link')
     expect(w.text()).toContain('in 3 days')
@@ -75,7 +75,7 @@ describe('ShareResult', () => {
     const w = mount(ShareResult, { props: { share: share() }, attachTo: document.body })
     await button(w, 'Copy')!.trigger('click')
     await flushPromises()
-    const input = w.find('input#link').element as HTMLInputElement
+    const input = w.find('#link').element as HTMLTextAreaElement
     expect(document.activeElement).toBe(input)
     expect([input.selectionStart, input.selectionEnd]).toEqual([0, LINK.length])
     expect(w.text()).toContain('Press Ctrl+C')
@@ -107,7 +107,7 @@ describe('ShareResult', () => {
       }),
     ])
     expect(w.find('h1').text()).toBe('Secret deleted')
-    expect(w.find('input#link').exists()).toBe(false)
+    expect(w.find('#link').exists()).toBe(false)
     expect(links.statuses[ID]).toEqual({ state: 'gone' })
   })
 
