@@ -61,14 +61,21 @@ async function main(): Promise<void> {
     if (stopping) return
     stopping = true
     logger.info('shutting down', { signal })
-    // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
+    // Stop accepting. Keep-alive sockets close as soon as they are idle (checked often, since a
+    // busy one turns idle after its response); whatever is left after the grace period is cut.
     const closed = new Promise<void>((resolve) => http.close(() => resolve()))
-    if ('closeIdleConnections' in http) http.closeIdleConnections()
+    const closeIdle = () => {
+      if ('closeIdleConnections' in http) http.closeIdleConnections()
+    }
+    closeIdle()
+    const sweepIdle = setInterval(closeIdle, 20)
     const grace = setTimeout(() => {
       if ('closeAllConnections' in http) http.closeAllConnections()
     }, SHUTDOWN_GRACE_MS)
     grace.unref()
     await closed
+    clearInterval(sweepIdle)
+    clearTimeout(grace)
     // Requests that finished have had their writes committed; this commits anything still queued.
     await server.close()
     await db.destroy()

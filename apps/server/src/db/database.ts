@@ -13,6 +13,8 @@ export interface ShareTable {
   max_views: number
   views_left: number
   failed_attempts: Generated<number>
+  /** Times of consumed views: "ms," repeated. */
+  opened_at: Generated<string>
   /** Milliseconds since the epoch. */
   created_at: number
   expires_at: number

@@ -125,7 +125,7 @@ export async function shareStatus(deps: ShareDeps, id: Buffer, manageToken: Uint
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     failedAttempts: row.failed_attempts,
-    opens: await q.listOpenTimes(deps.db, id),
+    opens: q.parseOpenTimes(row.opened_at),
   }
 }
 

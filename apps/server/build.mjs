@@ -1,0 +1,22 @@
+/** @module Bundles the server into one ESM file, dist/main.js (better-sqlite3 stays external: it is native). */
+import { build } from 'esbuild'
+import { fileURLToPath } from 'node:url'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+
+await build({
+  entryPoints: [`${here}src/main.ts`],
+  outfile: `${here}dist/main.js`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['better-sqlite3'],
+  sourcemap: true,
+  legalComments: 'linked',
+  // Some bundled CommonJS dependencies call require(); ESM output has none unless we make one.
+  banner: {
+    js: "import { createRequire as __ssCreateRequire } from 'node:module'; const require = __ssCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+})

@@ -1,0 +1,88 @@
+/** @module Config: defaults, accepted forms, and errors that name the setting. */
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.ts'
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: path.resolve('./data'),
+      maxSecretBytes: 1_048_576,
+      rateLimitPerMin: 60,
+      trustProxy: 0,
+      logLevel: 'info',
+      logFile: null,
+      sweepIntervalSeconds: 5,
+    })
+    // ../../web/dist from src/ (and from dist/): apps/web/dist.
+    expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
+  })
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      DATA_DIR: '/tmp/ss-data',
+      MAX_SECRET_BYTES: '2048',
+      RATE_LIMIT_PER_MIN: '0',
+      TRUST_PROXY: '2',
+      STATIC_DIR: '/srv/web',
+      LOG_LEVEL: 'WARN',
+      LOG_FILE: '/tmp/ss.log',
+      SWEEP_INTERVAL_SECONDS: '30',
+    })
+    expect(config).toEqual({
+      port: 9000,
+      host: '0.0.0.0',
+      dataDir: '/tmp/ss-data',
+      maxSecretBytes: 2048,
+      rateLimitPerMin: 0,
+      trustProxy: 2,
+      staticDir: '/srv/web',
+      logLevel: 'warn',
+      logFile: '/tmp/ss.log',
+      sweepIntervalSeconds: 30,
+    })
+  })
+
+  it.each([
+    ['', 0],
+    ['0', 0],
+    ['false', 0],
+    ['off', 0],
+    ['true', 1],
+    ['on', 1],
+    ['1', 1],
+    ['3', 3],
+  ])('reads TRUST_PROXY=%j as %i trusted hops', (value, hops) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(hops)
+  })
+
+  it.each([
+    ['PORT', 'http'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['HOST', 'a b'],
+    ['MAX_SECRET_BYTES', '1MB'],
+    ['MAX_SECRET_BYTES', '10'],
+    ['RATE_LIMIT_PER_MIN', 'lots'],
+    ['TRUST_PROXY', 'yes please'],
+    ['TRUST_PROXY', '99'],
+    ['LOG_LEVEL', 'loud'],
+    ['SWEEP_INTERVAL_SECONDS', '0'],
+  ])('bad configuration fails at start with a message naming the setting (%s=%j)', (name, value) => {
+    let error: unknown
+    try {
+      loadConfig({ [name]: value })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).setting).toBe(name)
+    expect((error as ConfigError).message).toContain(name)
+  })
+})

@@ -1,0 +1,55 @@
+/** @module Database opening: durability pragmas (SPEC §7) and migrations. */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openDatabase } from './database.ts'
+import { LATEST_MIGRATION, isMigrated, migrateToLatest } from './migrate.ts'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+})
+const tempFile = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ss-db-'))
+  dirs.push(dir)
+  return path.join(dir, 'nested', 'secretsentry.db')
+}
+
+describe('openDatabase', () => {
+  it('uses WAL with synchronous=FULL, secure_delete, foreign keys and a busy timeout', async () => {
+    const { db, sqlite } = openDatabase(tempFile())
+    expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(sqlite.pragma('synchronous', { simple: true })).toBe(2) // FULL
+    expect(sqlite.pragma('secure_delete', { simple: true })).toBe(1)
+    expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1)
+    expect(sqlite.pragma('busy_timeout', { simple: true })).toBe(5000)
+    await db.destroy()
+  })
+
+  it('creates the data directory', async () => {
+    const file = tempFile()
+    const { db } = openDatabase(file)
+    expect(fs.existsSync(path.dirname(file))).toBe(true)
+    await db.destroy()
+  })
+})
+
+describe('migrations', () => {
+  it('run once, are recorded, and a second run applies nothing', async () => {
+    const file = tempFile()
+    const first = openDatabase(file)
+    expect(await isMigrated(first.db).catch(() => false)).toBe(false)
+    expect(await migrateToLatest(first.db)).toEqual([LATEST_MIGRATION])
+    expect(await isMigrated(first.db)).toBe(true)
+    await first.db.destroy()
+
+    const second = openDatabase(file)
+    expect(await migrateToLatest(second.db)).toEqual([])
+    const tables = second.sqlite
+      .prepare("select name from sqlite_master where type = 'table' and name not like 'kysely%' order by name")
+      .all()
+    expect(tables).toEqual([{ name: 'audit' }, { name: 'shares' }])
+    await second.db.destroy()
+  })
+})
