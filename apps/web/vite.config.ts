@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
+import type { Connect, Plugin } from 'vite'
 import { jsBudget } from './build/budget.plugin.ts'
 import { strictCspCheck } from './build/csp-check.plugin.ts'
 import { subresourceIntegrity } from './build/sri.plugin.ts'
@@ -9,12 +10,26 @@ import { subresourceIntegrity } from './build/sri.plugin.ts'
 const page = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 const api = { '/api': { target: 'http://127.0.0.1:8080', changeOrigin: false } }
 
+/** Dev and preview: `/s` is the reveal page, as the production server routes it (not the SPA fallback). */
+function revealPageRoute(): Plugin {
+  const rewrite: Connect.NextHandleFunction = (req, _res, next) => {
+    if (req.url === '/s' || req.url?.startsWith('/s?')) req.url = `/s/index.html${req.url.slice(2)}`
+    next()
+  }
+  return {
+    name: 'secretsentry:reveal-page-route',
+    configureServer: (server) => void server.middlewares.use(rewrite),
+    configurePreviewServer: (server) => void server.middlewares.use(rewrite),
+  }
+}
+
 /** SPEC §8: JavaScript transferred for /s stays under 60 KB gzip. */
 export const REVEAL_JS_BUDGET = 60 * 1024
 
 export default defineConfig({
   plugins: [
     vue(),
+    revealPageRoute(),
     strictCspCheck(),
     subresourceIntegrity(),
     jsBudget({ 's/index.html': REVEAL_JS_BUDGET }),
