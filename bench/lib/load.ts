@@ -4,11 +4,15 @@ import autocannon from 'autocannon'
 export interface LoadSettings {
   origin: string
   connections: number
-  seconds: number
+  /** Run for this long... */
+  seconds?: number
+  /** ...or until this many requests have been answered. */
+  amount?: number
 }
 
 export interface LoadFigures {
   name: string
+  seconds: number
   /** Mean of the per-second request counts, as autocannon reports it. */
   reqPerSec: number
   /** 2xx responses divided by the run's duration. */
@@ -22,28 +26,33 @@ export interface LoadFigures {
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number }
 }
 
+/** What each request is: a fixed GET, or a POST whose path and body the caller picks each time. */
+export type RequestPlan =
+  | { method: 'GET'; path: string }
+  | { method: 'POST'; nextPath: () => string; nextBody: () => Buffer }
+
 /**
- * POSTs `nextBody()` to `nextPath()` on every request. The bodies are precomputed by the caller: the
- * functions only pick the next one, so the load generator stays cheap.
+ * Runs one phase. POST bodies are precomputed by the caller: `nextPath`/`nextBody` only pick the
+ * next one, so the load generator stays cheap.
  */
-export async function runPost(
+export async function runLoad(
   name: string,
   settings: LoadSettings,
-  nextPath: () => string,
-  nextBody: () => Buffer,
+  plan: RequestPlan,
 ): Promise<LoadFigures> {
+  const request: autocannon.Request =
+    plan.method === 'GET'
+      ? { method: 'GET', path: plan.path }
+      : {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, path: plan.nextPath(), body: plan.nextBody() }),
+        }
   const result = await autocannon({
     url: settings.origin,
     connections: settings.connections,
-    duration: settings.seconds,
-    // Let HTTP status codes count as answers, and the summary computes non-2xx separately.
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, path: nextPath(), body: nextBody() }),
-      },
-    ],
+    ...(settings.amount ? { amount: settings.amount } : { duration: settings.seconds ?? 10 }),
+    requests: [request],
   })
   const statusCodes: Record<string, number> = {}
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) {
@@ -51,6 +60,7 @@ export async function runPost(
   }
   return {
     name,
+    seconds: result.duration,
     reqPerSec: result.requests.average,
     okPerSec: result['2xx'] / result.duration,
     total: result.requests.total,

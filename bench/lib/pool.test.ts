@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createShareRequest, openShareRequest } from '@secretsentry/contract'
-import { createPool, openablePool } from './pool.ts'
+import { createBodyStream, createPool, openablePool } from './pool.ts'
 
 describe('createPool', () => {
   it('builds schema-valid bodies with distinct ids and 1 KiB ciphertexts', () => {
@@ -27,5 +27,16 @@ describe('openablePool', () => {
       expect(create.id).toBe(share.id)
       expect(create.maxViews).toBe(100)
     }
+  })
+})
+
+describe('createBodyStream', () => {
+  it('never repeats an id and every body is schema-valid', () => {
+    const next = createBodyStream(1024)
+    const ids = new Set<string>()
+    for (let i = 0; i < 1000; i++) {
+      ids.add(createShareRequest.parse(JSON.parse(next().toString('utf8'))).id)
+    }
+    expect(ids.size).toBe(1000)
   })
 })

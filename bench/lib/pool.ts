@@ -77,3 +77,22 @@ export function openablePool(
     }
   })
 }
+
+/**
+ * An endless supply of distinct create bodies built on demand, for filling a database with many
+ * rows (too many to hold precomputed): ids and verifiers are a random prefix plus a counter.
+ */
+export function createBodyStream(plaintextBytes: number, maxViews = 1): () => Buffer {
+  const ciphertext = fakeSealed(plaintextBytes)
+  const idBytes = randomBytes(16)
+  const verifierBytes = randomBytes(32)
+  let counter = 0n
+  return () => {
+    counter++
+    idBytes.writeBigUInt64BE(counter, 8)
+    verifierBytes.writeBigUInt64BE(counter, 24)
+    return Buffer.from(
+      `{"id":"${b64url(idBytes)}","verifier":"${b64url(verifierBytes)}","ciphertext":"${ciphertext}","ttlSeconds":86400,"maxViews":${maxViews}}`,
+    )
+  }
+}
