@@ -21,6 +21,8 @@ export interface RunningServer {
   startupMs: number
   /** SIGTERM, then wait for the exit (SIGKILL after 10 s). Resolves with the exit code or signal. */
   stop(): Promise<number | string | null>
+  /** SIGKILL at once, as a crash would, and wait for the exit. */
+  crash(): Promise<number | string | null>
   /** Removes the temporary directory (data, logs, output); call after stop() once nothing needs them. */
   cleanup(): Promise<void>
 }
@@ -28,6 +30,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** Extra or overriding environment for the server (RATE_LIMIT_PER_MIN defaults to 0). */
   env?: Record<string, string>
+  /** Reuse another server's data directory (a restart); it stays owned by that server's cleanup(). */
+  dataDir?: string
 }
 
 /** Asks the kernel for a free port on 127.0.0.1. */
@@ -64,7 +68,7 @@ async function healthy(origin: string): Promise<boolean> {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const dir = await mkdtemp(join(tmpdir(), 'secretsentry-e2e-'))
-  const dataDir = join(dir, 'data')
+  const dataDir = options.dataDir ?? join(dir, 'data')
   const logFile = join(dir, 'server.log')
   const outputFile = join(dir, 'server.out')
   const port = await freePort()
@@ -135,6 +139,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     outputFile,
     startupMs,
     stop,
+    crash: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      return stop()
+    },
     cleanup: async () => {
       await stop()
       await rm(dir, { recursive: true, force: true })
