@@ -14,7 +14,7 @@ const autocannon = require('autocannon')
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const port = 18000 + Math.floor(Math.random() * 1000)
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ss-bench-'))
+const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_TMP ?? os.tmpdir(), 'ss-bench-'))
 
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 const server = spawn(process.execPath, [...nodeArgs, path.join(here, '../dist/main.js')], {
@@ -32,13 +32,21 @@ await new Promise((resolve) => server.stdout.once('data', resolve))
 const ciphertext = crypto.randomBytes(1024).toString('base64url')
 const shares = []
 
+/** The server's CPU time in ms (user + system), from /proc: robust to other load on the box. */
+function serverCpuMs() {
+  const fields = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
 function run(title, opts) {
+  const cpuBefore = serverCpuMs()
   return new Promise((resolve, reject) => {
     autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, ...opts }, (err, res) => {
       if (err) return reject(err)
       const codes = Object.entries(res.statusCodeStats ?? {}).map(([k, v]) => `${k}:${v.count}`).join(' ')
+      const cpuUsPerRequest = ((serverCpuMs() - cpuBefore) * 1000) / res.requests.total
       console.log(
-        `${title}: ${Math.round(res.requests.average)} req/s avg, p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms, errors ${res.errors}, non2xx ${res.non2xx}, codes ${codes}`,
+        `${title}: ${Math.round(res.requests.average)} req/s avg, p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms, errors ${res.errors}, non2xx ${res.non2xx}, codes ${codes}, server CPU ${Math.round(cpuUsPerRequest)} us/request`,
       )
       resolve(res)
     })
@@ -63,7 +71,7 @@ await run('create', {
 })
 
 let next = 0
-await run('open', {
+if (process.env.BENCH_PHASES !== 'create') await run('open', {
   requests: [
     {
       method: 'POST',
@@ -78,7 +86,7 @@ await run('open', {
 console.log(`shares created: ${shares.length} (opens beyond that count answer 404)`)
 const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
 for (const line of metrics.split('\n')) {
-  if (/^secretsentry_write_batch_size_(sum|count)|^process_resident_memory_bytes/.test(line)) console.log(line)
+  if (/^secretsentry_write_batch_(size|seconds)_(sum|count)|^process_resident_memory_bytes/.test(line)) console.log(line)
 }
 server.kill('SIGTERM')
 await new Promise((resolve) => server.once('exit', resolve))

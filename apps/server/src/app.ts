@@ -2,6 +2,7 @@
 import crypto from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { Hono } from 'hono'
+import type { Counter, Histogram } from 'prom-client'
 import { HTTPException } from 'hono/http-exception'
 import { routePath } from 'hono/route'
 import { openApiDocument } from '@secretsentry/contract'
@@ -38,6 +39,8 @@ export interface AppOptions {
   processMetrics?: boolean
   /** Run the expiry sweeper on a timer (main turns it on; tests call `sweeper.runOnce()`). */
   startSweeper?: boolean
+  /** Durability barrier for writes committed without waiting for the disk (see openDatabase). */
+  durable?: () => Promise<void>
 }
 
 export interface SecretSentryApp {
@@ -60,7 +63,13 @@ export function createApp(options: AppOptions): SecretSentryApp {
     dbSizeBytes: () => databaseSizeBytes(db),
     processMetrics: options.processMetrics ?? false,
   })
-  const queue = new WriteQueue(db, { onBatch: (size) => metrics.writeBatchSize.observe(size) })
+  const queue = new WriteQueue(db, {
+    ...(options.durable ? { durable: options.durable } : {}),
+    onBatch: (size, seconds) => {
+      metrics.writeBatchSize.observe(size)
+      metrics.writeBatchSeconds.observe(seconds)
+    },
+  })
   const deps: ShareDeps = { db, queue, clock }
   const sweeper = createSweeper({
     deps,
@@ -87,6 +96,22 @@ export function createApp(options: AppOptions): SecretSentryApp {
   let requestCount = 0
   const openApi = openApiDocument(VERSION)
 
+  // prom-client hashes the label set on every call; the few (method, route, status) children are kept.
+  const metricChildren = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<string> }>()
+  const requestMetrics = (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${route} ${status}`
+    let children = metricChildren.get(key)
+    if (!children) {
+      children = {
+        count: metrics.httpRequests.labels({ method, route, status: String(status) }),
+        latency: metrics.httpDuration.labels({ method, route }),
+      }
+      metricChildren.set(key, children)
+    }
+    children.count.inc()
+    children.latency.observe(seconds)
+  }
+
   const app = new Hono()
 
   // Outermost: sees the final status of every response, errors and 404s included.
@@ -98,8 +123,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     const route = routePath(c) || 'unmatched'
     const status = c.res.status
     const seconds = (performance.now() - started) / 1000
-    metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) })
-    metrics.httpDuration.observe({ method: c.req.method, route }, seconds)
+    requestMetrics(c.req.method, route, status, seconds)
     // Route pattern, never the raw path or query: those could carry an id or, by mistake, a key.
     if (logger.isEnabled('info')) {
       logger.info('request', {

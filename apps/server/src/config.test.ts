@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logFile: null,
       sweepIntervalSeconds: 5,
+      sqliteSync: 'full',
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -33,6 +34,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'WARN',
       LOG_FILE: '/tmp/ss.log',
       SWEEP_INTERVAL_SECONDS: '30',
+      SQLITE_SYNC: 'group',
     })
     expect(config).toEqual({
       port: 9000,
@@ -45,6 +47,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logFile: '/tmp/ss.log',
       sweepIntervalSeconds: 30,
+      sqliteSync: 'group',
     })
   })
 
@@ -74,6 +77,7 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', '99'],
     ['LOG_LEVEL', 'loud'],
     ['SWEEP_INTERVAL_SECONDS', '0'],
+    ['SQLITE_SYNC', 'off'],
   ])('bad configuration fails at start with a message naming the setting (%s=%j)', (name, value) => {
     let error: unknown
     try {

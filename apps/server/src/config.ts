@@ -24,6 +24,13 @@ export interface Config {
   /** Append JSON log lines to this file instead of stdout. */
   logFile: string | null
   sweepIntervalSeconds: number
+  /**
+   * How a write reaches the disk before its answer (both: nothing is acknowledged before its WAL
+   * frames are fsynced). 'full': synchronous=FULL, COMMIT fsyncs and the event loop waits.
+   * 'group': synchronous=NORMAL, COMMIT only writes and one fdatasync on the thread pool covers
+   * every batch committed meanwhile, so the event loop keeps serving while the disk works.
+   */
+  sqliteSync: 'full' | 'group'
 }
 
 export class ConfigError extends Error {
@@ -69,6 +76,12 @@ function trustProxy(env: Env): number {
   return int(env, 'TRUST_PROXY', 0, 0, 16)
 }
 
+function sqliteSync(env: Env): Config['sqliteSync'] {
+  const raw = text(env, 'SQLITE_SYNC')?.toLowerCase() ?? 'full'
+  if (raw !== 'full' && raw !== 'group') throw new ConfigError('SQLITE_SYNC', `must be full or group, got "${raw}"`)
+  return raw
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = text(env, 'HOST') ?? '127.0.0.1'
   if (/\s|\//.test(host)) throw new ConfigError('HOST', `must be a host name or address, got "${host}"`)
@@ -88,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     logFile: text(env, 'LOG_FILE') ? path.resolve(text(env, 'LOG_FILE') as string) : null,
     sweepIntervalSeconds: int(env, 'SWEEP_INTERVAL_SECONDS', 5, 1, 3600),
+    sqliteSync: sqliteSync(env),
   }
 }
 

@@ -21,7 +21,11 @@ export class ApiError extends Error {
     message: string,
     options: ApiErrorOptions = {},
   ) {
+    // Refusals are expected and frequent (every 404); a stack trace would be wasted work.
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(message)
+    Error.stackTraceLimit = limit
     this.field = options.field
     this.attemptsLeft = options.attemptsLeft
     this.headers = options.headers ?? {}

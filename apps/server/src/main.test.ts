@@ -52,8 +52,8 @@ describe('main', () => {
     expect(proc.err()).toContain('RATE_LIMIT_PER_MIN')
   })
 
-  it('listens, logs JSON lines, and on SIGTERM finishes requests, commits acknowledged writes, exits 0', async () => {
-    const proc = start({ LOG_LEVEL: 'info' })
+  it.each(['full', 'group'])('listens, logs JSON lines, and on SIGTERM finishes requests, commits acknowledged writes, exits 0 (SQLITE_SYNC=%s)', async (sync) => {
+    const proc = start({ LOG_LEVEL: 'info', SQLITE_SYNC: sync })
     const base = await proc.listening
     expect((await fetch(`${base}/readyz`)).status).toBe(200)
 

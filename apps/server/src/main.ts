@@ -28,7 +28,10 @@ async function main(): Promise<void> {
     ...(config.logFile ? { sink: fileSink(config.logFile) } : {}),
   })
   const started = performance.now()
-  const { db } = openDatabase(path.join(config.dataDir, 'secretsentry.db'))
+  const database = openDatabase(path.join(config.dataDir, 'secretsentry.db'), {
+    sync: config.sqliteSync === 'group' ? 'barrier' : 'commit',
+  })
+  const { db } = database
   const applied = await migrateToLatest(db)
   if (applied.length > 0) logger.info('migrations applied', { migrations: applied.join(',') })
   const server = createApp({
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
     auditKey: loadOrCreateAuditKey(config.dataDir),
     processMetrics: true,
     startSweeper: true,
+    ...(database.durable ? { durable: database.durable } : {}),
   })
 
   const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port }, (info) => {
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
     clearTimeout(grace)
     // Requests that finished have had their writes committed; this commits anything still queued.
     await server.close()
-    await db.destroy()
+    await database.close()
     logger.info('stopped', { signal })
     await logger.close()
     process.exit(0)

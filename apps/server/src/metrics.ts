@@ -12,6 +12,7 @@ export interface Metrics {
   rateLimited: Counter<'bucket'>
   sweeperRuns: Counter
   writeBatchSize: Histogram
+  writeBatchSeconds: Histogram
 }
 
 export interface MetricsOptions {
@@ -73,6 +74,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'secretsentry_write_batch_size',
       help: 'Write operations committed per transaction (group commit)',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    }),
+    writeBatchSeconds: new Histogram({
+      name: 'secretsentry_write_batch_seconds',
+      help: 'Time from BEGIN to durable COMMIT of one batch (the event loop waits for it with SQLite)',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
       registers,
     }),
   }

@@ -27,6 +27,15 @@ describe('openDatabase', () => {
     await db.destroy()
   })
 
+  it("sync 'barrier': COMMIT only writes, and durable() fsyncs the WAL afterwards", async () => {
+    const opened = openDatabase(tempFile(), { sync: 'barrier' })
+    expect(opened.sqlite.pragma('synchronous', { simple: true })).toBe(1) // NORMAL
+    await migrateToLatest(opened.db)
+    expect(opened.durable).toBeTypeOf('function')
+    await expect(opened.durable?.()).resolves.toBeUndefined()
+    await opened.close()
+  })
+
   it('creates the data directory', async () => {
     const file = tempFile()
     const { db } = openDatabase(file)

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect, type Generated, type KyselyConfig } from 'kysely'
+import { FileSyncer } from './wal-sync.ts'
 
 export interface ShareTable {
   id: Buffer
@@ -47,11 +48,22 @@ export type Db = Kysely<Database>
 export interface OpenDatabaseOptions {
   /** Kysely's query log hook; tests use it to count queries. */
   log?: KyselyConfig['log']
+  /**
+   * 'commit' (synchronous=FULL): COMMIT returns once the WAL is on disk, blocking the event
+   * loop meanwhile. 'barrier': COMMIT only writes (synchronous=NORMAL) and `durable()` fsyncs
+   * the WAL on the thread pool; callers answer only after it resolves, so an acknowledged
+   * write is exactly as durable, but the event loop keeps working while the disk catches up.
+   */
+  sync?: 'commit' | 'barrier'
 }
 
 export interface OpenedDatabase {
   db: Db
   sqlite: BetterSqlite3.Database
+  /** With sync 'barrier': resolves when every commit so far is on disk. */
+  durable?: () => Promise<void>
+  /** Closes Kysely, SQLite and the WAL syncer. */
+  close(): Promise<void>
 }
 
 /**
@@ -63,7 +75,8 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
   const sqlite = new BetterSqlite3(file)
   sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = FULL')
+  const barrier = options.sync === 'barrier' && file !== ':memory:'
+  sqlite.pragma(barrier ? 'synchronous = NORMAL' : 'synchronous = FULL')
   sqlite.pragma('secure_delete = ON')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
@@ -72,7 +85,18 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     ...(options.log ? { log: options.log } : {}),
   })
-  return { db, sqlite }
+  if (!barrier) return { db, sqlite, close: () => db.destroy() }
+  // Opened on first use: the -wal file exists once something has been written.
+  let syncer: FileSyncer | undefined
+  return {
+    db,
+    sqlite,
+    durable: () => (syncer ??= new FileSyncer(`${file}-wal`)).sync(),
+    close: async () => {
+      await syncer?.close()
+      await db.destroy()
+    },
+  }
 }
 
 const STATEMENT_CACHE_LIMIT = 200

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { WriteQueue, WriteQueueClosedError } from './write-queue.ts'
 
 interface TestDb {
@@ -87,5 +87,49 @@ describe('WriteQueue', () => {
   it('drain() resolves at once when idle', async () => {
     await expect(queue.drain()).resolves.toBeUndefined()
     expect(queue.pending).toBe(0)
+  })
+})
+
+describe('WriteQueue with a durability barrier', () => {
+  function deferredBarrier() {
+    const pending: { resolve: () => void; reject: (e: Error) => void }[] = []
+    const durable = () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject }))
+    return { durable, pending }
+  }
+
+  it('answers only after the barrier, while later batches already commit', async () => {
+    const barrier = deferredBarrier()
+    const q = new WriteQueue(db, { durable: barrier.durable })
+    let firstDone = false
+    const first = q.run((trx) => trx.insertInto('t').values({ v: 'a' }).execute()).then(() => (firstDone = true))
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    // Committed (visible) but not yet acknowledged: the disk has not confirmed it.
+    expect(values()).toEqual(['a'])
+    expect(firstDone).toBe(false)
+    const second = q.run((trx) => trx.insertInto('t').values({ v: 'b' }).execute())
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(values()).toEqual(['a', 'b'])
+    expect(barrier.pending).toHaveLength(2)
+    let drained = false
+    const draining = q.drain().then(() => (drained = true))
+    barrier.pending[0]?.resolve()
+    await first
+    expect(firstDone).toBe(true)
+    expect(drained).toBe(false)
+    barrier.pending[1]?.resolve()
+    await second
+    await draining
+    expect(drained).toBe(true)
+  })
+
+  it('a failed barrier fails the writes it was covering', async () => {
+    const barrier = deferredBarrier()
+    const q = new WriteQueue(db, { durable: barrier.durable })
+    const write = q.run((trx) => trx.insertInto('t').values({ v: 'a' }).execute())
+    await vi.waitFor(() => expect(barrier.pending).toHaveLength(1))
+    barrier.pending[0]?.reject(new Error('EIO'))
+    await expect(write).rejects.toThrow('EIO')
   })
 })

@@ -1,4 +1,5 @@
 /** @module Group commit: writes queued during one event-loop turn run in one transaction (SPEC §8). */
+import { performance } from 'node:perf_hooks'
 import type { Kysely, Transaction } from 'kysely'
 
 /**
@@ -17,8 +18,13 @@ interface Pending<DB> {
 export interface WriteQueueOptions {
   /** Most operations per transaction; bounds how long one commit holds the writer. */
   maxBatch?: number
-  /** Called after every committed batch (for metrics). */
-  onBatch?: (size: number) => void
+  /** Called after every durable batch with its size and BEGIN-to-durable time (for metrics). */
+  onBatch?: (size: number, seconds: number) => void
+  /**
+   * Resolves when everything committed so far is on disk. Given, COMMIT itself need not wait for
+   * the disk: the next batch runs while this one syncs, and answers still wait for the sync.
+   */
+  durable?: () => Promise<void>
 }
 
 export class WriteQueueClosedError extends Error {
@@ -32,10 +38,13 @@ export class WriteQueueClosedError extends Error {
 export class WriteQueue<DB> {
   readonly #db: Kysely<DB>
   readonly #maxBatch: number
-  readonly #onBatch: ((size: number) => void) | undefined
+  readonly #onBatch: ((size: number, seconds: number) => void) | undefined
+  readonly #durable: (() => Promise<void>) | undefined
   #queue: Pending<DB>[] = []
   #scheduled = false
   #running = false
+  /** Batches committed whose durability barrier has not resolved yet. */
+  #syncing = 0
   #closed = false
   #idleWaiters: (() => void)[] = []
 
@@ -43,6 +52,7 @@ export class WriteQueue<DB> {
     this.#db = db
     this.#maxBatch = options.maxBatch ?? 256
     this.#onBatch = options.onBatch
+    this.#durable = options.durable
   }
 
   get pending(): number {
@@ -60,8 +70,19 @@ export class WriteQueue<DB> {
 
   /** Resolves once every queued write has committed (or failed). */
   drain(): Promise<void> {
-    if (!this.#running && this.#queue.length === 0) return Promise.resolve()
+    if (this.#idle()) return Promise.resolve()
     return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  #idle(): boolean {
+    return !this.#running && this.#queue.length === 0 && this.#syncing === 0
+  }
+
+  #wakeIfIdle() {
+    if (!this.#idle()) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const wake of waiters) wake()
   }
 
   /** Refuses new writes and waits for the queued ones. */
@@ -87,14 +108,13 @@ export class WriteQueue<DB> {
       }
     } finally {
       this.#running = false
-      const waiters = this.#idleWaiters
-      this.#idleWaiters = []
-      for (const wake of waiters) wake()
+      this.#wakeIfIdle()
     }
   }
 
   async #runBatch(batch: Pending<DB>[]) {
     let results: unknown[]
+    const started = performance.now()
     try {
       results = await this.#db.transaction().execute(async (trx) => {
         const out: unknown[] = []
@@ -110,7 +130,18 @@ export class WriteQueue<DB> {
       for (const item of batch) await this.#runBatch([item])
       return
     }
-    this.#onBatch?.(batch.length)
-    batch.forEach((item, i) => item.resolve(results[i]))
+    const settle = () => {
+      this.#onBatch?.(batch.length, (performance.now() - started) / 1000)
+      batch.forEach((item, i) => item.resolve(results[i]))
+    }
+    if (!this.#durable) return settle()
+    // Not awaited: the next batch may commit while this one's sync runs.
+    this.#syncing++
+    this.#durable()
+      .then(settle, (err: unknown) => batch.forEach((item) => item.reject(err)))
+      .finally(() => {
+        this.#syncing--
+        this.#wakeIfIdle()
+      })
   }
 }

@@ -1,23 +1,44 @@
 /** @module Share and audit queries: plain functions taking `db` (or a transaction) first; snake_case stays here. */
 import { sql, type Insertable, type Kysely } from 'kysely'
 import type { AuditTable, Database, ShareTable } from '../db/database.ts'
+import { prepared } from '../db/prepared.ts'
 
 type Db = Kysely<Database>
 
 /** Inserts a share; false when the id is already taken (no exception, so a batch is not spoiled). */
-export async function insertShare(db: Db, row: Insertable<ShareTable>): Promise<boolean> {
-  const inserted = await db
-    .insertInto('shares')
-    .values(row)
-    .onConflict((oc) => oc.column('id').doNothing())
-    .returning('id')
-    .executeTakeFirst()
-  return inserted !== undefined
+export async function insertShare(db: Db, row: NewShareRow): Promise<boolean> {
+  const { rows } = await insertShareQuery(db, row)
+  return rows.length > 0
 }
 
+type NewShareRow = Omit<Insertable<ShareTable>, 'failed_attempts' | 'opened_at'>
+
+const insertShareQuery = prepared<Database, NewShareRow, { id: Buffer }>((db, a) =>
+  db
+    .insertInto('shares')
+    .values({
+      id: a.id,
+      verifier: a.verifier,
+      ciphertext: a.ciphertext,
+      manage_token_hash: a.manage_token_hash,
+      ttl_seconds: a.ttl_seconds,
+      max_views: a.max_views,
+      views_left: a.views_left,
+      created_at: a.created_at,
+      expires_at: a.expires_at,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id'),
+)
+
 /** Everything about a share except its ciphertext. */
-export function findShare(db: Db, id: Buffer) {
-  return db
+export async function findShare(db: Db, id: Buffer) {
+  const { rows } = await findShareQuery(db, { id })
+  return rows[0]
+}
+
+const findShareQuery = prepared((db: Db, a: { id: Buffer }) =>
+  db
     .selectFrom('shares')
     .select([
       'verifier',
@@ -30,9 +51,8 @@ export function findShare(db: Db, id: Buffer) {
       'expires_at',
       'opened_at',
     ])
-    .where('id', '=', id)
-    .executeTakeFirst()
-}
+    .where('id', '=', a.id),
+)
 
 export interface ConsumedView {
   ciphertext: Buffer
@@ -41,6 +61,33 @@ export interface ConsumedView {
   ttl_seconds: number
   max_views: number
 }
+
+type ViewArgs = { id: Buffer; verifier: Buffer; now: number; openedEntry: string }
+const RETURNED = ['ciphertext', 'views_left', 'expires_at', 'ttl_seconds', 'max_views'] as const
+
+const takeViewQuery = prepared((db: Db, a: ViewArgs) =>
+  db
+    .updateTable('shares')
+    .set((eb) => ({
+      views_left: eb('views_left', '-', 1),
+      opened_at: sql<string>`${eb.ref('opened_at')} || ${a.openedEntry}`,
+    }))
+    .where('id', '=', a.id)
+    .where('verifier', '=', a.verifier)
+    .where('views_left', '>', 1)
+    .where('expires_at', '>', a.now)
+    .returning(RETURNED),
+)
+
+const takeLastViewQuery = prepared((db: Db, a: Omit<ViewArgs, 'openedEntry'>) =>
+  db
+    .deleteFrom('shares')
+    .where('id', '=', a.id)
+    .where('verifier', '=', a.verifier)
+    .where('views_left', '=', 1)
+    .where('expires_at', '>', a.now)
+    .returning(RETURNED),
+)
 
 /**
  * The burn (SPEC §6): each statement checks id, verifier, views and expiry and changes the row
@@ -55,60 +102,45 @@ export async function consumeView(
   now: number,
   viewsLeftSeen: number,
 ): Promise<ConsumedView | undefined> {
-  const returned = ['ciphertext', 'views_left', 'expires_at', 'ttl_seconds', 'max_views'] as const
-  const takeOne = () =>
-    db
-      .updateTable('shares')
-      .set((eb) => ({
-        views_left: eb('views_left', '-', 1),
-        opened_at: sql<string>`${eb.ref('opened_at')} || ${`${now},`}`,
-      }))
-      .where('id', '=', id)
-      .where('verifier', '=', verifier)
-      .where('views_left', '>', 1)
-      .where('expires_at', '>', now)
-      .returning(returned)
-      .executeTakeFirst()
-  const takeLast = async () => {
-    const row = await db
-      .deleteFrom('shares')
-      .where('id', '=', id)
-      .where('verifier', '=', verifier)
-      .where('views_left', '=', 1)
-      .where('expires_at', '>', now)
-      .returning(returned)
-      .executeTakeFirst()
-    return row && { ...row, views_left: 0 }
+  if (viewsLeftSeen > 1) {
+    const { rows } = await takeViewQuery(db, { id, verifier, now, openedEntry: `${now},` })
+    if (rows[0]) return rows[0]
   }
-  if (viewsLeftSeen > 1) return (await takeOne()) ?? (await takeLast())
-  return takeLast()
+  const { rows } = await takeLastViewQuery(db, { id, verifier, now })
+  return rows[0] && { ...rows[0], views_left: 0 }
 }
+
+const failedAttemptQuery = prepared((db: Db, a: { id: Buffer; now: number }) =>
+  db
+    .updateTable('shares')
+    .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+    .where('id', '=', a.id)
+    .where('expires_at', '>', a.now)
+    .returning('failed_attempts'),
+)
 
 /** Counts one wrong `access` on a live share; returns the new count, or undefined when it is gone. */
 export async function recordFailedAttempt(db: Db, id: Buffer, now: number): Promise<number | undefined> {
-  const row = await db
-    .updateTable('shares')
-    .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
-    .where('id', '=', id)
-    .where('expires_at', '>', now)
-    .returning('failed_attempts')
-    .executeTakeFirst()
-  return row?.failed_attempts
+  const { rows } = await failedAttemptQuery(db, { id, now })
+  return rows[0]?.failed_attempts
 }
+
+const deleteShareQuery = prepared((db: Db, a: { id: Buffer }) =>
+  db.deleteFrom('shares').where('id', '=', a.id).returning('id'),
+)
 
 export async function deleteShare(db: Db, id: Buffer): Promise<boolean> {
-  const row = await db.deleteFrom('shares').where('id', '=', id).returning('id').executeTakeFirst()
-  return row !== undefined
+  const { rows } = await deleteShareQuery(db, { id })
+  return rows.length > 0
 }
 
+const deleteIfExpiredQuery = prepared((db: Db, a: { id: Buffer; now: number }) =>
+  db.deleteFrom('shares').where('id', '=', a.id).where('expires_at', '<=', a.now).returning('id'),
+)
+
 export async function deleteShareIfExpired(db: Db, id: Buffer, now: number): Promise<boolean> {
-  const row = await db
-    .deleteFrom('shares')
-    .where('id', '=', id)
-    .where('expires_at', '<=', now)
-    .returning('id')
-    .executeTakeFirst()
-  return row !== undefined
+  const { rows } = await deleteIfExpiredQuery(db, { id, now })
+  return rows.length > 0
 }
 
 /** Deletes up to `limit` expired shares, oldest expiry first; returns their ids. */
@@ -128,7 +160,24 @@ export async function deleteExpiredBatch(db: Db, now: number, limit: number): Pr
   return rows.map((r) => r.id)
 }
 
-export async function insertAudit(db: Db, rows: Insertable<AuditTable>[]): Promise<void> {
+type AuditRow = Omit<Insertable<AuditTable>, 'id'>
+
+const insertAuditQuery = prepared((db: Db, a: Required<AuditRow>) =>
+  db.insertInto('audit').values({
+    at: a.at,
+    event: a.event,
+    share_id: a.share_id,
+    result: a.result,
+    client_hash: a.client_hash,
+  }),
+)
+
+export async function insertAudit(db: Db, row: Required<AuditRow>): Promise<void> {
+  await insertAuditQuery(db, row)
+}
+
+/** Many audit rows in one statement (the sweeper's batches). */
+export async function insertAuditRows(db: Db, rows: AuditRow[]): Promise<void> {
   if (rows.length === 0) return
   await db.insertInto('audit').values(rows).execute()
 }

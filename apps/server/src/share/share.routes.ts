@@ -102,6 +102,24 @@ const unauthorized = () =>
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
+/**
+ * Manage tokens come from a pool filled by one CSPRNG call per 128 tokens: a call per token
+ * costs a syscall each. Each token is copied out and its bytes in the pool zeroed.
+ */
+const TOKEN_POOL = Buffer.alloc(SHARE_LIMITS.manageTokenBytes * 128)
+let tokenOffset = TOKEN_POOL.length
+function randomToken(): Buffer {
+  if (tokenOffset >= TOKEN_POOL.length) {
+    crypto.randomFillSync(TOKEN_POOL)
+    tokenOffset = 0
+  }
+  const end = tokenOffset + SHARE_LIMITS.manageTokenBytes
+  const token = Buffer.from(TOKEN_POOL.subarray(tokenOffset, end))
+  TOKEN_POOL.fill(0, tokenOffset, end)
+  tokenOffset = end
+  return token
+}
+
 export function shareRoutes(options: ShareRouteOptions): Hono {
   const { deps, metrics, limits, maxSecretBytes } = options
   const maxCreateBody = Math.ceil((maxSecretBytes * 4) / 3) + JSON_SLACK_BYTES
@@ -118,7 +136,7 @@ export function shareRoutes(options: ShareRouteOptions): Hono {
         })
       }
       // 32 random bytes, shown once; only its SHA-256 is stored.
-      const manageToken = crypto.randomBytes(SHARE_LIMITS.manageTokenBytes)
+      const manageToken = randomToken()
       const outcome = await createShare(
         deps,
         {

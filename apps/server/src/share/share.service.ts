@@ -53,7 +53,7 @@ export function createShare(deps: ShareDeps, share: NewShare, clientHash: string
       expires_at: expiresAt,
     })
     if (!inserted) return { kind: 'conflict' }
-    await q.insertAudit(trx, [audit('share_created', share.id, 'ok', clientHash, now)])
+    await q.insertAudit(trx, audit('share_created', share.id, 'ok', clientHash, now))
     return { kind: 'created', expiresAt }
   })
 }
@@ -76,13 +76,13 @@ export function openShare(deps: ShareDeps, id: Buffer, access: Uint8Array, clien
     if (!row) return { kind: 'not_found', expired: false }
     if (row.expires_at <= now) {
       const expired = await q.deleteShareIfExpired(trx, id, now)
-      if (expired) await q.insertAudit(trx, [audit('share_expired', id, 'on_open', null, now)])
+      if (expired) await q.insertAudit(trx, audit('share_expired', id, 'on_open', null, now))
       return { kind: 'not_found', expired }
     }
     if (!constantTimeEqual(presented, row.verifier)) return wrongAccess(trx, id, now, clientHash)
     const view = await q.consumeView(trx, id, row.verifier, now, row.views_left)
     if (!view) return { kind: 'not_found', expired: false }
-    await q.insertAudit(trx, [audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now)])
+    await q.insertAudit(trx, audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now))
     return { kind: 'opened', view }
   })
 }
@@ -91,10 +91,10 @@ async function wrongAccess(trx: Db, id: Buffer, now: number, clientHash: string)
   const failures = await q.recordFailedAttempt(trx, id, now)
   if (failures === undefined) return { kind: 'not_found', expired: false }
   const attemptsLeft = Math.max(0, SHARE_LIMITS.maxFailedAttempts - failures)
-  await q.insertAudit(trx, [audit('share_wrong_access', id, `attempts_left=${attemptsLeft}`, clientHash, now)])
+  await q.insertAudit(trx, audit('share_wrong_access', id, `attempts_left=${attemptsLeft}`, clientHash, now))
   if (attemptsLeft > 0) return { kind: 'wrong_access', attemptsLeft, destroyed: false }
   await q.deleteShare(trx, id)
-  await q.insertAudit(trx, [audit('share_destroyed', id, 'too_many_failed_attempts', clientHash, now)])
+  await q.insertAudit(trx, audit('share_destroyed', id, 'too_many_failed_attempts', clientHash, now))
   return { kind: 'wrong_access', attemptsLeft: 0, destroyed: true }
 }
 
@@ -159,7 +159,7 @@ export function deleteShareWithToken(
     }
     const by = byManage ? 'manage_token' : 'access'
     if (!(await q.deleteShare(trx, id))) return { kind: 'not_found' }
-    await q.insertAudit(trx, [audit('share_deleted', id, by, clientHash, now)])
+    await q.insertAudit(trx, audit('share_deleted', id, by, clientHash, now))
     return { kind: 'deleted', by }
   })
 }
@@ -169,7 +169,7 @@ export function sweepExpired(deps: ShareDeps, limit: number): Promise<number> {
   return deps.queue.run(async (trx) => {
     const now = deps.clock()
     const ids = await q.deleteExpiredBatch(trx, now, limit)
-    await q.insertAudit(trx, ids.map((id) => audit('share_expired', id, 'swept', null, now)))
+    await q.insertAuditRows(trx, ids.map((id) => audit('share_expired', id, 'swept', null, now)))
     return ids.length
   })
 }
