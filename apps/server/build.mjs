@@ -3,10 +3,12 @@ import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
+// `node build.mjs [outfile]`; tests build elsewhere so they do not race a real build.
+const outfile = process.argv[2] ?? `${here}dist/main.js`
 
 await build({
   entryPoints: [`${here}src/main.ts`],
-  outfile: `${here}dist/main.js`,
+  outfile,
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -13,21 +13,27 @@ const autocannon = require('autocannon')
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
-const port = 18000 + Math.floor(Math.random() * 1000)
 const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_TMP ?? os.tmpdir(), 'ss-bench-'))
 
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 const server = spawn(process.execPath, [...nodeArgs, path.join(here, '../dist/main.js')], {
   env: {
     ...process.env,
-    PORT: String(port),
+    PORT: '0',
     DATA_DIR: dataDir,
     RATE_LIMIT_PER_MIN: '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   },
   stdio: ['ignore', 'pipe', 'inherit'],
 })
-await new Promise((resolve) => server.stdout.once('data', resolve))
+const port = await new Promise((resolve) => {
+  let out = ''
+  server.stdout.on('data', (d) => {
+    out += d
+    const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out)
+    if (m) resolve(Number(m[1]))
+  })
+})
 
 const ciphertext = crypto.randomBytes(1024).toString('base64url')
 const shares = []
@@ -41,15 +47,20 @@ function serverCpuMs() {
 function run(title, opts) {
   const cpuBefore = serverCpuMs()
   return new Promise((resolve, reject) => {
-    autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, ...opts }, (err, res) => {
-      if (err) return reject(err)
-      const codes = Object.entries(res.statusCodeStats ?? {}).map(([k, v]) => `${k}:${v.count}`).join(' ')
-      const cpuUsPerRequest = ((serverCpuMs() - cpuBefore) * 1000) / res.requests.total
-      console.log(
-        `${title}: ${Math.round(res.requests.average)} req/s avg, p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms, errors ${res.errors}, non2xx ${res.non2xx}, codes ${codes}, server CPU ${Math.round(cpuUsPerRequest)} us/request`,
-      )
-      resolve(res)
-    })
+    autocannon(
+      { url: `http://127.0.0.1:${port}`, connections, duration: seconds, ...opts },
+      (err, res) => {
+        if (err) return reject(err)
+        const codes = Object.entries(res.statusCodeStats ?? {})
+          .map(([k, v]) => `${k}:${v.count}`)
+          .join(' ')
+        const cpuUsPerRequest = ((serverCpuMs() - cpuBefore) * 1000) / res.requests.total
+        console.log(
+          `${title}: ${Math.round(res.requests.average)} req/s avg, p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms, errors ${res.errors}, non2xx ${res.non2xx}, codes ${codes}, server CPU ${Math.round(cpuUsPerRequest)} us/request`,
+        )
+        resolve(res)
+      },
+    )
   })
 }
 
@@ -64,29 +75,40 @@ await run('create', {
         const id = crypto.randomBytes(16).toString('base64url')
         shares.push({ id, access: access.toString('base64url') })
         const verifier = crypto.createHash('sha256').update(access).digest('base64url')
-        return { ...req, body: JSON.stringify({ id, verifier, ciphertext, ttlSeconds: 3600, maxViews: 1 }) }
+        return {
+          ...req,
+          body: JSON.stringify({ id, verifier, ciphertext, ttlSeconds: 3600, maxViews: 1 }),
+        }
       },
     },
   ],
 })
 
 let next = 0
-if (process.env.BENCH_PHASES !== 'create') await run('open', {
-  requests: [
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      setupRequest(req) {
-        const share = shares[next++ % shares.length]
-        return { ...req, path: `/api/share/${share.id}/open`, body: JSON.stringify({ access: share.access }) }
+if (process.env.BENCH_PHASES !== 'create')
+  await run('open', {
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest(req) {
+          const share = shares[next++ % shares.length]
+          return {
+            ...req,
+            path: `/api/share/${share.id}/open`,
+            body: JSON.stringify({ access: share.access }),
+          }
+        },
       },
-    },
-  ],
-})
+    ],
+  })
 console.log(`shares created: ${shares.length} (opens beyond that count answer 404)`)
 const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
 for (const line of metrics.split('\n')) {
-  if (/^secretsentry_write_batch_(size|seconds)_(sum|count)|^process_resident_memory_bytes/.test(line)) console.log(line)
+  if (
+    /^secretsentry_write_batch_(size|seconds)_(sum|count)|^process_resident_memory_bytes/.test(line)
+  )
+    console.log(line)
 }
 server.kill('SIGTERM')
 await new Promise((resolve) => server.once('exit', resolve))

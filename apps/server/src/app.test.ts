@@ -5,7 +5,14 @@ import { createApp } from './app.ts'
 import { testConfig } from './config.ts'
 import { openDatabase } from './db/database.ts'
 import { CONTENT_SECURITY_POLICY } from './http/security-headers.ts'
-import { createOk, jsonInit, makeTestApp, openInit, shareFixture, type TestApp } from './test/test-app.ts'
+import {
+  createOk,
+  jsonInit,
+  makeTestApp,
+  openInit,
+  shareFixture,
+  type TestApp,
+} from './test/test-app.ts'
 
 let t: TestApp
 beforeEach(async () => {
@@ -80,9 +87,9 @@ describe('security headers', () => {
   })
 
   it('HSTS only when served over TLS (directly or via a trusted proxy)', async () => {
-    expect((await t.call('https://secrets.example/healthz')).headers.get('strict-transport-security')).toMatch(
-      /^max-age=\d+/,
-    )
+    expect(
+      (await t.call('https://secrets.example/healthz')).headers.get('strict-transport-security'),
+    ).toMatch(/^max-age=\d+/)
     const spoofed = await t.call('/healthz', { headers: { 'x-forwarded-proto': 'https' } })
     expect(spoofed.headers.get('strict-transport-security')).toBeNull()
     const proxied = await makeTestApp({ config: { trustProxy: 1 } })
@@ -115,7 +122,9 @@ describe('health', () => {
 
   it('graceful close flushes queued writes before it resolves', async () => {
     const fixtures = Array.from({ length: 30 }, () => shareFixture())
-    const pending = fixtures.map((f, i) => t.call('/api/share', jsonInit('POST', f.body), `192.0.2.${i + 1}`))
+    const pending = fixtures.map((f, i) =>
+      t.call('/api/share', jsonInit('POST', f.body), `192.0.2.${i + 1}`),
+    )
     // Let the requests reach the write queue, then close before their batch has run.
     for (let i = 0; i < 10_000 && t.queue.pending < 30; i++) await Promise.resolve()
     expect(t.queue.pending).toBe(30)
@@ -141,10 +150,18 @@ describe('/metrics', () => {
     const res = await t.call('/metrics')
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
     const text = await res.text()
-    expect(text).toContain('secretsentry_http_requests_total{method="POST",route="/api/share",status="201"} 1')
-    expect(text).toContain('secretsentry_http_requests_total{method="POST",route="/api/share/:id/open",status="200"} 1')
-    expect(text).toContain('secretsentry_http_requests_total{method="POST",route="/api/share/:id/open",status="404"} 1')
-    expect(text).toMatch(/secretsentry_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/api\/share"\}/)
+    expect(text).toContain(
+      'secretsentry_http_requests_total{method="POST",route="/api/share",status="201"} 1',
+    )
+    expect(text).toContain(
+      'secretsentry_http_requests_total{method="POST",route="/api/share/:id/open",status="200"} 1',
+    )
+    expect(text).toContain(
+      'secretsentry_http_requests_total{method="POST",route="/api/share/:id/open",status="404"} 1',
+    )
+    expect(text).toMatch(
+      /secretsentry_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/api\/share"\}/,
+    )
     expect(text).toContain('secretsentry_shares_created_total 1')
     expect(text).toContain('secretsentry_shares_opened_total 1')
     expect(text).toMatch(/secretsentry_db_size_bytes [1-9]\d*/)
@@ -185,7 +202,9 @@ describe('request log', () => {
     const broken = await makeTestApp()
     await broken.db.destroy()
     const token = crypto.randomBytes(32).toString('base64url')
-    await broken.call(`/api/share/${shareFixture().id}/status`, { headers: { authorization: `Bearer ${token}` } })
+    await broken.call(`/api/share/${shareFixture().id}/status`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
     await new Promise((resolve) => setImmediate(resolve))
     const errors = broken.logs.lines().filter((l) => l.level === 'error')
     expect(errors).toHaveLength(1)

@@ -97,7 +97,10 @@ export function createApp(options: AppOptions): SecretSentryApp {
   const openApi = openApiDocument(VERSION)
 
   // prom-client hashes the label set on every call; the few (method, route, status) children are kept.
-  const metricChildren = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<string> }>()
+  const metricChildren = new Map<
+    string,
+    { count: Counter.Internal; latency: Histogram.Internal<string> }
+  >()
   const requestMetrics = (method: string, route: string, status: number, seconds: number) => {
     const key = `${method} ${route} ${status}`
     let children = metricChildren.get(key)
@@ -173,7 +176,9 @@ export function createApp(options: AppOptions): SecretSentryApp {
     if (err instanceof HTTPException) {
       const status = err.status === 413 ? 413 : 400
       const code = status === 413 ? 'payload_too_large' : 'invalid_input'
-      return errorResponse(new ApiError(status, code, status === 413 ? 'Request body too large' : 'Bad request'))
+      return errorResponse(
+        new ApiError(status, code, status === 413 ? 'Request body too large' : 'Bad request'),
+      )
     }
     if (err instanceof WriteQueueClosedError) {
       return errorResponse(new ApiError(503, 'internal', 'The server is shutting down; try again'))

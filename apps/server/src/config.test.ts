@@ -78,15 +78,18 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['SWEEP_INTERVAL_SECONDS', '0'],
     ['SQLITE_SYNC', 'off'],
-  ])('bad configuration fails at start with a message naming the setting (%s=%j)', (name, value) => {
-    let error: unknown
-    try {
-      loadConfig({ [name]: value })
-    } catch (err) {
-      error = err
-    }
-    expect(error).toBeInstanceOf(ConfigError)
-    expect((error as ConfigError).setting).toBe(name)
-    expect((error as ConfigError).message).toContain(name)
-  })
+  ])(
+    'bad configuration fails at start with a message naming the setting (%s=%j)',
+    (name, value) => {
+      let error: unknown
+      try {
+        loadConfig({ [name]: value })
+      } catch (err) {
+        error = err
+      }
+      expect(error).toBeInstanceOf(ConfigError)
+      expect((error as ConfigError).setting).toBe(name)
+      expect((error as ConfigError).message).toContain(name)
+    },
+  )
 })

@@ -78,13 +78,15 @@ function trustProxy(env: Env): number {
 
 function sqliteSync(env: Env): Config['sqliteSync'] {
   const raw = text(env, 'SQLITE_SYNC')?.toLowerCase() ?? 'full'
-  if (raw !== 'full' && raw !== 'group') throw new ConfigError('SQLITE_SYNC', `must be full or group, got "${raw}"`)
+  if (raw !== 'full' && raw !== 'group')
+    throw new ConfigError('SQLITE_SYNC', `must be full or group, got "${raw}"`)
   return raw
 }
 
 export function loadConfig(env: Env = process.env): Config {
   const host = text(env, 'HOST') ?? '127.0.0.1'
-  if (/\s|\//.test(host)) throw new ConfigError('HOST', `must be a host name or address, got "${host}"`)
+  if (/\s|\//.test(host))
+    throw new ConfigError('HOST', `must be a host name or address, got "${host}"`)
   const logLevel = (text(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)

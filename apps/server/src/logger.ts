@@ -77,7 +77,9 @@ export function createLogger(options: LoggerOptions): Logger {
 
   const log = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (closed || RANK[level] < threshold) return
-    pending.push(JSON.stringify({ time: new Date(clock()).toISOString(), level, msg, ...fields }) + '\n')
+    pending.push(
+      JSON.stringify({ time: new Date(clock()).toISOString(), level, msg, ...fields }) + '\n',
+    )
     if (!scheduled) {
       scheduled = true
       setImmediate(flush)

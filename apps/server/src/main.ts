@@ -44,19 +44,24 @@ async function main(): Promise<void> {
     ...(database.durable ? { durable: database.durable } : {}),
   })
 
-  const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port }, (info) => {
-    const { port } = info as AddressInfo
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host
-    process.stdout.write(`SecretSentry listening on http://${host}:${port}\n`)
-    logger.info('listening', {
-      version: VERSION,
-      host: config.host,
-      port,
-      startupMs: Math.round(performance.now() - started),
-    })
-  })
+  const http = serve(
+    { fetch: server.app.fetch, hostname: config.host, port: config.port },
+    (info) => {
+      const { port } = info as AddressInfo
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host
+      process.stdout.write(`SecretSentry listening on http://${host}:${port}\n`)
+      logger.info('listening', {
+        version: VERSION,
+        host: config.host,
+        port,
+        startupMs: Math.round(performance.now() - started),
+      })
+    },
+  )
   http.on('error', (err: NodeJS.ErrnoException) => {
-    process.stderr.write(`Cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}\n`)
+    process.stderr.write(
+      `Cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}\n`,
+    )
     process.exit(1)
   })
 
@@ -92,6 +97,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`SecretSentry failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.stderr.write(
+    `SecretSentry failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  )
   process.exit(1)
 })

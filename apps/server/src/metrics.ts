@@ -49,8 +49,16 @@ export function createMetrics(options: MetricsOptions): Metrics {
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    sharesCreated: new Counter({ name: 'secretsentry_shares_created_total', help: 'Shares stored', registers }),
-    sharesOpened: new Counter({ name: 'secretsentry_shares_opened_total', help: 'Views consumed', registers }),
+    sharesCreated: new Counter({
+      name: 'secretsentry_shares_created_total',
+      help: 'Shares stored',
+      registers,
+    }),
+    sharesOpened: new Counter({
+      name: 'secretsentry_shares_opened_total',
+      help: 'Views consumed',
+      registers,
+    }),
     sharesExpired: new Counter({
       name: 'secretsentry_shares_expired_total',
       help: 'Expired shares deleted, by the sweeper or when opened',
@@ -69,7 +77,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
       labelNames: ['bucket'] as const,
       registers,
     }),
-    sweeperRuns: new Counter({ name: 'secretsentry_sweeper_runs_total', help: 'Sweeper batches run', registers }),
+    sweeperRuns: new Counter({
+      name: 'secretsentry_sweeper_runs_total',
+      help: 'Sweeper batches run',
+      registers,
+    }),
     writeBatchSize: new Histogram({
       name: 'secretsentry_write_batch_size',
       help: 'Write operations committed per transaction (group commit)',

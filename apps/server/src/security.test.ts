@@ -4,7 +4,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { b64url, createOk, jsonInit, makeTestApp, openInit, shareFixture, type TestApp } from './test/test-app.ts'
+import {
+  b64url,
+  createOk,
+  jsonInit,
+  makeTestApp,
+  openInit,
+  shareFixture,
+  type TestApp,
+} from './test/test-app.ts'
 
 let dir: string
 let t: TestApp
@@ -28,12 +36,18 @@ function spellings(value: string | Buffer): string[] {
 
 /** Every cell of every table, as text (blobs in hex, base64 and as raw bytes read as latin1). */
 function everyCell(): string {
-  const tables = t.sqlite.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]
+  const tables = t.sqlite.prepare("select name from sqlite_master where type = 'table'").all() as {
+    name: string
+  }[]
   const cells: string[] = []
   for (const { name } of tables) {
-    for (const row of t.sqlite.prepare(`select * from "${name}"`).all() as Record<string, unknown>[]) {
+    for (const row of t.sqlite.prepare(`select * from "${name}"`).all() as Record<
+      string,
+      unknown
+    >[]) {
       for (const value of Object.values(row)) {
-        if (Buffer.isBuffer(value)) cells.push(value.toString('hex'), value.toString('base64'), value.toString('latin1'))
+        if (Buffer.isBuffer(value))
+          cells.push(value.toString('hex'), value.toString('base64'), value.toString('latin1'))
         else cells.push(String(value))
       }
     }
@@ -43,7 +57,8 @@ function everyCell(): string {
 
 function expectAbsent(haystack: string, secrets: Record<string, string[]>) {
   for (const [what, forms] of Object.entries(secrets)) {
-    for (const form of forms) expect(haystack.includes(form), `${what} (${form.slice(0, 12)}…) found`).toBe(false)
+    for (const form of forms)
+      expect(haystack.includes(form), `${what} (${form.slice(0, 12)}…) found`).toBe(false)
   }
 }
 
@@ -54,7 +69,11 @@ async function runFlow() {
   const createdB = await createOk(t, b, ADDRESS)
   await t.call(`/api/share/${a.id}/open`, openInit(b64url(crypto.randomBytes(32))), ADDRESS)
   await t.call(`/api/share/${a.id}/open`, openInit(a.access), ADDRESS)
-  await t.call(`/api/share/${a.id}/status`, { headers: { authorization: `Bearer ${createdA.manageToken}` } }, ADDRESS)
+  await t.call(
+    `/api/share/${a.id}/status`,
+    { headers: { authorization: `Bearer ${createdA.manageToken}` } },
+    ADDRESS,
+  )
   return { a, b, createdA, createdB }
 }
 
@@ -68,8 +87,12 @@ describe('no secret material at rest', () => {
     }
     // While the shares live: only the ciphertext itself is stored, nothing else secret.
     expectAbsent(everyCell(), secrets)
-    const auditText = JSON.stringify(t.sqlite.prepare('select * from audit').all(), (_k, v: unknown) =>
-      v && typeof v === 'object' && 'type' in v && (v as { type: string }).type === 'Buffer' ? '<blob>' : v,
+    const auditText = JSON.stringify(
+      t.sqlite.prepare('select * from audit').all(),
+      (_k, v: unknown) =>
+        v && typeof v === 'object' && 'type' in v && (v as { type: string }).type === 'Buffer'
+          ? '<blob>'
+          : v,
     )
     expectAbsent(auditText, { ciphertext: [a.ciphertext.slice(0, 64), b.ciphertext.slice(0, 64)] })
     expect(t.sqlite.prepare('select distinct client_hash from audit').all()).toEqual([
@@ -78,11 +101,19 @@ describe('no secret material at rest', () => {
 
     // After the last views and a delete, no ciphertext is left in any table.
     await t.call(`/api/share/${a.id}/open`, openInit(a.access), ADDRESS)
-    await t.call(`/api/share/${b.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${b.access}` } }, ADDRESS)
+    await t.call(
+      `/api/share/${b.id}`,
+      { method: 'DELETE', headers: { authorization: `Bearer ${b.access}` } },
+      ADDRESS,
+    )
     expect(t.sqlite.prepare('select count(*) as n from shares').get()).toEqual({ n: 0 })
     expectAbsent(everyCell(), {
       ...secrets,
-      ciphertext: [a.ciphertext.slice(0, 64), b.ciphertext.slice(0, 64), spellings(a.ciphertext)[2]!.slice(0, 64)],
+      ciphertext: [
+        a.ciphertext.slice(0, 64),
+        b.ciphertext.slice(0, 64),
+        spellings(a.ciphertext)[2]!.slice(0, 64),
+      ],
     })
   })
 
@@ -101,7 +132,10 @@ describe('no secret material at rest', () => {
   it('the database file and its WAL never hold the access value, the manage token or the raw address', async () => {
     const { a, b, createdA } = await runFlow()
     const bytes = Buffer.concat(
-      fs.readdirSync(dir).filter((n) => n.startsWith('secretsentry.db')).map((n) => fs.readFileSync(path.join(dir, n))),
+      fs
+        .readdirSync(dir)
+        .filter((n) => n.startsWith('secretsentry.db'))
+        .map((n) => fs.readFileSync(path.join(dir, n))),
     )
     for (const secret of [a.access, b.access, createdA.manageToken]) {
       const raw = Buffer.from(secret, 'base64url')
@@ -151,16 +185,45 @@ describe('fuzz', () => {
     const before = snapshot()
     const r = prng(20261123)
 
-    const strings = ['', ' ', 'null', '{}', '[]', '\u0000', '\ud800', '😀'.repeat(50), 'a'.repeat(5000), '%', '../..', '=']
-    const values: unknown[] = [null, true, 0, -1, 1e308, 2 ** 53 + 1, 3.5, 'x', [], {}, [1, 2], { a: { b: {} } }, ...strings]
-    const garbageValue = (): unknown => (r.next() < 0.5 ? r.pick(values) : crypto.randomBytes(r.int(64)).toString('latin1'))
+    const strings = [
+      '',
+      ' ',
+      'null',
+      '{}',
+      '[]',
+      '\u0000',
+      '\ud800',
+      '😀'.repeat(50),
+      'a'.repeat(5000),
+      '%',
+      '../..',
+      '=',
+    ]
+    const values: unknown[] = [
+      null,
+      true,
+      0,
+      -1,
+      1e308,
+      2 ** 53 + 1,
+      3.5,
+      'x',
+      [],
+      {},
+      [1, 2],
+      { a: { b: {} } },
+      ...strings,
+    ]
+    const garbageValue = (): unknown =>
+      r.next() < 0.5 ? r.pick(values) : crypto.randomBytes(r.int(64)).toString('latin1')
     const mutate = (obj: Record<string, unknown>) => {
       const copy: Record<string, unknown> = { ...obj }
       const keys = Object.keys(copy)
       const choice = r.int(4)
       if (choice === 0) copy[r.pick(keys)] = garbageValue()
       else if (choice === 1) delete copy[r.pick(keys)]
-      else if (choice === 2) copy[r.pick(['__proto__', 'constructor', 'extra', ''])] = garbageValue()
+      else if (choice === 2)
+        copy[r.pick(['__proto__', 'constructor', 'extra', ''])] = garbageValue()
       else copy[r.pick(keys)] = `${String(copy[r.pick(keys)])}${r.pick(['=', '!', ' ', '+/', 'A'])}`
       return copy
     }
@@ -171,9 +234,38 @@ describe('fuzz', () => {
       if (kind === 2) return JSON.stringify(valid).slice(0, r.int(JSON.stringify(valid).length))
       return JSON.stringify(mutate(valid))
     }
-    const contentTypes = ['application/json', 'application/json; charset=utf-8', 'text/plain', '', 'application/json;;', 'multipart/form-data; boundary=x', '*/*']
-    const auths = ['', 'Bearer', 'Bearer ', `Bearer ${manageToken.slice(1)}`, `Bearer ${manageToken}=`, 'Basic abc', `bearer ${'*'.repeat(43)}`, 'Bearer ' + 'A'.repeat(5000)]
-    const ids = [live.id, 'x', '', '..', '%2e%2e', 'A'.repeat(23), 'A'.repeat(2000), '%00', '😀', `${live.id}=`, live.id.slice(1)]
+    const contentTypes = [
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      '',
+      'application/json;;',
+      'multipart/form-data; boundary=x',
+      '*/*',
+    ]
+    const auths = [
+      '',
+      'Bearer',
+      'Bearer ',
+      `Bearer ${manageToken.slice(1)}`,
+      `Bearer ${manageToken}=`,
+      'Basic abc',
+      `bearer ${'*'.repeat(43)}`,
+      'Bearer ' + 'A'.repeat(5000),
+    ]
+    const ids = [
+      live.id,
+      'x',
+      '',
+      '..',
+      '%2e%2e',
+      'A'.repeat(23),
+      'A'.repeat(2000),
+      '%00',
+      '😀',
+      `${live.id}=`,
+      live.id.slice(1),
+    ]
     const createValid = { ...shareFixture().body }
 
     let sent = 0
@@ -185,7 +277,8 @@ describe('fuzz', () => {
       if (ct) headers['content-type'] = ct
       const auth = r.pick(auths)
       if (auth) headers['authorization'] = auth
-      if (r.next() < 0.2) headers['x-forwarded-for'] = r.pick(['', ',', 'garbage', '999.1.1.1', '1.1.1.1, ::ffff:zz'])
+      if (r.next() < 0.2)
+        headers['x-forwarded-for'] = r.pick(['', ',', 'garbage', '999.1.1.1', '1.1.1.1, ::ffff:zz'])
       if (r.next() < 0.1) headers['content-length'] = r.pick(['0', '1', '99999999999', '5'])
       let url: string
       let init: RequestInit
@@ -207,7 +300,17 @@ describe('fuzz', () => {
           init = { method: 'DELETE', headers }
           break
         case 4:
-          url = r.pick(['/s', '/s/', '/', '/links', '/assets/x.js', '/assets/%2e%2e/x', '/%ff', '/a/b/c.d', '/.env'])
+          url = r.pick([
+            '/s',
+            '/s/',
+            '/',
+            '/links',
+            '/assets/x.js',
+            '/assets/%2e%2e/x',
+            '/%ff',
+            '/a/b/c.d',
+            '/.env',
+          ])
           init = { method: r.pick(['GET', 'HEAD', 'POST', 'PUT']), headers }
           break
         case 5:
@@ -232,7 +335,9 @@ describe('fuzz', () => {
       } catch {
         continue // Not even sendable (e.g. a body on GET); the server never sees it.
       }
-      const res = await t.app.request(request, undefined, { incoming: { socket: { remoteAddress: '192.0.2.200' } } })
+      const res = await t.app.request(request, undefined, {
+        incoming: { socket: { remoteAddress: '192.0.2.200' } },
+      })
       sent++
       expect(res.status, `${init.method} ${url} ${JSON.stringify(headers)}`).toBeLessThan(500)
       await res.arrayBuffer()

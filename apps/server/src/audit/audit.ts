@@ -21,7 +21,11 @@ export function clientHasher(key: Uint8Array): (address: string) => string {
   return (address) => {
     let hash = cache.get(address)
     if (hash === undefined) {
-      hash = crypto.createHmac('sha256', key).update(address).digest('hex').slice(0, CLIENT_HASH_HEX)
+      hash = crypto
+        .createHmac('sha256', key)
+        .update(address)
+        .digest('hex')
+        .slice(0, CLIENT_HASH_HEX)
       if (cache.size >= 1024) cache.clear()
       cache.set(address, hash)
     }

@@ -56,7 +56,9 @@ describe('migrations', () => {
     const second = openDatabase(file)
     expect(await migrateToLatest(second.db)).toEqual([])
     const tables = second.sqlite
-      .prepare("select name from sqlite_master where type = 'table' and name not like 'kysely%' order by name")
+      .prepare(
+        "select name from sqlite_master where type = 'table' and name not like 'kysely%' order by name",
+      )
       .all()
     expect(tables).toEqual([{ name: 'audit' }, { name: 'shares' }])
     await second.db.destroy()

@@ -42,6 +42,8 @@ export class FileSyncer {
   }
 
   #fdatasync(): Promise<void> {
-    return new Promise((resolve, reject) => fs.fdatasync(this.#fd, (err) => (err ? reject(err) : resolve())))
+    return new Promise((resolve, reject) =>
+      fs.fdatasync(this.#fd, (err) => (err ? reject(err) : resolve())),
+    )
   }
 }

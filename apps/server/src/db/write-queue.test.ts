@@ -33,12 +33,22 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-const insert = (v: string) => queue.run((trx) => trx.insertInto('t').values({ v }).execute().then(() => v))
-const values = () => (sqlite.prepare('select v from t order by v').all() as { v: string }[]).map((r) => r.v)
+const insert = (v: string) =>
+  queue.run((trx) =>
+    trx
+      .insertInto('t')
+      .values({ v })
+      .execute()
+      .then(() => v),
+  )
+const values = () =>
+  (sqlite.prepare('select v from t order by v').all() as { v: string }[]).map((r) => r.v)
 
 describe('WriteQueue', () => {
   it('commits the writes queued in one turn together, in batches of at most maxBatch', async () => {
-    const results = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map(insert))
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map(insert),
+    )
     expect(results).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'])
     expect(batches).toEqual([4, 4, 2])
     expect(values()).toHaveLength(10)
@@ -101,7 +111,9 @@ describe('WriteQueue with a durability barrier', () => {
     const barrier = deferredBarrier()
     const q = new WriteQueue(db, { durable: barrier.durable })
     let firstDone = false
-    const first = q.run((trx) => trx.insertInto('t').values({ v: 'a' }).execute()).then(() => (firstDone = true))
+    const first = q
+      .run((trx) => trx.insertInto('t').values({ v: 'a' }).execute())
+      .then(() => (firstDone = true))
     await new Promise((resolve) => setImmediate(resolve))
     await new Promise((resolve) => setImmediate(resolve))
     // Committed (visible) but not yet acknowledged: the disk has not confirmed it.

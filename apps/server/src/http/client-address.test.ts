@@ -3,16 +3,29 @@ import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { clientAddress, isHttps, normalizeAddress, rateLimitKey } from './client-address.ts'
 
-async function seen(trustProxy: number, socket: string, headers: Record<string, string> = {}, url = 'http://x/') {
+async function seen(
+  trustProxy: number,
+  socket: string,
+  headers: Record<string, string> = {},
+  url = 'http://x/',
+) {
   const app = new Hono()
-  app.get('/', (c) => c.json({ address: clientAddress(c, trustProxy), https: isHttps(c, trustProxy) }))
-  const res = await app.request(url, { headers }, { incoming: { socket: { remoteAddress: socket } } })
+  app.get('/', (c) =>
+    c.json({ address: clientAddress(c, trustProxy), https: isHttps(c, trustProxy) }),
+  )
+  const res = await app.request(
+    url,
+    { headers },
+    { incoming: { socket: { remoteAddress: socket } } },
+  )
   return (await res.json()) as { address: string; https: boolean }
 }
 
 describe('clientAddress', () => {
   it('X-Forwarded-For is ignored unless TRUST_PROXY is set', async () => {
-    expect((await seen(0, '10.0.0.1', { 'x-forwarded-for': '203.0.113.9' })).address).toBe('10.0.0.1')
+    expect((await seen(0, '10.0.0.1', { 'x-forwarded-for': '203.0.113.9' })).address).toBe(
+      '10.0.0.1',
+    )
   })
 
   it('TRUST_PROXY=1 takes the address the one trusted proxy appended', async () => {
@@ -22,12 +35,16 @@ describe('clientAddress', () => {
   })
 
   it('TRUST_PROXY=2 walks two hops back', async () => {
-    const got = await seen(2, '10.0.0.1', { 'x-forwarded-for': '198.51.100.7, 203.0.113.9, 10.0.0.2' })
+    const got = await seen(2, '10.0.0.1', {
+      'x-forwarded-for': '198.51.100.7, 203.0.113.9, 10.0.0.2',
+    })
     expect(got.address).toBe('203.0.113.9')
   })
 
   it('uses the farthest address when the header is shorter than the trusted hops', async () => {
-    expect((await seen(3, '10.0.0.1', { 'x-forwarded-for': '203.0.113.9' })).address).toBe('203.0.113.9')
+    expect((await seen(3, '10.0.0.1', { 'x-forwarded-for': '203.0.113.9' })).address).toBe(
+      '203.0.113.9',
+    )
   })
 
   it('falls back to the socket when the trusted entry is not an address', async () => {

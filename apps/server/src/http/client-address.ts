@@ -19,7 +19,8 @@ function socketAddress(c: Context): string {
 /** Strips the IPv4-mapped IPv6 prefix and an IPv6 zone, so one client has one spelling. */
 export function normalizeAddress(raw: string): string {
   let address = raw.trim()
-  if (address.startsWith('[') && address.includes(']')) address = address.slice(1, address.indexOf(']'))
+  if (address.startsWith('[') && address.includes(']'))
+    address = address.slice(1, address.indexOf(']'))
   const zone = address.indexOf('%')
   if (zone > 0) address = address.slice(0, zone)
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
@@ -78,6 +79,9 @@ function expandIpv6(address: string): string[] {
   const [head = '', tail] = text.split('::')
   const headParts = head ? head.split(':') : []
   const tailParts = tail !== undefined && tail !== '' ? tail.split(':') : []
-  const fill = tail === undefined ? [] : Array<string>(8 - headParts.length - tailParts.length).fill('0')
-  return [...headParts, ...fill, ...tailParts].map((part) => part.replace(/^0+(?=.)/, '').toLowerCase())
+  const fill =
+    tail === undefined ? [] : Array<string>(8 - headParts.length - tailParts.length).fill('0')
+  return [...headParts, ...fill, ...tailParts].map((part) =>
+    part.replace(/^0+(?=.)/, '').toLowerCase(),
+  )
 }

@@ -28,7 +28,11 @@ interface Result {
 }
 
 /** POSTs `chunks()` as a chunked body, stopping as soon as the server answers. */
-function post(path: string, headers: Record<string, string>, chunks: () => Buffer | null): Promise<Result> {
+function post(
+  path: string,
+  headers: Record<string, string>,
+  chunks: () => Buffer | null,
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     let sent = 0
     let answered = false

@@ -27,7 +27,8 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
   }
   const declared = c.req.header('content-length')
   if (declared !== undefined) {
-    if (!/^\d+$/.test(declared.trim())) throw new ApiError(400, 'invalid_input', 'Content-Length is not a number')
+    if (!/^\d+$/.test(declared.trim()))
+      throw new ApiError(400, 'invalid_input', 'Content-Length is not a number')
     if (Number(declared) > maxBytes) throw tooLarge(maxBytes)
   }
   const bytes = await readCapped(c, maxBytes)
@@ -95,7 +96,10 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint
   })
 }
 
-async function readWebStream(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+async function readWebStream(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<Uint8Array> {
   if (!body) return new Uint8Array(0)
   const reader = body.getReader()
   const chunks: Uint8Array[] = []

@@ -53,9 +53,15 @@ describe('rate limits on the API', () => {
     for (let i = 0; i < 2; i++) await create(t, '192.0.2.1')
     expect((await create(t, '192.0.2.1')).status).toBe(429)
     await t.call('/api/share', jsonInit('POST', f.body), '192.0.2.9')
-    expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access), '192.0.2.1')).status).toBe(200)
-    expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access), '192.0.2.1')).status).toBe(200)
-    expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access), '192.0.2.1')).status).toBe(429)
+    expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access), '192.0.2.1')).status).toBe(
+      200,
+    )
+    expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access), '192.0.2.1')).status).toBe(
+      200,
+    )
+    expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access), '192.0.2.1')).status).toBe(
+      429,
+    )
   })
 
   it('X-Forwarded-For is trusted only when configured (TRUST_PROXY)', async () => {
@@ -69,7 +75,9 @@ describe('rate limits on the API', () => {
     t = await makeTestApp({ config: { rateLimitPerMin: 1, trustProxy: 1 } })
     expect((await create(t, '10.0.0.1', { 'x-forwarded-for': '203.0.113.1' })).status).toBe(201)
     expect((await create(t, '10.0.0.1', { 'x-forwarded-for': '203.0.113.2' })).status).toBe(201)
-    expect((await create(t, '10.0.0.1', { 'x-forwarded-for': '198.51.100.1, 203.0.113.1' })).status).toBe(429)
+    expect(
+      (await create(t, '10.0.0.1', { 'x-forwarded-for': '198.51.100.1, 203.0.113.1' })).status,
+    ).toBe(429)
   })
 
   it('counts refusals in /metrics', async () => {

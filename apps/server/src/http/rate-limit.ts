@@ -14,7 +14,12 @@ export interface RateDecision {
  */
 export interface RateLimitStore {
   /** Spends one request of `limit` per `windowMs` for `key`. */
-  take(key: string, limit: number, windowMs: number, now: number): RateDecision | Promise<RateDecision>
+  take(
+    key: string,
+    limit: number,
+    windowMs: number,
+    now: number,
+  ): RateDecision | Promise<RateDecision>
 }
 
 /**

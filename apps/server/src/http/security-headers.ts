@@ -55,7 +55,8 @@ export function securityHeaders(options: { trustProxy: number }): MiddlewareHand
     await next()
     const headers = c.res.headers
     for (const [name, value] of FIXED) headers.set(name, value)
-    if (isNoStorePath(c.req.path) || !headers.has('cache-control')) headers.set('cache-control', 'no-store')
+    if (isNoStorePath(c.req.path) || !headers.has('cache-control'))
+      headers.set('cache-control', 'no-store')
     if (isHttps(c, options.trustProxy)) headers.set('strict-transport-security', HSTS)
   }
 }

@@ -25,7 +25,9 @@ describe('concurrent opens', () => {
     const statuses = await openConcurrently(f.id, f.access, 64)
     expect(statuses.filter((s) => s === 200)).toHaveLength(1)
     expect(statuses.filter((s) => s === 404)).toHaveLength(63)
-    const batches = (await t.metrics.writeBatchSize.get()).values.find((v) => v.metricName?.endsWith('_count'))
+    const batches = (await t.metrics.writeBatchSize.get()).values.find((v) =>
+      v.metricName?.endsWith('_count'),
+    )
     // They really raced inside shared transactions, not one after another.
     expect(batches?.value).toBeLessThan(64)
   })
@@ -42,7 +44,11 @@ describe('concurrent opens', () => {
     const f = shareFixture()
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
-        t.call('/api/share', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(f.body) }),
+        t.call('/api/share', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(f.body),
+        }),
       ),
     )
     const statuses = responses.map((r) => r.status)

@@ -120,7 +120,11 @@ const failedAttemptQuery = prepared((db: Db, a: { id: Buffer; now: number }) =>
 )
 
 /** Counts one wrong `access` on a live share; returns the new count, or undefined when it is gone. */
-export async function recordFailedAttempt(db: Db, id: Buffer, now: number): Promise<number | undefined> {
+export async function recordFailedAttempt(
+  db: Db,
+  id: Buffer,
+  now: number,
+): Promise<number | undefined> {
   const { rows } = await failedAttemptQuery(db, { id, now })
   return rows[0]?.failed_attempts
 }

@@ -24,9 +24,13 @@ afterEach(async () => {
 const count = (table: 'shares' | 'audit') =>
   (t.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n
 const auditEvents = () =>
-  (t.sqlite.prepare('select event, result from audit order by id').all() as { event: string; result: string }[])
+  t.sqlite.prepare('select event, result from audit order by id').all() as {
+    event: string
+    result: string
+  }[]
 const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } })
-const errorOf = async (res: Response) => ((await res.json()) as { error: Record<string, unknown> }).error
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: Record<string, unknown> }).error
 
 describe('POST /api/share', () => {
   it('stores the share and answers 201 with id, expiry and a manage token', async () => {
@@ -48,7 +52,9 @@ describe('POST /api/share', () => {
     const f = shareFixture()
     const { manageToken } = await createOk(t, f)
     const token = Buffer.from(manageToken, 'base64url')
-    const row = t.sqlite.prepare('select manage_token_hash from shares').get() as { manage_token_hash: Buffer }
+    const row = t.sqlite.prepare('select manage_token_hash from shares').get() as {
+      manage_token_hash: Buffer
+    }
     expect(row.manage_token_hash).toEqual(crypto.createHash('sha256').update(token).digest())
   })
 
@@ -100,11 +106,14 @@ describe('POST /api/share', () => {
     expect(await errorOf(res)).toMatchObject({ code: 'invalid_input', field: 'verifier' })
   })
 
-  it.each([['[]'], ['null'], ['"text"'], ['42']])('refuses the JSON body %s with 400', async (body) => {
-    const res = await t.call('/api/share', jsonInit('POST', body))
-    expect(res.status).toBe(400)
-    expect((await errorOf(res)).code).toBe('invalid_input')
-  })
+  it.each([['[]'], ['null'], ['"text"'], ['42']])(
+    'refuses the JSON body %s with 400',
+    async (body) => {
+      const res = await t.call('/api/share', jsonInit('POST', body))
+      expect(res.status).toBe(400)
+      expect((await errorOf(res)).code).toBe('invalid_input')
+    },
+  )
 
   it('refuses malformed JSON with 400 without quoting it', async () => {
     const res = await t.call('/api/share', jsonInit('POST', '{"id": "secret-canary'))
@@ -119,19 +128,21 @@ describe('POST /api/share', () => {
     expect(res.status).toBe(400)
   })
 
-  it.each([['text/plain'], ['application/x-www-form-urlencoded'], ['application/jsonx'], ['multipart/form-data']])(
-    'refuses Content-Type %s with 415',
-    async (type) => {
-      const res = await t.call('/api/share', {
-        method: 'POST',
-        headers: { 'content-type': type },
-        body: JSON.stringify(shareFixture().body),
-      })
-      expect(res.status).toBe(415)
-      expect((await errorOf(res)).code).toBe('unsupported_media_type')
-      expect(count('shares')).toBe(0)
-    },
-  )
+  it.each([
+    ['text/plain'],
+    ['application/x-www-form-urlencoded'],
+    ['application/jsonx'],
+    ['multipart/form-data'],
+  ])('refuses Content-Type %s with 415', async (type) => {
+    const res = await t.call('/api/share', {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: JSON.stringify(shareFixture().body),
+    })
+    expect(res.status).toBe(415)
+    expect((await errorOf(res)).code).toBe('unsupported_media_type')
+    expect(count('shares')).toBe(0)
+  })
 
   it('refuses a body without Content-Type with 415', async () => {
     const res = await t.call('/api/share', { method: 'POST', body: new TextEncoder().encode('{}') })
@@ -148,7 +159,9 @@ describe('POST /api/share', () => {
   })
 
   it('accepts a ciphertext of exactly MAX_SECRET_BYTES and refuses one byte more with 413', async () => {
-    expect((await t.call('/api/share', jsonInit('POST', shareFixture({}, 4096).body))).status).toBe(201)
+    expect((await t.call('/api/share', jsonInit('POST', shareFixture({}, 4096).body))).status).toBe(
+      201,
+    )
     const res = await t.call('/api/share', jsonInit('POST', shareFixture({}, 4097).body))
     expect(res.status).toBe(413)
     expect(await errorOf(res)).toMatchObject({ code: 'payload_too_large', field: 'ciphertext' })
@@ -221,7 +234,11 @@ describe('POST /api/share/:id/open', () => {
     expect(((await second.json()) as { viewsLeft: number }).viewsLeft).toBe(0)
     expect(count('shares')).toBe(0)
     expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access))).status).toBe(404)
-    expect(auditEvents().map((e) => e.event)).toEqual(['share_created', 'share_opened', 'share_opened'])
+    expect(auditEvents().map((e) => e.event)).toEqual([
+      'share_created',
+      'share_opened',
+      'share_opened',
+    ])
   })
 
   it('used-up ciphertext is deleted, not flagged (secure_delete on)', async () => {
@@ -244,7 +261,9 @@ describe('POST /api/share/:id/open', () => {
     const answers = []
     for (const f of [unknown, expired, used]) {
       const res = await t.call(`/api/share/${f.id}/open`, openInit(f.access))
-      const headers = Object.fromEntries([...res.headers].filter(([name]) => name !== 'x-request-id'))
+      const headers = Object.fromEntries(
+        [...res.headers].filter(([name]) => name !== 'x-request-id'),
+      )
       answers.push({ status: res.status, headers, body: await res.text() })
     }
     expect(answers[0]?.status).toBe(404)
@@ -286,7 +305,8 @@ describe('POST /api/share/:id/open', () => {
   it('the right access still works after four wrong ones', async () => {
     const f = shareFixture()
     await createOk(t, f)
-    for (let i = 0; i < 4; i++) await t.call(`/api/share/${f.id}/open`, openInit(b64url(crypto.randomBytes(32))))
+    for (let i = 0; i < 4; i++)
+      await t.call(`/api/share/${f.id}/open`, openInit(b64url(crypto.randomBytes(32))))
     expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access))).status).toBe(200)
   })
 
@@ -302,7 +322,12 @@ describe('POST /api/share/:id/open', () => {
   it.each([
     ['an id of the wrong length', 'abc', { access: 'x' }, 'id'],
     ['an access of the wrong length', 'AAAAAAAAAAAAAAAAAAAAAA', { access: 'abc' }, 'access'],
-    ['an unknown field', 'AAAAAAAAAAAAAAAAAAAAAA', { access: b64url(crypto.randomBytes(32)), more: 1 }, 'more'],
+    [
+      'an unknown field',
+      'AAAAAAAAAAAAAAAAAAAAAA',
+      { access: b64url(crypto.randomBytes(32)), more: 1 },
+      'more',
+    ],
     ['a missing access', 'AAAAAAAAAAAAAAAAAAAAAA', {}, 'access'],
   ])('refuses %s with 400 naming the field', async (_name, id, body, field) => {
     const res = await t.call(`/api/share/${id}/open`, jsonInit('POST', body))
@@ -402,7 +427,10 @@ describe('DELETE /api/share/:id', () => {
     const f = shareFixture()
     const { manageToken } = await createOk(t, f)
     expect((await t.call(`/api/share/${f.id}`, { method: 'DELETE' })).status).toBe(401)
-    const wrong = await t.call(`/api/share/${f.id}`, { method: 'DELETE', ...bearer(b64url(crypto.randomBytes(32))) })
+    const wrong = await t.call(`/api/share/${f.id}`, {
+      method: 'DELETE',
+      ...bearer(b64url(crypto.randomBytes(32))),
+    })
     expect(wrong.status).toBe(401)
     expect(count('shares')).toBe(1)
     const status = await t.call(`/api/share/${f.id}/status`, bearer(manageToken))
@@ -413,7 +441,10 @@ describe('DELETE /api/share/:id', () => {
     const f = shareFixture()
     await createOk(t, f)
     for (let i = 0; i < 5; i++) {
-      await t.call(`/api/share/${f.id}`, { method: 'DELETE', ...bearer(b64url(crypto.randomBytes(32))) })
+      await t.call(`/api/share/${f.id}`, {
+        method: 'DELETE',
+        ...bearer(b64url(crypto.randomBytes(32))),
+      })
     }
     expect(count('shares')).toBe(0)
     expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access))).status).toBe(404)

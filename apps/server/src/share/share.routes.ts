@@ -74,7 +74,8 @@ function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> 
 }
 
 function canonical(field: string, text: string): Buffer {
-  if (!isCanonicalB64url(text)) throw invalid(field, `${field}: must be canonical base64url without padding`)
+  if (!isCanonicalB64url(text))
+    throw invalid(field, `${field}: must be canonical base64url without padding`)
   return b64urlBytes(text)
 }
 
@@ -129,11 +130,17 @@ export function shareRoutes(options: ShareRouteOptions): Hono {
       const body = parseWith(createShareRequest, await readJsonBody(c, maxCreateBody))
       const id = canonical('id', body.id)
       const verifier = canonical('verifier', body.verifier)
-      if (!isCanonicalB64url(body.ciphertext)) throw invalid('ciphertext', 'ciphertext: must be canonical base64url')
+      if (!isCanonicalB64url(body.ciphertext))
+        throw invalid('ciphertext', 'ciphertext: must be canonical base64url')
       if (decodedLength(body.ciphertext) > maxSecretBytes) {
-        throw new ApiError(413, 'payload_too_large', `ciphertext: larger than ${maxSecretBytes} bytes`, {
-          field: 'ciphertext',
-        })
+        throw new ApiError(
+          413,
+          'payload_too_large',
+          `ciphertext: larger than ${maxSecretBytes} bytes`,
+          {
+            field: 'ciphertext',
+          },
+        )
       }
       // 32 random bytes, shown once; only its SHA-256 is stored.
       const manageToken = randomToken()

@@ -11,14 +11,21 @@ export interface ShareDeps {
   clock: () => number
 }
 
-export const sha256 = (data: Uint8Array): Buffer => crypto.createHash('sha256').update(data).digest()
+export const sha256 = (data: Uint8Array): Buffer =>
+  crypto.createHash('sha256').update(data).digest()
 
 /** Secret comparisons run in constant time, so response timing tells nothing about the stored value. */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && crypto.timingSafeEqual(a, b)
 }
 
-const audit = (event: AuditEvent, shareId: Buffer | null, result: string, clientHash: string | null, at: number) => ({
+const audit = (
+  event: AuditEvent,
+  shareId: Buffer | null,
+  result: string,
+  clientHash: string | null,
+  at: number,
+) => ({
   at,
   event,
   share_id: shareId,
@@ -37,7 +44,11 @@ export interface NewShare {
 
 export type CreateOutcome = { kind: 'created'; expiresAt: number } | { kind: 'conflict' }
 
-export function createShare(deps: ShareDeps, share: NewShare, clientHash: string): Promise<CreateOutcome> {
+export function createShare(
+  deps: ShareDeps,
+  share: NewShare,
+  clientHash: string,
+): Promise<CreateOutcome> {
   return deps.queue.run(async (trx): Promise<CreateOutcome> => {
     const now = deps.clock()
     const expiresAt = now + share.ttlSeconds * 1000
@@ -68,7 +79,12 @@ export type OpenOutcome =
  * Wrong access on a live share counts a failed attempt; the 5th destroys the share, after which
  * it is an ordinary 404 (SPEC §4). An expired row found here is deleted on the spot.
  */
-export function openShare(deps: ShareDeps, id: Buffer, access: Uint8Array, clientHash: string): Promise<OpenOutcome> {
+export function openShare(
+  deps: ShareDeps,
+  id: Buffer,
+  access: Uint8Array,
+  clientHash: string,
+): Promise<OpenOutcome> {
   const presented = sha256(access)
   return deps.queue.run(async (trx): Promise<OpenOutcome> => {
     const now = deps.clock()
@@ -82,19 +98,33 @@ export function openShare(deps: ShareDeps, id: Buffer, access: Uint8Array, clien
     if (!constantTimeEqual(presented, row.verifier)) return wrongAccess(trx, id, now, clientHash)
     const view = await q.consumeView(trx, id, row.verifier, now, row.views_left)
     if (!view) return { kind: 'not_found', expired: false }
-    await q.insertAudit(trx, audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now))
+    await q.insertAudit(
+      trx,
+      audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now),
+    )
     return { kind: 'opened', view }
   })
 }
 
-async function wrongAccess(trx: Db, id: Buffer, now: number, clientHash: string): Promise<OpenOutcome> {
+async function wrongAccess(
+  trx: Db,
+  id: Buffer,
+  now: number,
+  clientHash: string,
+): Promise<OpenOutcome> {
   const failures = await q.recordFailedAttempt(trx, id, now)
   if (failures === undefined) return { kind: 'not_found', expired: false }
   const attemptsLeft = Math.max(0, SHARE_LIMITS.maxFailedAttempts - failures)
-  await q.insertAudit(trx, audit('share_wrong_access', id, `attempts_left=${attemptsLeft}`, clientHash, now))
+  await q.insertAudit(
+    trx,
+    audit('share_wrong_access', id, `attempts_left=${attemptsLeft}`, clientHash, now),
+  )
   if (attemptsLeft > 0) return { kind: 'wrong_access', attemptsLeft, destroyed: false }
   await q.deleteShare(trx, id)
-  await q.insertAudit(trx, audit('share_destroyed', id, 'too_many_failed_attempts', clientHash, now))
+  await q.insertAudit(
+    trx,
+    audit('share_destroyed', id, 'too_many_failed_attempts', clientHash, now),
+  )
   return { kind: 'wrong_access', attemptsLeft: 0, destroyed: true }
 }
 
@@ -113,10 +143,15 @@ export type StatusOutcome =
   | { kind: 'unauthorized' }
 
 /** Read-only, so it does not queue; it never returns content. */
-export async function shareStatus(deps: ShareDeps, id: Buffer, manageToken: Uint8Array): Promise<StatusOutcome> {
+export async function shareStatus(
+  deps: ShareDeps,
+  id: Buffer,
+  manageToken: Uint8Array,
+): Promise<StatusOutcome> {
   const row = await q.findShare(deps.db, id)
   if (!row || row.expires_at <= deps.clock()) return { kind: 'not_found' }
-  if (!constantTimeEqual(sha256(manageToken), row.manage_token_hash)) return { kind: 'unauthorized' }
+  if (!constantTimeEqual(sha256(manageToken), row.manage_token_hash))
+    return { kind: 'unauthorized' }
   return {
     kind: 'status',
     viewsLeft: row.views_left,
@@ -155,7 +190,10 @@ export function deleteShareWithToken(
     if (!byManage && !byAccess) {
       const outcome = await wrongAccess(trx, id, now, clientHash)
       if (outcome.kind === 'not_found') return outcome
-      return { kind: 'unauthorized', destroyed: outcome.kind === 'wrong_access' && outcome.destroyed }
+      return {
+        kind: 'unauthorized',
+        destroyed: outcome.kind === 'wrong_access' && outcome.destroyed,
+      }
     }
     const by = byManage ? 'manage_token' : 'access'
     if (!(await q.deleteShare(trx, id))) return { kind: 'not_found' }
@@ -169,7 +207,10 @@ export function sweepExpired(deps: ShareDeps, limit: number): Promise<number> {
   return deps.queue.run(async (trx) => {
     const now = deps.clock()
     const ids = await q.deleteExpiredBatch(trx, now, limit)
-    await q.insertAuditRows(trx, ids.map((id) => audit('share_expired', id, 'swept', null, now)))
+    await q.insertAuditRows(
+      trx,
+      ids.map((id) => audit('share_expired', id, 'swept', null, now)),
+    )
     return ids.length
   })
 }

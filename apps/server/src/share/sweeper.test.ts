@@ -30,8 +30,14 @@ describe('sweeper', () => {
     expect(await sweeper.runOnce()).toBe(5)
     expect(await sweeper.runOnce()).toBe(0)
     expect(count('select count(*) as n from shares')).toBe(3)
-    expect(count("select count(*) as n from audit where event = 'share_expired' and result = 'swept'")).toBe(25)
-    expect(count("select count(*) as n from audit where event = 'share_expired' and client_hash is not null")).toBe(0)
+    expect(
+      count("select count(*) as n from audit where event = 'share_expired' and result = 'swept'"),
+    ).toBe(25)
+    expect(
+      count(
+        "select count(*) as n from audit where event = 'share_expired' and client_hash is not null",
+      ),
+    ).toBe(0)
   })
 
   it("the app's sweeper counts its runs and deletions in /metrics", async () => {

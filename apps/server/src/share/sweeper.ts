@@ -48,7 +48,9 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     try {
       full = (await runOnce()) >= batchSize
     } catch (err) {
-      options.logger?.error('sweeper failed', { error: err instanceof Error ? err.name : 'unknown' })
+      options.logger?.error('sweeper failed', {
+        error: err instanceof Error ? err.name : 'unknown',
+      })
     } finally {
       running = false
     }

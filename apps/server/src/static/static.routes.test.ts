@@ -52,12 +52,15 @@ describe('entry pages', () => {
     expect(await res.text()).toBe('')
   })
 
-  it.each([['/'], ['/links'], ['/vault/items']])('GET %s serves index.html with no-store', async (url) => {
-    const res = await t.call(url)
-    expect(res.status).toBe(200)
-    expect(await res.text()).toContain('<title>app</title>')
-    expect(res.headers.get('cache-control')).toBe('no-store')
-  })
+  it.each([['/'], ['/links'], ['/vault/items']])(
+    'GET %s serves index.html with no-store',
+    async (url) => {
+      const res = await t.call(url)
+      expect(res.status).toBe(200)
+      expect(await res.text()).toContain('<title>app</title>')
+      expect(res.headers.get('cache-control')).toBe('no-store')
+    },
+  )
 })
 
 describe('files', () => {
@@ -79,7 +82,9 @@ describe('files', () => {
     expect(brBytes.length).toBeLessThan(js.length / 4)
     expect(zlib.brotliDecompressSync(brBytes).toString()).toBe(js)
 
-    const gz = await t.call('/assets/app-3f9a1c.js', { headers: { 'accept-encoding': 'gzip, br;q=0' } })
+    const gz = await t.call('/assets/app-3f9a1c.js', {
+      headers: { 'accept-encoding': 'gzip, br;q=0' },
+    })
     expect(gz.headers.get('content-encoding')).toBe('gzip')
     expect(zlib.gunzipSync(Buffer.from(await gz.arrayBuffer())).toString()).toBe(js)
   })

@@ -27,7 +27,18 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.wasm': 'application/wasm',
 }
-const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.map', '.webmanifest', '.txt', '.svg', '.ico'])
+const COMPRESSIBLE = new Set([
+  '.html',
+  '.js',
+  '.mjs',
+  '.css',
+  '.json',
+  '.map',
+  '.webmanifest',
+  '.txt',
+  '.svg',
+  '.ico',
+])
 
 /** Hashed file names never change content, so caches may keep them for a year. */
 const IMMUTABLE = 'public, max-age=31536000, immutable'
@@ -114,7 +125,11 @@ export function staticRoutes(rootDir: string): Hono {
       }
     }
     headers['content-length'] = String(body.length)
-    return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length), 200, headers)
+    return c.body(
+      new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length),
+      200,
+      headers,
+    )
   }
 
   const app = new Hono()

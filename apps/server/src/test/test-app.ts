@@ -41,7 +41,12 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   }
   const logs = memorySink()
   const logger = createLogger({ level: 'debug', sink: logs, clock: () => clock.now })
-  const server = createApp({ db, config: testConfig(options.config), logger, clock: () => clock.now })
+  const server = createApp({
+    db,
+    config: testConfig(options.config),
+    logger,
+    clock: () => clock.now,
+  })
   return {
     ...server,
     db,
@@ -51,7 +56,9 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     clock,
     queries: () => queryCount,
     call: (path, init, address = '192.0.2.10') =>
-      Promise.resolve(server.app.request(path, init, { incoming: { socket: { remoteAddress: address } } })),
+      Promise.resolve(
+        server.app.request(path, init, { incoming: { socket: { remoteAddress: address } } }),
+      ),
   }
 }
 
@@ -66,7 +73,10 @@ export interface ShareFixture {
 }
 
 /** A share as a client would make it: random id and access, verifier = SHA-256(access). */
-export function shareFixture(overrides: Partial<CreateShareRequest> = {}, ciphertextBytes = 1024): ShareFixture {
+export function shareFixture(
+  overrides: Partial<CreateShareRequest> = {},
+  ciphertextBytes = 1024,
+): ShareFixture {
   const access = crypto.randomBytes(32)
   const body: CreateShareRequest = {
     id: b64url(crypto.randomBytes(16)),
@@ -76,10 +86,20 @@ export function shareFixture(overrides: Partial<CreateShareRequest> = {}, cipher
     maxViews: 1,
     ...overrides,
   }
-  return { id: body.id, access: b64url(access), verifier: body.verifier, ciphertext: body.ciphertext, body }
+  return {
+    id: body.id,
+    access: b64url(access),
+    verifier: body.verifier,
+    ciphertext: body.ciphertext,
+    body,
+  }
 }
 
-export const jsonInit = (method: string, body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+export const jsonInit = (
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): RequestInit => ({
   method,
   headers: { 'content-type': 'application/json', ...headers },
   body: typeof body === 'string' ? body : JSON.stringify(body),
