@@ -5,7 +5,15 @@ import * as s from './schemas.ts'
 type Schema = z.ZodType
 
 const json = (schema: Schema) => ({
-  content: { 'application/json': { schema: z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) } },
+  content: {
+    'application/json': {
+      schema: z.toJSONSchema(schema, {
+        target: 'draft-2020-12',
+        io: 'input',
+        unrepresentable: 'any',
+      }),
+    },
+  },
 })
 
 const errorResponse = (description: string) => ({ description, ...json(s.errorBody) })
@@ -51,7 +59,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
           parameters: [idParam],
           requestBody: { required: true, ...json(s.openShareRequest) },
           responses: {
-            '200': { description: 'The ciphertext and the stored policy', ...json(s.openShareResponse) },
+            '200': {
+              description: 'The ciphertext and the stored policy',
+              ...json(s.openShareResponse),
+            },
             '403': errorResponse('Wrong access value; `error.attemptsLeft` says how many remain'),
             '404': errorResponse('Unknown, expired or used up (indistinguishable)'),
             ...commonErrors,
@@ -85,12 +96,26 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
-      '/readyz': { get: { summary: 'Readiness', responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness',
+          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          responses: { '200': { description: 'text/plain exposition format' } },
+        },
+      },
     },
     components: {
       securitySchemes: {
-        manageToken: { type: 'http', scheme: 'bearer', description: 'The manageToken from the create response' },
+        manageToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The manageToken from the create response',
+        },
       },
     },
   }

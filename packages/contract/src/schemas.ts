@@ -14,7 +14,10 @@ function b64urlBytes(bytes: number, description: string) {
     .meta({ description })
 }
 
-export const shareId = b64urlBytes(SHARE_LIMITS.idBytes, 'Share id: HKDF(seed, "secretsentry/v1/id", 16)')
+export const shareId = b64urlBytes(
+  SHARE_LIMITS.idBytes,
+  'Share id: HKDF(seed, "secretsentry/v1/id", 16)',
+)
 export const accessValue = b64urlBytes(
   SHARE_LIMITS.accessBytes,
   'HKDF(ikm, "secretsentry/v1/access", 32); proves knowledge of the link (and passphrase)',
@@ -46,7 +49,9 @@ export const createShareResponse = z
   })
   .meta({ id: 'CreateShareResponse' })
 
-export const openShareRequest = z.strictObject({ access: accessValue }).meta({ id: 'OpenShareRequest' })
+export const openShareRequest = z
+  .strictObject({ access: accessValue })
+  .meta({ id: 'OpenShareRequest' })
 
 export const openShareResponse = z
   .object({
@@ -67,7 +72,9 @@ export const shareStatusResponse = z
     createdAt: isoTime,
     expiresAt: isoTime,
     failedAttempts: z.int().min(0),
-    opens: z.array(z.object({ at: isoTime })).meta({ description: 'When each view was consumed; never what was read or by whom' }),
+    opens: z
+      .array(z.object({ at: isoTime }))
+      .meta({ description: 'When each view was consumed; never what was read or by whom' }),
   })
   .meta({ id: 'ShareStatusResponse' })
 
