@@ -2,7 +2,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO_ROOT, SERVER_MAIN } from './paths.ts'
@@ -34,19 +33,6 @@ export interface StartOptions {
   dataDir?: string
 }
 
-/** Asks the kernel for a free port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      srv.close(() => resolvePort(port))
-    })
-  })
-}
-
 function waitForExit(child: ChildProcess): Promise<number | string | null> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve(child.exitCode ?? child.signalCode)
@@ -71,14 +57,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const dataDir = options.dataDir ?? join(dir, 'data')
   const logFile = join(dir, 'server.log')
   const outputFile = join(dir, 'server.out')
-  const port = await freePort()
   // A clean environment: nothing from the test runner (NODE_ENV, VITEST, NODE_OPTIONS) leaks into the server.
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? dir,
     TMPDIR: tmpdir(),
     HOST: '127.0.0.1',
-    PORT: String(port),
+    // The kernel picks a free port and the server prints it: no window for another process to take it.
+    PORT: '0',
     DATA_DIR: dataDir,
     LOG_FILE: logFile,
     RATE_LIMIT_PER_MIN: '0',
@@ -100,12 +86,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   child.stderr?.on('data', capture)
   const exited = waitForExit(child)
 
-  const origin = `http://127.0.0.1:${port}`
+  let origin = ''
   let startupMs = -1
   const deadline = Date.now() + 20_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) break
-    if (await healthy(origin)) {
+    origin ||= /SecretSentry listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? ''
+    if (origin && (await healthy(origin))) {
       startupMs = performance.now() - started
       break
     }
@@ -132,7 +119,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   return {
     origin,
-    port,
+    port: Number(new URL(origin).port),
     pid: child.pid ?? -1,
     dataDir,
     logFile,
