@@ -12,6 +12,9 @@ const require = createRequire(path.join(here, '../../../bench/package.json'))
 const autocannon = require('autocannon')
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+const createSeconds = Number(process.env.BENCH_CREATE_SECONDS ?? seconds)
+/** Views per share: opens cycle through the created shares this many times. */
+const views = Number(process.env.BENCH_VIEWS ?? 1)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_TMP ?? os.tmpdir(), 'ss-bench-'))
 
@@ -44,45 +47,46 @@ function serverCpuMs() {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
 }
 
-function run(title, opts) {
+function run(title, opts, duration = seconds) {
   const cpuBefore = serverCpuMs()
   return new Promise((resolve, reject) => {
-    autocannon(
-      { url: `http://127.0.0.1:${port}`, connections, duration: seconds, ...opts },
-      (err, res) => {
-        if (err) return reject(err)
-        const codes = Object.entries(res.statusCodeStats ?? {})
-          .map(([k, v]) => `${k}:${v.count}`)
-          .join(' ')
-        const cpuUsPerRequest = ((serverCpuMs() - cpuBefore) * 1000) / res.requests.total
-        console.log(
-          `${title}: ${Math.round(res.requests.average)} req/s avg, p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms, errors ${res.errors}, non2xx ${res.non2xx}, codes ${codes}, server CPU ${Math.round(cpuUsPerRequest)} us/request`,
-        )
-        resolve(res)
-      },
-    )
+    autocannon({ url: `http://127.0.0.1:${port}`, connections, duration, ...opts }, (err, res) => {
+      if (err) return reject(err)
+      const codes = Object.entries(res.statusCodeStats ?? {})
+        .map(([k, v]) => `${k}:${v.count}`)
+        .join(' ')
+      const cpuUsPerRequest = ((serverCpuMs() - cpuBefore) * 1000) / res.requests.total
+      console.log(
+        `${title}: ${Math.round(res.requests.average)} req/s avg, p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms, errors ${res.errors}, non2xx ${res.non2xx}, codes ${codes}, server CPU ${Math.round(cpuUsPerRequest)} us/request`,
+      )
+      resolve(res)
+    })
   })
 }
 
-await run('create', {
-  requests: [
-    {
-      method: 'POST',
-      path: '/api/share',
-      headers: { 'content-type': 'application/json' },
-      setupRequest(req) {
-        const access = crypto.randomBytes(32)
-        const id = crypto.randomBytes(16).toString('base64url')
-        shares.push({ id, access: access.toString('base64url') })
-        const verifier = crypto.createHash('sha256').update(access).digest('base64url')
-        return {
-          ...req,
-          body: JSON.stringify({ id, verifier, ciphertext, ttlSeconds: 3600, maxViews: 1 }),
-        }
+await run(
+  'create',
+  {
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/share',
+        headers: { 'content-type': 'application/json' },
+        setupRequest(req) {
+          const access = crypto.randomBytes(32)
+          const id = crypto.randomBytes(16).toString('base64url')
+          shares.push({ id, access: access.toString('base64url') })
+          const verifier = crypto.createHash('sha256').update(access).digest('base64url')
+          return {
+            ...req,
+            body: JSON.stringify({ id, verifier, ciphertext, ttlSeconds: 3600, maxViews: views }),
+          }
+        },
       },
-    },
-  ],
-})
+    ],
+  },
+  createSeconds,
+)
 
 let next = 0
 if (process.env.BENCH_PHASES !== 'create')

@@ -107,33 +107,31 @@ describe('WriteQueue with a durability barrier', () => {
     return { durable, pending }
   }
 
-  it('answers only after the barrier, while later batches already commit', async () => {
+  it('answers only after the barrier; the next batch forms meanwhile and commits after it', async () => {
     const barrier = deferredBarrier()
-    const q = new WriteQueue(db, { durable: barrier.durable })
+    const q = new WriteQueue(db, { durable: barrier.durable, onBatch: (n) => batches.push(n) })
     let firstDone = false
     const first = q
       .run((trx) => trx.insertInto('t').values({ v: 'a' }).execute())
       .then(() => (firstDone = true))
-    await new Promise((resolve) => setImmediate(resolve))
-    await new Promise((resolve) => setImmediate(resolve))
+    await vi.waitFor(() => expect(barrier.pending).toHaveLength(1))
     // Committed (visible) but not yet acknowledged: the disk has not confirmed it.
     expect(values()).toEqual(['a'])
     expect(firstDone).toBe(false)
-    const second = q.run((trx) => trx.insertInto('t').values({ v: 'b' }).execute())
+    const later = ['b', 'c', 'd'].map((v) => q.run((trx) => trx.insertInto('t').values({ v }).execute()))
     await new Promise((resolve) => setImmediate(resolve))
-    await new Promise((resolve) => setImmediate(resolve))
-    expect(values()).toEqual(['a', 'b'])
-    expect(barrier.pending).toHaveLength(2)
+    expect(values()).toEqual(['a'])
     let drained = false
     const draining = q.drain().then(() => (drained = true))
     barrier.pending[0]?.resolve()
     await first
-    expect(firstDone).toBe(true)
+    await vi.waitFor(() => expect(barrier.pending).toHaveLength(2))
+    expect(values()).toEqual(['a', 'b', 'c', 'd'])
     expect(drained).toBe(false)
     barrier.pending[1]?.resolve()
-    await second
+    await Promise.all(later)
     await draining
-    expect(drained).toBe(true)
+    expect(batches).toEqual([1, 3])
   })
 
   it('a failed barrier fails the writes it was covering', async () => {

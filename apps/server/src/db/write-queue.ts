@@ -22,7 +22,7 @@ export interface WriteQueueOptions {
   onBatch?: (size: number, seconds: number) => void
   /**
    * Resolves when everything committed so far is on disk. Given, COMMIT itself need not wait for
-   * the disk: the next batch runs while this one syncs, and answers still wait for the sync.
+   * the disk; the queue waits for this instead, without blocking the event loop.
    */
   durable?: () => Promise<void>
 }
@@ -43,8 +43,6 @@ export class WriteQueue<DB> {
   #queue: Pending<DB>[] = []
   #scheduled = false
   #running = false
-  /** Batches committed whose durability barrier has not resolved yet. */
-  #syncing = 0
   #closed = false
   #idleWaiters: (() => void)[] = []
 
@@ -75,7 +73,7 @@ export class WriteQueue<DB> {
   }
 
   #idle(): boolean {
-    return !this.#running && this.#queue.length === 0 && this.#syncing === 0
+    return !this.#running && this.#queue.length === 0
   }
 
   #wakeIfIdle() {
@@ -130,18 +128,16 @@ export class WriteQueue<DB> {
       for (const item of batch) await this.#runBatch([item])
       return
     }
-    const settle = () => {
-      this.#onBatch?.(batch.length, (performance.now() - started) / 1000)
-      batch.forEach((item, i) => item.resolve(results[i]))
+    if (this.#durable) {
+      // Awaited, but off the event loop: requests keep arriving and form the next batch meanwhile.
+      try {
+        await this.#durable()
+      } catch (err) {
+        for (const item of batch) item.reject(err)
+        return
+      }
     }
-    if (!this.#durable) return settle()
-    // Not awaited: the next batch may commit while this one's sync runs.
-    this.#syncing++
-    this.#durable()
-      .then(settle, (err: unknown) => batch.forEach((item) => item.reject(err)))
-      .finally(() => {
-        this.#syncing--
-        this.#wakeIfIdle()
-      })
+    this.#onBatch?.(batch.length, (performance.now() - started) / 1000)
+    batch.forEach((item, i) => item.resolve(results[i]))
   }
 }

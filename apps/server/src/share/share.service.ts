@@ -11,8 +11,8 @@ export interface ShareDeps {
   clock: () => number
 }
 
-export const sha256 = (data: Uint8Array): Buffer =>
-  crypto.createHash('sha256').update(data).digest()
+/** One-shot hashing: no Hash object per call. */
+export const sha256 = (data: Uint8Array): Buffer => crypto.hash('sha256', data, 'buffer')
 
 /** Secret comparisons run in constant time, so response timing tells nothing about the stored value. */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
