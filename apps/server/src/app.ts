@@ -94,7 +94,8 @@ export function createApp(options: AppOptions): SecretSentryApp {
   let shuttingDown = false
   const bootId = crypto.randomBytes(4).toString('hex')
   let requestCount = 0
-  const openApi = openApiDocument(VERSION)
+  // Built on first request: generating JSON Schema from zod allocates memory an idle server can keep.
+  let openApi: Record<string, unknown> | undefined
 
   // prom-client hashes the label set on every call; the few (method, route, status) children are kept.
   const metricChildren = new Map<
@@ -150,7 +151,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     return c.body(await metrics.registry.metrics())
   })
 
-  app.get('/api/openapi.json', (c) => c.json(openApi))
+  app.get('/api/openapi.json', (c) => c.json((openApi ??= openApiDocument(VERSION))))
   app.route(
     '/api',
     shareRoutes({

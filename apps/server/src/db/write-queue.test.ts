@@ -118,7 +118,9 @@ describe('WriteQueue with a durability barrier', () => {
     // Committed (visible) but not yet acknowledged: the disk has not confirmed it.
     expect(values()).toEqual(['a'])
     expect(firstDone).toBe(false)
-    const later = ['b', 'c', 'd'].map((v) => q.run((trx) => trx.insertInto('t').values({ v }).execute()))
+    const later = ['b', 'c', 'd'].map((v) =>
+      q.run((trx) => trx.insertInto('t').values({ v }).execute()),
+    )
     await new Promise((resolve) => setImmediate(resolve))
     expect(values()).toEqual(['a'])
     let drained = false
