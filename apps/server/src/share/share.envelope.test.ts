@@ -14,17 +14,26 @@ afterEach(async () => {
 
 describe('envelope round trip through the API', () => {
   it('a text share made by the envelope opens and decrypts once, then is gone', async () => {
-    const made = await createShare({ kind: 'text', text: 'canary 7f3a' }, { ttlSeconds: 3600, maxViews: 1 })
+    const made = await createShare(
+      { kind: 'text', text: 'canary 7f3a' },
+      { ttlSeconds: 3600, maxViews: 1 },
+    )
     expect((await t.call('/api/share', jsonInit('POST', made.request))).status).toBe(201)
 
     const opener = await prepareOpen(made.fragment)
     expect(opener.id).toBe(made.request.id)
-    const res = await t.call(`/api/share/${opener.id}/open`, jsonInit('POST', { access: opener.access }))
+    const res = await t.call(
+      `/api/share/${opener.id}/open`,
+      jsonInit('POST', { access: opener.access }),
+    )
     expect(res.status).toBe(200)
     const body = (await res.json()) as { ciphertext: string; ttlSeconds: number; maxViews: number }
     expect(await opener.decrypt(body)).toEqual({ kind: 'text', text: 'canary 7f3a' })
 
-    const again = await t.call(`/api/share/${opener.id}/open`, jsonInit('POST', { access: opener.access }))
+    const again = await t.call(
+      `/api/share/${opener.id}/open`,
+      jsonInit('POST', { access: opener.access }),
+    )
     expect(again.status).toBe(404)
   })
 
@@ -35,12 +44,20 @@ describe('envelope round trip through the API', () => {
     )
     await t.call('/api/share', jsonInit('POST', made.request))
     const wrong = await prepareOpen(made.fragment, 'wrong horse')
-    const denied = await t.call(`/api/share/${wrong.id}/open`, jsonInit('POST', { access: wrong.access }))
+    const denied = await t.call(
+      `/api/share/${wrong.id}/open`,
+      jsonInit('POST', { access: wrong.access }),
+    )
     expect(denied.status).toBe(403)
-    expect(((await denied.json()) as { error: { attemptsLeft: number } }).error.attemptsLeft).toBe(4)
+    expect(((await denied.json()) as { error: { attemptsLeft: number } }).error.attemptsLeft).toBe(
+      4,
+    )
 
     const right = await prepareOpen(made.fragment, 'correct horse')
-    const res = await t.call(`/api/share/${right.id}/open`, jsonInit('POST', { access: right.access }))
+    const res = await t.call(
+      `/api/share/${right.id}/open`,
+      jsonInit('POST', { access: right.access }),
+    )
     expect(res.status).toBe(200)
     const body = (await res.json()) as { ciphertext: string; ttlSeconds: number; maxViews: number }
     expect(await right.decrypt(body)).toEqual({ kind: 'text', text: 'with passphrase' })
