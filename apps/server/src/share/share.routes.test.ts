@@ -1,6 +1,6 @@
 /** @module HTTP tests of the share API: every endpoint, every refusal, the burn and the failed-attempt rule. */
 import crypto from 'node:crypto'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   b64url,
   createOk,
@@ -342,6 +342,25 @@ describe('POST /api/share/:id/open', () => {
       body: 'x',
     })
     expect(res.status).toBe(415)
+  })
+})
+
+describe('secret comparisons', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('secret comparisons run in constant time (crypto.timingSafeEqual on open, status and delete)', async () => {
+    const f = shareFixture({ maxViews: 3 })
+    const { manageToken } = await createOk(t, f)
+    const spy = vi.spyOn(crypto, 'timingSafeEqual')
+    await t.call(`/api/share/${f.id}/open`, openInit(f.access))
+    expect(spy).toHaveBeenCalledTimes(1)
+    await t.call(`/api/share/${f.id}/open`, openInit(b64url(crypto.randomBytes(32))))
+    expect(spy).toHaveBeenCalledTimes(2)
+    await t.call(`/api/share/${f.id}/status`, bearer(manageToken))
+    expect(spy).toHaveBeenCalledTimes(3)
+    await t.call(`/api/share/${f.id}`, { method: 'DELETE', ...bearer(manageToken) })
+    // Both the manage-token and the access comparison run, whichever matches.
+    expect(spy).toHaveBeenCalledTimes(5)
   })
 })
 
