@@ -31,6 +31,16 @@ describe('MemoryRateLimitStore', () => {
     store.take('other', 10, 60_000, 120_000)
     expect(store.size).toBe(1)
   })
+
+  it('rate-limit memory stays bounded however many addresses call within one window', () => {
+    const store = new MemoryRateLimitStore({ maxKeys: 1000 })
+    for (let i = 0; i < 50_000; i++) store.take(`addr${i}`, 10, 60_000, i)
+    expect(store.size).toBeLessThanOrEqual(1000)
+    // A key used a moment ago keeps its spent budget through the eviction.
+    for (let i = 0; i < 10; i++) store.take('busy', 10, 60_000, 50_000)
+    for (let i = 0; i < 50; i++) store.take(`late${i}`, 10, 60_000, 50_001)
+    expect(store.take('busy', 10, 60_000, 50_002).allowed).toBe(false)
+  })
 })
 
 describe('rate limits on the API', () => {

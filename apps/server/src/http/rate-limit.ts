@@ -28,14 +28,28 @@ export interface RateLimitStore {
  */
 export class MemoryRateLimitStore implements RateLimitStore {
   readonly #tat = new Map<string, number>()
+  readonly #maxKeys: number
   #lastPrune = 0
+
+  /**
+   * Security promise: memory stays bounded however many addresses call (a host with an IPv6
+   * /48 has 65,536 /64 keys). Keys whose budget is full again are pruned once a window, and at
+   * `maxKeys` the store prunes at once, then forgets the longest-idle keys.
+   */
+  constructor(options: { maxKeys?: number } = {}) {
+    this.#maxKeys = options.maxKeys ?? 100_000
+  }
 
   take(key: string, limit: number, windowMs: number, now: number): RateDecision {
     this.#prune(now, windowMs)
     const interval = windowMs / limit
-    const tat = Math.max(this.#tat.get(key) ?? now, now)
+    const stored = this.#tat.get(key)
+    const tat = Math.max(stored ?? now, now)
     const wait = tat + interval - now - windowMs
     if (wait > 0) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) }
+    if (stored === undefined && this.#tat.size >= this.#maxKeys) this.#makeRoom(now)
+    // Re-inserted, so the Map's order is least recently allowed first.
+    this.#tat.delete(key)
     this.#tat.set(key, tat + interval)
     return { allowed: true, retryAfterSeconds: 0 }
   }
@@ -44,11 +58,21 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return this.#tat.size
   }
 
-  /** Forgets keys whose budget is full again; at most once a window, so memory stays bounded. */
   #prune(now: number, windowMs: number) {
     if (now - this.#lastPrune < windowMs) return
     this.#lastPrune = now
     for (const [key, tat] of this.#tat) if (tat <= now) this.#tat.delete(key)
+  }
+
+  #makeRoom(now: number) {
+    for (const [key, tat] of this.#tat) if (tat <= now) this.#tat.delete(key)
+    // Still full: an address flood. Forget a tenth, least recently allowed first.
+    if (this.#tat.size < this.#maxKeys) return
+    let excess = this.#tat.size - Math.floor(this.#maxKeys * 0.9)
+    for (const key of this.#tat.keys()) {
+      if (excess-- <= 0) break
+      this.#tat.delete(key)
+    }
   }
 }
 
