@@ -29,13 +29,22 @@ describe('FileSyncer', () => {
     await syncer.close()
   })
 
-  it('passes disk errors to every waiting caller', async () => {
+  it('makes the directory entry durable once, when opened', () => {
+    const spy = vi.spyOn(fs, 'fsyncSync')
+    const syncer = new FileSyncer(tempFile())
+    expect(spy).toHaveBeenCalledTimes(1)
+    return syncer.close()
+  })
+
+  it('passes disk errors to every waiting caller, and to every caller after them', async () => {
     const syncer = new FileSyncer(tempFile())
     vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, cb: (err: Error | null) => void) =>
       cb(Object.assign(new Error('EIO'), { code: 'EIO' }))) as typeof fs.fdatasync)
     const results = await Promise.allSettled([syncer.sync(), syncer.sync(), syncer.sync()])
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected'])
     vi.restoreAllMocks()
+    // A later fdatasync that reports success proves nothing about the lost pages: stay failed.
+    await expect(syncer.sync()).rejects.toThrow(/EIO/)
     await syncer.close()
     await expect(syncer.sync()).rejects.toThrow(/closed/)
   })

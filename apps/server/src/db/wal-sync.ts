@@ -1,5 +1,6 @@
 /** @module Group fsync of the SQLite WAL on libuv's thread pool, so waiting for the disk never blocks the event loop. */
 import fs from 'node:fs'
+import path from 'node:path'
 
 /**
  * `sync()` resolves once everything written to the file before the call is on disk. Callers
@@ -11,17 +12,36 @@ export class FileSyncer {
   #running: Promise<void> | null = null
   #next: Promise<void> | null = null
   #closed = false
+  #failed: unknown = null
 
   constructor(file: string) {
     this.#fd = fs.openSync(file, 'r+')
+    // The file's directory entry must be durable too; SQLite syncs it on its own first WAL sync,
+    // which synchronous=NORMAL skips at COMMIT.
+    const dir = fs.openSync(path.dirname(file), 'r')
+    try {
+      fs.fsyncSync(dir)
+    } finally {
+      fs.closeSync(dir)
+    }
   }
 
   sync(): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('FileSyncer is closed'))
+    // Security promise (durability): after one failed fdatasync nothing is acknowledged again.
+    // The kernel may have dropped the dirty pages and report the next fdatasync clean, and WAL
+    // frames are checksummed as a chain: recovery stops at a lost frame and discards every later
+    // commit, so later writes would be acknowledged yet lost. Only a restart (recovery) clears it.
+    if (this.#failed !== null) return Promise.reject(this.#failed)
     if (!this.#running) {
-      this.#running = this.#fdatasync().finally(() => {
-        this.#running = null
-      })
+      this.#running = this.#fdatasync()
+        .catch((err: unknown) => {
+          this.#failed ??= err
+          throw err
+        })
+        .finally(() => {
+          this.#running = null
+        })
       return this.#running
     }
     // The running sync may have started before this caller's write: wait for a fresh one.
