@@ -86,6 +86,26 @@ describe('WriteQueue', () => {
     expect(batches).toEqual([1, 1])
   })
 
+  it('an op that writes and then throws leaves none of its writes; its neighbours commit', async () => {
+    const failing = queue.run(async (trx) => {
+      await trx.insertInto('t').values({ v: 'partial' }).execute()
+      throw new Error('boom')
+    })
+    const outcomes = await Promise.allSettled([insert('a'), failing, insert('b')])
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(values()).toEqual(['a', 'b'])
+  })
+
+  it('a throwing onBatch hook does not fail or strand the writes', async () => {
+    queue = new WriteQueue(db, {
+      onBatch: () => {
+        throw new Error('metrics broke')
+      },
+    })
+    await expect(Promise.all([insert('a'), insert('b')])).resolves.toEqual(['a', 'b'])
+    await expect(insert('c')).resolves.toBe('c')
+  })
+
   it('close() waits for queued writes, then refuses new ones', async () => {
     const pending = [insert('a'), insert('b'), insert('c')]
     await queue.close()

@@ -137,7 +137,11 @@ export class WriteQueue<DB> {
         return
       }
     }
-    this.#onBatch?.(batch.length, (performance.now() - started) / 1000)
     batch.forEach((item, i) => item.resolve(results[i]))
+    try {
+      this.#onBatch?.(batch.length, (performance.now() - started) / 1000)
+    } catch {
+      // Metrics must never fail or strand writes that are already durable.
+    }
   }
 }
