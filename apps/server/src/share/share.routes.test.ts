@@ -335,6 +335,18 @@ describe('POST /api/share/:id/open', () => {
     expect(await errorOf(res)).toMatchObject({ code: 'invalid_input', field })
   })
 
+  it('never accepts access or a token from a query string', async () => {
+    const f = shareFixture()
+    const { manageToken } = await createOk(t, f)
+    const base = `/api/share/${f.id}`
+    const q = `?access=${f.access}&token=${manageToken}&access_token=${manageToken}`
+    expect((await t.call(`${base}/open${q}`, jsonInit('POST', {}))).status).toBe(400)
+    expect((await t.call(`${base}/status${q}`)).status).toBe(401)
+    expect((await t.call(`${base}${q}`, { method: 'DELETE' })).status).toBe(401)
+    // Nothing was consumed or deleted: the share opens with its body-borne access.
+    expect((await t.call(`${base}/open`, openInit(f.access))).status).toBe(200)
+  })
+
   it('refuses a non-JSON open with 415', async () => {
     const res = await t.call('/api/share/AAAAAAAAAAAAAAAAAAAAAA/open', {
       method: 'POST',

@@ -245,6 +245,19 @@ describe('RevealPage', () => {
     expect(api.fetch).not.toHaveBeenCalled()
   })
 
+  it('never accepts a key from a query string', async () => {
+    const { fragment } = await openLink('query-key')
+    for (const query of [`?${fragment}`, `?key=${fragment}`, `?k=${fragment.slice(2)}`]) {
+      window.history.replaceState(null, '', `/s${query}`)
+      const w = await mountPage()
+      expect(w.find('h1').text()).toBe('No secret in this link')
+      expect(w.find('button[type="submit"]').exists()).toBe(false)
+      w.unmount()
+      wrapper = undefined
+    }
+    expect(api.fetch).not.toHaveBeenCalled()
+  })
+
   it('explains a link without a fragment (e.g. after a reload)', async () => {
     window.history.replaceState(null, '', '/s')
     const w = await mountPage()
