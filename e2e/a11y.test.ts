@@ -2,9 +2,9 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserSkipReason, launchBrowser, type TestBrowser } from './support/browser.ts'
-import { startServer, type RunningServer } from './support/server.ts'
+import { describe, expect, it } from 'vitest'
+import { browserSkipReason } from './support/browser.ts'
+import { useServerAndBrowsers } from './support/suite.ts'
 import { createViaUi, openLink, pressReveal } from './support/ui.ts'
 
 interface AxeViolation {
@@ -50,41 +50,30 @@ async function seriousViolations(page: Page, label: string): Promise<AxeViolatio
 }
 
 describe.skipIf(browserSkipReason !== null)('accessibility (axe-core)', () => {
-  let server: RunningServer
-  let browser: TestBrowser
-
-  beforeAll(async () => {
-    server = await startServer()
-    // bypassCSP only here: the strict CSP rightly refuses the injected axe script.
-    browser = await launchBrowser({ bypassCSP: true })
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.cleanup()
-  })
+  // bypassCSP only here: the strict CSP rightly refuses the injected axe script.
+  const suite = useServerAndBrowsers(['browser'], { bypassCSP: true })
 
   it('create page: the form and the result view', async () => {
-    const page = await browser.context.newPage()
-    await page.goto(`${server.origin}/`)
+    const page = await suite.browser.context.newPage()
+    await page.goto(`${suite.server.origin}/`)
     await page.getByRole('button', { name: 'Create secret link' }).waitFor()
     expect(await seriousViolations(page, 'create form')).toEqual([])
 
-    await createViaUi(page, server.origin, { text: 'axe check', passphrase: 'axe pass' })
+    await createViaUi(page, suite.server.origin, { text: 'axe check', passphrase: 'axe pass' })
     expect(await seriousViolations(page, 'create result')).toEqual([])
   })
 
   it('My links page', async () => {
-    const page = await browser.context.newPage()
-    await page.goto(`${server.origin}/links`)
+    const page = await suite.browser.context.newPage()
+    await page.goto(`${suite.server.origin}/links`)
     await page.waitForLoadState('networkidle')
     expect(await seriousViolations(page, 'my links')).toEqual([])
   })
 
   it('reveal page before and after Reveal', async () => {
-    const creator = await browser.context.newPage()
-    const link = await createViaUi(creator, server.origin, { text: 'axe reveal check' })
-    const page = await browser.context.newPage()
+    const creator = await suite.browser.context.newPage()
+    const link = await createViaUi(creator, suite.server.origin, { text: 'axe reveal check' })
+    const page = await suite.browser.context.newPage()
     await openLink(page, link)
     expect(await seriousViolations(page, 'reveal, before')).toEqual([])
     expect(await pressReveal(page)).toBe('axe reveal check')
@@ -92,14 +81,14 @@ describe.skipIf(browserSkipReason !== null)('accessibility (axe-core)', () => {
   })
 
   it('reveal page asking for a passphrase, and the gone message', async () => {
-    const creator = await browser.context.newPage()
-    const link = await createViaUi(creator, server.origin, { text: 'x', passphrase: 'p' })
-    const page = await browser.context.newPage()
+    const creator = await suite.browser.context.newPage()
+    const link = await createViaUi(creator, suite.server.origin, { text: 'x', passphrase: 'p' })
+    const page = await suite.browser.context.newPage()
     await openLink(page, link)
     await page.getByLabel('Passphrase').waitFor()
     expect(await seriousViolations(page, 'reveal with passphrase')).toEqual([])
 
-    await openLink(page, `${server.origin}/s#1.${'A'.repeat(43)}`)
+    await openLink(page, `${suite.server.origin}/s#1.${'A'.repeat(43)}`)
     await page.getByRole('button', { name: 'Reveal secret' }).click()
     await page.getByRole('heading', { name: 'Secret not available' }).waitFor()
     expect(await seriousViolations(page, 'reveal, gone')).toEqual([])

@@ -1,16 +1,14 @@
 /** @module SPEC §6 canary: a secret planted through the real UI never reaches the server's database, WAL or logs, and its ciphertext is deleted after the last view. */
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserSkipReason, launchBrowser, type TestBrowser } from './support/browser.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { browserSkipReason } from './support/browser.ts'
 import { recordedFlow, type FlowResult } from './support/flow.ts'
 import { listFiles, scanFiles, type Finding } from './support/leak-scan.ts'
-import { startServer, type RunningServer } from './support/server.ts'
+import { useServerAndBrowsers } from './support/suite.ts'
 
 describe.skipIf(browserSkipReason !== null)('canary secret', () => {
-  let server: RunningServer
-  let creator: TestBrowser
-  let recipient: TestBrowser
+  const suite = useServerAndBrowsers(['creator', 'recipient'])
   let flow: FlowResult
   let ciphertextWhileStored: Finding[] = []
   let filesAfterStop: string[] = []
@@ -20,42 +18,33 @@ describe.skipIf(browserSkipReason !== null)('canary secret', () => {
   const wrongPassphrase = `CANARY-WRONG-${randomUUID()}`
 
   beforeAll(async () => {
-    server = await startServer()
-    creator = await launchBrowser()
-    recipient = await launchBrowser()
     flow = await recordedFlow({
-      origin: server.origin,
-      creator,
-      recipient,
+      origin: suite.server.origin,
+      creator: suite.creator,
+      recipient: suite.recipient,
       text,
       passphrase,
       wrongPassphrase,
       // Positive control: while the share is stored, the scan does find its ciphertext on disk.
       beforeReveal: async (f) => {
-        ciphertextWhileStored = await scanFiles(await listFiles(server.dataDir), {
+        ciphertextWhileStored = await scanFiles(await listFiles(suite.server.dataDir), {
           ciphertext: Buffer.from(f.created.ciphertext, 'base64url'),
         })
       },
     })
-    await creator.close()
-    await recipient.close()
-    exitCode = await server.stop()
+    await suite.creator.close()
+    await suite.recipient.close()
+    exitCode = await suite.server.stop()
     filesAfterStop = [
-      ...(await listFiles(server.dataDir)),
-      ...[server.logFile, server.outputFile].filter((f) => existsSync(f)),
+      ...(await listFiles(suite.server.dataDir)),
+      ...[suite.server.logFile, suite.server.outputFile].filter((f) => existsSync(f)),
     ]
-  })
-
-  afterAll(async () => {
-    await creator?.close()
-    await recipient?.close()
-    await server?.cleanup()
   })
 
   it('the flow revealed the canary and the scan can see stored ciphertext', () => {
     expect(flow.revealed).toBe(text)
     expect(ciphertextWhileStored.length).toBeGreaterThan(0)
-    expect(filesAfterStop.some((f) => f.startsWith(server.dataDir))).toBe(true)
+    expect(filesAfterStop.some((f) => f.startsWith(suite.server.dataDir))).toBe(true)
   })
 
   it('the server shut down cleanly on SIGTERM', () => {

@@ -2,10 +2,10 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { build } from 'esbuild'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserSkipReason, launchBrowser, type TestBrowser } from './support/browser.ts'
+import { describe, expect, it } from 'vitest'
+import { browserSkipReason } from './support/browser.ts'
 import { ENVELOPE_DIR } from './support/paths.ts'
-import { startServer, type RunningServer } from './support/server.ts'
+import { useServerAndBrowsers } from './support/suite.ts'
 
 interface VectorReport {
   passed: number
@@ -13,19 +13,8 @@ interface VectorReport {
 }
 
 describe.skipIf(browserSkipReason !== null)('envelope vectors in Chromium', () => {
-  let server: RunningServer
-  let browser: TestBrowser
-
-  beforeAll(async () => {
-    server = await startServer()
-    // bypassCSP only in this suite: the app's CSP rightly refuses injected test code.
-    browser = await launchBrowser({ bypassCSP: true })
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.cleanup()
-  })
+  // bypassCSP only in this suite: the app's CSP rightly refuses injected test code.
+  const suite = useServerAndBrowsers(['browser'], { bypassCSP: true })
 
   it('runs every vector with WebCrypto and noble and they all pass', async () => {
     const bundle = await build({
@@ -44,8 +33,8 @@ describe.skipIf(browserSkipReason !== null)('envelope vectors in Chromium', () =
     ) as { vectors: unknown[] }
     expect(vectors.vectors.length).toBeGreaterThan(0)
 
-    const page = await browser.context.newPage()
-    await page.goto(`${server.origin}/`)
+    const page = await suite.browser.context.newPage()
+    await page.goto(`${suite.server.origin}/`)
     const secure = await page.evaluate(() => window.isSecureContext && Boolean(crypto.subtle))
     expect(secure).toBe(true)
     await page.addScriptTag({ content: code })

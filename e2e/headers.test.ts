@@ -1,13 +1,7 @@
 /** @module SPEC §6 headers: the pages run under the strict CSP with zero violations, and every response carries CSP, nosniff and no-referrer (no-store where it matters). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  TrafficRecorder,
-  browserSkipReason,
-  launchBrowser,
-  type RecordedResponse,
-  type TestBrowser,
-} from './support/browser.ts'
-import { startServer, type RunningServer } from './support/server.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { TrafficRecorder, browserSkipReason, type RecordedResponse } from './support/browser.ts'
+import { useServerAndBrowsers } from './support/suite.ts'
 import { createViaUi, openLink, pressReveal } from './support/ui.ts'
 
 /** Reports CSP violations to the test through a DevTools binding, which the page's CSP cannot block. */
@@ -46,20 +40,15 @@ function headerProblems(r: { url: string; headers: Record<string, string> }): st
 }
 
 describe.skipIf(browserSkipReason !== null)('security headers and CSP', () => {
-  let server: RunningServer
-  let creator: TestBrowser
-  let recipient: TestBrowser
+  const suite = useServerAndBrowsers(['creator', 'recipient'])
   const violations: string[] = []
   const consoleErrors: string[] = []
   const recorder = new TrafficRecorder()
 
   beforeAll(async () => {
-    server = await startServer()
-    creator = await launchBrowser()
-    recipient = await launchBrowser()
     for (const [name, b] of [
-      ['creator', creator],
-      ['recipient', recipient],
+      ['creator', suite.creator],
+      ['recipient', suite.recipient],
     ] as const) {
       recorder.attach(b.context, name)
       await b.context.exposeBinding('__reportCsp', (_source, v: string) => {
@@ -77,24 +66,18 @@ describe.skipIf(browserSkipReason !== null)('security headers and CSP', () => {
     }
 
     // The whole flow, with a passphrase so the Argon2id path runs under the CSP too.
-    const createPage = await creator.context.newPage()
-    const link = await createViaUi(createPage, server.origin, {
+    const createPage = await suite.creator.context.newPage()
+    const link = await createViaUi(createPage, suite.server.origin, {
       text: 'csp check',
       passphrase: 'csp pass',
     })
     await createPage.getByRole('link', { name: 'My links' }).click()
     await createPage.waitForLoadState('networkidle')
-    const page = await recipient.context.newPage()
+    const page = await suite.recipient.context.newPage()
     await openLink(page, link)
     if ((await pressReveal(page, 'csp pass')) !== 'csp check') throw new Error('reveal failed')
     await page.waitForLoadState('networkidle')
     await recorder.settle()
-  })
-
-  afterAll(async () => {
-    await creator?.close()
-    await recipient?.close()
-    await server?.cleanup()
   })
 
   it('the pages ran with zero CSP violations and no console errors', () => {
@@ -103,7 +86,7 @@ describe.skipIf(browserSkipReason !== null)('security headers and CSP', () => {
   })
 
   it('every response of the flow has the security headers', () => {
-    const ours = recorder.responses.filter((r) => new URL(r.url).origin === server.origin)
+    const ours = recorder.responses.filter((r) => new URL(r.url).origin === suite.server.origin)
     const kinds = new Set(ours.map((r: RecordedResponse) => new URL(r.url).pathname.split('/')[1]))
     // HTML pages, assets and the API were all seen.
     expect([...kinds]).toEqual(expect.arrayContaining(['', 's', 'assets', 'api']))
@@ -128,7 +111,7 @@ describe.skipIf(browserSkipReason !== null)('security headers and CSP', () => {
     ]
     const problems: string[] = []
     for (const [path, init] of probes) {
-      const res = await fetch(`${server.origin}${path}`, init)
+      const res = await fetch(`${suite.server.origin}${path}`, init)
       await res.arrayBuffer()
       expect(res.status, path).toBeLessThan(500)
       problems.push(...headerProblems({ url: res.url, headers: Object.fromEntries(res.headers) }))
@@ -138,7 +121,7 @@ describe.skipIf(browserSkipReason !== null)('security headers and CSP', () => {
 
   it('the pages load their scripts and styles with Subresource Integrity', async () => {
     for (const path of ['/', '/s']) {
-      const html = await (await fetch(`${server.origin}${path}`)).text()
+      const html = await (await fetch(`${suite.server.origin}${path}`)).text()
       const tags = html.match(/<(script|link)\b[^>]*>/g) ?? []
       const loading = tags.filter((t) => /\bsrc=|rel="(modulepreload|stylesheet)"/.test(t))
       expect(loading.length, path).toBeGreaterThan(0)
@@ -150,8 +133,8 @@ describe.skipIf(browserSkipReason !== null)('security headers and CSP', () => {
 
   it('the violation probe itself works: an injected inline script is reported', async () => {
     const before = violations.length
-    const page = await recipient.context.newPage()
-    await page.goto(`${server.origin}/s`)
+    const page = await suite.recipient.context.newPage()
+    await page.goto(`${suite.server.origin}/s`)
     await page.evaluate(() => {
       const s = document.createElement('script')
       s.textContent = 'window.__inline = 1'

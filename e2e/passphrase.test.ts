@@ -1,39 +1,25 @@
 /** @module A passphrase-protected link: a wrong passphrase says how many attempts are left, the right one reveals. */
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { shareStatus } from './support/api.ts'
-import { browserSkipReason, launchBrowser, type TestBrowser } from './support/browser.ts'
-import { startServer, type RunningServer } from './support/server.ts'
+import { browserSkipReason } from './support/browser.ts'
+import { useServerAndBrowsers } from './support/suite.ts'
 import { createViaUi, manageTokenFor, openLink, pressReveal, shareIdOfLink } from './support/ui.ts'
 
 describe.skipIf(browserSkipReason !== null)('passphrase', () => {
-  let server: RunningServer
-  let creator: TestBrowser
-  let recipient: TestBrowser
-
-  beforeAll(async () => {
-    server = await startServer()
-    creator = await launchBrowser()
-    recipient = await launchBrowser()
-  })
-
-  afterAll(async () => {
-    await creator?.close()
-    await recipient?.close()
-    await server?.cleanup()
-  })
+  const suite = useServerAndBrowsers(['creator', 'recipient'])
 
   it('a wrong passphrase shows 4 attempts left and burns nothing; the right one reveals', async () => {
     const secret = `passphrase secret ${randomUUID()}`
     const passphrase = `correct horse ${randomUUID()}`
-    const createPage = await creator.context.newPage()
-    const link = await createViaUi(createPage, server.origin, { text: secret, passphrase })
+    const createPage = await suite.creator.context.newPage()
+    const link = await createViaUi(createPage, suite.server.origin, { text: secret, passphrase })
     // The link says a passphrase is needed ('.p' flag) but does not contain it.
     expect(link).toMatch(/#1\.[A-Za-z0-9_-]{43}\.p$/)
     const id = shareIdOfLink(link)
     const token = await manageTokenFor(createPage, id)
 
-    const page = await recipient.context.newPage()
+    const page = await suite.recipient.context.newPage()
     await openLink(page, link)
     await page.getByLabel('Passphrase').fill('not the passphrase')
     await page.getByRole('button', { name: 'Reveal secret' }).click()
@@ -41,7 +27,7 @@ describe.skipIf(browserSkipReason !== null)('passphrase', () => {
     await alert.waitFor()
     expect(await alert.textContent()).toContain('Wrong passphrase. 4 attempts left.')
     expect(await page.getByLabel('Passphrase').getAttribute('aria-invalid')).toBe('true')
-    const status = await shareStatus(server.origin, id, token)
+    const status = await shareStatus(suite.server.origin, id, token)
     expect(status?.failedAttempts).toBe(1)
     expect(status?.viewsLeft).toBe(1)
 

@@ -1,38 +1,27 @@
 /** @module Zero knowledge on the wire: no request of the whole flow carries the plaintext, the key material or the passphrase. */
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browserSkipReason, launchBrowser, type TestBrowser } from './support/browser.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { browserSkipReason } from './support/browser.ts'
 import { recordedFlow, type FlowResult } from './support/flow.ts'
 import { scan, type Finding } from './support/leak-scan.ts'
-import { startServer, type RunningServer } from './support/server.ts'
+import { useServerAndBrowsers } from './support/suite.ts'
 
 describe.skipIf(browserSkipReason !== null)('recorded requests of the whole flow', () => {
-  let server: RunningServer
-  let creator: TestBrowser
-  let recipient: TestBrowser
+  const suite = useServerAndBrowsers(['creator', 'recipient'])
   let flow: FlowResult
   const text = `wire canary ${randomUUID()}`
   const passphrase = `wire passphrase ${randomUUID()}`
   const wrongPassphrase = `wrong passphrase ${randomUUID()}`
 
   beforeAll(async () => {
-    server = await startServer()
-    creator = await launchBrowser()
-    recipient = await launchBrowser()
     flow = await recordedFlow({
-      origin: server.origin,
-      creator,
-      recipient,
+      origin: suite.server.origin,
+      creator: suite.creator,
+      recipient: suite.recipient,
       text,
       passphrase,
       wrongPassphrase,
     })
-  })
-
-  afterAll(async () => {
-    await creator?.close()
-    await recipient?.close()
-    await server?.cleanup()
   })
 
   it('revealed the right text (the recording is of a flow that worked)', () => {
@@ -67,7 +56,7 @@ describe.skipIf(browserSkipReason !== null)('recorded requests of the whole flow
 
   it('every request goes to our own origin', () => {
     const foreign = flow.recorder.requests.filter(
-      (r) => new URL(r.url).origin !== server.origin && !r.url.startsWith('data:'),
+      (r) => new URL(r.url).origin !== suite.server.origin && !r.url.startsWith('data:'),
     )
     expect(foreign).toEqual([])
   })

@@ -1,26 +1,13 @@
 /** @module Browser-side figures in headless Chromium: the recipient page's JavaScript weight and time to Reveal-ready, and the envelope's speed in a page. */
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 import { chromium, type Browser } from 'playwright-core'
+import { CHROMIUM_LAUNCH } from '../../e2e/support/chromium.ts'
 import { REPO_ROOT } from './server.ts'
 import { summarize, type Summary } from './stats.ts'
 
-export const CHROMIUM_PATH = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
-export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM_PATH)
-}
+export { chromiumAvailable } from '../../e2e/support/chromium.ts'
 
 export interface RevealPageFigures {
   /** Every script the page loaded: decoded bytes and gzip -9 bytes. */
@@ -59,7 +46,7 @@ const REVEAL_PROBE = `(() => {
 })()`
 
 async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS })
+  return chromium.launch(CHROMIUM_LAUNCH)
 }
 
 /** Loads `/s#<fragment>` `samples` times, each in a fresh context (cold cache, as a recipient's first visit). */

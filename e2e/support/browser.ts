@@ -1,26 +1,15 @@
 /** @module Launches the system Chromium through playwright-core; never downloads a browser. */
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Request, type Response } from 'playwright-core'
-import { CHROMIUM_PATH } from './paths.ts'
+import { CHROMIUM_LAUNCH, CHROMIUM_PATH, chromiumAvailable } from './chromium.ts'
 
 /** Why browser suites are skipped, or null when Chromium is there. */
-export const browserSkipReason: string | null = existsSync(CHROMIUM_PATH)
+export const browserSkipReason: string | null = chromiumAvailable()
   ? null
   : `${CHROMIUM_PATH} not found: browser suites skipped (install the Debian chromium package)`
 if (browserSkipReason) console.warn(`[e2e] ${browserSkipReason}`)
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 export interface TestBrowser {
   context: BrowserContext
@@ -36,9 +25,7 @@ export interface LaunchOptions {
 export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBrowser> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'secretsentry-chromium-'))
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: CHROMIUM_ARGS,
+    ...CHROMIUM_LAUNCH,
     bypassCSP: options.bypassCSP ?? false,
   })
   return {
