@@ -7,4 +7,6 @@ export interface CreatedShare {
   ttlSeconds: number
   maxViews: number
   hasPassphrase: boolean
+  /** The creator's local label for My links (trimmed, possibly empty); never sent anywhere. */
+  label: string
 }

@@ -48,8 +48,28 @@ describe('ShareForm', () => {
     ])
     expect((w.find('input#views').element as HTMLInputElement).value).toBe('1')
     expect((w.find('input#passphrase').element as HTMLInputElement).type).toBe('password')
-    for (const id of ['secret', 'ttl', 'views', 'passphrase', 'file']) {
+    for (const id of ['secret', 'ttl', 'views', 'passphrase', 'file', 'link-label']) {
       expect(w.find(`label[for="${id}"]`).exists(), id).toBe(true)
+    }
+  })
+
+  it('labels the optional label field without touching the other names; its hint only describes it', () => {
+    const w = mount(ShareForm)
+    const input = w.find('input#link-label')
+    expect(input.attributes('maxlength')).toBe('80')
+    expect(w.find('label[for="link-label"]').text()).toBe('Label (optional)')
+    const hint = w.find(`#${input.attributes('aria-describedby')}`)
+    expect(hint.text()).toBe(
+      'Only kept in this browser, to find the link in My links. Never sent to the server.',
+    )
+    expect(hint.element.closest('label')).toBeNull()
+    // Browser tests find controls by label substring: no label may contain another's name.
+    const names = w.findAll('label').map((l) => l.text())
+    for (const name of ['Secret', 'Passphrase', 'Expires after', 'Views allowed']) {
+      expect(
+        names.filter((n) => n.includes(name)),
+        name,
+      ).toHaveLength(1)
     }
   })
 
@@ -143,6 +163,36 @@ describe('ShareForm', () => {
     expect(saved).toMatchObject({ id: created.id, maxViews: 1, hasPassphrase: false })
     expect(stored).not.toContain(created.link.split('#')[1]!.split('.')[1]!)
     expect(stored).not.toContain('remember me')
+  })
+
+  it('keeps the label in My links only: no request carries it', async () => {
+    const label = 'canary-label-7f3a'
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue('labelled secret')
+    await w.find('input#link-label').setValue(`  ${label}  `)
+    await submitAndSettle(w)
+    expect(api.requests).toHaveLength(1)
+    for (const req of api.requests) {
+      expect(req.url).not.toContain(label)
+      expect(req.body ?? '').not.toContain(label)
+      expect(JSON.stringify(req.headers)).not.toContain(label)
+    }
+    const body = JSON.parse(api.requests[0]!.body!) as Record<string, unknown>
+    expect(body).not.toHaveProperty('label')
+    const [saved] = JSON.parse(localStorage.getItem(STORAGE_KEY)!) as Record<string, unknown>[]
+    expect(saved!['label']).toBe(label)
+    expect(w.emitted<[CreatedShare]>('created')![0]![0].label).toBe(label)
+    // The form is ready for the next link, with no label carried over.
+    expect((w.find('input#link-label').element as HTMLInputElement).value).toBe('')
+  })
+
+  it('stores an empty label when none is given', async () => {
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue('no label')
+    await w.find('input#link-label').setValue('   ')
+    await submitAndSettle(w)
+    const [saved] = JSON.parse(localStorage.getItem(STORAGE_KEY)!) as Record<string, unknown>[]
+    expect(saved!['label']).toBe('')
   })
 
   it('shows "try again in N s" for 429', async () => {

@@ -18,6 +18,7 @@ function share(over: Partial<CreatedShare> = {}): CreatedShare {
     ttlSeconds: 3 * 86400,
     maxViews: 1,
     hasPassphrase: false,
+    label: '',
     ...over,
   }
 }
@@ -46,6 +47,13 @@ describe('ShareResult', () => {
     expect(svg.attributes('role')).toBe('img')
     expect(svg.attributes('aria-label')).toBe('QR code of the secret link')
     expect(svg.find('path').attributes('d')).toMatch(/^M\d+ \d+h\d+v1h-\d+z/)
+  })
+
+  it('shows the label when the creator gave one, and no Label row otherwise', () => {
+    const w = mount(ShareResult, { props: { share: share({ label: 'Staging DB for Alex' }) } })
+    expect(w.find('dl').text()).toContain('Staging DB for Alex')
+    const plain = mount(ShareResult, { props: { share: share() } })
+    expect(plain.findAll('dt').map((d) => d.text())).not.toContain('Label')
   })
 
   it('reminds the sender to send the passphrase separately', () => {
@@ -92,6 +100,7 @@ describe('ShareResult', () => {
       maxViews: 1,
       createdAt: new Date().toISOString(),
       hasPassphrase: false,
+      label: '',
     })
     const w = mount(ShareResult, { props: { share: share() } })
     await button(w, 'Delete now')!.trigger('click')

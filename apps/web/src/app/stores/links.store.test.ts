@@ -2,7 +2,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { installFakeShareApi } from '../../testing/fake-share-api.ts'
-import { STORAGE_KEY, useLinksStore } from './links.store.ts'
+import { LABEL_MAX_LENGTH, STORAGE_KEY, useLinksStore } from './links.store.ts'
 import type { SavedLink } from './links.store.ts'
 
 const ID = 'BBBBBBBBBBBBBBBBBBBBBB'
@@ -18,6 +18,7 @@ function saved(over: Partial<SavedLink> = {}): SavedLink {
     maxViews: 2,
     createdAt: '2025-01-01T10:00:00.000Z',
     hasPassphrase: true,
+    label: '',
     ...over,
   }
 }
@@ -51,8 +52,30 @@ describe('useLinksStore', () => {
       'expiresAt',
       'hasPassphrase',
       'id',
+      'label',
       'manageToken',
       'maxViews',
+    ])
+  })
+
+  it('keeps the label trimmed and capped, and only in localStorage', () => {
+    const store = useLinksStore()
+    store.add(saved({ label: '  Staging DB for Alex \n' }))
+    store.add(saved({ id: OTHER, label: 'x'.repeat(200) }))
+    setActivePinia(createPinia())
+    const again = useLinksStore()
+    expect(again.links.find((l) => l.id === ID)!.label).toBe('Staging DB for Alex')
+    expect(again.links.find((l) => l.id === OTHER)!.label).toBe('x'.repeat(LABEL_MAX_LENGTH))
+    expect(api.fetch).not.toHaveBeenCalled()
+  })
+
+  it('loads entries saved before labels existed, with an empty label', () => {
+    const { label: _none, ...old } = saved()
+    localStorage.setItem(STORAGE_KEY, JSON.stringify([old, { ...saved({ id: OTHER }), label: 7 }]))
+    const store = useLinksStore()
+    expect(store.links.map((l) => [l.id, l.label])).toEqual([
+      [ID, ''],
+      [OTHER, ''],
     ])
   })
 

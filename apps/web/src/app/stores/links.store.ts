@@ -6,6 +6,9 @@ import { errorMessage } from '../../shared/api/error-message.ts'
 
 export const STORAGE_KEY = 'secretsentry.links.v1'
 
+/** Longest label kept, in characters (the create form's input has the same maxlength). */
+export const LABEL_MAX_LENGTH = 80
+
 /**
  * What is kept per link. Security promise: never the link itself (its fragment holds the seed):
  * localStorage is readable by any script on this origin and outlives the tab on shared
@@ -18,6 +21,11 @@ export interface SavedLink {
   maxViews: number
   createdAt: string
   hasPassphrase: boolean
+  /**
+   * The creator's own note to tell links apart, trimmed, possibly empty. Local only: it is never
+   * part of any request. Entries saved before labels existed have none and load as ''.
+   */
+  label: string
 }
 
 export type LinkStatus =
@@ -25,6 +33,12 @@ export type LinkStatus =
   | { state: 'active'; viewsLeft: number; failedAttempts: number; lastOpenedAt: string | null }
   | { state: 'gone' }
   | { state: 'error'; message: string }
+
+/** Trimmed and capped at LABEL_MAX_LENGTH characters (code points, so no emoji is cut in half); anything else is ''. */
+function cleanLabel(value: unknown): string {
+  if (typeof value !== 'string') return ''
+  return Array.from(value.trim()).slice(0, LABEL_MAX_LENGTH).join('').trim()
+}
 
 /** Copies only the allowed fields, so nothing else a caller passes (a fragment, say) is ever written. */
 function pick(value: unknown): SavedLink | null {
@@ -47,6 +61,7 @@ function pick(value: unknown): SavedLink | null {
     maxViews: v['maxViews'],
     createdAt: v['createdAt'],
     hasPassphrase: v['hasPassphrase'],
+    label: cleanLabel(v['label']),
   }
 }
 

@@ -3,7 +3,7 @@ import { RouterLinkStub, flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { installFakeShareApi } from '../../testing/fake-share-api.ts'
-import { useLinksStore } from '../stores/links.store.ts'
+import { STORAGE_KEY, useLinksStore } from '../stores/links.store.ts'
 import LinksView from './LinksView.vue'
 
 const LIVE = 'DDDDDDDDDDDDDDDDDDDDDD'
@@ -16,13 +16,13 @@ beforeEach(() => {
   api = installFakeShareApi()
 })
 
-function seed(): void {
+function seed(labels: { live?: string; gone?: string } = {}): void {
   api.put({ id: LIVE, verifier: 'v', ciphertext: 'c', ttlSeconds: 3600, maxViews: 3 })
   api.shares.get(LIVE)!.viewsLeft = 2
   const store = useLinksStore()
-  for (const [id, createdAt] of [
-    [LIVE, '2025-01-02T00:00:00.000Z'],
-    [GONE, '2025-01-01T00:00:00.000Z'],
+  for (const [id, createdAt, label] of [
+    [LIVE, '2025-01-02T00:00:00.000Z', labels.live ?? ''],
+    [GONE, '2025-01-01T00:00:00.000Z', labels.gone ?? ''],
   ] as const) {
     store.add({
       id,
@@ -31,6 +31,7 @@ function seed(): void {
       maxViews: 3,
       createdAt,
       hasPassphrase: false,
+      label,
     })
   }
 }
@@ -60,6 +61,40 @@ describe('LinksView', () => {
       `Bearer manage-${LIVE}`,
       `Bearer manage-${GONE}`,
     ])
+  })
+
+  it('titles a card with its label, the creation time below; unlabelled cards keep "Created …"', async () => {
+    seed({ live: 'Staging DB for Alex' })
+    const w = mountView()
+    await flushPromises()
+    const [labelled, plain] = w.findAll('li')
+    const title = labelled!.find('h2')
+    expect(title.text()).toMatch(/^Staging DB for Alex\s*, status: Active$/)
+    expect(labelled!.find('.item-heading .hint').text()).toMatch(/^Created .+ · .+/)
+    expect(plain!.find('h2').text()).toMatch(/^Created .+, status: Gone$/)
+    expect(plain!.find('.item-heading .hint').text()).not.toContain('Created')
+  })
+
+  it('shows entries saved before labels existed', async () => {
+    localStorage.setItem(
+      STORAGE_KEY,
+      JSON.stringify([
+        {
+          id: GONE,
+          manageToken: `manage-${GONE}`,
+          expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+          maxViews: 1,
+          createdAt: '2025-01-01T00:00:00.000Z',
+          hasPassphrase: true,
+        },
+      ]),
+    )
+    const w = mountView()
+    await flushPromises()
+    const items = w.findAll('li')
+    expect(items).toHaveLength(1)
+    expect(items[0]!.find('h2').text()).toMatch(/^Created .+, status: Gone$/)
+    expect(items[0]!.text()).toContain('Forget')
   })
 
   it('deletes a link after confirmation', async () => {
