@@ -1,17 +1,9 @@
 /** @module Tests of the link fragment grammar (SPEC.md §2); the shared invalid-fragment list lives in test/vectors. */
 import { describe, expect, it } from 'vitest'
+import { errorCode as code } from '../test/error-code.ts'
 import { encodeFragment, parseFragment } from './fragment.ts'
 
 const seed = Uint8Array.from({ length: 32 }, (_, i) => i * 7)
-
-function code(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e)
-  }
-  return 'no error'
-}
 
 describe('fragment', () => {
   it('is "1." + 43 base64url characters, plus ".p" when a passphrase is needed', () => {

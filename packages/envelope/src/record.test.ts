@@ -1,16 +1,8 @@
 /** @module Tests of the plaintext record encoding (SPEC.md §4). */
 import { describe, expect, it } from 'vitest'
+import { errorCode as code } from '../test/error-code.ts'
 import { decodeRecord, encodeRecord } from './record.ts'
 import type { ShareRecord } from './record.ts'
-
-function code(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e)
-  }
-  return 'no error'
-}
 
 describe('record encoding', () => {
   it('encodes text as 0x01 || UTF-8', () => {

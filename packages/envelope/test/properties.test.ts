@@ -1,5 +1,6 @@
 /** @module Property tests with a seeded generator: round trips, tamper detection and backend interoperability. */
 import { describe, expect, it } from 'vitest'
+import { asyncErrorCode as errorCode } from './error-code.ts'
 import { deriveShareKeys, openSealed, sealShare } from '../src/index.ts'
 import type { ShareKeys, SharePolicy, ShareRecord } from '../src/index.ts'
 import { gen } from './prng.ts'
@@ -24,15 +25,6 @@ function randomRecord(g: Gen): ShareRecord {
     type: g.pick(['', 'text/plain', 'image/png']),
     data: g.bytes(g.int(0, 300)),
   }
-}
-
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e)
-  }
-  return 'no error'
 }
 
 describe('properties', () => {
