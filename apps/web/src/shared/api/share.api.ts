@@ -30,7 +30,8 @@ export class ApiError extends Error {
   }
 }
 
-function retryAfter(res: Response): number | undefined {
+/** Seconds to wait from a 429's Retry-After (delta-seconds or an HTTP date). */
+export function retryAfter(res: Response): number | undefined {
   const raw = res.headers.get('retry-after')
   if (raw === null) return undefined
   const seconds = Number(raw)
@@ -47,7 +48,8 @@ function codeForStatus(status: number): ApiErrorCode {
   return 'bad_response'
 }
 
-async function toApiError(res: Response): Promise<ApiError> {
+/** The API's `{error:{code,message}}` (or just the status) as an ApiError; the vault client uses it too. */
+export async function toApiError(res: Response): Promise<ApiError> {
   const details: ApiErrorDetails = {}
   const wait = retryAfter(res)
   if (wait !== undefined) details.retryAfterSeconds = wait
