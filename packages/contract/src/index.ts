@@ -1,5 +1,6 @@
 /** @module The SecretSentry API contract: schemas, types, limits and the OpenAPI document. */
 export * from './schemas.ts'
+export * from './vault.ts'
 export type * from './types.ts'
 export * from './limits.ts'
 export { openApiDocument } from './openapi.ts'

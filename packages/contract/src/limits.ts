@@ -32,3 +32,54 @@ export const TTL_CHOICES: readonly { seconds: number; label: string }[] = [
 export function b64urlLength(n: number): number {
   return Math.ceil((n * 4) / 3)
 }
+
+/**
+ * Accounts and the vault (SPEC §5). The KDF bounds are the client's too (packages/keyring):
+ * the server refuses to store weaker parameters, and the client refuses to use them.
+ */
+export const VAULT_LIMITS = {
+  /** Ids of folders and secrets: 16 random bytes drawn by the client, so AD can bind them. */
+  idBytes: 16,
+  saltBytes: 16,
+  authKeyBytes: 32,
+  /** 0x01 || nonce (12) || key (32) || tag (16). */
+  wrappedKeyBytes: 61,
+  sessionTokenBytes: 32,
+  /** 0x01 || nonce (12) || tag (16): a sealed field can be no shorter. */
+  sealedMinBytes: 29,
+  /** Sealed metadata (secret or folder); values are bounded by MAX_SECRET_BYTES instead. */
+  metaMaxBytes: 16 * 1024,
+  usernameMinLength: 3,
+  usernameMaxLength: 64,
+  kdfDefaults: { algorithm: 'argon2id', memoryKiB: 65536, iterations: 3, parallelism: 1 },
+  kdfMinimums: { memoryKiB: 19456, iterations: 2, parallelism: 1 },
+  kdfMaximums: { memoryKiB: 1048576, iterations: 10, parallelism: 4 },
+  auditPageDefault: 50,
+  auditPageMax: 200,
+} as const
+
+/** After trimming, NFC and lower-casing. */
+export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._@-]*$/
+
+export const SECRET_STAGES = ['current', 'pending', 'previous'] as const
+
+export const AUDIT_EVENTS = [
+  'login.ok',
+  'login.failed',
+  'logout',
+  'password.changed',
+  'secret.created',
+  'secret.read',
+  'secret.updated',
+  'secret.version_restored',
+  'secret.deleted',
+  'secret.restored',
+  'secret.purged',
+  'secret.shared',
+  'share.opened',
+  'share.revoked',
+  'access.denied',
+  'alert',
+] as const
+
+export const AUDIT_RESULTS = ['ok', 'failed', 'denied'] as const

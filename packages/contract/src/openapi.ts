@@ -1,6 +1,7 @@
 /** @module The OpenAPI 3.1 document of the API, generated from the same zod schemas that validate requests. */
 import { z } from 'zod'
 import * as s from './schemas.ts'
+import { vaultPaths, vaultSecuritySchemes } from './openapi-vault.ts'
 
 type Schema = z.ZodType
 
@@ -95,6 +96,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      ...vaultPaths({ json, errorResponse, commonErrors }),
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
       '/readyz': {
         get: {
@@ -116,6 +118,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           scheme: 'bearer',
           description: 'The manageToken from the create response',
         },
+        ...vaultSecuritySchemes,
       },
     },
   }

@@ -103,10 +103,24 @@ describe('openApiDocument', () => {
     >
   }
 
-  it('describes exactly the share paths of SPEC §4 and the operational endpoints', () => {
+  it('describes exactly the share and vault paths of SPEC §4 and the operational endpoints', () => {
     expect(doc.openapi).toBe('3.1.0')
     expect(doc.info.version).toBe('1.2.3')
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/account',
+      '/api/account/password',
+      '/api/audit',
+      '/api/folders',
+      '/api/login',
+      '/api/logout',
+      '/api/prelogin',
+      '/api/register',
+      '/api/secrets',
+      '/api/secrets/{id}',
+      '/api/secrets/{id}/restore',
+      '/api/secrets/{id}/share',
+      '/api/secrets/{id}/shares',
+      '/api/secrets/{id}/shares/{shareId}',
       '/api/share',
       '/api/share/{id}',
       '/api/share/{id}/open',

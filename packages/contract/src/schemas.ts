@@ -2,10 +2,10 @@
 import { z } from 'zod'
 import { SHARE_LIMITS, b64urlLength } from './limits.ts'
 
-const B64URL = /^[A-Za-z0-9_-]*$/
+export const B64URL = /^[A-Za-z0-9_-]*$/
 
 /** base64url without padding that decodes to exactly `bytes` bytes. */
-function b64urlBytes(bytes: number, description: string) {
+export function b64urlBytes(bytes: number, description: string) {
   const len = b64urlLength(bytes)
   return z
     .string()
@@ -27,7 +27,7 @@ export const ciphertext = z
   .min(1, 'must not be empty')
   .regex(B64URL, 'must be base64url without padding')
   .meta({ description: 'version (1) || nonce (12) || ciphertext || tag (16), base64url' })
-const isoTime = z.string().meta({ description: 'ISO 8601 UTC timestamp' })
+export const isoTime = z.string().meta({ description: 'ISO 8601 UTC timestamp' })
 
 export const createShareRequest = z
   .strictObject({
@@ -88,6 +88,12 @@ export const errorCode = z.enum([
   'unsupported_media_type',
   'rate_limited',
   'internal',
+  // Accounts and the vault (issue 3).
+  'unauthenticated',
+  'invalid_credentials',
+  'csrf',
+  'username_taken',
+  'already_deleted',
 ])
 
 export const errorBody = z

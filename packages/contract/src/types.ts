@@ -1,6 +1,7 @@
-/** @module Wire types of the share API, inferred from the schemas; `import type` from here costs the browser nothing. */
+/** @module Wire types of the share and vault APIs, inferred from the schemas; `import type` from here costs the browser nothing. */
 import type { z } from 'zod'
 import type * as s from './schemas.ts'
+import type * as v from './vault.ts'
 
 export type CreateShareRequest = z.infer<typeof s.createShareRequest>
 export type CreateShareResponse = z.infer<typeof s.createShareResponse>
@@ -9,3 +10,34 @@ export type OpenShareResponse = z.infer<typeof s.openShareResponse>
 export type ShareStatusResponse = z.infer<typeof s.shareStatusResponse>
 export type ErrorCode = z.infer<typeof s.errorCode>
 export type ErrorBody = z.infer<typeof s.errorBody>
+
+export type KdfParams = z.infer<typeof v.kdfParams>
+export type SessionKind = z.infer<typeof v.sessionKind>
+export type PreloginRequest = z.input<typeof v.preloginRequest>
+export type PreloginResponse = z.infer<typeof v.preloginResponse>
+export type RegisterRequest = z.input<typeof v.registerRequest>
+export type LoginRequest = z.input<typeof v.loginRequest>
+export type Account = z.infer<typeof v.account>
+export type LoginResponse = z.infer<typeof v.loginResponse>
+export type AccountResponse = z.infer<typeof v.accountResponse>
+export type PasswordChangeRequest = z.input<typeof v.passwordChangeRequest>
+export type PasswordChangeResponse = z.infer<typeof v.passwordChangeResponse>
+export type CreateFolderRequest = z.input<typeof v.createFolderRequest>
+export type Folder = z.infer<typeof v.folder>
+export type FoldersResponse = z.infer<typeof v.foldersResponse>
+export type SecretStage = z.infer<typeof v.secretStage>
+export type SecretVersion = z.infer<typeof v.secretVersion>
+export type SecretSummary = z.infer<typeof v.secretSummary>
+export type SecretsResponse = z.infer<typeof v.secretsResponse>
+export type CreateSecretRequest = z.input<typeof v.createSecretRequest>
+export type SecretValue = z.infer<typeof v.secretValue>
+export type SecretWithValue = z.infer<typeof v.secretWithValue>
+export type UpdateSecretRequest = z.input<typeof v.updateSecretRequest>
+export type DeleteSecretResponse = z.infer<typeof v.deleteSecretResponse>
+export type VaultShareStatus = z.infer<typeof v.vaultShareStatus>
+export type VaultShare = z.infer<typeof v.vaultShare>
+export type VaultSharesResponse = z.infer<typeof v.vaultSharesResponse>
+export type AuditEventName = z.infer<typeof v.auditEventName>
+export type AuditResult = z.infer<typeof v.auditResult>
+export type AuditEntry = z.infer<typeof v.auditEntry>
+export type AuditResponse = z.infer<typeof v.auditResponse>

@@ -1,0 +1,251 @@
+/** @module OpenAPI paths of the accounts and vault API, generated from the validating schemas. */
+import { z } from 'zod'
+import * as v from './vault.ts'
+import { createShareRequest, createShareResponse } from './schemas.ts'
+
+type Schema = z.ZodType
+export interface OpenApiHelpers {
+  json: (schema: Schema) => Record<string, unknown>
+  errorResponse: (description: string) => Record<string, unknown>
+  commonErrors: Record<string, unknown>
+}
+
+const param = (name: string, inside: 'path' | 'query', schema: Schema, description?: string) => ({
+  name,
+  in: inside,
+  required: inside === 'path',
+  ...(description ? { description } : {}),
+  schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }),
+})
+
+const SESSION = [{ sessionCookie: [], csrfToken: [] }, { sessionBearer: [] }]
+const SESSION_READ = [{ sessionCookie: [] }, { sessionBearer: [] }]
+
+export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers) {
+  const unauthenticated = errorResponse('No valid session')
+  const csrf = errorResponse('Cookie session without a matching X-CSRF-Token, or a foreign Origin')
+  const notFound = errorResponse("Unknown, another account's, or deleted (indistinguishable)")
+  const conflict = (description: string) => errorResponse(description)
+  const idParam = param('id', 'path', v.vaultId)
+  const authed = { '401': unauthenticated, '403': csrf, ...commonErrors }
+  const read = { '401': unauthenticated, '429': commonErrors['429' as keyof typeof commonErrors] }
+  const created = (schema: Schema) => ({ description: 'Created', ...json(schema) })
+  const ok = (schema: Schema, description = 'OK') => ({ description, ...json(schema) })
+  const body = (schema: Schema) => ({ required: true, ...json(schema) })
+
+  return {
+    '/api/prelogin': {
+      post: {
+        summary: 'KDF parameters and salt for a username (made-up stable ones when unknown)',
+        requestBody: body(v.preloginRequest),
+        responses: { '200': ok(v.preloginResponse), ...commonErrors },
+      },
+    },
+    '/api/register': {
+      post: {
+        summary: 'Create an account from client-derived keys; logs it in',
+        requestBody: body(v.registerRequest),
+        responses: {
+          '201': created(v.loginResponse),
+          '409': conflict('username_taken, or the folder id exists'),
+          ...commonErrors,
+        },
+      },
+    },
+    '/api/login': {
+      post: {
+        summary: 'Start a session (cookie with CSRF token, or bearer token)',
+        requestBody: body(v.loginRequest),
+        responses: {
+          '200': ok(v.loginResponse),
+          '401': errorResponse(
+            'invalid_credentials: unknown name or wrong key (indistinguishable)',
+          ),
+          ...commonErrors,
+        },
+      },
+    },
+    '/api/logout': {
+      post: {
+        summary: 'End this session',
+        security: SESSION,
+        responses: { '204': { description: 'Session deleted, cookie cleared' }, ...authed },
+      },
+    },
+    '/api/account': {
+      get: {
+        summary: 'The logged-in account (to offer Unlock after a reload)',
+        security: SESSION_READ,
+        responses: { '200': ok(v.accountResponse), ...read },
+      },
+    },
+    '/api/account/password': {
+      post: {
+        summary:
+          'Change the password: new authKey, salt, KDF and wrapped userKey; ends other sessions',
+        security: SESSION,
+        requestBody: body(v.passwordChangeRequest),
+        responses: { '200': ok(v.passwordChangeResponse), ...authed },
+      },
+    },
+    '/api/folders': {
+      get: {
+        summary: "The account's folders",
+        security: SESSION_READ,
+        responses: { '200': ok(v.foldersResponse), ...read },
+      },
+      post: {
+        summary: 'Create a folder',
+        security: SESSION,
+        requestBody: body(v.createFolderRequest),
+        responses: { '201': created(v.folder), '409': conflict('The id exists'), ...authed },
+      },
+    },
+    '/api/secrets': {
+      get: {
+        summary: 'Metadata of every secret (never values)',
+        security: SESSION_READ,
+        parameters: [
+          param(
+            'deleted',
+            'query',
+            z.enum(['true']),
+            'true: only deleted secrets in their recovery window',
+          ),
+        ],
+        responses: { '200': ok(v.secretsResponse), ...read },
+      },
+      post: {
+        summary: 'Create a secret: sealed metadata and version 1 of its value',
+        security: SESSION,
+        requestBody: body(v.createSecretRequest),
+        responses: {
+          '201': created(v.secretSummary),
+          '404': errorResponse('The folder is not the caller’s'),
+          '409': conflict('The id exists'),
+          ...authed,
+        },
+      },
+    },
+    '/api/secrets/{id}': {
+      get: {
+        summary: 'A secret with one sealed value: current, ?version=N or ?stage=',
+        security: SESSION_READ,
+        parameters: [
+          idParam,
+          param('version', 'query', z.string().regex(/^[1-9][0-9]*$/)),
+          param('stage', 'query', v.secretStage),
+        ],
+        responses: {
+          '200': ok(v.secretWithValue, 'The secret; ETag: "<revision>"'),
+          '404': notFound,
+          ...read,
+        },
+      },
+      put: {
+        summary:
+          'New metadata and/or a new version, or promote pending; If-Match for check-and-set',
+        security: SESSION,
+        parameters: [
+          idParam,
+          { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } },
+        ],
+        requestBody: body(v.updateSecretRequest),
+        responses: {
+          '200': ok(v.secretSummary),
+          '404': notFound,
+          '409': conflict(
+            'Stale If-Match, wrong meta revision or version number, or no pending version',
+          ),
+          ...authed,
+        },
+      },
+      delete: {
+        summary: 'Delete into the recovery window; ?purge=true on a deleted one purges now',
+        security: SESSION,
+        parameters: [idParam, param('purge', 'query', z.enum(['true']))],
+        responses: {
+          '200': ok(v.deleteSecretResponse),
+          '204': { description: 'Purged' },
+          '404': notFound,
+          '409': conflict('already_deleted, or purge of a secret not deleted'),
+          ...authed,
+        },
+      },
+    },
+    '/api/secrets/{id}/restore': {
+      post: {
+        summary: 'Bring a deleted secret back within its recovery window',
+        security: SESSION,
+        parameters: [idParam],
+        responses: {
+          '200': ok(v.secretSummary),
+          '404': notFound,
+          '409': conflict('Not deleted'),
+          ...authed,
+        },
+      },
+    },
+    '/api/secrets/{id}/share': {
+      post: {
+        summary: 'Share a secret once: the body of POST /api/share, linked to the secret',
+        security: SESSION,
+        parameters: [
+          idParam,
+          param('version', 'query', z.string().regex(/^[1-9][0-9]*$/), 'Default: current'),
+        ],
+        requestBody: body(createShareRequest),
+        responses: {
+          '201': created(createShareResponse),
+          '404': notFound,
+          '409': conflict('The share id exists'),
+          ...authed,
+        },
+      },
+    },
+    '/api/secrets/{id}/shares': {
+      get: {
+        summary: 'Shares made from this secret, with status and open times',
+        security: SESSION_READ,
+        parameters: [idParam],
+        responses: { '200': ok(v.vaultSharesResponse), '404': notFound, ...read },
+      },
+    },
+    '/api/secrets/{id}/shares/{shareId}': {
+      delete: {
+        summary: 'Revoke a share made from this secret',
+        security: SESSION,
+        parameters: [
+          idParam,
+          { name: 'shareId', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        responses: { '204': { description: 'Revoked' }, '404': notFound, ...authed },
+      },
+    },
+    '/api/audit': {
+      get: {
+        summary: "The account's audit events, newest first",
+        security: SESSION_READ,
+        parameters: Object.entries(v.auditQuery.shape).map(([name, schema]) =>
+          param(name, 'query', (schema as z.ZodOptional<z.ZodType>).unwrap()),
+        ),
+        responses: { '200': ok(v.auditResponse), ...read },
+      },
+    },
+  }
+}
+
+export const vaultSecuritySchemes = {
+  sessionCookie: { type: 'apiKey', in: 'cookie', name: '__Host-ss_session' },
+  csrfToken: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-CSRF-Token',
+    description: 'The csrfToken of the login answer; required with the cookie for all but GET/HEAD',
+  },
+  sessionBearer: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The token of a session=bearer login',
+  },
+}
