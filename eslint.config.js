@@ -10,16 +10,19 @@ import vueParser from 'vue-eslint-parser'
 const TS = ['**/*.ts', '**/*.mts', '**/*.cts']
 const TESTS = ['**/*.test.ts', '**/*.spec.ts']
 
-// Node core modules, by bare and `node:` name: the envelope must run unchanged in browsers.
+// Node core modules, by bare and `node:` name: envelope and keyring must run unchanged in browsers.
 const NODE_IMPORTS = {
   patterns: [
     {
       regex: '^node:',
-      message: 'packages/envelope runs in browsers too: no Node APIs.',
+      message: 'packages/envelope and packages/keyring run in browsers too: no Node APIs.',
     },
   ],
   paths: ['fs', 'path', 'crypto', 'os', 'buffer', 'stream', 'util', 'url', 'process'].map(
-    (name) => ({ name, message: 'packages/envelope runs in browsers too: no Node APIs.' }),
+    (name) => ({
+      name,
+      message: 'packages/envelope and packages/keyring run in browsers too: no Node APIs.',
+    }),
   ),
 }
 
@@ -40,7 +43,10 @@ const DOM_AND_NODE_GLOBALS = [
   '__dirname',
   '__filename',
   'setImmediate',
-].map((name) => ({ name, message: 'packages/envelope: no DOM or Node globals.' }))
+].map((name) => ({
+  name,
+  message: 'packages/envelope and packages/keyring: no DOM or Node globals.',
+}))
 
 // Product code draws randomness from crypto.getRandomValues only (house rule).
 const NO_MATH_RANDOM = {
@@ -98,7 +104,7 @@ export default defineConfig([
 
   {
     name: 'secretsentry/envelope',
-    files: ['packages/envelope/**/*.{ts,js,mjs}'],
+    files: ['packages/envelope/**/*.{ts,js,mjs}', 'packages/keyring/**/*.{ts,js,mjs}'],
     ignores: TESTS,
     languageOptions: { globals: { ...globals.es2021 } },
     rules: {
@@ -109,7 +115,7 @@ export default defineConfig([
 
   {
     name: 'secretsentry/envelope-tests',
-    files: TESTS.map((glob) => `packages/envelope/${glob}`),
+    files: ['envelope', 'keyring'].flatMap((pkg) => TESTS.map((glob) => `packages/${pkg}/${glob}`)),
     languageOptions: { globals: { ...globals.node } },
   },
 

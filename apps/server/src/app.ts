@@ -41,7 +41,18 @@ export interface AppOptions {
   startSweeper?: boolean
   /** Durability barrier for writes committed without waiting for the disk (see openDatabase). */
   durable?: () => Promise<void>
+  /** Where startServer is (default: always ready, for tests and an already migrated database). */
+  lifecycle?: () => Lifecycle
 }
+
+/**
+ * 'migrating': listening, schema not there yet, so the API answers 503 with Retry-After.
+ * 'stopping': SIGTERM arrived; requests in flight finish. /readyz is 200 only when 'ready'.
+ */
+export type Lifecycle = 'migrating' | 'ready' | 'stopping'
+
+/** Seconds a client is asked to wait while the server migrates. */
+const MIGRATING_RETRY_AFTER_SECONDS = 1
 
 export interface SecretSentryApp {
   app: Hono
@@ -92,6 +103,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
       onLimited: (b) => metrics.rateLimited.inc({ bucket: b }),
     })
   let shuttingDown = false
+  const lifecycle = options.lifecycle ?? (() => 'ready')
   const bootId = crypto.randomBytes(4).toString('hex')
   let requestCount = 0
   // Built on first request: generating JSON Schema from zod allocates memory an idle server can keep.
@@ -140,10 +152,20 @@ export function createApp(options: AppOptions): SecretSentryApp {
     }
   })
   app.use('*', securityHeaders({ trustProxy: config.trustProxy }))
+  // Until the migrations ran the tables may not exist: refuse the API instead of failing with a 500.
+  app.use('/api/*', async function untilMigrated(_c, next) {
+    if (lifecycle() === 'migrating') {
+      throw new ApiError(503, 'internal', 'The server is starting; try again shortly', {
+        headers: { 'retry-after': String(MIGRATING_RETRY_AFTER_SECONDS) },
+      })
+    }
+    await next()
+  })
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
-    const ready = !shuttingDown && (await isMigrated(db).catch(() => false))
+    const ready =
+      !shuttingDown && lifecycle() === 'ready' && (await isMigrated(db).catch(() => false))
     return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503)
   })
   app.get('/metrics', async (c) => {

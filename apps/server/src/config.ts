@@ -37,10 +37,54 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError'
   constructor(
     readonly setting: string,
-    reason: string,
+    /** The message without the setting's name, so the CLI can name its flag instead. */
+    readonly reason: string,
   ) {
     super(`Invalid configuration: ${setting} ${reason}`)
   }
+}
+
+export interface SettingInfo {
+  /** The environment variable; the command-line flag is its kebab-case (`RATE_LIMIT_PER_MIN` → `--rate-limit-per-min`). */
+  env: string
+  /** One line for `--help`. */
+  help: string
+  /** Shown instead of the computed default when that depends on where the server runs. */
+  defaultText?: string
+}
+
+/**
+ * Every setting, keyed by its Config field: a new field without an entry here does not compile,
+ * so `secretsentry serve --help` and its flags cannot fall behind loadConfig.
+ */
+export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
+  port: { env: 'PORT', help: 'TCP port to listen on (0 picks a free one)' },
+  host: { env: 'HOST', help: 'address to listen on (0.0.0.0 or :: for every interface)' },
+  dataDir: {
+    env: 'DATA_DIR',
+    help: 'directory of the database and the audit key',
+    defaultText: './data',
+  },
+  maxSecretBytes: { env: 'MAX_SECRET_BYTES', help: 'largest ciphertext accepted, in bytes' },
+  rateLimitPerMin: {
+    env: 'RATE_LIMIT_PER_MIN',
+    help: 'creates and opens per minute per client address (0: off)',
+  },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    help: 'reverse-proxy hops whose X-Forwarded-For/-Proto are believed (true = 1)',
+  },
+  staticDir: { env: 'STATIC_DIR', help: 'the built web app', defaultText: 'the bundled web app' },
+  logLevel: { env: 'LOG_LEVEL', help: 'debug, info, warn, error or silent' },
+  logFile: { env: 'LOG_FILE', help: 'append JSON log lines here', defaultText: 'stdout' },
+  sweepIntervalSeconds: {
+    env: 'SWEEP_INTERVAL_SECONDS',
+    help: 'seconds between sweeps of expired shares',
+  },
+  sqliteSync: {
+    env: 'SQLITE_SYNC',
+    help: 'full (COMMIT fsyncs) or group (one fdatasync per batch, off the event loop)',
+  },
 }
 
 type Env = Readonly<Record<string, string | undefined>>

@@ -1,4 +1,4 @@
-/** @module Boundary checks and byte helpers shared by the envelope modules (internal, not exported). */
+/** @module Boundary checks and byte helpers shared by the envelope modules (not public API; sibling packages reach them through ./internal). */
 import { badInput } from './errors.ts'
 import { utf8Encode } from './platform.ts'
 

@@ -58,6 +58,13 @@ interface CachedFile {
   gzip?: Promise<Buffer>
 }
 
+/**
+ * Where an instance publishes the SHA-256 of every file of its web app (written by the web build as
+ * manifest.sha256.json); `secretsentry verify URL` compares it and the files with its own copy.
+ */
+export const MANIFEST_PATH = '/.well-known/secretsentry/manifest.json'
+const MANIFEST_FILE = 'manifest.sha256.json'
+
 const notFound = () => new ApiError(404, 'not_found', 'Not found')
 
 /** Maps a URL path to a file under `root`; refuses dot segments (so `..` and hidden files) and odd characters. */
@@ -141,6 +148,8 @@ export function staticRoutes(rootDir: string): Hono {
   }
   app.get('/s', sharePage)
   app.get('/s/', sharePage)
+  // no-store: after an upgrade a verifier must see the new manifest, not a cached one.
+  app.get(MANIFEST_PATH, (c) => send(c, path.join(root, MANIFEST_FILE), NO_STORE))
   app.get('/assets/*', (c) => send(c, resolveStaticPath(root, c.req.path), IMMUTABLE))
   app.get('*', (c) => {
     const last = c.req.path.split('/').at(-1) ?? ''
