@@ -1,0 +1,120 @@
+/** @module The `secretsentry` command line: global flags, the subcommands, their help, and exit codes. */
+import { ConfigError, loadConfig } from '@secretsentry/server/config'
+import pkg from '../package.json' with { type: 'json' }
+import { parseArgs, SETTING_FLAGS, UsageError } from './args.ts'
+import { backup } from './commands/backup.ts'
+import { checkConfig } from './commands/check-config.ts'
+import type { Command } from './commands/command.ts'
+import { serve } from './commands/serve.ts'
+import { verify } from './commands/verify.ts'
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
+
+export const VERSION: string = pkg.version
+
+export const COMMANDS: readonly Command[] = [serve, backup, checkConfig, verify]
+
+function table(rows: readonly (readonly [string, string])[], indent = '  '): string {
+  const width = Math.max(...rows.map(([left]) => left.length))
+  return rows
+    .map(([left, right]) => `${indent}${left.padEnd(width)}  ${right}`.trimEnd())
+    .join('\n')
+}
+
+export function mainHelp(): string {
+  return `secretsentry ${VERSION}: self-hosted, zero-knowledge secret sharing
+
+Usage: secretsentry <command> [flags]
+
+Commands:
+${table(COMMANDS.map((c) => [c.name, c.summary]))}
+
+Flags:
+${table([
+  ['-h, --help', 'show help (also after a command: secretsentry serve --help)'],
+  ['-v, --version', 'print the version'],
+])}
+
+Exit codes: 0 done, 1 failed (the message says what), 2 wrong command line.
+`
+}
+
+/** The settings flags with their environment variable and default, generated from the server's table. */
+function settingsHelp(): string {
+  const defaults = loadConfig({})
+  return table(
+    SETTING_FLAGS.map((f) => [
+      `${f.flag} <value>`,
+      `${f.help} [${f.env}; default ${f.defaultText ?? String(defaults[f.key])}]`,
+    ]),
+  )
+}
+
+export function commandHelp(command: Command): string {
+  const parts = [`Usage: ${command.usage}`, '', ...command.description]
+  if (command.spec.options) {
+    parts.push(
+      '',
+      'Flags:',
+      table(
+        Object.entries(command.spec.options).map(([name, o]) => [
+          o.value ? `${name} <value>` : name,
+          o.help,
+        ]),
+      ),
+    )
+  }
+  if (command.spec.settings) {
+    parts.push(
+      '',
+      'Settings (a flag beats its environment variable, which beats the default):',
+      settingsHelp(),
+    )
+  }
+  return `${parts.join('\n')}\n`
+}
+
+/** Runs one command line; resolves with the exit code, or 'running' while `serve` serves. */
+export async function runCli(argv: readonly string[], io: Io): Promise<number | 'running'> {
+  const [first, ...rest] = argv
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const named = first === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined
+    if (first === 'help' && rest[0] !== undefined && !named) {
+      io.err(`secretsentry: unknown command ${JSON.stringify(rest[0])}\n${mainHelp()}`)
+      return EXIT_USAGE
+    }
+    io.out(named ? commandHelp(named) : mainHelp())
+    // A bare `secretsentry` did not say what to do: help, but not success.
+    return first === undefined ? EXIT_USAGE : EXIT_OK
+  }
+  if (first === '-v' || first === '--version') {
+    io.out(`secretsentry ${VERSION}\n`)
+    return EXIT_OK
+  }
+  const command = COMMANDS.find((c) => c.name === first)
+  if (!command) {
+    const what = first.startsWith('-') ? 'flag' : 'command'
+    io.err(`secretsentry: unknown ${what} ${first}\nRun secretsentry --help for the commands.\n`)
+    return EXIT_USAGE
+  }
+  try {
+    const args = parseArgs(command.name, rest, command.spec)
+    if (args.help) {
+      io.out(commandHelp(command))
+      return EXIT_OK
+    }
+    return await command.run(args, io)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(
+        `secretsentry ${err.message}\nRun secretsentry ${command.name} --help for its flags.\n`,
+      )
+      return EXIT_USAGE
+    }
+    if (err instanceof ConfigError) {
+      io.err(`${err.message}\n`)
+      return EXIT_FAILED
+    }
+    io.err(`secretsentry ${command.name}: ${err instanceof Error ? err.message : String(err)}\n`)
+    return EXIT_FAILED
+  }
+}

@@ -1,0 +1,98 @@
+/** @module `secretsentry check-config`: validates the settings the server would start with and prints them. */
+import fs from 'node:fs'
+import path from 'node:path'
+import { ConfigError } from '@secretsentry/server/config'
+import { resolveConfig, SETTING_FLAGS, type ParsedArgs } from '../args.ts'
+import { bundledWebDir } from '../bundled.ts'
+import { EXIT_OK, type Io } from '../io.ts'
+import type { Command } from './command.ts'
+
+/** The setting's name as the user gave it: the flag when it came from one. */
+function settingName(args: ParsedArgs, env: string): string {
+  return args.settings.has(env) ? (SETTING_FLAGS.find((f) => f.env === env)?.flag ?? env) : env
+}
+
+/**
+ * Can the server create files in `dir`? It creates DATA_DIR (and parents) at start, so a missing
+ * directory is fine when its nearest existing parent is writable.
+ */
+export function writableDirProblem(dir: string): string | null {
+  let existing = dir
+  while (!fs.existsSync(existing)) {
+    const parent = path.dirname(existing)
+    if (parent === existing) break
+    existing = parent
+  }
+  const stat = fs.statSync(existing, { throwIfNoEntry: false })
+  if (!stat) return `${existing} does not exist`
+  if (!stat.isDirectory()) return `${existing} is not a directory`
+  if (existing !== dir) {
+    try {
+      fs.accessSync(existing, fs.constants.W_OK | fs.constants.X_OK)
+    } catch {
+      return `${dir} does not exist and ${existing} is not writable`
+    }
+    return null
+  }
+  // A real write, not access(): read-only mounts and ACLs are what a server meets in practice.
+  const probe = path.join(dir, `.check-config-${process.pid}`)
+  try {
+    fs.writeFileSync(probe, '', { flag: 'wx', mode: 0o600 })
+    fs.rmSync(probe)
+  } catch (err) {
+    return `${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? 'error'})`
+  }
+  return null
+}
+
+export const checkConfig: Command = {
+  name: 'check-config',
+  summary: 'validate the settings (environment and flags) and print them',
+  usage: 'secretsentry check-config [settings flags]',
+  spec: { settings: true },
+  description: [
+    'Reads the settings exactly as `serve` would, checks that DATA_DIR can be written, that',
+    'STATIC_DIR holds a built web app and that LOG_FILE can be appended to, and prints the',
+    'effective value of every setting with where it came from. Exit code 1 names a bad setting.',
+  ],
+  async run(args, io) {
+    const web = bundledWebDir()
+    const { config, sources } = resolveConfig(args.settings, io.env, web ? { STATIC_DIR: web } : {})
+    const dataProblem = writableDirProblem(config.dataDir)
+    if (dataProblem) throw new ConfigError(settingName(args, 'DATA_DIR'), dataProblem)
+    if (!fs.existsSync(path.join(config.staticDir, 'index.html'))) {
+      throw new ConfigError(
+        settingName(args, 'STATIC_DIR'),
+        `${config.staticDir} holds no built web app (index.html is missing)`,
+      )
+    }
+    if (config.logFile) {
+      const logProblem = fs.existsSync(config.logFile)
+        ? accessProblem(config.logFile)
+        : writableDirProblem(path.dirname(config.logFile))
+      if (logProblem) throw new ConfigError(settingName(args, 'LOG_FILE'), logProblem)
+    }
+
+    const rows = SETTING_FLAGS.map((f) => {
+      const value = config[f.key]
+      return [f.env, value === null ? '(none)' : String(value), sources[f.key]] as const
+    })
+    const width = Math.max(...rows.map(([name]) => name.length))
+    const valueWidth = Math.max(...rows.map(([, value]) => value.length))
+    io.out('Effective settings:\n')
+    for (const [name, value, source] of rows) {
+      io.out(`  ${name.padEnd(width)}  ${value.padEnd(valueWidth)}  (${source})\n`)
+    }
+    io.out('Configuration OK\n')
+    return EXIT_OK
+  },
+}
+
+function accessProblem(file: string): string | null {
+  try {
+    fs.accessSync(file, fs.constants.W_OK)
+    return null
+  } catch {
+    return `${file} is not writable`
+  }
+}

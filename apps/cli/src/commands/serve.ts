@@ -1,0 +1,34 @@
+/** @module `secretsentry serve`: the server with settings from flags and the environment. */
+import { startServer } from '@secretsentry/server/server'
+import { resolveConfig } from '../args.ts'
+import { bundledWebDir } from '../bundled.ts'
+import { EXIT_FAILED } from '../io.ts'
+import type { Command } from './command.ts'
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'run the server (and its web app)',
+  usage: 'secretsentry serve [settings flags]',
+  spec: { settings: true },
+  description: [
+    'Listens, runs the database migrations, then answers /readyz with 200.',
+    'SIGTERM or SIGINT stop it gracefully: no new connections, requests in flight finish,',
+    'queued writes commit, the database closes, exit code 0.',
+  ],
+  async run(args, io) {
+    const web = bundledWebDir()
+    const { config } = resolveConfig(args.settings, io.env, web ? { STATIC_DIR: web } : {})
+    const running = await startServer(config, {
+      handleSignals: true,
+      announce: (url) => io.out(`SecretSentry listening on ${url}\n`),
+    })
+    try {
+      await running.ready
+    } catch (err) {
+      io.err(`SecretSentry failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
+      return EXIT_FAILED
+    }
+    // The listener keeps the process alive; the signal handlers end it.
+    return 'running'
+  },
+}

@@ -1,0 +1,168 @@
+/** @module startServer: database, HTTP listener, migrations, readiness and a graceful stop; used by main.ts and the `secretsentry` command. */
+import path from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { createApp, VERSION, type Lifecycle } from './app.ts'
+import { loadOrCreateAuditKey } from './audit/audit.ts'
+import type { Config } from './config.ts'
+import { openDatabase, type Db } from './db/database.ts'
+import { migrateToLatest } from './db/migrate.ts'
+import { createLogger, fileSink, type Logger } from './logger.ts'
+
+export { MANIFEST_PATH } from './static/static.routes.ts'
+export { VERSION } from './app.ts'
+
+/** In-flight requests get this long after SIGTERM before their connections are cut. */
+export const SHUTDOWN_GRACE_MS = 10_000
+
+/** The database file inside DATA_DIR (the `backup` command reads it too). */
+export const DATABASE_FILE = 'secretsentry.db'
+
+export interface StartServerOptions {
+  /** Default: JSON lines to stdout or LOG_FILE at LOG_LEVEL; closed by stop(). */
+  logger?: Logger
+  /** Runs the migrations; tests slow it down to watch readiness. Default: every known migration. */
+  migrate?: (db: Db) => Promise<string[]>
+  /** Told the address once listening; default prints "SecretSentry listening on URL" to stdout. */
+  announce?: (url: string) => void
+  /** SIGTERM and SIGINT stop gracefully, then the process exits 0 (1 if the stop failed). */
+  handleSignals?: boolean
+  shutdownGraceMs?: number
+}
+
+export interface RunningServer {
+  /** `http://host:port`, with the port actually bound (PORT=0 picks one). */
+  url: string
+  port: number
+  /** Resolves once migrations ran and the API is open; rejects if they failed (the server then stops). */
+  ready: Promise<void>
+  lifecycle(): Lifecycle | 'stopped'
+  /** Stop accepting, let requests finish, commit queued writes, close the database. Idempotent. */
+  stop(reason?: string): Promise<void>
+}
+
+/**
+ * Listens first, then migrates, then opens the API: a large migration must not look like a dead
+ * process to a health check, and a load balancer must not send traffic before the schema is there
+ * (/readyz and the API answer 503 until then).
+ */
+export async function startServer(
+  config: Config,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const started = performance.now()
+  const ownLogger = !options.logger
+  const logger =
+    options.logger ??
+    createLogger({
+      level: config.logLevel,
+      ...(config.logFile ? { sink: fileSink(config.logFile) } : {}),
+    })
+  const database = openDatabase(path.join(config.dataDir, DATABASE_FILE), {
+    sync: config.sqliteSync === 'group' ? 'barrier' : 'commit',
+  })
+  let phase: Lifecycle | 'stopped' = 'migrating'
+  const server = createApp({
+    db: database.db,
+    config,
+    logger,
+    auditKey: loadOrCreateAuditKey(config.dataDir),
+    processMetrics: true,
+    lifecycle: () => (phase === 'stopped' ? 'stopping' : phase),
+    ...(database.durable ? { durable: database.durable } : {}),
+  })
+
+  const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('listening', resolve)
+      http.once('error', reject)
+    })
+  } catch (err) {
+    await database.close()
+    if (ownLogger) await logger.close()
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    throw new Error(`Cannot listen on ${config.host}:${config.port}: ${code}`, { cause: err })
+  }
+  const { port } = http.address() as AddressInfo
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const url = `http://${host}:${port}`
+  logger.info('listening', {
+    version: VERSION,
+    host: config.host,
+    port,
+    startupMs: Math.round(performance.now() - started),
+  })
+  ;(options.announce ?? ((u) => process.stdout.write(`SecretSentry listening on ${u}\n`)))(url)
+
+  const migrated = (options.migrate ?? migrateToLatest)(database.db).then((applied) => {
+    if (applied.length > 0) logger.info('migrations applied', { migrations: applied.join(',') })
+    if (phase !== 'migrating') return
+    phase = 'ready'
+    // Only now: the sweeper's first batch needs the tables.
+    server.sweeper.start()
+    logger.info('ready', { readyMs: Math.round(performance.now() - started) })
+  })
+
+  let stopping: Promise<void> | undefined
+  const stop = (reason = 'stop'): Promise<void> =>
+    (stopping ??= (async () => {
+      // From this moment /readyz answers 503, so a balancer stops sending new traffic.
+      phase = 'stopping'
+      logger.info('shutting down', { signal: reason })
+      const drainStarted = performance.now()
+      // Stop accepting. Keep-alive sockets close as soon as they are idle (checked often, since a
+      // busy one turns idle after its response); whatever is left after the grace period is cut.
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()))
+      logger.info('stopped accepting connections')
+      const closeIdle = () => {
+        if ('closeIdleConnections' in http) http.closeIdleConnections()
+      }
+      closeIdle()
+      const sweepIdle = setInterval(closeIdle, 20)
+      const grace = setTimeout(() => {
+        if ('closeAllConnections' in http) http.closeAllConnections()
+      }, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS)
+      grace.unref()
+      await closed
+      clearInterval(sweepIdle)
+      clearTimeout(grace)
+      logger.info('requests finished', { ms: Math.round(performance.now() - drainStarted) })
+      // A migration still running owns the connection; it finishes before the database closes.
+      await migrated.catch(() => {})
+      // Requests that finished have had their writes committed; this commits anything still queued.
+      await server.close()
+      logger.info('write queue committed')
+      await database.close()
+      logger.info('database closed')
+      phase = 'stopped'
+      logger.info('stopped', { signal: reason })
+      if (ownLogger) await logger.close()
+    })())
+
+  const ready = migrated.catch(async (err: unknown) => {
+    logger.error('migration failed', { error: err instanceof Error ? err.message : String(err) })
+    await stop('migration failed')
+    throw err
+  })
+  // The caller may never await `ready`; a failed migration is still logged and stops the server.
+  ready.catch(() => {})
+
+  if (options.handleSignals) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      stop(signal).then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(
+            `SecretSentry did not stop cleanly: ${err instanceof Error ? err.message : String(err)}\n`,
+          )
+          process.exit(1)
+        },
+      )
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  }
+
+  return { url, port, ready, lifecycle: () => phase, stop }
+}
