@@ -45,9 +45,16 @@ export default defineConfig({
     rolldownOptions: {
       input: { main: page('./index.html'), reveal: page('./s/index.html') },
       // Code both pages use (Vue, the envelope, the shell) in one cacheable chunk with a plain name.
-      output: { codeSplitting: { groups: [{ name: 'shared', minShareCount: 2 }] } },
+      // entriesAware: what only the main page and its lazy vault chunk share stays out of the chunk
+      // /s loads, so the vault never weighs on the recipient page's budget.
+      output: {
+        codeSplitting: { groups: [{ name: 'shared', minShareCount: 2, entriesAware: true }] },
+      },
     },
   },
+  // The vault's Argon2id worker is a module worker: a file of its own from 'self', which the
+  // strict CSP allows (worker-src 'self'); never a blob: or data: URL.
+  worker: { format: 'es' },
   server: { host: '127.0.0.1', proxy: api },
   preview: { host: '127.0.0.1', proxy: api },
 })

@@ -1,12 +1,70 @@
-/** @module Routes of the creator's app; /s is a separate page (s/index.html), not a route here. */
+/** @module Routes of the main app; /s is a separate page (s/index.html), not a route here. */
 import { createRouter, createWebHistory } from 'vue-router'
 import type { RouteRecordRaw } from 'vue-router'
 import CreateView from './views/CreateView.vue'
 import LinksView from './views/LinksView.vue'
 
+/** All vault pages come in one lazily loaded chunk. */
+const vault = () => import('../vault/index.ts')
+
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'create', component: CreateView, meta: { title: 'Share a secret' } },
   { path: '/links', name: 'links', component: LinksView, meta: { title: 'My links' } },
+  {
+    path: '/vault',
+    component: () => vault().then((m) => m.VaultLayout),
+    children: [
+      {
+        path: '',
+        name: 'vault',
+        component: () => vault().then((m) => m.VaultListView),
+        meta: { title: 'Vault' },
+      },
+      {
+        path: 'login',
+        name: 'vault-login',
+        component: () => vault().then((m) => m.VaultLoginView),
+        meta: { title: 'Log in', public: true },
+      },
+      {
+        path: 'register',
+        name: 'vault-register',
+        component: () => vault().then((m) => m.VaultRegisterView),
+        meta: { title: 'Create an account', public: true },
+      },
+      {
+        path: 'new',
+        name: 'vault-new',
+        component: () => vault().then((m) => m.VaultNewView),
+        meta: { title: 'New secret' },
+      },
+      {
+        path: 'secrets/:id',
+        name: 'vault-secret',
+        component: () => vault().then((m) => m.VaultSecretView),
+        props: true,
+        meta: { title: 'Secret' },
+      },
+      {
+        path: 'deleted',
+        name: 'vault-deleted',
+        component: () => vault().then((m) => m.VaultDeletedView),
+        meta: { title: 'Deleted secrets' },
+      },
+      {
+        path: 'audit',
+        name: 'vault-audit',
+        component: () => vault().then((m) => m.VaultAuditView),
+        meta: { title: 'Activity' },
+      },
+      {
+        path: 'account',
+        name: 'vault-account',
+        component: () => vault().then((m) => m.VaultAccountView),
+        meta: { title: 'Account' },
+      },
+    ],
+  },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 

@@ -1,0 +1,59 @@
+/** @module The sentences the vault pages show for API, crypto and network failures. */
+import { ApiError } from '../../shared/api/share.api.ts'
+import { errorMessage, waitMessage } from '../../shared/api/error-message.ts'
+
+/** The error code as a plain string (the vault adds codes the share API never sends). */
+export function codeOf(err: unknown): string | null {
+  if (err instanceof ApiError) return err.code
+  if (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { code?: unknown }).code === 'string'
+  )
+    return (err as { code: string }).code
+  return null
+}
+
+export const CONFLICT_MESSAGE =
+  'Someone else changed this secret since you opened it. Reload to see their changes, then edit again.'
+export const WRONG_PASSWORD = 'Wrong username or master password.'
+export const WRONG_UNLOCK_PASSWORD = 'Wrong master password.'
+export const KDF_REFUSED =
+  'The server asked for weaker key-derivation settings than this app accepts, so nothing was sent. The server may be misconfigured or tampered with.'
+export const SESSION_ENDED = 'Your session has ended. Log in again.'
+
+/** A sentence for any error a vault action can throw. */
+export function vaultErrorMessage(err: unknown): string {
+  const code = codeOf(err)
+  switch (code) {
+    case 'invalid_credentials':
+      return WRONG_PASSWORD
+    case 'decrypt_failed':
+      return 'This item could not be decrypted with your keys: it was changed outside this app or belongs to another account.'
+    case 'kdf_too_weak':
+    case 'kdf_invalid':
+      return KDF_REFUSED
+    case 'username_taken':
+      return 'That username is taken. Choose another one.'
+    case 'unauthenticated':
+      return SESSION_ENDED
+    case 'csrf':
+      return 'The server refused this request as possibly forged. Reload the page and try again.'
+    case 'conflict':
+      return CONFLICT_MESSAGE
+    case 'already_deleted':
+      return 'This secret is already deleted.'
+    case 'not_found':
+      return 'This item no longer exists. It may have been deleted, purged or never existed.'
+    case 'rate_limited':
+      return waitMessage(err instanceof ApiError ? err.details.retryAfterSeconds : undefined)
+    case 'invalid_input':
+      return err instanceof ApiError
+        ? `The server rejected the request${err.details.field ? ` (field “${err.details.field}”)` : ''}: ${err.message}`
+        : 'The server rejected the request.'
+    default:
+      if (err instanceof ApiError) return errorMessage(err)
+      if (err instanceof Error && err.message) return err.message
+      return 'Something went wrong. Please try again.'
+  }
+}
