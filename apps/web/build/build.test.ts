@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { findEval, findInlineCode } from './csp-check.plugin.ts'
+import { readdir } from 'node:fs/promises'
+import { findEval, findInlineCode, findInlineWorker } from './csp-check.plugin.ts'
 import { MANIFEST_FILE } from './sri.plugin.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -119,5 +120,31 @@ describe('the built web app', () => {
     }
     // zod stays on the server: the web app imports only the contract's limits and types.
     expect(code + mainCode).not.toMatch(/\bZod[A-Z]/)
+  })
+
+  it('loads the vault lazily: neither /s nor the create page downloads it; its Argon2id worker is a file of its own', async () => {
+    const assets = (await readdir(join(outDir, 'assets'))).filter((f) => f.endsWith('.js'))
+    const code = new Map(
+      await Promise.all(assets.map(async (f) => [f, await readText(`assets/${f}`)] as const)),
+    )
+    // Strings only the keyring (account key schedule) and the vault pages contain.
+    const vaultMarkers = ['secretsentry/v1/account/kek', 'Unlock your vault']
+    const holders = (marker: string) => [...code].filter(([, js]) => js.includes(marker))
+    for (const marker of vaultMarkers) expect(holders(marker).length, marker).toBeGreaterThan(0)
+    for (const page of ['index.html', 's/index.html']) {
+      for (const { url } of subresources(await readText(page))) {
+        if (!url.endsWith('.js')) continue
+        const js = code.get(url.slice('/assets/'.length)) ?? ''
+        for (const marker of vaultMarkers)
+          expect(js, `${page} ${url} ${marker}`).not.toContain(marker)
+      }
+    }
+    const worker = assets.find((f) => /^kdf\.worker-.*\.js$/.test(f))
+    expect(worker).toBeDefined()
+    expect(code.get(worker!)).toContain('secretsentry/v1/account/kek')
+    for (const [file, js] of code) {
+      expect(findInlineWorker(js), file).toEqual([])
+      expect(findEval(js), file).toEqual([])
+    }
   })
 })

@@ -21,7 +21,18 @@ export function findEval(code: string): string[] {
   return problems
 }
 
-/** Security promise (SPEC §6): the built app runs under a strict CSP: no inline scripts or styles, no eval. */
+/**
+ * Workers built from blob: or data: URLs (Vite's `?worker&inline`), which `worker-src 'self'`
+ * refuses: the vault's Argon2id worker must ship as a file of its own.
+ */
+export function findInlineWorker(code: string): string[] {
+  const problems: string[] = []
+  if (/new\s+(?:Shared)?Worker\s*\(\s*(?:URL\.createObjectURL|["'`](?:blob|data):)/.test(code))
+    problems.push('inline (blob:/data:) worker')
+  return problems
+}
+
+/** Security promise (SPEC §6): the built app runs under a strict CSP: no inline scripts or styles, no eval, workers only from 'self'. */
 export function strictCspCheck(): Plugin {
   return {
     name: 'secretsentry:strict-csp-check',
@@ -33,7 +44,7 @@ export function strictCspCheck(): Plugin {
         for (const item of Object.values(bundle)) {
           const problems =
             item.type === 'chunk'
-              ? findEval(item.code)
+              ? [...findEval(item.code), ...findInlineWorker(item.code)]
               : item.fileName.endsWith('.html')
                 ? findInlineCode(String(item.source))
                 : []

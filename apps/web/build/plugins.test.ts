@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { measurePage } from './budget.plugin.ts'
 import type { BundleItem } from './budget.plugin.ts'
-import { findEval, findInlineCode } from './csp-check.plugin.ts'
+import { findEval, findInlineCode, findInlineWorker } from './csp-check.plugin.ts'
 import { addIntegrity, sriHash } from './sri.plugin.ts'
 
 describe('addIntegrity', () => {
@@ -64,6 +64,21 @@ describe('findEval', () => {
     expect(findEval('const f = new Function("return 1")')).toEqual(['new Function()'])
     expect(findEval('eval("1")')).toEqual(['eval()'])
     expect(findEval('x.eval(1); evaluate(2)')).toEqual([])
+  })
+})
+
+describe('findInlineWorker', () => {
+  it('flags workers from blob: or data: URLs, not module workers from a file', () => {
+    expect(findInlineWorker('new Worker(URL.createObjectURL(blob))')).toEqual([
+      'inline (blob:/data:) worker',
+    ])
+    expect(findInlineWorker('new Worker("data:text/javascript;base64,AAAA")')).toHaveLength(1)
+    expect(findInlineWorker("new SharedWorker('blob:https://x/1')")).toHaveLength(1)
+    expect(
+      findInlineWorker(
+        'new Worker(new URL("/assets/kdf.worker-abc.js", import.meta.url), { type: "module" })',
+      ),
+    ).toEqual([])
   })
 })
 

@@ -9,6 +9,8 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",
+  // The vault's Argon2id runs in a module Web Worker served as a file from this origin.
+  "worker-src 'self'",
   "font-src 'self'",
   "manifest-src 'self'",
   "base-uri 'none'",
