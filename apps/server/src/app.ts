@@ -23,6 +23,9 @@ import { shareRoutes } from './share/share.routes.ts'
 import type { ShareDeps } from './share/share.service.ts'
 import { createSweeper, type Sweeper } from './share/sweeper.ts'
 import { staticRoutes } from './static/static.routes.ts'
+import type { ScryptCost } from './account/auth-hash.ts'
+import { createVaultApi } from './vault/vault.api.ts'
+import type { VaultSweeper } from './vault/vault.sweeper.ts'
 
 export const VERSION: string = pkg.version
 
@@ -43,6 +46,8 @@ export interface AppOptions {
   durable?: () => Promise<void>
   /** Where startServer is (default: always ready, for tests and an already migrated database). */
   lifecycle?: () => Lifecycle
+  /** scrypt cost of the stored account hashes (default N = 2^15); tests lower it for speed. */
+  scryptCost?: ScryptCost
 }
 
 /**
@@ -59,6 +64,8 @@ export interface SecretSentryApp {
   metrics: Metrics
   queue: WriteQueue<Database>
   sweeper: Sweeper
+  /** Purges deleted secrets after their recovery window, and dead sessions. */
+  vaultSweeper: VaultSweeper
   /** Readiness turns 503, the sweeper stops, queued writes commit; the caller then closes the db. */
   close(): Promise<void>
 }
@@ -91,7 +98,8 @@ export function createApp(options: AppOptions): SecretSentryApp {
       if (deleted > 0) metrics.sharesExpired.inc({ where: 'sweeper' }, deleted)
     },
   })
-  const hashClient = clientHasher(options.auditKey ?? crypto.randomBytes(32))
+  const auditKey = options.auditKey ?? crypto.randomBytes(32)
+  const hashClient = clientHasher(auditKey)
   const store = options.rateLimitStore ?? new MemoryRateLimitStore()
   const limiter = (bucket: string, perMinute: number) =>
     rateLimit({
@@ -102,6 +110,21 @@ export function createApp(options: AppOptions): SecretSentryApp {
       key: (c) => rateLimitKey(clientAddress(c, config.trustProxy)),
       onLimited: (b) => metrics.rateLimited.inc({ bucket: b }),
     })
+  const vault = createVaultApi({
+    db,
+    queue,
+    clock,
+    config,
+    logger,
+    metrics,
+    serverKey: auditKey,
+    clientHash: (c) => hashClient(clientAddress(c, config.trustProxy)),
+    store,
+    limiter,
+    ...(options.scryptCost ? { scryptCost: options.scryptCost } : {}),
+  })
+  // Opens of shares made from vault secrets land on the owner's audit trail.
+  deps.events = vault.shareEvents
   let shuttingDown = false
   const lifecycle = options.lifecycle ?? (() => 'ready')
   const bootId = crypto.randomBytes(4).toString('hex')
@@ -188,6 +211,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
       },
     }),
   )
+  app.route('/api', vault.routes)
   app.all('/api/*', () => {
     throw new ApiError(404, 'not_found', 'No such API endpoint')
   })
@@ -211,16 +235,21 @@ export function createApp(options: AppOptions): SecretSentryApp {
     return errorResponse(new ApiError(500, 'internal', 'Internal error'))
   })
 
-  if (options.startSweeper) sweeper.start()
+  if (options.startSweeper) {
+    sweeper.start()
+    vault.sweeper.start()
+  }
 
   return {
     app,
     metrics,
     queue,
     sweeper,
+    vaultSweeper: vault.sweeper,
     async close() {
       shuttingDown = true
       sweeper.stop()
+      vault.sweeper.stop()
       await queue.close()
     },
   }

@@ -17,6 +17,10 @@ describe('loadConfig', () => {
       logFile: null,
       sweepIntervalSeconds: 5,
       sqliteSync: 'full',
+      vaultRecoveryDays: 7,
+      sessionIdleHours: 12,
+      loginRateLimitPerMin: 10,
+      alertThreshold: 5,
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -35,6 +39,10 @@ describe('loadConfig', () => {
       LOG_FILE: '/tmp/ss.log',
       SWEEP_INTERVAL_SECONDS: '30',
       SQLITE_SYNC: 'group',
+      VAULT_RECOVERY_DAYS: '0',
+      SESSION_IDLE_HOURS: '1',
+      LOGIN_RATE_LIMIT_PER_MIN: '3',
+      ALERT_THRESHOLD: '2',
     })
     expect(config).toEqual({
       port: 9000,
@@ -48,6 +56,10 @@ describe('loadConfig', () => {
       logFile: '/tmp/ss.log',
       sweepIntervalSeconds: 30,
       sqliteSync: 'group',
+      vaultRecoveryDays: 0,
+      sessionIdleHours: 1,
+      loginRateLimitPerMin: 3,
+      alertThreshold: 2,
     })
   })
 
@@ -78,6 +90,10 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['SWEEP_INTERVAL_SECONDS', '0'],
     ['SQLITE_SYNC', 'off'],
+    ['VAULT_RECOVERY_DAYS', '366'],
+    ['SESSION_IDLE_HOURS', '0'],
+    ['LOGIN_RATE_LIMIT_PER_MIN', 'ten'],
+    ['ALERT_THRESHOLD', '0'],
   ])(
     'bad configuration fails at start with a message naming the setting (%s=%j)',
     (name, value) => {

@@ -31,6 +31,14 @@ export interface Config {
    * every batch committed meanwhile, so the event loop keeps serving while the disk works.
    */
   sqliteSync: 'full' | 'group'
+  /** Days a deleted vault secret can be restored before the sweeper purges it (0: next sweep). */
+  vaultRecoveryDays: number
+  /** A session unused this long is dead (sliding); sessions also end 7 days after login. */
+  sessionIdleHours: number
+  /** Login attempts per minute per account name (the per-address budget is rateLimitPerMin); 0 = off. */
+  loginRateLimitPerMin: number
+  /** Failed logins plus denied accesses on one account within 15 minutes that raise an alert event. */
+  alertThreshold: number
 }
 
 export class ConfigError extends Error {
@@ -84,6 +92,19 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
   sqliteSync: {
     env: 'SQLITE_SYNC',
     help: 'full (COMMIT fsyncs) or group (one fdatasync per batch, off the event loop)',
+  },
+  vaultRecoveryDays: {
+    env: 'VAULT_RECOVERY_DAYS',
+    help: 'days a deleted vault secret can be restored',
+  },
+  sessionIdleHours: { env: 'SESSION_IDLE_HOURS', help: 'hours an unused session stays valid' },
+  loginRateLimitPerMin: {
+    env: 'LOGIN_RATE_LIMIT_PER_MIN',
+    help: 'login attempts per minute per account name (0: off)',
+  },
+  alertThreshold: {
+    env: 'ALERT_THRESHOLD',
+    help: 'failed logins and denied accesses in 15 minutes that raise an alert',
   },
 }
 
@@ -148,6 +169,10 @@ export function loadConfig(env: Env = process.env): Config {
     logFile: text(env, 'LOG_FILE') ? path.resolve(text(env, 'LOG_FILE') as string) : null,
     sweepIntervalSeconds: int(env, 'SWEEP_INTERVAL_SECONDS', 5, 1, 3600),
     sqliteSync: sqliteSync(env),
+    vaultRecoveryDays: int(env, 'VAULT_RECOVERY_DAYS', 7, 0, 365),
+    sessionIdleHours: int(env, 'SESSION_IDLE_HOURS', 12, 1, 168),
+    loginRateLimitPerMin: int(env, 'LOGIN_RATE_LIMIT_PER_MIN', 10, 0, 1_000_000),
+    alertThreshold: int(env, 'ALERT_THRESHOLD', 5, 1, 1000),
   }
 }
 

@@ -64,11 +64,9 @@ export const kdfParams = z
   })
   .meta({ id: 'KdfParams' })
 
-export const sessionKind = z
-  .enum(['cookie', 'bearer'])
-  .meta({
-    description: 'cookie (browser, default) or bearer (scripts: the token is in the answer)',
-  })
+export const sessionKind = z.enum(['cookie', 'bearer']).meta({
+  description: 'cookie (browser, default) or bearer (scripts: the token is in the answer)',
+})
 
 // ── Accounts ────────────────────────────────────────────────────────────────
 
@@ -335,3 +333,20 @@ export const auditResponse = z
     next: z.string().nullable().meta({ description: 'Pass as `before` for the next (older) page' }),
   })
   .meta({ id: 'AuditResponse' })
+
+export const listSecretsQuery = z
+  .strictObject({ deleted: z.enum(['true', 'false']).optional() })
+  .meta({ id: 'ListSecretsQuery' })
+
+export const deleteSecretQuery = z
+  .strictObject({ purge: z.enum(['true', 'false']).optional() })
+  .meta({ id: 'DeleteSecretQuery' })
+
+export const shareSecretQuery = z
+  .strictObject({
+    version: z
+      .string()
+      .regex(/^[1-9][0-9]{0,9}$/, 'must be a version number')
+      .optional(),
+  })
+  .meta({ id: 'ShareSecretQuery' })

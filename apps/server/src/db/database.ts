@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect, type Generated, type KyselyConfig } from 'kysely'
+import type { AuditEventName } from '@secretsentry/contract/types'
 import { FileSyncer } from './wal-sync.ts'
 
 export interface ShareTable {
@@ -21,6 +22,7 @@ export interface ShareTable {
   expires_at: number
 }
 
+/** Anonymous share events (snake_case) and account events (dotted, contract AUDIT_EVENTS). */
 export type AuditEvent =
   | 'share_created'
   | 'share_opened'
@@ -28,6 +30,7 @@ export type AuditEvent =
   | 'share_destroyed'
   | 'share_deleted'
   | 'share_expired'
+  | AuditEventName
 
 export interface AuditTable {
   id: Generated<number>
@@ -36,11 +39,90 @@ export interface AuditTable {
   share_id: Buffer | null
   result: string
   client_hash: string | null
+  /** Account events only: whose audit trail the row belongs to. */
+  user_id: Generated<Buffer | null>
+  secret_id: Generated<Buffer | null>
+  actor: Generated<'user' | 'anonymous' | 'system' | null>
+  agent: Generated<'browser' | 'cli' | 'other' | null>
+  detail: Generated<string | null>
+}
+
+export interface UserTable {
+  id: Buffer
+  username: string
+  auth_hash: string
+  /** KdfParams as JSON. */
+  kdf: string
+  salt: Buffer
+  wrapped_user_key: Buffer
+  created_at: number
+  updated_at: number
+}
+
+export interface SessionTable {
+  token_hash: Buffer
+  user_id: Buffer
+  created_at: number
+  last_seen_at: number
+  /** Absolute end; the idle end is last_seen_at + SESSION_IDLE_HOURS. */
+  expires_at: number
+}
+
+export interface FolderTable {
+  id: Buffer
+  user_id: Buffer
+  wrapped_key: Buffer
+  meta: Buffer
+  created_at: number
+}
+
+export interface SecretTable {
+  id: Buffer
+  user_id: Buffer
+  folder_id: Buffer
+  revision: number
+  meta_revision: number
+  meta: Buffer
+  latest_version: number
+  current_version: number | null
+  pending_version: number | null
+  previous_version: number | null
+  created_at: number
+  updated_at: number
+  deleted_at: number | null
+  purge_at: number | null
+}
+
+export interface SecretVersionTable {
+  secret_id: Buffer
+  version: number
+  wrapped_key: Buffer
+  ciphertext: Buffer
+  restored_from: number | null
+  created_at: number
+}
+
+export interface VaultShareTable {
+  share_id: Buffer
+  secret_id: Buffer
+  user_id: Buffer
+  version: number
+  created_at: number
+  expires_at: number
+  max_views: number
+  revoked_at: number | null
+  opened_at: Generated<string>
 }
 
 export interface Database {
   shares: ShareTable
   audit: AuditTable
+  users: UserTable
+  sessions: SessionTable
+  folders: FolderTable
+  secrets: SecretTable
+  secret_versions: SecretVersionTable
+  vault_shares: VaultShareTable
 }
 
 export type Db = Kysely<Database>

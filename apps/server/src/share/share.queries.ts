@@ -164,7 +164,7 @@ export async function deleteExpiredBatch(db: Db, now: number, limit: number): Pr
   return rows.map((r) => r.id)
 }
 
-type AuditRow = Omit<Insertable<AuditTable>, 'id'>
+type AuditRow = Pick<Insertable<AuditTable>, 'at' | 'event' | 'share_id' | 'result' | 'client_hash'>
 
 const insertAuditQuery = prepared((db: Db, a: Required<AuditRow>) =>
   db.insertInto('audit').values({

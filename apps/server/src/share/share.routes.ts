@@ -1,7 +1,6 @@
 /** @module The share API of SPEC §4: create, open (burns a view), status and delete. */
 import crypto from 'node:crypto'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import type { z } from 'zod'
 import { SHARE_LIMITS } from '@secretsentry/contract/limits'
 import { createShareRequest, openShareRequest, shareId } from '@secretsentry/contract'
 import type {
@@ -11,6 +10,15 @@ import type {
 } from '@secretsentry/contract/types'
 import { ApiError, shareNotFound } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
+import {
+  b64urlBytes,
+  canonical,
+  decodedLength,
+  invalid,
+  isCanonicalB64url,
+  iso,
+  parseWith,
+} from '../http/validate.ts'
 import type { Metrics } from '../metrics.ts'
 import {
   createShare,
@@ -18,6 +26,7 @@ import {
   openShare,
   sha256,
   shareStatus,
+  type NewShare,
   type ShareDeps,
 } from './share.service.ts'
 
@@ -33,51 +42,6 @@ export interface ShareRouteOptions {
 /** JSON overhead allowed around the base64url ciphertext (field names, other fields, whitespace). */
 const JSON_SLACK_BYTES = 4096
 const SMALL_BODY_BYTES = 4096
-
-const B64URL_VALUES = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-
-/**
- * Canonical unpadded base64url: a length that encodes whole bytes and zero spare bits in the
- * last character, so every value has exactly one spelling (one id, one verifier).
- */
-export function isCanonicalB64url(text: string): boolean {
-  const rest = text.length % 4
-  if (rest === 1) return false
-  if (rest === 0) return true
-  const last = B64URL_VALUES.indexOf(text.charAt(text.length - 1))
-  if (last < 0) return false
-  return rest === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0
-}
-
-const b64urlBytes = (text: string): Buffer => Buffer.from(text, 'base64url')
-
-/** Decoded size of unpadded base64url text of a valid length. */
-const decodedLength = (text: string): number => Math.floor((text.length * 3) / 4)
-
-function invalid(field: string | undefined, message: string): ApiError {
-  return new ApiError(400, 'invalid_input', message, field ? { field } : {})
-}
-
-/** Validates against a contract schema; the first issue names the field (SPEC §4: which field, why). */
-function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value)
-  if (result.success) return result.data
-  const issue = result.error.issues[0]
-  if (!issue) throw invalid(undefined, 'Invalid request body')
-  const fromPath = issue.path.map(String).join('.')
-  const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined
-  const field = fromPath || unknownKey
-  if (issue.code === 'invalid_type' && issue.path.length === 0) {
-    throw invalid(undefined, 'Request body must be a JSON object')
-  }
-  throw invalid(field, field ? `${field}: ${issue.message}` : issue.message)
-}
-
-function canonical(field: string, text: string): Buffer {
-  if (!isCanonicalB64url(text))
-    throw invalid(field, `${field}: must be canonical base64url without padding`)
-  return b64urlBytes(text)
-}
 
 function paramId(c: Context): Buffer {
   const raw = c.req.param('id')
@@ -101,8 +65,6 @@ const unauthorized = () =>
     headers: { 'www-authenticate': 'Bearer realm="secretsentry"' },
   })
 
-const iso = (ms: number) => new Date(ms).toISOString()
-
 /**
  * Manage tokens come from a pool filled by one CSPRNG call per 128 tokens: a call per token
  * costs a syscall each. Each token is copied out and its bytes in the pool zeroed.
@@ -121,51 +83,67 @@ function randomToken(): Buffer {
   return token
 }
 
+/**
+ * Reads and checks a `POST /api/share` body (also the body of `POST /api/secrets/:id/share`) and
+ * draws its manage token: 32 random bytes, shown once; only their SHA-256 is stored.
+ */
+export async function readCreateShare(
+  c: Context,
+  maxSecretBytes: number,
+): Promise<{ share: NewShare; manageToken: Buffer }> {
+  const maxBody = Math.ceil((maxSecretBytes * 4) / 3) + JSON_SLACK_BYTES
+  const body = parseWith(createShareRequest, await readJsonBody(c, maxBody))
+  const id = canonical('id', body.id)
+  const verifier = canonical('verifier', body.verifier)
+  if (!isCanonicalB64url(body.ciphertext))
+    throw invalid('ciphertext', 'ciphertext: must be canonical base64url')
+  if (decodedLength(body.ciphertext) > maxSecretBytes) {
+    throw new ApiError(
+      413,
+      'payload_too_large',
+      `ciphertext: larger than ${maxSecretBytes} bytes`,
+      {
+        field: 'ciphertext',
+      },
+    )
+  }
+  const manageToken = randomToken()
+  const share: NewShare = {
+    id,
+    verifier,
+    ciphertext: b64urlBytes(body.ciphertext),
+    ttlSeconds: body.ttlSeconds,
+    maxViews: body.maxViews,
+    manageTokenHash: sha256(manageToken),
+  }
+  return { share, manageToken }
+}
+
+export const shareIdTaken = (): ApiError =>
+  new ApiError(409, 'conflict', 'A share with this id exists', { field: 'id' })
+
+export function createdShare(
+  share: NewShare,
+  expiresAt: number,
+  manageToken: Buffer,
+): CreateShareResponse {
+  return {
+    id: share.id.toString('base64url'),
+    expiresAt: iso(expiresAt),
+    manageToken: manageToken.toString('base64url'),
+  }
+}
+
 export function shareRoutes(options: ShareRouteOptions): Hono {
   const { deps, metrics, limits, maxSecretBytes } = options
-  const maxCreateBody = Math.ceil((maxSecretBytes * 4) / 3) + JSON_SLACK_BYTES
 
   return new Hono()
     .post('/share', limits.create, async (c) => {
-      const body = parseWith(createShareRequest, await readJsonBody(c, maxCreateBody))
-      const id = canonical('id', body.id)
-      const verifier = canonical('verifier', body.verifier)
-      if (!isCanonicalB64url(body.ciphertext))
-        throw invalid('ciphertext', 'ciphertext: must be canonical base64url')
-      if (decodedLength(body.ciphertext) > maxSecretBytes) {
-        throw new ApiError(
-          413,
-          'payload_too_large',
-          `ciphertext: larger than ${maxSecretBytes} bytes`,
-          {
-            field: 'ciphertext',
-          },
-        )
-      }
-      // 32 random bytes, shown once; only its SHA-256 is stored.
-      const manageToken = randomToken()
-      const outcome = await createShare(
-        deps,
-        {
-          id,
-          verifier,
-          ciphertext: b64urlBytes(body.ciphertext),
-          ttlSeconds: body.ttlSeconds,
-          maxViews: body.maxViews,
-          manageTokenHash: sha256(manageToken),
-        },
-        options.clientHash(c),
-      )
-      if (outcome.kind === 'conflict') {
-        throw new ApiError(409, 'conflict', 'A share with this id exists', { field: 'id' })
-      }
+      const { share, manageToken } = await readCreateShare(c, maxSecretBytes)
+      const outcome = await createShare(deps, share, options.clientHash(c))
+      if (outcome.kind === 'conflict') throw shareIdTaken()
       metrics.sharesCreated.inc()
-      const response: CreateShareResponse = {
-        id: body.id,
-        expiresAt: iso(outcome.expiresAt),
-        manageToken: manageToken.toString('base64url'),
-      }
-      return c.json(response, 201)
+      return c.json(createdShare(share, outcome.expiresAt, manageToken), 201)
     })
     .post('/share/:id/open', limits.open, async (c) => {
       const id = paramId(c)

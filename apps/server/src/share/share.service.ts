@@ -9,6 +9,15 @@ export interface ShareDeps {
   db: Db
   queue: WriteQueue<Database>
   clock: () => number
+  /** Told about opens and deletions inside their transaction (the vault audits its own shares). */
+  events?: ShareEvents
+}
+
+export interface ShareEvents {
+  /** A view was consumed (`ok`), or a wrong access value was counted. */
+  opened(trx: Db, id: Buffer, ok: boolean, now: number, clientHash: string): Promise<void>
+  /** Deleted early with its manage token or access value. */
+  deleted(trx: Db, id: Buffer, now: number): Promise<void>
 }
 
 /** One-shot hashing: no Hash object per call. */
@@ -49,24 +58,31 @@ export function createShare(
   share: NewShare,
   clientHash: string,
 ): Promise<CreateOutcome> {
-  return deps.queue.run(async (trx): Promise<CreateOutcome> => {
-    const now = deps.clock()
-    const expiresAt = now + share.ttlSeconds * 1000
-    const inserted = await q.insertShare(trx, {
-      id: share.id,
-      verifier: share.verifier,
-      ciphertext: share.ciphertext,
-      manage_token_hash: share.manageTokenHash,
-      ttl_seconds: share.ttlSeconds,
-      max_views: share.maxViews,
-      views_left: share.maxViews,
-      created_at: now,
-      expires_at: expiresAt,
-    })
-    if (!inserted) return { kind: 'conflict' }
-    await q.insertAudit(trx, audit('share_created', share.id, 'ok', clientHash, now))
-    return { kind: 'created', expiresAt }
+  return deps.queue.run((trx) => insertShareOp(trx, share, deps.clock(), clientHash))
+}
+
+/** The create as a step of a larger write (a share made from a vault secret). */
+export async function insertShareOp(
+  trx: Db,
+  share: NewShare,
+  now: number,
+  clientHash: string,
+): Promise<CreateOutcome> {
+  const expiresAt = now + share.ttlSeconds * 1000
+  const inserted = await q.insertShare(trx, {
+    id: share.id,
+    verifier: share.verifier,
+    ciphertext: share.ciphertext,
+    manage_token_hash: share.manageTokenHash,
+    ttl_seconds: share.ttlSeconds,
+    max_views: share.maxViews,
+    views_left: share.maxViews,
+    created_at: now,
+    expires_at: expiresAt,
   })
+  if (!inserted) return { kind: 'conflict' }
+  await q.insertAudit(trx, audit('share_created', share.id, 'ok', clientHash, now))
+  return { kind: 'created', expiresAt }
 }
 
 export type OpenOutcome =
@@ -95,13 +111,19 @@ export function openShare(
       if (expired) await q.insertAudit(trx, audit('share_expired', id, 'on_open', null, now))
       return { kind: 'not_found', expired }
     }
-    if (!constantTimeEqual(presented, row.verifier)) return wrongAccess(trx, id, now, clientHash)
+    if (!constantTimeEqual(presented, row.verifier)) {
+      const outcome = await wrongAccess(trx, id, now, clientHash)
+      if (outcome.kind === 'wrong_access')
+        await deps.events?.opened(trx, id, false, now, clientHash)
+      return outcome
+    }
     const view = await q.consumeView(trx, id, row.verifier, now, row.views_left)
     if (!view) return { kind: 'not_found', expired: false }
     await q.insertAudit(
       trx,
       audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now),
     )
+    await deps.events?.opened(trx, id, true, now, clientHash)
     return { kind: 'opened', view }
   })
 }
@@ -198,6 +220,7 @@ export function deleteShareWithToken(
     const by = byManage ? 'manage_token' : 'access'
     if (!(await q.deleteShare(trx, id))) return { kind: 'not_found' }
     await q.insertAudit(trx, audit('share_deleted', id, by, clientHash, now))
+    await deps.events?.deleted(trx, id, now)
     return { kind: 'deleted', by }
   })
 }

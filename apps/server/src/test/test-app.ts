@@ -7,6 +7,7 @@ import { openDatabase, type Db } from '../db/database.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { createLogger, memorySink, type Logger } from '../logger.ts'
 import type BetterSqlite3 from 'better-sqlite3'
+import type { ScryptCost } from '../account/auth-hash.ts'
 
 export interface TestApp extends SecretSentryApp {
   db: Db
@@ -23,7 +24,11 @@ export interface TestApp extends SecretSentryApp {
 export interface TestAppOptions {
   config?: Partial<Config>
   file?: string
+  /** Account hash cost; by default a cheap one (N = 2^10), so tests that log in stay fast. */
+  scryptCost?: ScryptCost
 }
+
+export const TEST_SCRYPT_COST: ScryptCost = { logN: 10, r: 8, p: 1 }
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   let queryCount = 0
@@ -46,6 +51,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     config: testConfig(options.config),
     logger,
     clock: () => clock.now,
+    scryptCost: options.scryptCost ?? TEST_SCRYPT_COST,
   })
   return {
     ...server,

@@ -1,0 +1,258 @@
+/** @module Registration, prelogin, login, logout and password change (SPEC §5) as write operations returning outcomes. */
+import crypto from 'node:crypto'
+import { VAULT_LIMITS } from '@secretsentry/contract/limits'
+import type { KdfParams } from '@secretsentry/contract/types'
+import type { AccountAudit, ClientInfo } from '../audit/account-audit.ts'
+import type { Database, Db } from '../db/database.ts'
+import type { WriteQueue } from '../db/write-queue.ts'
+import { sha256 } from '../share/share.service.ts'
+import * as sessions from '../session/session.queries.ts'
+import { SESSION_ABSOLUTE_MS, newSessionToken } from '../session/session.ts'
+import { findFolder, insertFolder } from '../vault/vault.queries.ts'
+import { dummyAuthHash, hashAuthKey, verifyAuthKey, type ScryptCost } from './auth-hash.ts'
+import * as q from './account.queries.ts'
+
+export interface AccountDeps {
+  db: Db
+  queue: WriteQueue<Database>
+  clock: () => number
+  audit: AccountAudit
+  scryptCost: ScryptCost
+  /** HMAC key of the made-up prelogin salts; stable across restarts (derived from the audit key). */
+  preloginKey: Uint8Array
+}
+
+export interface StartedSession {
+  user: q.UserRow
+  token: Buffer
+  expiresAt: number
+}
+
+const KDF_DEFAULTS: KdfParams = { ...VAULT_LIMITS.kdfDefaults }
+
+/**
+ * Security promise (no account enumeration): an unknown name gets a salt that is stable per
+ * name and looks random (HMAC under a server key) and the default KDF, the same shape a real
+ * account gets, after the same work: one lookup and one HMAC on both branches.
+ */
+export async function prelogin(
+  deps: AccountDeps,
+  username: string,
+): Promise<{ kdf: KdfParams; salt: Buffer }> {
+  const user = await q.findUserByName(deps.db, username)
+  const fakeSalt = crypto
+    .createHmac('sha256', deps.preloginKey)
+    .update(`prelogin-salt\0${username}`)
+    .digest()
+    .subarray(0, VAULT_LIMITS.saltBytes)
+  return user
+    ? { kdf: JSON.parse(user.kdf) as KdfParams, salt: user.salt }
+    : { kdf: KDF_DEFAULTS, salt: fakeSalt }
+}
+
+async function startSession(trx: Db, userId: Buffer, now: number) {
+  const token = newSessionToken()
+  const expiresAt = now + SESSION_ABSOLUTE_MS
+  await sessions.insertSession(trx, {
+    token_hash: sha256(token),
+    user_id: userId,
+    now,
+    expires_at: expiresAt,
+  })
+  return { token, expiresAt }
+}
+
+export interface Registration {
+  username: string
+  kdf: KdfParams
+  salt: Buffer
+  authKey: Buffer
+  wrappedUserKey: Buffer
+  folder: { id: Buffer; wrappedKey: Buffer; meta: Buffer }
+}
+
+export type RegisterOutcome =
+  ({ kind: 'created' } & StartedSession) | { kind: 'username_taken' } | { kind: 'folder_conflict' }
+
+/** Creates the account, its first folder and a session in one transaction. */
+export async function register(
+  deps: AccountDeps,
+  r: Registration,
+  client: ClientInfo,
+): Promise<RegisterOutcome> {
+  const authHash = await hashAuthKey(r.authKey, deps.scryptCost)
+  return deps.queue.run(async (trx): Promise<RegisterOutcome> => {
+    const now = deps.clock()
+    // Checked before any insert: an op returns its refusal and must leave nothing behind.
+    if (await q.findUserByName(trx, r.username)) return { kind: 'username_taken' }
+    if (await findFolder(trx, r.folder.id)) return { kind: 'folder_conflict' }
+    const user: q.UserRow = {
+      id: crypto.randomBytes(VAULT_LIMITS.idBytes),
+      username: r.username,
+      auth_hash: authHash,
+      kdf: JSON.stringify(r.kdf),
+      salt: r.salt,
+      wrapped_user_key: r.wrappedUserKey,
+      created_at: now,
+      updated_at: now,
+    }
+    await q.insertUser(trx, user)
+    await insertFolder(trx, {
+      id: r.folder.id,
+      user_id: user.id,
+      wrapped_key: r.folder.wrappedKey,
+      meta: r.folder.meta,
+      created_at: now,
+    })
+    const session = await startSession(trx, user.id, now)
+    await deps.audit.record(trx, {
+      userId: user.id,
+      event: 'login.ok',
+      result: 'ok',
+      actor: 'user',
+      client,
+      at: now,
+      detail: 'registered',
+    })
+    return { kind: 'created', user, ...session }
+  })
+}
+
+export type LoginOutcome = ({ kind: 'ok' } & StartedSession) | { kind: 'invalid' }
+
+/**
+ * Security promise (no enumeration by timing): an unknown name is checked against a dummy
+ * hash of the same cost, and its refusal is the wrong-key refusal. The failed-login audit row
+ * is queued without waiting, so a known name's 401 does not wait for a commit either.
+ */
+export async function login(
+  deps: AccountDeps,
+  username: string,
+  authKey: Buffer,
+  client: ClientInfo,
+  onAuditError: (err: unknown) => void,
+): Promise<LoginOutcome> {
+  const user = await q.findUserByName(deps.db, username)
+  const matches = await verifyAuthKey(authKey, user?.auth_hash ?? dummyHash(deps.scryptCost))
+  if (!user || !matches) {
+    if (user) {
+      deps.queue
+        .run((trx) =>
+          deps.audit.record(trx, {
+            userId: user.id,
+            event: 'login.failed',
+            result: 'failed',
+            actor: 'anonymous',
+            client,
+            at: deps.clock(),
+          }),
+        )
+        .catch(onAuditError)
+    }
+    return { kind: 'invalid' }
+  }
+  return deps.queue.run(async (trx): Promise<LoginOutcome> => {
+    const now = deps.clock()
+    const session = await startSession(trx, user.id, now)
+    await deps.audit.record(trx, {
+      userId: user.id,
+      event: 'login.ok',
+      result: 'ok',
+      actor: 'user',
+      client,
+      at: now,
+    })
+    return { kind: 'ok', user, ...session }
+  })
+}
+
+let dummy: { cost: ScryptCost; hash: string } | undefined
+function dummyHash(cost: ScryptCost): string {
+  if (dummy?.cost !== cost) dummy = { cost, hash: dummyAuthHash(cost) }
+  return dummy.hash
+}
+
+export function logout(
+  deps: AccountDeps,
+  userId: Buffer,
+  tokenHash: Buffer,
+  client: ClientInfo,
+): Promise<void> {
+  return deps.queue.run(async (trx) => {
+    await sessions.deleteSession(trx, tokenHash)
+    await deps.audit.record(trx, {
+      userId,
+      event: 'logout',
+      result: 'ok',
+      actor: 'user',
+      client,
+      at: deps.clock(),
+    })
+  })
+}
+
+export interface PasswordChange {
+  authKey: Buffer
+  newAuthKey: Buffer
+  newSalt: Buffer
+  newKdf: KdfParams
+  newWrappedUserKey: Buffer
+}
+
+export type PasswordOutcome =
+  { kind: 'ok'; user: q.UserRow } | { kind: 'invalid' } | { kind: 'gone' }
+
+/**
+ * Re-wraps userKey under the new password's kek (nothing else is re-encrypted) and ends every
+ * other session of the account: whoever knew the old password is logged out.
+ */
+export async function changePassword(
+  deps: AccountDeps,
+  userId: Buffer,
+  keepSession: Buffer,
+  change: PasswordChange,
+  client: ClientInfo,
+): Promise<PasswordOutcome> {
+  const user = await q.findUserById(deps.db, userId)
+  if (!user) return { kind: 'gone' }
+  if (!(await verifyAuthKey(change.authKey, user.auth_hash))) {
+    await deps.queue.run((trx) =>
+      deps.audit.record(trx, {
+        userId,
+        event: 'password.changed',
+        result: 'failed',
+        actor: 'user',
+        client,
+        at: deps.clock(),
+        detail: 'wrong current password',
+      }),
+    )
+    return { kind: 'invalid' }
+  }
+  const authHash = await hashAuthKey(change.newAuthKey, deps.scryptCost)
+  return deps.queue.run(async (trx): Promise<PasswordOutcome> => {
+    const now = deps.clock()
+    // The stored hash must not have moved meanwhile (two changes racing): the later one loses.
+    const current = await q.findUserById(trx, userId)
+    if (!current || current.auth_hash !== user.auth_hash) return { kind: 'invalid' }
+    const keys = {
+      auth_hash: authHash,
+      kdf: JSON.stringify(change.newKdf),
+      salt: change.newSalt,
+      wrapped_user_key: change.newWrappedUserKey,
+      updated_at: now,
+    }
+    await q.updateUserKeys(trx, userId, keys)
+    const ended = await sessions.deleteOtherSessions(trx, userId, keepSession)
+    await deps.audit.record(trx, {
+      userId,
+      event: 'password.changed',
+      result: 'ok',
+      actor: 'user',
+      client,
+      at: now,
+      detail: `other sessions ended: ${ended}`,
+    })
+    return { kind: 'ok', user: { ...current, ...keys } }
+  })
+}

@@ -1,0 +1,61 @@
+/** @module Queries over an account's audit trail: plain functions taking `db` (or a transaction) first. */
+import type { Insertable, Kysely } from 'kysely'
+import type { AuditEventName, AuditResult } from '@secretsentry/contract/types'
+import type { AuditTable, Database } from '../db/database.ts'
+
+type Db = Kysely<Database>
+
+export type AccountAuditRow = Omit<Insertable<AuditTable>, 'id'>
+
+export async function insertAccountAudit(db: Db, row: AccountAuditRow): Promise<void> {
+  await db.insertInto('audit').values(row).execute()
+}
+
+/** Rows of `events` on the account since `since` (uses the (user_id, id) index, newest first). */
+export async function countRecent(
+  db: Db,
+  userId: Buffer,
+  events: AuditEventName[],
+  since: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom('audit')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('event', 'in', events)
+    .where('at', '>=', since)
+    .executeTakeFirst()
+  return row?.n ?? 0
+}
+
+export interface AuditFilter {
+  userId: Buffer
+  limit: number
+  before?: number
+  event?: AuditEventName
+  secretId?: Buffer
+  result?: AuditResult
+}
+
+export async function listAccountAudit(db: Db, f: AuditFilter) {
+  let query = db
+    .selectFrom('audit')
+    .select([
+      'id',
+      'at',
+      'event',
+      'result',
+      'actor',
+      'client_hash',
+      'agent',
+      'secret_id',
+      'share_id',
+      'detail',
+    ])
+    .where('user_id', '=', f.userId)
+  if (f.before !== undefined) query = query.where('id', '<', f.before)
+  if (f.event !== undefined) query = query.where('event', '=', f.event)
+  if (f.secretId !== undefined) query = query.where('secret_id', '=', f.secretId)
+  if (f.result !== undefined) query = query.where('result', '=', f.result)
+  return query.orderBy('id', 'desc').limit(f.limit).execute()
+}

@@ -1,0 +1,82 @@
+/** @module Session queries: plain functions taking `db` (or a transaction) first; tokens appear only as SHA-256. */
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/database.ts'
+import { prepared } from '../db/prepared.ts'
+
+type Db = Kysely<Database>
+
+export interface NewSession {
+  token_hash: Buffer
+  user_id: Buffer
+  now: number
+  expires_at: number
+}
+
+export async function insertSession(db: Db, s: NewSession): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({
+      token_hash: s.token_hash,
+      user_id: s.user_id,
+      created_at: s.now,
+      last_seen_at: s.now,
+      expires_at: s.expires_at,
+    })
+    .execute()
+}
+
+const findSessionQuery = prepared((db: Db, a: { hash: Buffer }) =>
+  db
+    .selectFrom('sessions')
+    .select(['user_id', 'last_seen_at', 'expires_at'])
+    .where('token_hash', '=', a.hash),
+)
+
+export async function findSession(db: Db, hash: Buffer) {
+  const { rows } = await findSessionQuery(db, { hash })
+  return rows[0]
+}
+
+export async function touchSession(db: Db, hash: Buffer, now: number): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_seen_at: now })
+    .where('token_hash', '=', hash)
+    .execute()
+}
+
+export async function deleteSession(db: Db, hash: Buffer): Promise<void> {
+  await db.deleteFrom('sessions').where('token_hash', '=', hash).execute()
+}
+
+/** Every session of the account but `keep`; returns how many ended. */
+export async function deleteOtherSessions(db: Db, userId: Buffer, keep: Buffer): Promise<number> {
+  const rows = await db
+    .deleteFrom('sessions')
+    .where('user_id', '=', userId)
+    .where('token_hash', '!=', keep)
+    .returning('token_hash')
+    .execute()
+  return rows.length
+}
+
+/** Up to `limit` sessions past their absolute or idle end. */
+export async function deleteDeadSessions(
+  db: Db,
+  now: number,
+  idleMs: number,
+  limit: number,
+): Promise<number> {
+  const rows = await db
+    .deleteFrom('sessions')
+    .where('token_hash', 'in', (eb) =>
+      eb
+        .selectFrom('sessions')
+        .select('token_hash')
+        .where((w) => w.or([w('last_seen_at', '<=', now - idleMs), w('expires_at', '<=', now)]))
+        .limit(limit),
+    )
+    .returning('token_hash')
+    .execute()
+  return rows.length
+}

@@ -1,0 +1,111 @@
+/** @module Wires the accounts and vault API: deps, sessions, limits, routes and the purge sweeper, for app.ts to mount. */
+import crypto from 'node:crypto'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import type { Database, Db } from '../db/database.ts'
+import type { WriteQueue } from '../db/write-queue.ts'
+import type { Config } from '../config.ts'
+import type { Logger } from '../logger.ts'
+import type { Metrics } from '../metrics.ts'
+import type { RateLimitStore } from '../http/rate-limit.ts'
+import { agentOf, createAccountAudit, type ClientInfo } from '../audit/account-audit.ts'
+import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../account/auth-hash.ts'
+import { accountRoutes } from '../account/account.routes.ts'
+import { requireSession, sameOrigin, type SessionEnv } from '../session/session.ts'
+import type { ShareEvents } from '../share/share.service.ts'
+import { vaultRoutes } from './vault.routes.ts'
+import { vaultShareEvents, type VaultDeps } from './vault.service.ts'
+import { createVaultSweeper, type VaultSweeper } from './vault.sweeper.ts'
+
+export interface VaultApiOptions {
+  db: Db
+  queue: WriteQueue<Database>
+  clock: () => number
+  config: Config
+  logger: Logger
+  metrics: Metrics
+  /** The server's persistent secret key (DATA_DIR/audit-key); the prelogin key is derived from it. */
+  serverKey: Uint8Array
+  clientHash: (c: Context) => string
+  store: RateLimitStore
+  limiter: (bucket: string, perMinute: number) => MiddlewareHandler
+  /** scrypt cost of stored authKey hashes; tests lower it for speed. */
+  scryptCost?: ScryptCost
+}
+
+export interface VaultApi {
+  routes: Hono<SessionEnv>
+  shareEvents: ShareEvents
+  sweeper: VaultSweeper
+}
+
+export function createVaultApi(o: VaultApiOptions): VaultApi {
+  const { config } = o
+  const audit = createAccountAudit({ alertThreshold: config.alertThreshold })
+  const deps: VaultDeps = {
+    db: o.db,
+    queue: o.queue,
+    clock: o.clock,
+    audit,
+    recoveryMs: config.vaultRecoveryDays * 86_400_000,
+  }
+  const sessionIdleMs = config.sessionIdleHours * 3_600_000
+  const session = requireSession({
+    db: o.db,
+    queue: o.queue,
+    clock: o.clock,
+    idleMs: sessionIdleMs,
+  })
+  const origin = sameOrigin()
+  const client = (c: Context): ClientInfo => ({
+    hash: o.clientHash(c),
+    agent: agentOf(c.req.header('user-agent')),
+  })
+  // Its own key: a prelogin salt must not double as anything else HMACed under the server key.
+  const preloginKey = crypto
+    .createHmac('sha256', o.serverKey)
+    .update('secretsentry/v1/prelogin-key')
+    .digest()
+
+  const routes = new Hono<SessionEnv>()
+    .route(
+      '/',
+      accountRoutes({
+        deps: { ...deps, scryptCost: o.scryptCost ?? DEFAULT_SCRYPT_COST, preloginKey },
+        client,
+        session,
+        sameOrigin: origin,
+        limits: {
+          prelogin: o.limiter('prelogin', config.rateLimitPerMin),
+          login: o.limiter('login', config.rateLimitPerMin),
+          register: o.limiter('register', config.rateLimitPerMin),
+        },
+        loginPerAccountPerMin: config.loginRateLimitPerMin,
+        store: o.store,
+        onLimited: (bucket) => o.metrics.rateLimited.inc({ bucket }),
+        logger: o.logger,
+      }),
+    )
+    .route(
+      '/',
+      vaultRoutes({
+        deps,
+        metrics: o.metrics,
+        maxSecretBytes: config.maxSecretBytes,
+        client,
+        session,
+        sameOrigin: origin,
+        shareLimit: o.limiter('create', config.rateLimitPerMin),
+      }),
+    )
+
+  return {
+    routes,
+    shareEvents: vaultShareEvents(deps),
+    sweeper: createVaultSweeper({
+      deps,
+      intervalSeconds: config.sweepIntervalSeconds,
+      sessionIdleMs,
+      logger: o.logger,
+    }),
+  }
+}

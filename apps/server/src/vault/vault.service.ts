@@ -1,0 +1,460 @@
+/** @module The vault rules (issue 3): folders, secrets, versions and stages, delete/restore/purge, shares made from secrets; write ops return outcomes. */
+import type { Updateable } from 'kysely'
+import type { SecretStage, SecretSummary, VaultShare } from '@secretsentry/contract/types'
+import type { AccountAudit, ClientInfo } from '../audit/account-audit.ts'
+import type { Database, Db, SecretTable } from '../db/database.ts'
+import type { WriteQueue } from '../db/write-queue.ts'
+import { deleteShare } from '../share/share.queries.ts'
+import { insertShareOp, type NewShare, type ShareEvents } from '../share/share.service.ts'
+import { toFolder, toSummaries, toSummary, toVaultShare } from './shapes.ts'
+import * as q from './vault.queries.ts'
+
+export interface VaultDeps {
+  db: Db
+  queue: WriteQueue<Database>
+  clock: () => number
+  audit: AccountAudit
+  /** VAULT_RECOVERY_DAYS in milliseconds. */
+  recoveryMs: number
+}
+
+type NotFound = { kind: 'not_found' }
+const NOT_FOUND: NotFound = { kind: 'not_found' }
+export type Conflict = { kind: 'conflict'; field: string; message: string }
+const conflict = (field: string, message: string): Conflict => ({
+  kind: 'conflict',
+  field,
+  message,
+})
+
+interface Caller {
+  userId: Buffer
+  client: ClientInfo
+}
+
+/**
+ * Security promise (no cross-account access): a secret of another account is handled exactly
+ * like an unknown id (the caller gets the same 404), and the attempt lands on the owner's
+ * audit trail as access.denied, where repeated attempts raise an alert.
+ */
+async function ownedSecret(
+  trx: Db,
+  deps: VaultDeps,
+  caller: Caller,
+  id: Buffer,
+  now: number,
+  options: { deleted?: 'include' } = {},
+): Promise<q.SecretRow | undefined> {
+  const secret = await q.findSecret(trx, id)
+  if (!secret) return undefined
+  if (!secret.user_id.equals(caller.userId)) {
+    await deps.audit.record(trx, {
+      userId: secret.user_id,
+      event: 'access.denied',
+      result: 'denied',
+      actor: 'user',
+      client: caller.client,
+      at: now,
+      secretId: id,
+    })
+    return undefined
+  }
+  if (secret.deleted_at !== null && options.deleted !== 'include') return undefined
+  return secret
+}
+
+const event = (caller: Caller, at: number, secretId: Buffer) => ({
+  userId: caller.userId,
+  result: 'ok' as const,
+  actor: 'user' as const,
+  client: caller.client,
+  at,
+  secretId,
+})
+
+async function summaryOf(trx: Db, id: Buffer): Promise<SecretSummary> {
+  const secret = await q.findSecret(trx, id)
+  if (!secret) throw new Error('secret vanished inside its own transaction')
+  return toSummary(secret, await q.versionInfo(trx, id))
+}
+
+// ── Folders ─────────────────────────────────────────────────────────────────
+
+export interface NewFolder {
+  id: Buffer
+  wrappedKey: Buffer
+  meta: Buffer
+}
+
+export function createFolder(deps: VaultDeps, caller: Caller, f: NewFolder) {
+  return deps.queue.run(async (trx) => {
+    if (await q.findFolder(trx, f.id)) return conflict('id', 'A folder with this id exists')
+    const row = {
+      id: f.id,
+      user_id: caller.userId,
+      wrapped_key: f.wrappedKey,
+      meta: f.meta,
+      created_at: deps.clock(),
+    }
+    await q.insertFolder(trx, row)
+    return { kind: 'created' as const, folder: toFolder(row) }
+  })
+}
+
+export async function listFolders(deps: VaultDeps, userId: Buffer) {
+  return (await q.listFolders(deps.db, userId)).map(toFolder)
+}
+
+// ── Secrets ─────────────────────────────────────────────────────────────────
+
+export interface NewSecret {
+  id: Buffer
+  folderId: Buffer
+  meta: Buffer
+  value: { wrappedKey: Buffer; ciphertext: Buffer }
+}
+
+export function createSecret(deps: VaultDeps, caller: Caller, s: NewSecret) {
+  return deps.queue.run(async (trx) => {
+    const now = deps.clock()
+    const folder = await q.findFolder(trx, s.folderId)
+    if (!folder || !folder.user_id.equals(caller.userId)) return NOT_FOUND
+    if (await q.findSecret(trx, s.id)) return conflict('id', 'A secret with this id exists')
+    await q.insertSecret(trx, {
+      id: s.id,
+      user_id: caller.userId,
+      folder_id: s.folderId,
+      revision: 1,
+      meta_revision: 1,
+      meta: s.meta,
+      latest_version: 1,
+      current_version: 1,
+      pending_version: null,
+      previous_version: null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+      purge_at: null,
+    })
+    await q.insertVersion(trx, {
+      secret_id: s.id,
+      version: 1,
+      wrapped_key: s.value.wrappedKey,
+      ciphertext: s.value.ciphertext,
+      restored_from: null,
+      created_at: now,
+    })
+    await deps.audit.record(trx, {
+      ...event(caller, now, s.id),
+      event: 'secret.created',
+      detail: 'version 1',
+    })
+    return { kind: 'created' as const, summary: await summaryOf(trx, s.id) }
+  })
+}
+
+/** Metadata of every live (or every deleted) secret: two queries whatever their number. */
+export async function listSecrets(
+  deps: VaultDeps,
+  userId: Buffer,
+  deleted: boolean,
+): Promise<SecretSummary[]> {
+  const [secrets, versions] = await Promise.all([
+    q.listSecrets(deps.db, userId, deleted),
+    q.versionInfoOfAccount(deps.db, userId, deleted),
+  ])
+  return toSummaries(secrets, versions)
+}
+
+export type VersionSelector = { version: number } | { stage: SecretStage }
+
+/** One sealed value; the read is on the audit trail before the value leaves. */
+export function readSecret(deps: VaultDeps, caller: Caller, id: Buffer, selector: VersionSelector) {
+  return deps.queue.run(async (trx) => {
+    const now = deps.clock()
+    const secret = await ownedSecret(trx, deps, caller, id, now)
+    if (!secret) return NOT_FOUND
+    const number = 'version' in selector ? selector.version : secret[`${selector.stage}_version`]
+    const version = number === null ? undefined : await q.findVersion(trx, id, number)
+    if (!version) return { kind: 'no_version' as const }
+    await deps.audit.record(trx, {
+      ...event(caller, now, id),
+      event: 'secret.read',
+      detail: `version ${version.version}`,
+    })
+    return {
+      kind: 'ok' as const,
+      summary: toSummary(secret, await q.versionInfo(trx, id)),
+      value: version,
+    }
+  })
+}
+
+export interface SecretUpdate {
+  ifMatch?: number
+  meta?: { revision: number; ciphertext: Buffer }
+  value?: {
+    version: number
+    wrappedKey: Buffer
+    ciphertext: Buffer
+    stage: 'current' | 'pending'
+    restoredFrom?: number
+  }
+  promote?: 'pending'
+}
+
+/**
+ * Check-and-set: If-Match must name the stored revision, the meta revision and version number
+ * must be the next ones (the client sealed them into the AD). Every check runs before any
+ * write, so a refusal changes nothing. Labels: a new current moves the old one to previous; a
+ * new pending replaces the pending label; promote moves current to previous and pending to current.
+ */
+export function updateSecret(deps: VaultDeps, caller: Caller, id: Buffer, u: SecretUpdate) {
+  return deps.queue.run(async (trx) => {
+    const now = deps.clock()
+    const s = await ownedSecret(trx, deps, caller, id, now)
+    if (!s) return NOT_FOUND
+    if (u.ifMatch !== undefined && u.ifMatch !== s.revision) {
+      return conflict('If-Match', `Changed meanwhile: the secret is at revision ${s.revision}`)
+    }
+    if (u.meta && u.meta.revision !== s.meta_revision + 1) {
+      return conflict('meta.revision', `meta.revision: must be ${s.meta_revision + 1}`)
+    }
+    if (u.value && u.value.version !== s.latest_version + 1) {
+      return conflict('value.version', `value.version: must be ${s.latest_version + 1}`)
+    }
+    if (u.value?.restoredFrom !== undefined && u.value.restoredFrom > s.latest_version) {
+      return conflict('value.restoredFrom', 'value.restoredFrom: no such version')
+    }
+    if (u.promote && s.pending_version === null)
+      return conflict('promote', 'There is no pending version')
+
+    const set: Updateable<SecretTable> = { revision: s.revision + 1, updated_at: now }
+    const details: string[] = []
+    if (u.meta) {
+      set.meta_revision = u.meta.revision
+      set.meta = u.meta.ciphertext
+      details.push(`meta revision ${u.meta.revision}`)
+    }
+    if (u.value) {
+      const v = u.value
+      await q.insertVersion(trx, {
+        secret_id: id,
+        version: v.version,
+        wrapped_key: v.wrappedKey,
+        ciphertext: v.ciphertext,
+        restored_from: v.restoredFrom ?? null,
+        created_at: now,
+      })
+      set.latest_version = v.version
+      if (v.stage === 'pending') set.pending_version = v.version
+      else {
+        set.previous_version = s.current_version
+        set.current_version = v.version
+      }
+      details.push(
+        v.restoredFrom === undefined
+          ? `version ${v.version} (${v.stage})`
+          : `version ${v.version} restored from version ${v.restoredFrom}`,
+      )
+    }
+    if (u.promote) {
+      set.previous_version = s.current_version
+      set.current_version = s.pending_version
+      set.pending_version = null
+      details.push(`version ${s.pending_version} promoted to current`)
+    }
+    await q.updateSecret(trx, id, set)
+    const restored = u.value?.restoredFrom !== undefined
+    await deps.audit.record(trx, {
+      ...event(caller, now, id),
+      event: restored ? 'secret.version_restored' : 'secret.updated',
+      detail: details.join('; '),
+    })
+    return { kind: 'updated' as const, summary: await summaryOf(trx, id) }
+  })
+}
+
+/**
+ * DELETE starts the recovery window and revokes the secret's live shares (their rows, and so
+ * their ciphertext, are deleted now). With `purge` a deleted secret is destroyed at once.
+ */
+export function deleteSecret(deps: VaultDeps, caller: Caller, id: Buffer, purge: boolean) {
+  return deps.queue.run(async (trx) => {
+    const now = deps.clock()
+    const s = await ownedSecret(trx, deps, caller, id, now, { deleted: 'include' })
+    if (!s) return NOT_FOUND
+    if (s.deleted_at !== null) {
+      if (!purge) return { kind: 'already_deleted' as const }
+      await q.deleteSecret(trx, id)
+      await deps.audit.record(trx, {
+        ...event(caller, now, id),
+        event: 'secret.purged',
+        detail: 'on request',
+      })
+      return { kind: 'purged' as const }
+    }
+    if (purge) return conflict('purge', 'Only a deleted secret can be purged; delete it first')
+    for (const shareId of await q.liveShareIds(trx, id)) {
+      await deleteShare(trx, shareId)
+      await q.markVaultShareRevoked(trx, shareId, now)
+      await deps.audit.record(trx, {
+        ...event(caller, now, id),
+        event: 'share.revoked',
+        shareId,
+        detail: 'secret deleted',
+      })
+    }
+    const purgeAt = now + deps.recoveryMs
+    await q.updateSecret(trx, id, {
+      deleted_at: now,
+      purge_at: purgeAt,
+      revision: s.revision + 1,
+      updated_at: now,
+    })
+    await deps.audit.record(trx, { ...event(caller, now, id), event: 'secret.deleted' })
+    return { kind: 'deleted' as const, deletedAt: now, purgeAt }
+  })
+}
+
+export function restoreSecret(deps: VaultDeps, caller: Caller, id: Buffer) {
+  return deps.queue.run(async (trx) => {
+    const now = deps.clock()
+    const s = await ownedSecret(trx, deps, caller, id, now, { deleted: 'include' })
+    if (!s) return NOT_FOUND
+    if (s.deleted_at === null) return conflict('id', 'The secret is not deleted')
+    await q.updateSecret(trx, id, {
+      deleted_at: null,
+      purge_at: null,
+      revision: s.revision + 1,
+      updated_at: now,
+    })
+    await deps.audit.record(trx, { ...event(caller, now, id), event: 'secret.restored' })
+    return { kind: 'restored' as const, summary: await summaryOf(trx, id) }
+  })
+}
+
+/** One batch of secrets past their recovery window: rows, versions and ciphertext deleted. */
+export function purgeDue(deps: VaultDeps, limit: number): Promise<number> {
+  return deps.queue.run(async (trx) => {
+    const now = deps.clock()
+    const due = await q.dueForPurge(trx, now, limit)
+    for (const s of due) {
+      await q.deleteSecret(trx, s.id)
+      await deps.audit.record(trx, {
+        userId: s.user_id,
+        event: 'secret.purged',
+        result: 'ok',
+        actor: 'system',
+        client: null,
+        at: now,
+        secretId: s.id,
+        detail: 'recovery window over',
+      })
+    }
+    return due.length
+  })
+}
+
+// ── Shares made from secrets ────────────────────────────────────────────────
+
+/** The share is created exactly as POST /api/share creates it, and linked, in one transaction. */
+export function shareSecret(
+  deps: VaultDeps,
+  caller: Caller,
+  id: Buffer,
+  version: number | undefined,
+  share: NewShare,
+) {
+  return deps.queue.run(async (trx) => {
+    const now = deps.clock()
+    const s = await ownedSecret(trx, deps, caller, id, now)
+    if (!s) return NOT_FOUND
+    const shared = version ?? s.current_version
+    if (shared === null || shared > s.latest_version) return { kind: 'no_version' as const }
+    const created = await insertShareOp(trx, share, now, caller.client.hash)
+    if (created.kind === 'conflict') return conflict('id', 'A share with this id exists')
+    await q.insertVaultShare(trx, {
+      share_id: share.id,
+      secret_id: id,
+      user_id: caller.userId,
+      version: shared,
+      created_at: now,
+      expires_at: created.expiresAt,
+      max_views: share.maxViews,
+      revoked_at: null,
+    })
+    await deps.audit.record(trx, {
+      ...event(caller, now, id),
+      event: 'secret.shared',
+      shareId: share.id,
+      detail: `version ${shared}, ${share.maxViews} view(s), ${share.ttlSeconds} s`,
+    })
+    return { kind: 'created' as const, expiresAt: created.expiresAt }
+  })
+}
+
+export function listShares(deps: VaultDeps, caller: Caller, id: Buffer) {
+  return deps.queue.run(async (trx): Promise<NotFound | { kind: 'ok'; shares: VaultShare[] }> => {
+    const now = deps.clock()
+    const s = await ownedSecret(trx, deps, caller, id, now)
+    if (!s) return NOT_FOUND
+    const rows = await q.listVaultShares(trx, id)
+    return { kind: 'ok', shares: rows.map((r) => toVaultShare(r, now)) }
+  })
+}
+
+/** Deletes the live share row (its ciphertext goes with it) and marks the link revoked. */
+export function revokeShare(deps: VaultDeps, caller: Caller, id: Buffer, shareId: Buffer) {
+  return deps.queue.run(async (trx) => {
+    const now = deps.clock()
+    const s = await ownedSecret(trx, deps, caller, id, now)
+    if (!s) return NOT_FOUND
+    const link = await q.findVaultShare(trx, shareId)
+    if (!link || !link.secret_id.equals(id)) return NOT_FOUND
+    // Revoking a share that is already used up or expired changes nothing (its status stays).
+    if (link.revoked_at === null && (await deleteShare(trx, shareId))) {
+      await q.markVaultShareRevoked(trx, shareId, now)
+      await deps.audit.record(trx, { ...event(caller, now, id), event: 'share.revoked', shareId })
+    }
+    return { kind: 'revoked' as const }
+  })
+}
+
+/** Opens and early deletions of shares made from secrets land on the owner's audit trail. */
+export function vaultShareEvents(deps: Pick<VaultDeps, 'audit'>): ShareEvents {
+  return {
+    async opened(trx, shareId, ok, now, clientHash) {
+      const link = ok
+        ? await q.recordVaultShareOpen(trx, shareId, now)
+        : await q.findVaultShare(trx, shareId)
+      if (!link) return
+      await deps.audit.record(trx, {
+        userId: link.user_id,
+        event: 'share.opened',
+        result: ok ? 'ok' : 'failed',
+        actor: 'anonymous',
+        client: { hash: clientHash, agent: 'other' },
+        at: now,
+        secretId: link.secret_id,
+        shareId,
+        detail: ok ? null : 'wrong passphrase or link',
+      })
+    },
+    async deleted(trx, shareId, now) {
+      const link = await q.markVaultShareRevoked(trx, shareId, now)
+      if (!link) return
+      await deps.audit.record(trx, {
+        userId: link.user_id,
+        event: 'share.revoked',
+        result: 'ok',
+        actor: 'anonymous',
+        client: null,
+        at: now,
+        secretId: link.secret_id,
+        shareId,
+        detail: 'deleted with its manage token',
+      })
+    },
+  }
+}
