@@ -1,0 +1,249 @@
+/**
+ * @module Test double of the account and vault API (vault design §2) behind a mocked fetch: one
+ * account, cookie-style session with the CSRF check, check-and-set on PUT, and a record of every
+ * request. It stores what the client sends as opaque strings, like the real server.
+ */
+import { createAccount, KDF_MINIMUMS } from '@secretsentry/keyring'
+import type { KdfParams, NewAccount } from '@secretsentry/keyring'
+import type {
+  CreateSecretRequest,
+  SecretSummary,
+  UpdateSecretRequest,
+} from '@secretsentry/contract/types'
+import { vi } from 'vitest'
+
+export interface RecordedRequest {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body: string | null
+}
+
+interface StoredSecret {
+  summary: SecretSummary
+  values: Map<number, { wrappedKey: string; ciphertext: string; createdAt: string }>
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  })
+
+const error = (status: number, code: string, message = code): Response =>
+  json(status, { error: { code, message } })
+
+/** The cheapest KDF the client accepts, so tests derive in a fraction of a second. */
+export const TEST_KDF: KdfParams = { algorithm: 'argon2id', ...KDF_MINIMUMS }
+
+export interface FakeVault {
+  fetch: ReturnType<typeof vi.fn>
+  requests: RecordedRequest[]
+  account: NewAccount
+  username: string
+  password: string
+  csrfToken: string
+  secrets: Map<string, StoredSecret>
+  /** Whether a session cookie is set (login/register set it, logout clears it). */
+  session: { active: boolean }
+  /** Replaces the next prelogin answer (a downgrade, say). */
+  preloginOverride: { kdf: KdfParams; salt: string } | null
+  /** Bumps a secret's revision as if another browser had saved it. */
+  touch(id: string): void
+}
+
+/** An account made with the real keyring (at the minimum KDF) and a fetch mock serving it. */
+export async function installFakeVaultApi(
+  username = 'alice',
+  password = 'correct horse battery staple',
+): Promise<FakeVault> {
+  const account = await createAccount(password, TEST_KDF)
+  const now = () => new Date().toISOString()
+  const createdAt = now()
+  const accountBody = () => ({
+    userId: 'AAAAAAAAAAAAAAAAAAAAAA',
+    username,
+    kdf: account.kdf,
+    salt: account.salt,
+    wrappedUserKey: account.wrappedUserKey,
+    createdAt,
+  })
+  const csrfToken = 'csrf-token-of-this-session'
+  const requests: RecordedRequest[] = []
+  const secrets = new Map<string, StoredSecret>()
+  const session = { active: false }
+
+  const fake: FakeVault = {
+    fetch: vi.fn(),
+    requests,
+    account,
+    username,
+    password,
+    csrfToken,
+    secrets,
+    session,
+    preloginOverride: null,
+    touch(id) {
+      const s = secrets.get(id)
+      if (s) s.summary = { ...s.summary, revision: s.summary.revision + 1, updatedAt: now() }
+    },
+  }
+
+  const login = () => {
+    session.active = true
+    return {
+      account: accountBody(),
+      csrfToken,
+      expiresAt: new Date(Date.now() + 86400e3).toISOString(),
+    }
+  }
+
+  fake.fetch = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = String(input)
+    const method = init.method ?? 'GET'
+    const headers = Object.fromEntries(
+      Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [
+        k.toLowerCase(),
+        v,
+      ]),
+    )
+    const body = typeof init.body === 'string' ? init.body : null
+    requests.push({ method, url, headers, body })
+    const data = (body ? JSON.parse(body) : {}) as Record<string, unknown>
+    const path = url.split('?')[0] ?? url
+    const query = new URLSearchParams(url.split('?')[1] ?? '')
+
+    if (method === 'POST' && path === '/api/prelogin') {
+      return json(200, fake.preloginOverride ?? { kdf: account.kdf, salt: account.salt })
+    }
+    if (method === 'POST' && path === '/api/login') {
+      if (data['username'] !== username || data['authKey'] !== account.authKey)
+        return error(401, 'invalid_credentials', 'Invalid username or password')
+      return json(200, login())
+    }
+    if (!session.active) return error(401, 'unauthenticated', 'Log in first')
+    if (method !== 'GET' && headers['x-csrf-token'] !== csrfToken) return error(403, 'csrf')
+
+    if (method === 'GET' && path === '/api/account')
+      return json(200, { account: accountBody(), csrfToken })
+    if (method === 'POST' && path === '/api/logout') {
+      session.active = false
+      return new Response(null, { status: 204 })
+    }
+    if (method === 'GET' && path === '/api/folders') {
+      const f = account.folder
+      return json(200, {
+        folders: [{ id: f.id, wrappedKey: f.wrappedKey, meta: f.meta, createdAt }],
+      })
+    }
+    if (path === '/api/secrets') {
+      if (method === 'GET') {
+        const deleted = query.get('deleted') === 'true'
+        return json(200, {
+          secrets: [...secrets.values()]
+            .map((s) => s.summary)
+            .filter((s) => (s.deletedAt !== null) === deleted),
+        })
+      }
+      if (method === 'POST') {
+        const req = data as unknown as CreateSecretRequest
+        const at = now()
+        const summary: SecretSummary = {
+          id: req.id,
+          folderId: req.folderId,
+          revision: 1,
+          meta: { revision: 1, ciphertext: req.meta.ciphertext },
+          versions: [
+            {
+              version: 1,
+              size: req.value.ciphertext.length,
+              createdAt: at,
+              restoredFrom: null,
+              stages: ['current'],
+            },
+          ],
+          createdAt: at,
+          updatedAt: at,
+          deletedAt: null,
+          purgeAt: null,
+        }
+        secrets.set(req.id, {
+          summary,
+          values: new Map([[1, { ...req.value, createdAt: at }]]),
+        })
+        return json(201, summary)
+      }
+    }
+    const sh = /^\/api\/secrets\/([^/]+)\/shares$/.exec(path)
+    if (sh && method === 'GET' && secrets.has(decodeURIComponent(sh[1]!))) {
+      return json(200, { shares: [] })
+    }
+    const m = /^\/api\/secrets\/([^/]+)$/.exec(path)
+    const stored = m ? secrets.get(decodeURIComponent(m[1]!)) : undefined
+    if (m && stored && stored.summary.deletedAt === null) {
+      const s = stored.summary
+      const etag = { etag: `"${s.revision}"` }
+      if (method === 'GET') {
+        const version = Number(
+          query.get('version') ?? s.versions.find((v) => v.stages.includes('current'))?.version,
+        )
+        const value = stored.values.get(version)
+        if (!value) return error(404, 'not_found')
+        return json(200, { ...s, value: { version, ...value } }, etag)
+      }
+      if (method === 'PUT') {
+        if (headers['if-match'] !== undefined && headers['if-match'] !== `"${s.revision}"`)
+          return error(409, 'conflict', 'The secret changed since you read it')
+        const req = data as UpdateSecretRequest
+        const at = now()
+        let versions = s.versions
+        let meta = s.meta
+        if (req.meta) {
+          if (req.meta.revision !== s.meta.revision + 1) return error(409, 'conflict')
+          meta = { revision: req.meta.revision, ciphertext: req.meta.ciphertext }
+        }
+        if (req.value) {
+          const latest = Math.max(...versions.map((v) => v.version))
+          if (req.value.version !== latest + 1) return error(409, 'conflict')
+          const stage = req.value.stage ?? 'current'
+          // A label sits on at most one version: current → previous, or the old pending dropped.
+          versions = versions.map((v) => {
+            if (stage === 'pending')
+              return { ...v, stages: v.stages.filter((x) => x !== 'pending') }
+            const kept = v.stages.filter((x) => x === 'pending')
+            return {
+              ...v,
+              stages: v.stages.includes('current') ? [...kept, 'previous' as const] : kept,
+            }
+          })
+          versions = [
+            ...versions,
+            {
+              version: req.value.version,
+              size: req.value.ciphertext.length,
+              createdAt: at,
+              restoredFrom: req.value.restoredFrom ?? null,
+              stages: [stage],
+            },
+          ]
+          stored.values.set(req.value.version, {
+            wrappedKey: req.value.wrappedKey,
+            ciphertext: req.value.ciphertext,
+            createdAt: at,
+          })
+        }
+        stored.summary = { ...s, revision: s.revision + 1, meta, versions, updatedAt: at }
+        return json(200, stored.summary, { etag: `"${s.revision + 1}"` })
+      }
+      if (method === 'DELETE') {
+        const at = now()
+        const purgeAt = new Date(Date.now() + 7 * 86400e3).toISOString()
+        stored.summary = { ...s, deletedAt: at, purgeAt }
+        return json(200, { deletedAt: at, purgeAt })
+      }
+    }
+    return error(404, 'not_found', 'Not found')
+  })
+  vi.stubGlobal('fetch', fake.fetch)
+  return fake
+}
