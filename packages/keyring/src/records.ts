@@ -96,7 +96,8 @@ function exactKeys(value: unknown, name: string, keys: readonly string[], fail: 
   }
   const o = value as Record<string, unknown>
   for (const k of Object.keys(o)) {
-    if (!keys.includes(k)) fail(`${name} has unknown field ${JSON.stringify(k)}`)
+    // The key's name is left out: in an opened record it is decrypted content.
+    if (!keys.includes(k)) fail(`${name} has a field other than ${keys.join(', ')}`)
   }
   for (const k of keys) if (!(k in o)) fail(`${name}.${k} is missing`)
   return o
@@ -118,7 +119,7 @@ function validateSecretMeta(value: unknown, name: string, fail: Fail): SecretMet
       fail,
     )
     if (tag.trim() !== tag) fail(`${name}.tags[${i}] must not start or end with spaces`)
-    if (seen.has(tag)) fail(`${name}.tags[${i}] repeats ${JSON.stringify(tag)}`)
+    if (seen.has(tag)) fail(`${name}.tags[${i}] repeats an earlier tag`)
     seen.add(tag)
     return tag
   })

@@ -1,0 +1,248 @@
+/** @module Runs the keyring v1 known-answer vectors; no Node APIs, so the e2e run can bundle it into a Chromium page. */
+import { fromB64url, toB64url } from '@secretsentry/envelope'
+import {
+  KeyringError,
+  assertKdfParams,
+  deriveAccountKeys,
+  openField,
+  openFolder,
+  openFolderMeta,
+  openSecretMeta,
+  openSecretValue,
+  openSecretVersion,
+  sealField,
+  sealFolderMeta,
+  sealSecretMeta,
+  sealSecretValue,
+  unlockAccount,
+  unwrapKey,
+  wrapKey,
+} from '../src/index.ts'
+import type { FieldBinding, FolderMeta, KdfParams, SecretMeta, SecretValue } from '../src/index.ts'
+
+export interface AccountVector {
+  name: string
+  password: string
+  salt: string
+  kdf: KdfParams
+  masterKey: string
+  authKey: string
+  kek: string
+}
+
+export interface WrapVector {
+  name: string
+  wrappingKey: string
+  key: string
+  context: string
+  nonce: string
+  wrapped: string
+}
+
+export interface FieldVector {
+  name: string
+  key: string
+  binding: FieldBinding
+  record: SecretMeta | SecretValue | FolderMeta
+  plaintext: string
+  nonce: string
+  sealed: string
+}
+
+export interface ChainVector {
+  password: string
+  salt: string
+  kdf: KdfParams
+  authKey: string
+  userKey: string
+  wrappedUserKey: string
+  folder: { id: string; key: string; wrappedKey: string; metaRecord: FolderMeta; meta: string }
+  secret: {
+    id: string
+    metaRevision: number
+    metaRecord: SecretMeta
+    meta: string
+    value: { version: number; wrappedKey: string; ciphertext: string }
+    valueRecord: SecretValue
+  }
+}
+
+export interface KeyringVectors {
+  accounts: AccountVector[]
+  wraps: WrapVector[]
+  fields: FieldVector[]
+  chain: ChainVector | null
+  invalidUnwraps: {
+    name: string
+    vector: string
+    wrapped: string
+    context?: string
+    wrappingKey?: string
+    error: string
+  }[]
+  invalidOpens: {
+    name: string
+    key: string
+    binding: FieldBinding
+    sealed: string
+    error: string
+  }[]
+  validKdf: unknown[]
+  invalidKdf: { name: string; kdf: unknown; error: string }[]
+}
+
+export interface VectorReport {
+  passed: number
+  failed: { name: string; error: string }[]
+}
+
+function expectEqual(what: string, actual: string, expected: string): void {
+  if (actual !== expected) throw new Error(`${what}: got ${actual}, want ${expected}`)
+}
+
+async function expectError(what: string, code: string, fn: () => unknown): Promise<void> {
+  try {
+    await fn()
+  } catch (e) {
+    if (e instanceof KeyringError && e.code === code) return
+    const got = e instanceof KeyringError ? e.code : String(e)
+    throw new Error(`${what}: threw ${got}, want ${code}`, { cause: e })
+  }
+  throw new Error(`${what}: did not throw, want ${code}`)
+}
+
+/** The record-level open and seal for a binding's field (the functions the web app calls). */
+function recordCodec(b: FieldBinding) {
+  if (b.field === 'secret-meta') {
+    return {
+      open: (key: Uint8Array, c: string) => openSecretMeta(key, b.objectId, b.version, c),
+      seal: (key: Uint8Array, r: unknown) =>
+        sealSecretMeta(key, b.objectId, b.version, r as SecretMeta),
+    }
+  }
+  if (b.field === 'secret-value') {
+    return {
+      open: (key: Uint8Array, c: string) => openSecretValue(key, b.objectId, b.version, c),
+      seal: (key: Uint8Array, r: unknown) =>
+        sealSecretValue(key, b.objectId, b.version, r as SecretValue),
+    }
+  }
+  return {
+    open: (key: Uint8Array, c: string) => openFolderMeta(key, b.objectId, c),
+    seal: (key: Uint8Array, r: unknown) => sealFolderMeta(key, b.objectId, r as FolderMeta),
+  }
+}
+
+export async function runVectorChecks(vectors: KeyringVectors): Promise<VectorReport> {
+  const report: VectorReport = { passed: 0, failed: [] }
+  const check = async (name: string, fn: () => Promise<void> | void): Promise<void> => {
+    try {
+      await fn()
+      report.passed++
+    } catch (e) {
+      report.failed.push({ name, error: e instanceof Error ? e.message : String(e) })
+    }
+  }
+
+  for (const a of vectors.accounts) {
+    await check(`account/${a.name}`, async () => {
+      const k = await deriveAccountKeys(a.password, fromB64url(a.salt), a.kdf)
+      expectEqual('authKey', toB64url(k.authKey), a.authKey)
+      expectEqual('kek', toB64url(k.kek), a.kek)
+    })
+  }
+
+  for (const w of vectors.wraps) {
+    const kek = fromB64url(w.wrappingKey)
+    await check(`wrap/${w.name}/wrap`, () => {
+      const wrapped = wrapKey(kek, fromB64url(w.key), w.context, { nonce: fromB64url(w.nonce) })
+      expectEqual('wrapped', toB64url(wrapped), w.wrapped)
+    })
+    await check(`wrap/${w.name}/unwrap`, () => {
+      expectEqual('key', toB64url(unwrapKey(kek, fromB64url(w.wrapped), w.context)), w.key)
+    })
+  }
+
+  for (const f of vectors.fields) {
+    const key = fromB64url(f.key)
+    const codec = recordCodec(f.binding)
+    const want = JSON.stringify(f.record)
+    await check(`field/${f.name}/seal`, () => {
+      const sealed = sealField(key, fromB64url(f.plaintext), f.binding, {
+        nonce: fromB64url(f.nonce),
+      })
+      expectEqual('sealed', toB64url(sealed), f.sealed)
+    })
+    await check(`field/${f.name}/open`, () => {
+      expectEqual(
+        'plaintext',
+        toB64url(openField(key, fromB64url(f.sealed), f.binding)),
+        f.plaintext,
+      )
+      expectEqual('record', JSON.stringify(codec.open(key, f.sealed)), want)
+    })
+    // Sealing the record (random nonce) must write exactly the vector's canonical plaintext.
+    await check(`field/${f.name}/record-encoding`, () => {
+      const sealed = fromB64url(codec.seal(key, f.record))
+      expectEqual('plaintext', toB64url(openField(key, sealed, f.binding)), f.plaintext)
+    })
+  }
+
+  const c = vectors.chain
+  if (c) {
+    await check('chain', async () => {
+      const u = await unlockAccount(c.password, {
+        salt: c.salt,
+        kdf: c.kdf,
+        wrappedUserKey: c.wrappedUserKey,
+      })
+      expectEqual('authKey', u.authKey, c.authKey)
+      expectEqual('userKey', toB64url(u.userKey), c.userKey)
+      const folder = openFolder(u.userKey, c.folder)
+      expectEqual('folder key', toB64url(folder.key), c.folder.key)
+      expectEqual('folder meta', JSON.stringify(folder.meta), JSON.stringify(c.folder.metaRecord))
+      const s = c.secret
+      const meta = openSecretMeta(folder.key, s.id, s.metaRevision, s.meta)
+      expectEqual('secret meta', JSON.stringify(meta), JSON.stringify(s.metaRecord))
+      const value = openSecretVersion(folder.key, s.id, s.value)
+      expectEqual('secret value', JSON.stringify(value), JSON.stringify(s.valueRecord))
+    })
+  }
+
+  for (const u of vectors.invalidUnwraps) {
+    const base = vectors.wraps.find((w) => w.name === u.vector)
+    await check(`invalidUnwrap/${u.name}`, async () => {
+      if (!base) throw new Error(`unknown vector ${u.vector}`)
+      await expectError(u.name, u.error, () =>
+        unwrapKey(
+          fromB64url(u.wrappingKey ?? base.wrappingKey),
+          fromB64url(u.wrapped),
+          u.context ?? base.context,
+        ),
+      )
+    })
+  }
+  for (const o of vectors.invalidOpens) {
+    await check(`invalidOpen/${o.name}`, async () => {
+      const key = fromB64url(o.key)
+      // Blob-level failures show at openField already; record failures only at the record level.
+      if (o.error !== 'bad_record') {
+        await expectError(`${o.name} (openField)`, o.error, () =>
+          openField(key, fromB64url(o.sealed), o.binding),
+        )
+      }
+      await expectError(o.name, o.error, () => recordCodec(o.binding).open(key, o.sealed))
+    })
+  }
+  for (const k of vectors.validKdf) {
+    await check(`validKdf/${JSON.stringify(k)}`, () => {
+      expectEqual('kdf', JSON.stringify(assertKdfParams(k)), JSON.stringify(k))
+    })
+  }
+  for (const k of vectors.invalidKdf) {
+    await check(`invalidKdf/${k.name}`, () =>
+      expectError(k.name, k.error, () => assertKdfParams(k.kdf)),
+    )
+  }
+  return report
+}
