@@ -22,6 +22,7 @@ import { databaseSizeBytes } from './share/share.queries.ts'
 import { shareRoutes } from './share/share.routes.ts'
 import type { ShareDeps } from './share/share.service.ts'
 import { createSweeper, type Sweeper } from './share/sweeper.ts'
+import type { AssetSource } from './static/asset-source.ts'
 import { staticRoutes } from './static/static.routes.ts'
 import type { ScryptCost } from './account/auth-hash.ts'
 import { createVaultApi } from './vault/vault.api.ts'
@@ -44,6 +45,8 @@ export interface AppOptions {
   startSweeper?: boolean
   /** Durability barrier for writes committed without waiting for the disk (see openDatabase). */
   durable?: () => Promise<void>
+  /** The web app's files; by default read from config.staticDir (the single executable serves them from memory). */
+  assets?: AssetSource
   /** Where startServer is (default: always ready, for tests and an already migrated database). */
   lifecycle?: () => Lifecycle
   /** scrypt cost of the stored account hashes (default N = 2^15); tests lower it for speed. */
@@ -215,7 +218,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
   app.all('/api/*', () => {
     throw new ApiError(404, 'not_found', 'No such API endpoint')
   })
-  app.route('/', staticRoutes(config.staticDir))
+  app.route('/', staticRoutes(options.assets ?? config.staticDir))
 
   app.notFound(() => errorResponse(new ApiError(404, 'not_found', 'Not found')))
   app.onError((err) => {

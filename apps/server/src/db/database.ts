@@ -137,7 +137,15 @@ export interface OpenDatabaseOptions {
    * write is exactly as durable, but the event loop keeps working while the disk catches up.
    */
   sync?: 'commit' | 'barrier'
+  /**
+   * better-sqlite3's compiled addon: a path to a `.node` file, or the module already loaded with
+   * `process.dlopen` (the single executable embeds it). Default: the one in node_modules.
+   */
+  nativeBinding?: string | NativeAddon
 }
+
+/** What `process.dlopen` fills in as `module.exports` for better-sqlite3's addon. */
+export type NativeAddon = Record<string, unknown>
 
 export interface OpenedDatabase {
   db: Db
@@ -155,7 +163,14 @@ export interface OpenedDatabase {
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-  const sqlite = new BetterSqlite3(file)
+  // better-sqlite3 accepts the loaded addon object as well as a path (lib/database.js); its types
+  // only name the path.
+  const sqlite = new BetterSqlite3(
+    file,
+    options.nativeBinding === undefined
+      ? {}
+      : { nativeBinding: options.nativeBinding as BetterSqlite3.Options['nativeBinding'] },
+  )
   sqlite.pragma('journal_mode = WAL')
   const barrier = options.sync === 'barrier' && file !== ':memory:'
   sqlite.pragma(barrier ? 'synchronous = NORMAL' : 'synchronous = FULL')

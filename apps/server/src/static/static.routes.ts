@@ -1,10 +1,10 @@
-/** @module Serves the built web app from STATIC_DIR on the API's origin; never touches the database. */
-import fs from 'node:fs/promises'
+/** @module Serves the built web app (from STATIC_DIR or from memory) on the API's origin; never touches the database. */
 import path from 'node:path'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import { Hono, type Context } from 'hono'
 import { ApiError } from '../errors.ts'
+import { diskAssetSource, staticRelPath, type AssetSource } from './asset-source.ts'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -50,10 +50,8 @@ const REVALIDATE = 'no-cache'
 const brotli = promisify(zlib.brotliCompress)
 const gzip = promisify(zlib.gzip)
 
-interface CachedFile {
-  mtimeMs: number
-  size: number
-  raw: Buffer
+interface Compressed {
+  version: string
   br?: Promise<Buffer>
   gzip?: Promise<Buffer>
 }
@@ -67,15 +65,6 @@ const MANIFEST_FILE = 'manifest.sha256.json'
 
 const notFound = () => new ApiError(404, 'not_found', 'Not found')
 
-/** Maps a URL path to a file under `root`; refuses dot segments (so `..` and hidden files) and odd characters. */
-export function resolveStaticPath(root: string, urlPath: string): string | null {
-  const segments = urlPath.split('/').filter((s) => s.length > 0)
-  if (segments.length === 0) return null
-  if (segments.some((s) => s.startsWith('.') || /[\\\0:]/.test(s))) return null
-  const full = path.join(root, ...segments)
-  return full.startsWith(root + path.sep) ? full : null
-}
-
 function acceptedEncodings(header: string | undefined): Set<string> {
   const accepted = new Set<string>()
   for (const part of (header ?? '').split(',')) {
@@ -87,46 +76,35 @@ function acceptedEncodings(header: string | undefined): Set<string> {
   return accepted
 }
 
-export function staticRoutes(rootDir: string): Hono {
-  const root = path.resolve(rootDir)
-  const cache = new Map<string, CachedFile>()
+/** The web app's routes over `source`: a directory path, or any AssetSource (memory, for the single executable). */
+export function staticRoutes(source: string | AssetSource): Hono {
+  const assets = typeof source === 'string' ? diskAssetSource(source) : source
+  const compressed = new Map<string, Compressed>()
 
-  async function load(file: string): Promise<CachedFile | null> {
-    let stat
-    try {
-      stat = await fs.stat(file)
-    } catch {
-      return null
-    }
-    if (!stat.isFile()) return null
-    const cached = cache.get(file)
-    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached
-    const raw = await fs.readFile(file).catch(() => null)
-    if (!raw) return null
-    const entry: CachedFile = { mtimeMs: stat.mtimeMs, size: stat.size, raw }
-    cache.set(file, entry)
-    return entry
-  }
-
-  async function send(c: Context, file: string | null, cacheControl: string): Promise<Response> {
-    const entry = file ? await load(file) : null
-    if (!file || !entry) throw notFound()
-    const ext = path.extname(file).toLowerCase()
+  async function send(c: Context, rel: string | null, cacheControl: string): Promise<Response> {
+    const asset = rel === null ? null : await assets.get(rel)
+    if (rel === null || !asset) throw notFound()
+    const ext = path.posix.extname(rel).toLowerCase()
     const headers: Record<string, string> = {
       'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
       'cache-control': cacheControl,
     }
-    let body = entry.raw
+    let body = asset.bytes
     // Compressed once per file version and kept: the share page's budget is counted in bytes sent.
-    if (COMPRESSIBLE.has(ext) && entry.raw.length > 512) {
+    if (COMPRESSIBLE.has(ext) && body.length > 512) {
       headers['vary'] = 'Accept-Encoding'
+      let entry = compressed.get(rel)
+      if (entry?.version !== asset.version) {
+        entry = { version: asset.version }
+        compressed.set(rel, entry)
+      }
       const accepted = acceptedEncodings(c.req.header('accept-encoding'))
       if (accepted.has('br')) {
-        entry.br ??= brotli(entry.raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } })
+        entry.br ??= brotli(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } })
         body = await entry.br
         headers['content-encoding'] = 'br'
       } else if (accepted.has('gzip')) {
-        entry.gzip ??= gzip(entry.raw, { level: 9 })
+        entry.gzip ??= gzip(body, { level: 9 })
         body = await entry.gzip
         headers['content-encoding'] = 'gzip'
       }
@@ -142,20 +120,19 @@ export function staticRoutes(rootDir: string): Hono {
   const app = new Hono()
   // The share page: static, so link previewers that fetch it cannot burn a view (SPEC §1.2).
   const sharePage = async (c: Context) => {
-    const own = path.join(root, 's', 'index.html')
-    const hasOwn = await load(own)
-    return send(c, hasOwn ? own : path.join(root, 'index.html'), NO_STORE)
+    const hasOwn = await assets.get('s/index.html')
+    return send(c, hasOwn ? 's/index.html' : 'index.html', NO_STORE)
   }
   app.get('/s', sharePage)
   app.get('/s/', sharePage)
   // no-store: after an upgrade a verifier must see the new manifest, not a cached one.
-  app.get(MANIFEST_PATH, (c) => send(c, path.join(root, MANIFEST_FILE), NO_STORE))
-  app.get('/assets/*', (c) => send(c, resolveStaticPath(root, c.req.path), IMMUTABLE))
+  app.get(MANIFEST_PATH, (c) => send(c, MANIFEST_FILE, NO_STORE))
+  app.get('/assets/*', (c) => send(c, staticRelPath(c.req.path), IMMUTABLE))
   app.get('*', (c) => {
     const last = c.req.path.split('/').at(-1) ?? ''
     // A path with a file extension is a file; anything else is a route of the single-page app.
-    if (last.includes('.')) return send(c, resolveStaticPath(root, c.req.path), REVALIDATE)
-    return send(c, path.join(root, 'index.html'), NO_STORE)
+    if (last.includes('.')) return send(c, staticRelPath(c.req.path), REVALIDATE)
+    return send(c, 'index.html', NO_STORE)
   })
   return app
 }

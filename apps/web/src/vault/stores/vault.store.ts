@@ -451,7 +451,8 @@ export const useVaultStore = defineStore('vault', () => {
       ttlSeconds: choices.ttlSeconds,
       maxViews: choices.maxViews,
       hasPassphrase,
-      label: find(id)?.meta?.name ?? '',
+      // My links labels are for the create page; the vault page already names the secret.
+      label: '',
     }
   }
 
