@@ -23,6 +23,7 @@ import {
   type BenchServer,
 } from './lib/server.ts'
 import { summarize, type Summary } from './lib/stats.ts'
+import { measureVault, type VaultFigures } from './lib/vault.ts'
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -43,6 +44,9 @@ const settings = {
   browserSamples: envInt('BENCH_BROWSER_SAMPLES', 5),
   /** Rows to store before the "scale" comparison of opens; 0 skips it (1,000,000 takes minutes). */
   scaleRows: envInt('BENCH_SCALE_ROWS', 0),
+  /** Secrets in the vault whose list is timed; 0 skips the vault figures. */
+  vaultSecrets: envInt('BENCH_VAULT_SECRETS', 1000),
+  vaultSamples: envInt('BENCH_VAULT_SAMPLES', 5),
   crypto: process.env.BENCH_SKIP_CRYPTO !== '1',
   browser: process.env.BENCH_SKIP_BROWSER !== '1',
 }
@@ -224,6 +228,18 @@ async function measureScale(rows: number): Promise<{ empty: LoadFigures; full: L
   }
 }
 
+async function measureVaultFigures(): Promise<VaultFigures> {
+  const server = await startBenchServer()
+  try {
+    return await measureVault(server.origin, {
+      secrets: settings.vaultSecrets,
+      samples: settings.vaultSamples,
+    })
+  } finally {
+    await server.stop()
+  }
+}
+
 async function measureBrowser(): Promise<{
   reveal: RevealPageFigures
   crypto: PageCryptoFigures[]
@@ -286,6 +302,13 @@ async function main(): Promise<void> {
   const opens = await measureOpens()
   const scale = settings.scaleRows > 0 ? await measureScale(settings.scaleRows) : null
 
+  let vault: VaultFigures | null = null
+  if (settings.vaultSecrets > 0) {
+    console.log(`\n== vault (${fmt(settings.vaultSecrets)} secrets)`)
+    vault = await measureVaultFigures()
+    console.log(JSON.stringify(vault))
+  }
+
   let nodeCrypto: CryptoFigures[] = []
   if (settings.crypto) {
     console.log('\n== crypto in Node')
@@ -324,6 +347,13 @@ async function main(): Promise<void> {
     `| Spawn to first /healthz, median of ${startup.n} (max) | ${ms(startup.median)} ms (${ms(startup.max)}) | < 100 ms |`,
     ...nodeCrypto.map((c) => cryptoRow('Node', c, c.passphrase ? ' + passphrase' : '')),
   )
+  if (vault) {
+    const k = vault.kdf
+    rows.push(
+      `| Vault login in Node (prelogin, Argon2id m=${fmt(k.memoryKiB / 1024)} MiB t=${k.iterations}, login, unwrap), median of ${vault.login.n} (max) | ${ms(vault.login.median)} ms (${ms(vault.login.max)}); POST /api/login alone ${ms(vault.loginRequest.median)} ms | — |`,
+      `| Vault list of ${fmt(vault.secrets)} secrets (GET /api/secrets ${fmt(vault.listBytes / 1024)} KiB, then every name opened), median (max) | ${ms(vault.list.median)} ms (${ms(vault.list.max)}); request alone ${ms(vault.listRequest.median)} ms | — |`,
+    )
+  }
   if (browser) {
     const r = browser.reveal
     rows.push(
@@ -345,7 +375,7 @@ async function main(): Promise<void> {
   await writeFile(
     resolve(outDir, 'results.json'),
     JSON.stringify(
-      { settings, env, startup, idleRss, baseline, creates, opens, scale, nodeCrypto, browser },
+      { settings, env, startup, idleRss, baseline, creates, opens, scale, vault, nodeCrypto, browser },
       null,
       2,
     ),
