@@ -375,7 +375,19 @@ async function main(): Promise<void> {
   await writeFile(
     resolve(outDir, 'results.json'),
     JSON.stringify(
-      { settings, env, startup, idleRss, baseline, creates, opens, scale, vault, nodeCrypto, browser },
+      {
+        settings,
+        env,
+        startup,
+        idleRss,
+        baseline,
+        creates,
+        opens,
+        scale,
+        vault,
+        nodeCrypto,
+        browser,
+      },
       null,
       2,
     ),

@@ -148,7 +148,12 @@ export async function measureVault(
     )) as { folders: { id: string; wrappedKey: string; meta: string }[] }
     const folderKeys = new Map(folders.folders.map((f) => [f.id, openFolder(userKey, f).key]))
     for (const s of secrets) {
-      openSecretMeta(folderKeys.get(s.folderId) as Uint8Array, s.id, s.meta.revision, s.meta.ciphertext)
+      openSecretMeta(
+        folderKeys.get(s.folderId) as Uint8Array,
+        s.id,
+        s.meta.revision,
+        s.meta.ciphertext,
+      )
     }
     list.push(performance.now() - listBegan)
     if (secrets.length !== options.secrets) {
