@@ -87,3 +87,15 @@ export const as = (
 
 export const errorOf = async (res: Response) =>
   ((await res.json()) as { error: { code: string; field?: string; message: string } }).error
+
+/** A fresh bearer session for `user` (after the clock moved past the idle window). */
+export async function relogin(t: TestApp, user: TestUser): Promise<void> {
+  const res = await t.call(
+    '/api/login',
+    jsonInit('POST', { username: user.username, authKey: user.authKey, session: 'bearer' }),
+  )
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`)
+  const { token } = (await res.json()) as LoginResponse
+  user.token = token as string
+  user.auth = { authorization: `Bearer ${token}` }
+}

@@ -87,204 +87,206 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
     return canonical(field, text)
   }
 
-  return new Hono<SessionEnv>()
-    .use('/folders', sameOrigin, session)
-    .use('/secrets', sameOrigin, session)
-    .use('/secrets/*', sameOrigin, session)
-    .use('/audit', session)
-    .get('/folders', async (c) => {
-      const response: FoldersResponse = {
-        folders: await vault.listFolders(deps, c.var.session.userId),
-      }
-      return c.json(response, 200)
-    })
-    .post('/folders', async (c) => {
-      const body = parseWith(createFolderRequest, await readJsonBody(c, SMALL_BODY_BYTES))
-      const outcome = await vault.createFolder(deps, caller(c), {
-        id: canonical('id', body.id),
-        wrappedKey: canonical('wrappedKey', body.wrappedKey),
-        meta: canonical('meta', body.meta),
-      })
-      if (outcome.kind === 'conflict') throw conflict(outcome)
-      return c.json(outcome.folder, 201)
-    })
-    .get('/secrets', async (c) => {
-      const query = parseQuery(c, listSecretsQuery)
-      const response: SecretsResponse = {
-        secrets: await vault.listSecrets(deps, c.var.session.userId, query.deleted === 'true'),
-      }
-      return c.json(response, 200)
-    })
-    .post('/secrets', async (c) => {
-      const body = parseWith(createSecretRequest, await readJsonBody(c, maxSecretBody))
-      const outcome = await vault.createSecret(deps, caller(c), {
-        id: canonical('id', body.id),
-        folderId: canonical('folderId', body.folderId),
-        meta: canonical('meta.ciphertext', body.meta.ciphertext),
-        value: {
-          wrappedKey: canonical('value.wrappedKey', body.value.wrappedKey),
-          ciphertext: sealedValue('value.ciphertext', body.value.ciphertext),
-        },
-      })
-      if (outcome.kind === 'not_found')
-        throw new ApiError(404, 'not_found', 'No such folder', { field: 'folderId' })
-      if (outcome.kind === 'conflict') throw conflict(outcome)
-      c.header('etag', etag(outcome.summary.revision))
-      return c.json(outcome.summary, 201)
-    })
-    .get('/secrets/:id', async (c) => {
-      const id = paramId(c, 'id')
-      const query = parseQuery(c, secretQuery)
-      if (query.version !== undefined && query.stage !== undefined) {
-        throw invalid('stage', 'stage: give either version or stage, not both')
-      }
-      const selector: vault.VersionSelector =
-        query.version !== undefined
-          ? { version: Number(query.version) }
-          : { stage: query.stage ?? 'current' }
-      const outcome = await vault.readSecret(deps, caller(c), id, selector)
-      if (outcome.kind === 'not_found') throw notFound()
-      if (outcome.kind === 'no_version') throw noVersion()
-      const { value } = outcome
-      const response: SecretWithValue = {
-        ...outcome.summary,
-        value: {
-          version: value.version,
-          wrappedKey: value.wrapped_key.toString('base64url'),
-          ciphertext: value.ciphertext.toString('base64url'),
-          createdAt: iso(value.created_at),
-        },
-      }
-      c.header('etag', etag(response.revision))
-      return c.json(response, 200)
-    })
-    .put('/secrets/:id', async (c) => {
-      const id = paramId(c, 'id')
-      const expected = ifMatch(c)
-      const body = parseWith(updateSecretRequest, await readJsonBody(c, maxSecretBody))
-      if (!body.meta && !body.value && !body.promote) {
-        throw invalid(undefined, 'Give at least one of meta, value or promote')
-      }
-      if (body.promote && body.value)
-        throw invalid('promote', 'promote: not together with a new value')
-      if (body.value?.restoredFrom !== undefined) {
-        if (body.value.stage === 'pending') {
-          throw invalid(
-            'value.restoredFrom',
-            'value.restoredFrom: a restored version becomes current',
-          )
+  return (
+    new Hono<SessionEnv>()
+      .use('/folders', sameOrigin, session)
+      // '/secrets/*' also matches '/secrets' itself (a second entry would run the session twice).
+      .use('/secrets/*', sameOrigin, session)
+      .use('/audit', session)
+      .get('/folders', async (c) => {
+        const response: FoldersResponse = {
+          folders: await vault.listFolders(deps, c.var.session.userId),
         }
-        if (body.value.restoredFrom >= body.value.version) {
-          throw invalid('value.restoredFrom', 'value.restoredFrom: must be an earlier version')
-        }
-      }
-      const outcome = await vault.updateSecret(deps, caller(c), id, {
-        ...(expected !== undefined ? { ifMatch: expected } : {}),
-        ...(body.meta
-          ? {
-              meta: {
-                revision: body.meta.revision,
-                ciphertext: canonical('meta.ciphertext', body.meta.ciphertext),
-              },
-            }
-          : {}),
-        ...(body.value
-          ? {
-              value: {
-                version: body.value.version,
-                wrappedKey: canonical('value.wrappedKey', body.value.wrappedKey),
-                ciphertext: sealedValue('value.ciphertext', body.value.ciphertext),
-                stage: body.value.stage ?? 'current',
-                ...(body.value.restoredFrom !== undefined
-                  ? { restoredFrom: body.value.restoredFrom }
-                  : {}),
-              },
-            }
-          : {}),
-        ...(body.promote ? { promote: body.promote } : {}),
+        return c.json(response, 200)
       })
-      if (outcome.kind === 'not_found') throw notFound()
-      if (outcome.kind === 'conflict') throw conflict(outcome)
-      c.header('etag', etag(outcome.summary.revision))
-      return c.json(outcome.summary, 200)
-    })
-    .delete('/secrets/:id', async (c) => {
-      const id = paramId(c, 'id')
-      const query = parseQuery(c, deleteSecretQuery)
-      const outcome = await vault.deleteSecret(deps, caller(c), id, query.purge === 'true')
-      switch (outcome.kind) {
-        case 'not_found':
-          throw notFound()
-        case 'already_deleted':
-          throw new ApiError(409, 'already_deleted', 'The secret is already deleted')
-        case 'conflict':
-          throw conflict(outcome)
-        case 'purged':
-          return c.body(null, 204)
-        case 'deleted': {
-          const response: DeleteSecretResponse = {
-            deletedAt: iso(outcome.deletedAt),
-            purgeAt: iso(outcome.purgeAt),
+      .post('/folders', async (c) => {
+        const body = parseWith(createFolderRequest, await readJsonBody(c, SMALL_BODY_BYTES))
+        const outcome = await vault.createFolder(deps, caller(c), {
+          id: canonical('id', body.id),
+          wrappedKey: canonical('wrappedKey', body.wrappedKey),
+          meta: canonical('meta', body.meta),
+        })
+        if (outcome.kind === 'conflict') throw conflict(outcome)
+        return c.json(outcome.folder, 201)
+      })
+      .get('/secrets', async (c) => {
+        const query = parseQuery(c, listSecretsQuery)
+        const response: SecretsResponse = {
+          secrets: await vault.listSecrets(deps, c.var.session.userId, query.deleted === 'true'),
+        }
+        return c.json(response, 200)
+      })
+      .post('/secrets', async (c) => {
+        const body = parseWith(createSecretRequest, await readJsonBody(c, maxSecretBody))
+        const outcome = await vault.createSecret(deps, caller(c), {
+          id: canonical('id', body.id),
+          folderId: canonical('folderId', body.folderId),
+          meta: canonical('meta.ciphertext', body.meta.ciphertext),
+          value: {
+            wrappedKey: canonical('value.wrappedKey', body.value.wrappedKey),
+            ciphertext: sealedValue('value.ciphertext', body.value.ciphertext),
+          },
+        })
+        if (outcome.kind === 'not_found')
+          throw new ApiError(404, 'not_found', 'No such folder', { field: 'folderId' })
+        if (outcome.kind === 'conflict') throw conflict(outcome)
+        c.header('etag', etag(outcome.summary.revision))
+        return c.json(outcome.summary, 201)
+      })
+      .get('/secrets/:id', async (c) => {
+        const id = paramId(c, 'id')
+        const query = parseQuery(c, secretQuery)
+        if (query.version !== undefined && query.stage !== undefined) {
+          throw invalid('stage', 'stage: give either version or stage, not both')
+        }
+        const selector: vault.VersionSelector =
+          query.version !== undefined
+            ? { version: Number(query.version) }
+            : { stage: query.stage ?? 'current' }
+        const outcome = await vault.readSecret(deps, caller(c), id, selector)
+        if (outcome.kind === 'not_found') throw notFound()
+        if (outcome.kind === 'no_version') throw noVersion()
+        const { value } = outcome
+        const response: SecretWithValue = {
+          ...outcome.summary,
+          value: {
+            version: value.version,
+            wrappedKey: value.wrapped_key.toString('base64url'),
+            ciphertext: value.ciphertext.toString('base64url'),
+            createdAt: iso(value.created_at),
+          },
+        }
+        c.header('etag', etag(response.revision))
+        return c.json(response, 200)
+      })
+      .put('/secrets/:id', async (c) => {
+        const id = paramId(c, 'id')
+        const expected = ifMatch(c)
+        const body = parseWith(updateSecretRequest, await readJsonBody(c, maxSecretBody))
+        if (!body.meta && !body.value && !body.promote) {
+          throw invalid(undefined, 'Give at least one of meta, value or promote')
+        }
+        if (body.promote && body.value)
+          throw invalid('promote', 'promote: not together with a new value')
+        if (body.value?.restoredFrom !== undefined) {
+          if (body.value.stage === 'pending') {
+            throw invalid(
+              'value.restoredFrom',
+              'value.restoredFrom: a restored version becomes current',
+            )
           }
-          return c.json(response, 200)
+          if (body.value.restoredFrom >= body.value.version) {
+            throw invalid('value.restoredFrom', 'value.restoredFrom: must be an earlier version')
+          }
         }
-      }
-    })
-    .post('/secrets/:id/restore', async (c) => {
-      const outcome = await vault.restoreSecret(deps, caller(c), paramId(c, 'id'))
-      if (outcome.kind === 'not_found') throw notFound()
-      if (outcome.kind === 'conflict') throw conflict(outcome)
-      c.header('etag', etag(outcome.summary.revision))
-      return c.json(outcome.summary, 200)
-    })
-    .post('/secrets/:id/share', o.shareLimit, async (c) => {
-      const id = paramId(c, 'id')
-      const query = parseQuery(c, shareSecretQuery)
-      const { share, manageToken } = await readCreateShare(c, maxSecretBytes)
-      const version = query.version === undefined ? undefined : Number(query.version)
-      const outcome = await vault.shareSecret(deps, caller(c), id, version, share)
-      if (outcome.kind === 'not_found') throw notFound()
-      if (outcome.kind === 'no_version') throw noVersion()
-      if (outcome.kind === 'conflict') throw shareIdTaken()
-      o.metrics.sharesCreated.inc()
-      return c.json(createdShare(share, outcome.expiresAt, manageToken), 201)
-    })
-    .get('/secrets/:id/shares', async (c) => {
-      const outcome = await vault.listShares(deps, caller(c), paramId(c, 'id'))
-      if (outcome.kind === 'not_found') throw notFound()
-      const response: VaultSharesResponse = { shares: outcome.shares }
-      return c.json(response, 200)
-    })
-    .delete('/secrets/:id/shares/:shareId', async (c) => {
-      const outcome = await vault.revokeShare(
-        deps,
-        caller(c),
-        paramId(c, 'id'),
-        paramId(c, 'shareId'),
-      )
-      if (outcome.kind === 'not_found')
-        throw new ApiError(404, 'not_found', 'No such share of this secret')
-      o.metrics.sharesDestroyed.inc({ reason: 'deleted' })
-      return c.body(null, 204)
-    })
-    .get('/audit', async (c) => {
-      const query = parseQuery(c, auditQuery)
-      const limit = query.limit ?? VAULT_LIMITS.auditPageDefault
-      const rows = await listAccountAudit(deps.db, {
-        userId: c.var.session.userId,
-        limit: limit + 1,
-        ...(query.before !== undefined ? { before: Number(query.before) } : {}),
-        ...(query.event !== undefined ? { event: query.event } : {}),
-        ...(query.secretId !== undefined
-          ? { secretId: canonical('secretId', query.secretId) }
-          : {}),
-        ...(query.result !== undefined ? { result: query.result } : {}),
+        const outcome = await vault.updateSecret(deps, caller(c), id, {
+          ...(expected !== undefined ? { ifMatch: expected } : {}),
+          ...(body.meta
+            ? {
+                meta: {
+                  revision: body.meta.revision,
+                  ciphertext: canonical('meta.ciphertext', body.meta.ciphertext),
+                },
+              }
+            : {}),
+          ...(body.value
+            ? {
+                value: {
+                  version: body.value.version,
+                  wrappedKey: canonical('value.wrappedKey', body.value.wrappedKey),
+                  ciphertext: sealedValue('value.ciphertext', body.value.ciphertext),
+                  stage: body.value.stage ?? 'current',
+                  ...(body.value.restoredFrom !== undefined
+                    ? { restoredFrom: body.value.restoredFrom }
+                    : {}),
+                },
+              }
+            : {}),
+          ...(body.promote ? { promote: body.promote } : {}),
+        })
+        if (outcome.kind === 'not_found') throw notFound()
+        if (outcome.kind === 'conflict') throw conflict(outcome)
+        c.header('etag', etag(outcome.summary.revision))
+        return c.json(outcome.summary, 200)
       })
-      const page = rows.slice(0, limit)
-      const response: AuditResponse = {
-        events: page.map(toAuditEntry),
-        next: rows.length > limit ? String(page.at(-1)?.id) : null,
-      }
-      return c.json(response, 200)
-    })
+      .delete('/secrets/:id', async (c) => {
+        const id = paramId(c, 'id')
+        const query = parseQuery(c, deleteSecretQuery)
+        const outcome = await vault.deleteSecret(deps, caller(c), id, query.purge === 'true')
+        switch (outcome.kind) {
+          case 'not_found':
+            throw notFound()
+          case 'already_deleted':
+            throw new ApiError(409, 'already_deleted', 'The secret is already deleted')
+          case 'conflict':
+            throw conflict(outcome)
+          case 'purged':
+            return c.body(null, 204)
+          case 'deleted': {
+            const response: DeleteSecretResponse = {
+              deletedAt: iso(outcome.deletedAt),
+              purgeAt: iso(outcome.purgeAt),
+            }
+            return c.json(response, 200)
+          }
+        }
+      })
+      .post('/secrets/:id/restore', async (c) => {
+        const outcome = await vault.restoreSecret(deps, caller(c), paramId(c, 'id'))
+        if (outcome.kind === 'not_found') throw notFound()
+        if (outcome.kind === 'conflict') throw conflict(outcome)
+        c.header('etag', etag(outcome.summary.revision))
+        return c.json(outcome.summary, 200)
+      })
+      .post('/secrets/:id/share', o.shareLimit, async (c) => {
+        const id = paramId(c, 'id')
+        const query = parseQuery(c, shareSecretQuery)
+        const { share, manageToken } = await readCreateShare(c, maxSecretBytes)
+        const version = query.version === undefined ? undefined : Number(query.version)
+        const outcome = await vault.shareSecret(deps, caller(c), id, version, share)
+        if (outcome.kind === 'not_found') throw notFound()
+        if (outcome.kind === 'no_version') throw noVersion()
+        if (outcome.kind === 'conflict') throw shareIdTaken()
+        o.metrics.sharesCreated.inc()
+        return c.json(createdShare(share, outcome.expiresAt, manageToken), 201)
+      })
+      .get('/secrets/:id/shares', async (c) => {
+        const outcome = await vault.listShares(deps, caller(c), paramId(c, 'id'))
+        if (outcome.kind === 'not_found') throw notFound()
+        const response: VaultSharesResponse = { shares: outcome.shares }
+        return c.json(response, 200)
+      })
+      .delete('/secrets/:id/shares/:shareId', async (c) => {
+        const outcome = await vault.revokeShare(
+          deps,
+          caller(c),
+          paramId(c, 'id'),
+          paramId(c, 'shareId'),
+        )
+        if (outcome.kind === 'not_found')
+          throw new ApiError(404, 'not_found', 'No such share of this secret')
+        o.metrics.sharesDestroyed.inc({ reason: 'deleted' })
+        return c.body(null, 204)
+      })
+      .get('/audit', async (c) => {
+        const query = parseQuery(c, auditQuery)
+        const limit = query.limit ?? VAULT_LIMITS.auditPageDefault
+        const rows = await listAccountAudit(deps.db, {
+          userId: c.var.session.userId,
+          limit: limit + 1,
+          ...(query.before !== undefined ? { before: Number(query.before) } : {}),
+          ...(query.event !== undefined ? { event: query.event } : {}),
+          ...(query.secretId !== undefined
+            ? { secretId: canonical('secretId', query.secretId) }
+            : {}),
+          ...(query.result !== undefined ? { result: query.result } : {}),
+        })
+        const page = rows.slice(0, limit)
+        const response: AuditResponse = {
+          events: page.map(toAuditEntry),
+          next: rows.length > limit ? String(page.at(-1)?.id) : null,
+        }
+        return c.json(response, 200)
+      })
+  )
 }
