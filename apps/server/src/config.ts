@@ -35,7 +35,7 @@ export interface Config {
   vaultRecoveryDays: number
   /** A session unused this long is dead (sliding); sessions also end 7 days after login. */
   sessionIdleHours: number
-  /** Login attempts per minute per account name (the per-address budget is rateLimitPerMin); 0 = off. */
+  /** Login attempts per minute per account name (per address: rateLimitPerMin); 0, or rateLimitPerMin 0, = off. */
   loginRateLimitPerMin: number
   /** Failed logins plus denied accesses on one account within 15 minutes that raise an alert event. */
   alertThreshold: number

@@ -269,6 +269,9 @@ describe('POST /api/login', () => {
   })
 
   it('per-account limit: the 11th attempt in a minute on one name is 429 with Retry-After, from any address', async () => {
+    await t.close()
+    await t.db.destroy()
+    t = await makeTestApp({ config: { rateLimitPerMin: 1000 } })
     const u = await registerUser(t, 'nina')
     for (let i = 0; i < 10; i++) {
       expect((await login('nina', rand(32), undefined, `203.0.113.${i}`)).status).toBe(401)
@@ -281,6 +284,12 @@ describe('POST /api/login', () => {
     expect((await login('other', rand(32), undefined, '203.0.113.99')).status).toBe(401)
     t.clock.advance(60_000)
     expect((await login('nina', u.authKey, undefined, '203.0.113.99')).status).toBe(200)
+  })
+
+  it('RATE_LIMIT_PER_MIN=0 turns the per-account limit off too (benchmarks, black-box tests)', async () => {
+    const u = await registerUser(t, 'olaf')
+    for (let i = 0; i < 12; i++) expect((await login('olaf', rand(32))).status).toBe(401)
+    expect((await login('olaf', u.authKey)).status).toBe(200)
   })
 
   it('per-address limit: RATE_LIMIT_PER_MIN logins from one address, then 429 with Retry-After', async () => {

@@ -79,7 +79,8 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
           login: o.limiter('login', config.rateLimitPerMin),
           register: o.limiter('register', config.rateLimitPerMin),
         },
-        loginPerAccountPerMin: config.loginRateLimitPerMin,
+        // SPEC §6: RATE_LIMIT_PER_MIN=0 turns the limits off (benchmarks, black-box tests): all of them.
+        loginPerAccountPerMin: config.rateLimitPerMin === 0 ? 0 : config.loginRateLimitPerMin,
         store: o.store,
         onLimited: (bucket) => o.metrics.rateLimited.inc({ bucket }),
         logger: o.logger,
