@@ -1,4 +1,4 @@
-/** @module axe-core finds no serious or critical accessibility violation on the create page, its result, and the reveal page before and after Reveal. */
+/** @module axe-core finds no serious or critical accessibility violation on the create page, its result, the reveal page before and after Reveal, and every vault page. */
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type { Page } from 'playwright-core'
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { browserSkipReason } from './support/browser.ts'
 import { useServerAndBrowsers } from './support/suite.ts'
 import { createViaUi, openLink, pressReveal } from './support/ui.ts'
+import { addSecretViaUi, registerViaUi } from './support/vault-flow.ts'
 
 interface AxeViolation {
   id: string
@@ -92,5 +93,72 @@ describe.skipIf(browserSkipReason !== null)('accessibility (axe-core)', () => {
     await page.getByRole('button', { name: 'Reveal secret' }).click()
     await page.getByRole('heading', { name: 'Secret not available' }).waitFor()
     expect(await seriousViolations(page, 'reveal, gone')).toEqual([])
+  })
+
+  it('vault: login, register, empty and full list, a secret with its value, edit and share, activity, account, deleted, unlock', async () => {
+    const o = suite.server.origin
+    const page = await suite.browser.context.newPage()
+    await page.goto(`${o}/vault`)
+    await page.getByRole('heading', { name: 'Log in to your vault' }).waitFor()
+    expect(await seriousViolations(page, 'vault login')).toEqual([])
+    await page.goto(`${o}/vault/register`)
+    await page.getByRole('heading', { name: 'Create your vault' }).waitFor()
+    expect(await seriousViolations(page, 'vault register')).toEqual([])
+
+    const password = 'axe master password'
+    await registerViaUi(page, o, `axe-${Date.now()}`, password)
+    expect(await seriousViolations(page, 'vault empty')).toEqual([])
+    await page.getByRole('link', { name: 'Add your first secret' }).click()
+    await page.getByLabel('Name').waitFor()
+    expect(await seriousViolations(page, 'vault new secret')).toEqual([])
+    await page.goto(`${o}/vault`)
+    await page.getByLabel('Master password').fill(password)
+    await page.getByRole('button', { name: 'Unlock' }).click()
+    await page.getByRole('heading', { name: 'Your vault is empty' }).waitFor({ timeout: 60_000 })
+    await addSecretViaUi(page, {
+      name: 'Axe key',
+      description: 'for the checker',
+      tags: ['prod', 'axe'],
+      path: '/axe/prod',
+      value: 'axe value',
+    })
+    await page.getByRole('button', { name: 'Reveal value' }).click()
+    await page.getByRole('textbox', { name: 'Secret value' }).waitFor()
+    expect(await seriousViolations(page, 'vault secret, value shown')).toEqual([])
+    await page.getByRole('button', { name: 'Edit', exact: true }).click()
+    await page.getByLabel(/^New value/).fill('axe value 2')
+    expect(await seriousViolations(page, 'vault secret, edit')).toEqual([])
+    await page.getByRole('button', { name: 'Save changes' }).click()
+    await page.getByText('Saved.', { exact: false }).waitFor()
+    await page.getByRole('button', { name: 'Share', exact: true }).click()
+    await page.getByRole('button', { name: 'Create secret link' }).waitFor()
+    expect(await seriousViolations(page, 'vault share form')).toEqual([])
+    await page.getByRole('button', { name: 'Create secret link' }).click()
+    await page.getByRole('textbox', { name: 'Secret link' }).waitFor()
+    expect(await seriousViolations(page, 'vault share result')).toEqual([])
+    await page.getByRole('button', { name: 'Done' }).click()
+
+    await page.getByRole('link', { name: 'Secrets', exact: true }).click()
+    await page.getByRole('list', { name: 'Secrets' }).waitFor()
+    expect(await seriousViolations(page, 'vault list')).toEqual([])
+    await page.getByRole('link', { name: 'Activity', exact: true }).click()
+    await page.getByRole('list', { name: 'Activity, newest first' }).waitFor()
+    expect(await seriousViolations(page, 'vault activity')).toEqual([])
+    await page.getByRole('link', { name: 'Account', exact: true }).click()
+    await page.getByRole('heading', { name: 'Change the master password' }).waitFor()
+    expect(await seriousViolations(page, 'vault account')).toEqual([])
+
+    await page.getByRole('link', { name: 'Secrets', exact: true }).click()
+    await page.getByRole('link', { name: 'Axe key' }).click()
+    await page.getByRole('button', { name: 'Delete', exact: true }).click()
+    await page.getByRole('button', { name: 'Yes, delete it' }).click()
+    await page.getByText(/moved to Deleted/).waitFor()
+    await page.getByRole('link', { name: 'Deleted', exact: true }).click()
+    await page.getByRole('list', { name: 'Deleted secrets' }).waitFor()
+    expect(await seriousViolations(page, 'vault deleted')).toEqual([])
+
+    await page.getByRole('button', { name: 'Lock', exact: true }).click()
+    await page.getByRole('heading', { name: 'Unlock your vault' }).waitFor()
+    expect(await seriousViolations(page, 'vault unlock')).toEqual([])
   })
 })
