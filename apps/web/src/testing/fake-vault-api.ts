@@ -121,6 +121,10 @@ export async function installFakeVaultApi(
         return error(401, 'invalid_credentials', 'Invalid username or password')
       return json(200, login())
     }
+    if (method === 'POST' && path === '/api/register') {
+      if (data['username'] === username) return error(409, 'username_taken', 'Username taken')
+      return error(400, 'invalid_input', 'This fake serves one account only')
+    }
     if (!session.active) return error(401, 'unauthenticated', 'Log in first')
     if (method !== 'GET' && headers['x-csrf-token'] !== csrfToken) return error(403, 'csrf')
 

@@ -1,0 +1,63 @@
+/** @module Tests of registration: the form's own checks before any work, and a taken name said plainly. */
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import { routes } from '../../app/router.ts'
+import { installFakeVaultApi } from '../../testing/fake-vault-api.ts'
+import type { FakeVault } from '../../testing/fake-vault-api.ts'
+import VaultRegisterView from './VaultRegisterView.vue'
+
+let api: FakeVault
+
+beforeEach(async () => {
+  setActivePinia(createPinia())
+  api = await installFakeVaultApi()
+})
+
+async function mountRegister() {
+  const router = createRouter({ history: createMemoryHistory(), routes })
+  await router.push('/vault/register')
+  return mount(VaultRegisterView, { global: { plugins: [router] } })
+}
+
+describe('VaultRegisterView', () => {
+  it('checks the name, length and repeat before deriving or sending anything', async () => {
+    const w = await mountRegister()
+    for (const id of ['username', 'new-password', 'confirm-password']) {
+      expect(w.find(`label[for="${id}"]`).exists(), id).toBe(true)
+    }
+    await w.find('input#username').setValue('-bad name')
+    await w.find('input#new-password').setValue('short')
+    await w.find('input#confirm-password').setValue('other')
+    await w.find('form').trigger('submit')
+    await flushPromises()
+    const errors = w.findAll('.field-error').map((e) => e.text())
+    expect(errors).toEqual([
+      'Use letters, digits and . _ @ - only, starting with a letter or digit.',
+      'Use at least 12 characters; a few random words work well.',
+      'The two passwords differ.',
+    ])
+    expect(api.requests).toEqual([])
+  })
+
+  it('says when the name is taken', async () => {
+    const w = await mountRegister()
+    await w.find('input#username').setValue('  Alice ')
+    await w.find('input#new-password').setValue('a long enough password')
+    await w.find('input#confirm-password').setValue('a long enough password')
+    await w.find('form').trigger('submit')
+    await vi.waitFor(() => expect(w.find('[role="alert"]').exists()).toBe(true), {
+      timeout: 30_000,
+      interval: 50,
+    })
+    expect(w.find('[role="alert"]').text()).toBe('That username is taken. Choose another one.')
+    // The name went out normalised (trimmed, lower case), with authKey and wrapped keys only.
+    const body = JSON.parse(api.requests.find((r) => r.url === '/api/register')!.body!)
+    expect(body.username).toBe('alice')
+    expect(Object.keys(body).sort()).toEqual(
+      ['authKey', 'folder', 'kdf', 'salt', 'username', 'wrappedUserKey'].sort(),
+    )
+    expect(JSON.stringify(body)).not.toContain('a long enough password')
+  }, 60_000)
+})
