@@ -208,7 +208,7 @@ describe('request log', () => {
     await new Promise((resolve) => setImmediate(resolve))
     const errors = broken.logs.lines().filter((l) => l.level === 'error')
     expect(errors).toHaveLength(1)
-    expect(Object.keys(errors[0] ?? {}).sort()).toEqual(['error', 'level', 'msg', 'time'])
+    expect(Object.keys(errors[0] ?? {}).sort()).toEqual(['error', 'level', 'msg', 'reqId', 'time'])
     expect(broken.logs.text()).not.toContain(token)
     await broken.close()
   })

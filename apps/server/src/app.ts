@@ -81,6 +81,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
   const clock = options.clock ?? Date.now
   const logger = options.logger ?? createLogger({ level: config.logLevel })
   const metrics = createMetrics({
+    version: VERSION,
     dbSizeBytes: () => databaseSizeBytes(db),
     processMetrics: options.processMetrics ?? false,
   })
@@ -96,6 +97,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     deps,
     intervalSeconds: config.sweepIntervalSeconds,
     logger,
+    onError: () => metrics.sweeperFailures.inc(),
     onBatch: (deleted) => {
       metrics.sweeperRuns.inc()
       if (deleted > 0) metrics.sharesExpired.inc({ where: 'sweeper' }, deleted)
@@ -155,11 +157,14 @@ export function createApp(options: AppOptions): SecretSentryApp {
   }
 
   const app = new Hono()
+  // So the error handler's log line can name its request (kept per request, freed with it).
+  const requestIds = new WeakMap<Request, string>()
 
   // Outermost: sees the final status of every response, errors and 404s included.
   app.use('*', async function observe(c, next) {
     const started = performance.now()
     const reqId = `${bootId}-${(++requestCount).toString(36)}`
+    requestIds.set(c.req.raw, reqId)
     await next()
     c.res.headers.set('x-request-id', reqId)
     const route = routePath(c) || 'unmatched'
@@ -221,7 +226,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
   app.route('/', staticRoutes(options.assets ?? config.staticDir))
 
   app.notFound(() => errorResponse(new ApiError(404, 'not_found', 'Not found')))
-  app.onError((err) => {
+  app.onError((err, c) => {
     if (err instanceof ApiError) return errorResponse(err)
     if (err instanceof HTTPException) {
       const status = err.status === 413 ? 413 : 400
@@ -234,7 +239,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
       return errorResponse(new ApiError(503, 'internal', 'The server is shutting down; try again'))
     }
     // Name only: messages of unexpected errors may quote input.
-    logger.error('unhandled error', { error: err.name })
+    logger.error('unhandled error', { error: err.name, reqId: requestIds.get(c.req.raw) })
     return errorResponse(new ApiError(500, 'internal', 'Internal error'))
   })
 

@@ -11,11 +11,14 @@ export interface Metrics {
   sharesDestroyed: Counter<'reason'>
   rateLimited: Counter<'bucket'>
   sweeperRuns: Counter
+  sweeperFailures: Counter
   writeBatchSize: Histogram
   writeBatchSeconds: Histogram
 }
 
 export interface MetricsOptions {
+  /** Exported as secretsentry_build_info{version}, so a dashboard shows what each instance runs. */
+  version: string
   /** Reads the database size when scraped. */
   dbSizeBytes: () => Promise<number>
   /** Process metrics (memory, event-loop lag); off in tests. */
@@ -26,6 +29,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry()
   if (options.processMetrics) collectDefaultMetrics({ register: registry })
   const registers = [registry]
+  new Gauge({
+    name: 'secretsentry_build_info',
+    help: 'Always 1; the version label says which release is running',
+    labelNames: ['version'] as const,
+    registers,
+  }).set({ version: options.version }, 1)
   new Gauge({
     name: 'secretsentry_db_size_bytes',
     help: 'Size of the database file',
@@ -80,6 +89,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
     sweeperRuns: new Counter({
       name: 'secretsentry_sweeper_runs_total',
       help: 'Sweeper batches run',
+      registers,
+    }),
+    sweeperFailures: new Counter({
+      name: 'secretsentry_sweeper_failures_total',
+      help: 'Sweeper batches that failed (expired shares then stay until a later batch succeeds)',
       registers,
     }),
     writeBatchSize: new Histogram({

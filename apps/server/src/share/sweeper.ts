@@ -9,6 +9,8 @@ export interface SweeperOptions {
   batchSize?: number
   logger?: Logger
   onBatch?: (deleted: number) => void
+  /** A batch that threw (the database is gone, the disk is full): counted, so alerts can fire. */
+  onError?: () => void
 }
 
 export interface Sweeper {
@@ -28,7 +30,13 @@ export function createSweeper(options: SweeperOptions): Sweeper {
   let stopped = true
 
   const runOnce = async () => {
-    const deleted = await sweepExpired(options.deps, batchSize)
+    let deleted: number
+    try {
+      deleted = await sweepExpired(options.deps, batchSize)
+    } catch (err) {
+      options.onError?.()
+      throw err
+    }
     options.onBatch?.(deleted)
     if (deleted > 0) options.logger?.info('sweeper deleted expired shares', { deleted })
     return deleted
