@@ -5,9 +5,10 @@ import { serve } from '@hono/node-server'
 import { createApp, VERSION, type Lifecycle } from './app.ts'
 import { loadOrCreateAuditKey } from './audit/audit.ts'
 import type { Config } from './config.ts'
-import { openDatabase, type Db } from './db/database.ts'
+import { openDatabase, type Db, type NativeAddon } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { createLogger, fileSink, type Logger } from './logger.ts'
+import type { AssetSource } from './static/asset-source.ts'
 
 export { MANIFEST_PATH } from './static/static.routes.ts'
 export { VERSION } from './app.ts'
@@ -28,6 +29,10 @@ export interface StartServerOptions {
   /** SIGTERM and SIGINT stop gracefully, then the process exits 0 (1 if the stop failed). */
   handleSignals?: boolean
   shutdownGraceMs?: number
+  /** The web app's files instead of config.staticDir (the single executable serves them from memory). */
+  assets?: AssetSource
+  /** better-sqlite3's addon, already loaded (the single executable embeds it); default: node_modules. */
+  nativeBinding?: NativeAddon
 }
 
 export interface RunningServer {
@@ -60,11 +65,13 @@ export async function startServer(
     })
   const database = openDatabase(path.join(config.dataDir, DATABASE_FILE), {
     sync: config.sqliteSync === 'group' ? 'barrier' : 'commit',
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   })
   let phase: Lifecycle | 'stopped' = 'migrating'
   const server = createApp({
     db: database.db,
     config,
+    ...(options.assets ? { assets: options.assets } : {}),
     logger,
     auditKey: loadOrCreateAuditKey(config.dataDir),
     processMetrics: true,

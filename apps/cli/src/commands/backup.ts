@@ -3,6 +3,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
+import type { NativeAddon } from '@secretsentry/server/db/database'
 import { DATABASE_FILE } from '@secretsentry/server/server'
 import { resolveConfig } from '../args.ts'
 import { EXIT_FAILED, EXIT_OK } from '../io.ts'
@@ -34,8 +35,21 @@ function fsyncPath(file: string): void {
  * The copy is written to a temporary file beside `dest`, fsynced and checked (integrity, shares
  * readable) before it takes `dest`'s name, so `dest` never holds a partial or broken backup.
  */
-export function backupDatabase(source: string, dest: string, force: boolean): BackupResult {
+export function backupDatabase(
+  source: string,
+  dest: string,
+  force: boolean,
+  nativeBinding?: NativeAddon,
+): BackupResult {
   const began = performance.now()
+  // The single executable hands over its embedded addon; better-sqlite3's types only name a path.
+  const opening = {
+    readonly: true,
+    fileMustExist: true,
+    ...(nativeBinding
+      ? { nativeBinding: nativeBinding as unknown as BetterSqlite3.Options['nativeBinding'] }
+      : {}),
+  }
   if (!fs.existsSync(source)) throw new Error(`no database at ${source} (check DATA_DIR)`)
   if (!force && fs.existsSync(dest)) {
     throw new Error(`${dest} exists; pass --force to replace it`)
@@ -45,7 +59,7 @@ export function backupDatabase(source: string, dest: string, force: boolean): Ba
     `.${path.basename(dest)}.partial-${crypto.randomBytes(6).toString('hex')}`,
   )
   try {
-    const db = new BetterSqlite3(source, { readonly: true, fileMustExist: true })
+    const db = new BetterSqlite3(source, opening)
     try {
       // The server's write transactions are short; wait for a lock rather than fail.
       db.pragma('busy_timeout = 10000')
@@ -56,7 +70,7 @@ export function backupDatabase(source: string, dest: string, force: boolean): Ba
     // The copy holds ciphertext and audit rows: readable by its owner only, like DATA_DIR.
     fs.chmodSync(tmp, 0o600)
     fsyncPath(tmp)
-    const copy = new BetterSqlite3(tmp, { readonly: true, fileMustExist: true })
+    const copy = new BetterSqlite3(tmp, opening)
     let shares: number
     try {
       const check = copy.pragma('quick_check', { simple: true })
@@ -109,7 +123,12 @@ export const backup: Command = {
     const source = path.join(config.dataDir, DATABASE_FILE)
     const dest = path.resolve(args.positionals[0] as string)
     try {
-      const result = backupDatabase(source, dest, args.options.has('--force'))
+      const result = backupDatabase(
+        source,
+        dest,
+        args.options.has('--force'),
+        io.embedded?.sqliteAddon(config.dataDir),
+      )
       io.out(
         `Backed up ${source} to ${dest}: ${formatBytes(result.bytes)} (${result.bytes} bytes), ` +
           `${result.shares} shares, in ${Math.round(result.ms)} ms\n`,

@@ -17,10 +17,14 @@ export const serve: Command = {
   ],
   async run(args, io) {
     const web = bundledWebDir()
-    const { config } = resolveConfig(args.settings, io.env, web ? { STATIC_DIR: web } : {})
+    const { config, sources } = resolveConfig(args.settings, io.env, web ? { STATIC_DIR: web } : {})
+    const { embedded } = io
     const running = await startServer(config, {
       handleSignals: true,
       announce: (url) => io.out(`SecretSentry listening on ${url}\n`),
+      // The single executable serves the web app it carries, unless told to serve a directory.
+      ...(embedded && sources.staticDir === 'default' ? { assets: embedded.assets } : {}),
+      ...(embedded ? { nativeBinding: embedded.sqliteAddon(config.dataDir) } : {}),
     })
     try {
       await running.ready

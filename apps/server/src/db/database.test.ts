@@ -1,9 +1,10 @@
 /** @module Database opening: durability pragmas (SPEC §7) and migrations. */
 import fs from 'node:fs'
 import os from 'node:os'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase } from './database.ts'
+import { openDatabase, type NativeAddon } from './database.ts'
 import { LATEST_MIGRATION, isMigrated, migrateToLatest } from './migrate.ts'
 
 const dirs: string[] = []
@@ -34,6 +35,21 @@ describe('openDatabase', () => {
     expect(opened.durable).toBeTypeOf('function')
     await expect(opened.durable?.()).resolves.toBeUndefined()
     await opened.close()
+  })
+
+  it('loads better-sqlite3 through the nativeBinding it is given, as a path or a loaded addon', async () => {
+    const addonPath = createRequire(import.meta.url).resolve(
+      'better-sqlite3/build/Release/better_sqlite3.node',
+    )
+    const addon = { exports: {} as NativeAddon }
+    process.dlopen(addon, addonPath)
+    for (const nativeBinding of [addonPath, addon.exports]) {
+      const opened = openDatabase(':memory:', { nativeBinding })
+      expect(opened.sqlite.prepare('select 6 * 7 as n').get()).toEqual({ n: 42 })
+      await opened.close()
+    }
+    // Proof the option reaches better-sqlite3 rather than being dropped for the default addon.
+    expect(() => openDatabase(':memory:', { nativeBinding: {} })).toThrow(/setErrorConstructor/)
   })
 
   it('creates the data directory', async () => {

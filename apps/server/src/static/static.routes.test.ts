@@ -5,7 +5,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeTestApp, type TestApp } from '../test/test-app.ts'
-import { resolveStaticPath } from './static.routes.ts'
+import { staticRelPath } from './asset-source.ts'
 
 let base: string
 let root: string
@@ -120,13 +120,16 @@ describe('files', () => {
   })
 })
 
-describe('resolveStaticPath', () => {
-  it('keeps every path inside the root', () => {
-    expect(resolveStaticPath('/srv/web', '/assets/a.js')).toBe('/srv/web/assets/a.js')
-    expect(resolveStaticPath('/srv/web', '/../etc/passwd')).toBeNull()
-    expect(resolveStaticPath('/srv/web', '/assets/.git/config')).toBeNull()
-    expect(resolveStaticPath('/srv/web', '/a\\..\\b')).toBeNull()
-    expect(resolveStaticPath('/srv/web', '/')).toBeNull()
+describe('staticRelPath', () => {
+  it('maps a URL path to a relative file path and refuses anything that could leave the app', () => {
+    expect(staticRelPath('/assets/a.js')).toBe('assets/a.js')
+    expect(staticRelPath('//s//index.html')).toBe('s/index.html')
+    expect(staticRelPath('/../etc/passwd')).toBeNull()
+    expect(staticRelPath('/assets/.git/config')).toBeNull()
+    expect(staticRelPath('/a\\..\\b')).toBeNull()
+    expect(staticRelPath('/a\0b')).toBeNull()
+    expect(staticRelPath('/c:/windows')).toBeNull()
+    expect(staticRelPath('/')).toBeNull()
   })
 })
 

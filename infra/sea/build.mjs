@@ -1,0 +1,148 @@
+/**
+ * @module Builds the single executable dist/secretsentry (Node's single executable applications):
+ * one CommonJS bundle of the `secretsentry` command, the built web app and better-sqlite3's addon
+ * as blob assets with a manifest of their SHA-256, injected into a copy of this node binary that
+ * ignores NODE_OPTIONS.
+ *
+ * `node infra/sea/build.mjs [output]` (default: dist/secretsentry at the repository root). The web
+ * app must be built first (`pnpm build:binary` does both). Linux x64, Node 20.
+ */
+import { spawnSync } from 'node:child_process'
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { inject } from 'postject'
+import { disableNodeOptions } from './lib/node-options.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const root = path.resolve(here, '../..')
+const output = path.resolve(process.argv[2] ?? path.join(root, 'dist', 'secretsentry'))
+const work = path.join(here, 'dist')
+const webDist = path.join(root, 'apps/web/dist')
+/** postject's default marker, which Node 20 looks for (docs: single-executable-applications). */
+const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
+
+const began = performance.now()
+const step = (what) => console.log(`${((performance.now() - began) / 1000).toFixed(1)}s ${what}`)
+const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex')
+
+if (process.platform !== 'linux' || process.arch !== 'x64') {
+  throw new Error(
+    `the single executable is built for Linux x64; this is ${process.platform} ${process.arch}`,
+  )
+}
+const webManifestFile = path.join(webDist, 'manifest.sha256.json')
+if (!fs.existsSync(webManifestFile)) {
+  console.error(`No web build at ${webDist}: run \`pnpm --filter @secretsentry/web build\` first.`)
+  process.exit(1)
+}
+fs.rmSync(work, { recursive: true, force: true })
+fs.mkdirSync(work, { recursive: true })
+fs.mkdirSync(path.dirname(output), { recursive: true })
+
+// 1. The bundle. CommonJS: Node 20 runs a single executable's main script as CommonJS only.
+const webManifest = JSON.parse(fs.readFileSync(webManifestFile, 'utf8'))
+const bundle = path.join(work, 'secretsentry.cjs')
+await build({
+  entryPoints: [path.join(here, 'src/main.ts')],
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  keepNames: true,
+  legalComments: 'linked',
+  define: {
+    // The reference `verify` compares instances against: the web build this executable carries.
+    __SECRETSENTRY_WEB_MANIFEST__: JSON.stringify(JSON.stringify(webManifest)),
+    // Modules locate files relative to themselves; inside the executable that is the executable.
+    'import.meta.url': '__ssImportMetaUrl',
+  },
+  banner: { js: "var __ssImportMetaUrl=require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+})
+step(`bundled ${path.relative(root, bundle)} (${(fs.statSync(bundle).size / 1024).toFixed(0)} KiB)`)
+
+// 2. The assets and their manifest (Node 20 has no sea.getAssetKeys: the manifest names them).
+const assets = {}
+const manifest = { format: 1, web: {}, addons: {} }
+const webFiles = fs
+  .readdirSync(webDist, { recursive: true, withFileTypes: true })
+  .filter((entry) => entry.isFile())
+  .map((entry) =>
+    path.relative(webDist, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'),
+  )
+  .sort()
+for (const rel of webFiles) {
+  const file = path.join(webDist, rel)
+  assets[`web/${rel}`] = file
+  manifest.web[rel] = sha256(fs.readFileSync(file))
+}
+// The web build's own manifest must agree with what is embedded: verify relies on both.
+for (const [rel, hash] of Object.entries(webManifest)) {
+  if (manifest.web[rel] !== hash)
+    throw new Error(`apps/web/dist/${rel} does not match manifest.sha256.json`)
+}
+const requireFromServer = createRequire(path.join(root, 'apps/server/package.json'))
+const addonFile = requireFromServer.resolve('better-sqlite3/build/Release/better_sqlite3.node')
+assets['addon/better_sqlite3'] = addonFile
+manifest.addons.better_sqlite3 = sha256(fs.readFileSync(addonFile))
+const manifestFile = path.join(work, 'sea-manifest.json')
+fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`)
+assets.manifest = manifestFile
+
+// 3. The blob. useCodeCache: V8's compiled code for the bundle is stored, so start-up skips parsing.
+const blob = path.join(work, 'sea-prep.blob')
+const seaConfig = path.join(work, 'sea-config.json')
+fs.writeFileSync(
+  seaConfig,
+  JSON.stringify(
+    { main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets },
+    null,
+    2,
+  ),
+)
+const made = spawnSync(process.execPath, ['--experimental-sea-config', seaConfig], {
+  cwd: work,
+  encoding: 'utf8',
+  env: { ...process.env, NODE_OPTIONS: '' },
+})
+if (made.status !== 0) throw new Error(`node --experimental-sea-config failed:\n${made.stderr}`)
+step(
+  `blob ${(fs.statSync(blob).size / 1024 / 1024).toFixed(1)} MiB (${webFiles.length} web files, 1 addon)`,
+)
+
+// 4. A copy of this node, deaf to NODE_OPTIONS, with the blob injected.
+const binary = fs.readFileSync(process.execPath)
+const patchedAt = disableNodeOptions(binary)
+const temp = `${output}.${process.pid}.tmp`
+fs.writeFileSync(temp, binary, { mode: 0o755 })
+step(`copied ${process.execPath} (NODE_OPTIONS key blanked at offset ${patchedAt})`)
+// postject prints a warning per ELF note it cannot name; they are harmless and only noise here.
+const warn = console.warn
+console.warn = () => {}
+try {
+  await inject(temp, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: SENTINEL_FUSE })
+} finally {
+  console.warn = warn
+}
+fs.chmodSync(temp, 0o755)
+
+// 5. It must run, and must not run what NODE_OPTIONS asks, before it takes the real name.
+const check = spawnSync(temp, ['--version'], {
+  encoding: 'utf8',
+  env: { NODE_OPTIONS: `--require=${path.join(work, 'must-not-load.js')}` },
+})
+if (check.status !== 0 || !/^secretsentry \d/.test(check.stdout)) {
+  fs.rmSync(temp, { force: true })
+  throw new Error(`the built executable failed its self-check:\n${check.stdout}${check.stderr}`)
+}
+fs.renameSync(temp, output)
+const size = fs.statSync(output).size
+step(
+  `wrote ${path.relative(process.cwd(), output) || output}: ${(size / 1024 / 1024).toFixed(1)} MiB (${size} bytes), ${check.stdout.trim()}`,
+)

@@ -1,0 +1,27 @@
+/** @module Entry point of the single executable (dist/secretsentry): the `secretsentry` command with its web app and SQLite addon read from the embedded blob. */
+import './clean-env.ts'
+import { getRawAsset, isSea } from 'node:sea'
+import { runCli } from 'secretsentry/src/cli.ts'
+import { processIo } from 'secretsentry/src/io.ts'
+import { embeddedRuntime } from './embedded.ts'
+
+async function main(): Promise<number | 'running'> {
+  if (!isSea()) {
+    process.stderr.write(
+      'This bundle runs only inside the single executable (pnpm build:binary).\n',
+    )
+    return 1
+  }
+  const embedded = embeddedRuntime((key) => getRawAsset(key) as ArrayBuffer, process.env)
+  return runCli(process.argv.slice(2), { ...processIo, embedded })
+}
+
+main().then(
+  (result) => {
+    if (result !== 'running') process.exitCode = result
+  },
+  (err: unknown) => {
+    process.stderr.write(`secretsentry: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = 1
+  },
+)

