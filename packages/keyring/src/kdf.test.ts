@@ -84,19 +84,19 @@ describe('deriveAccountKeys', () => {
   it('a downgraded or oversized KDF is refused before any Argon2id work', async () => {
     let progress = 0
     const onProgress = () => progress++
-    const started = Date.now()
-    for (const kdf of [
-      { ...MIN, memoryKiB: 8 },
-      { ...MIN, iterations: 1 },
-      { ...MIN, memoryKiB: 4 * 1048576 },
-      { ...MIN, iterations: 1_000_000 },
-      { ...MIN, parallelism: 64 },
-    ]) {
+    const cases: [KdfParams, string][] = [
+      [{ ...MIN, memoryKiB: 8 }, 'kdf_too_weak'],
+      [{ ...MIN, iterations: 1 }, 'kdf_too_weak'],
+      [{ ...MIN, memoryKiB: 4 * 1048576 }, 'kdf_invalid'],
+      [{ ...MIN, iterations: 1_000_000 }, 'kdf_invalid'],
+      [{ ...MIN, parallelism: 64 }, 'kdf_invalid'],
+    ]
+    for (const [kdf, want] of cases) {
       const code = await asyncErrorCode(deriveAccountKeys('pw', salt, kdf, { onProgress }))
-      expect(['kdf_too_weak', 'kdf_invalid']).toContain(code)
+      expect(code, JSON.stringify(kdf)).toBe(want)
     }
+    // No Argon2id ran: not one progress report (at 1M iterations the test would not end at all).
     expect(progress).toBe(0)
-    expect(Date.now() - started).toBeLessThan(500)
   })
 
   it('an exception from onProgress aborts the derivation', async () => {
@@ -109,16 +109,6 @@ describe('deriveAccountKeys', () => {
       }),
     ).rejects.toBe(stop)
   })
-
-  it('at the defaults (64 MiB, t=3): derives in Node within a few seconds', async () => {
-    const started = Date.now()
-    const k = await deriveAccountKeys('correct horse battery staple', salt, KDF_DEFAULTS)
-    const ms = Date.now() - started
-    expect(k.authKey).toHaveLength(32)
-    // Argon2id's cost is the point: at 64 MiB and t=3 it cannot be instant.
-    expect(ms).toBeGreaterThan(100)
-    expect(ms).toBeLessThan(15_000)
-  }, 30_000)
 })
 
 describe('random values', () => {

@@ -99,7 +99,7 @@ function exactKeys(value: unknown, name: string, keys: readonly string[], fail: 
     // The key's name is left out: in an opened record it is decrypted content.
     if (!keys.includes(k)) fail(`${name} has a field other than ${keys.join(', ')}`)
   }
-  for (const k of keys) if (!(k in o)) fail(`${name}.${k} is missing`)
+  for (const k of keys) if (!Object.hasOwn(o, k)) fail(`${name}.${k} is missing`)
   return o
 }
 

@@ -93,7 +93,6 @@ describe('accounts', () => {
   })
 
   it('a downgraded KDF from the server is refused before deriving (kdf_too_weak), a huge one too (kdf_invalid)', async () => {
-    const started = Date.now()
     const weak = [
       { ...KDF, memoryKiB: 1024 },
       { ...KDF, iterations: 1 },
@@ -116,7 +115,6 @@ describe('accounts', () => {
     for (const kdf of huge) {
       expect(await asyncErrorCode(unlockAccount(PASSWORD, { ...account, kdf }))).toBe('kdf_invalid')
     }
-    expect(Date.now() - started).toBeLessThan(1000)
   })
 
   it('changePassword re-wraps the same userKey: the new password unlocks it, the old one no longer does', async () => {
@@ -157,7 +155,7 @@ describe('accounts', () => {
     const u = await unlockAccount(PASSWORD, a)
     expect(u.userKey).toEqual(a.userKey)
     expect(openFolder(u.userKey, a.folder).meta.name).toBe('Work')
-  }, 60_000)
+  })
 })
 
 describe('folders and secrets', () => {

@@ -20,6 +20,7 @@ import {
 import type { DeriveOptions, KdfParams } from './kdf.ts'
 import { USER_KEY_CONTEXT, dataKeyContext, folderKeyContext, unwrapKey, wrapKey } from './wrap.ts'
 import { openField, sealField } from './field.ts'
+import type { FieldBinding } from './field.ts'
 import {
   decodeFolderMeta,
   decodeSecretMeta,
@@ -35,11 +36,7 @@ const FOLDER_META_VERSION = 1
 /** The first folder of a new account, unless createAccount is told otherwise. */
 export const FIRST_FOLDER_NAME = 'Personal'
 
-function sealRecord(
-  key: Uint8Array,
-  bytes: Uint8Array,
-  binding: Parameters<typeof sealField>[2],
-): string {
+function sealRecord(key: Uint8Array, bytes: Uint8Array, binding: FieldBinding): string {
   try {
     return toB64url(sealField(key, bytes, binding))
   } finally {
@@ -50,7 +47,7 @@ function sealRecord(
 function openRecord<T>(
   key: Uint8Array,
   ciphertext: unknown,
-  binding: Parameters<typeof openField>[2],
+  binding: FieldBinding,
   decode: (bytes: Uint8Array) => T,
 ): T {
   const plaintext = openField(key, decodeB64url(ciphertext, 'ciphertext'), binding)
