@@ -7,11 +7,14 @@ const UNITS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 1],
 ]
 
+/** One formatter for all calls: building one costs more than formatting (a 1,000-item vault list). */
+let rtfCache: Intl.RelativeTimeFormat | undefined
+
 /** "in 3 days", "in 5 minutes", "2 hours ago": the largest unit that fits, rounded. */
 export function formatRelative(date: Date, now: Date = new Date()): string {
   const seconds = (date.getTime() - now.getTime()) / 1000
   const abs = Math.abs(seconds)
-  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' })
+  const rtf = (rtfCache ??= new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }))
   for (const [unit, size] of UNITS) {
     // Up to 90 minutes reads better as minutes, up to 48 hours as hours.
     const threshold = unit === 'day' ? 2 * 86400 : unit === 'hour' ? 5400 : size

@@ -23,9 +23,20 @@ export function fold(text: string): string {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLocaleLowerCase()
 }
 
+/** Folded text per decrypted record, computed once (each keystroke searches every secret). */
+const folded = new WeakMap<SecretMeta, string>()
+
 function haystack(meta: SecretMeta): string {
-  return fold([meta.name, meta.description, meta.path, ...meta.tags].join('\n'))
+  let text = folded.get(meta)
+  if (text === undefined) {
+    text = fold([meta.name, meta.description, meta.path, ...meta.tags].join('\n'))
+    folded.set(meta, text)
+  }
+  return text
 }
+
+/** One collator for every comparison (localeCompare with options builds one per call). */
+let collator: Intl.Collator | undefined
 
 /**
  * Every whitespace-separated word of `query` must occur in the name, description, path or a tag;
@@ -46,9 +57,9 @@ export function filterItems<S>(
     const text = haystack(item.meta)
     return words.every((w) => text.includes(w))
   })
-  return out.sort((a, b) =>
-    (a.meta?.name ?? '').localeCompare(b.meta?.name ?? '', undefined, { sensitivity: 'base' }),
-  )
+  collator ??= new Intl.Collator(undefined, { sensitivity: 'base', numeric: true })
+  const c = collator
+  return out.sort((a, b) => c.compare(a.meta?.name ?? '', b.meta?.name ?? ''))
 }
 
 /** Every tag in use with how many secrets carry it, most used first, then alphabetical. */

@@ -116,6 +116,8 @@ export const useVaultStore = defineStore('vault', () => {
   let userKey: Uint8Array | null = null
   const folderKeys = new Map<string, Uint8Array>()
   let defaultFolderId: string | null = null
+  /** Decrypted metadata by secret id and ciphertext, so a list refresh opens only what changed. */
+  const metaCache = new Map<string, { ciphertext: string; meta: SecretMeta | null }>()
 
   const unlocked = computed(() => status.value === 'unlocked')
 
@@ -124,6 +126,7 @@ export const useVaultStore = defineStore('vault', () => {
     userKey = null
     folderKeys.clear()
     defaultFolderId = null
+    metaCache.clear()
   }
 
   /** Drops keys and every decrypted thing; the session (cookie) stays, so Unlock works. */
@@ -294,6 +297,10 @@ export const useVaultStore = defineStore('vault', () => {
   }
 
   function decryptItem(summary: SecretSummary): SecretItem {
+    const cached = metaCache.get(summary.id)
+    if (cached && cached.ciphertext === summary.meta.ciphertext) {
+      return { id: summary.id, summary, meta: cached.meta }
+    }
     const key = folderKeys.get(summary.folderId)
     let meta: SecretMeta | null = null
     if (key) {
@@ -304,6 +311,7 @@ export const useVaultStore = defineStore('vault', () => {
         meta = null
       }
     }
+    metaCache.set(summary.id, { ciphertext: summary.meta.ciphertext, meta })
     return { id: summary.id, summary, meta }
   }
 

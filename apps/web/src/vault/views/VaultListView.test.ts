@@ -1,0 +1,86 @@
+/** @module Tests of the vault list: search and tag filter over decrypted metadata, without a request, and paging of long lists. */
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import { routes } from '../../app/router.ts'
+import { installFakeVaultApi } from '../../testing/fake-vault-api.ts'
+import type { FakeVault } from '../../testing/fake-vault-api.ts'
+import { useVaultStore } from '../stores/vault.store.ts'
+import VaultListView from './VaultListView.vue'
+
+let api: FakeVault
+
+beforeEach(async () => {
+  setActivePinia(createPinia())
+  api = await installFakeVaultApi()
+  await useVaultStore().login(api.username, api.password)
+})
+
+async function mountList() {
+  const router = createRouter({ history: createMemoryHistory(), routes })
+  await router.push('/vault')
+  const w = mount(VaultListView, { global: { plugins: [router] } })
+  await flushPromises()
+  return w
+}
+
+const names = (w: Awaited<ReturnType<typeof mountList>>) =>
+  w.findAll('.item-title').map((h) => h.text())
+
+describe('VaultListView', () => {
+  it('filters by words and by tag in the browser, sending nothing', async () => {
+    const store = useVaultStore()
+    const meta = (name: string, tags: string[], description = '') => ({
+      name,
+      description,
+      tags,
+      path: '',
+    })
+    await store.createSecret({
+      meta: meta('Stripe live', ['prod', 'payments'], 'card payments'),
+      value: 'a',
+    })
+    await store.createSecret({ meta: meta('Stripe test', ['staging', 'payments']), value: 'b' })
+    await store.createSecret({ meta: meta('Database', ['prod']), value: 'c' })
+    const w = await mountList()
+    expect(names(w)).toEqual(['Database', 'Stripe live', 'Stripe test'])
+    const before = api.requests.length
+
+    await w.find('input#vault-search').setValue('stripe')
+    expect(names(w)).toEqual(['Stripe live', 'Stripe test'])
+    await w.find('input#vault-search').setValue('CARD')
+    expect(names(w)).toEqual(['Stripe live'])
+    await w.find('input#vault-search').setValue('')
+
+    const chip = w.findAll('button.chip').find((b) => b.text().startsWith('prod'))!
+    await chip.trigger('click')
+    expect(chip.attributes('aria-pressed')).toBe('true')
+    expect(names(w)).toEqual(['Database', 'Stripe live'])
+    await w.find('input#vault-search').setValue('nothing like it')
+    expect(w.text()).toContain('No match')
+    expect(api.requests.length).toBe(before)
+  })
+
+  it('renders 100 cards at a time with Show more; search still covers all', async () => {
+    const store = useVaultStore()
+    for (let i = 0; i < 105; i++) {
+      await store.createSecret({
+        meta: { name: `Key ${i}`, description: '', tags: [], path: '' },
+        value: String(i),
+      })
+    }
+    const w = await mountList()
+    expect(w.findAll('li.item')).toHaveLength(100)
+    const more = w.findAll('button').find((b) => b.text().startsWith('Show more'))!
+    expect(more.text()).toBe('Show more (5 left)')
+    await w.find('input#vault-search').setValue('key 104')
+    expect(names(w)).toEqual(['Key 104'])
+    await w.find('input#vault-search').setValue('')
+    await w
+      .findAll('button')
+      .find((b) => b.text().startsWith('Show more'))!
+      .trigger('click')
+    expect(w.findAll('li.item')).toHaveLength(105)
+  }, 60_000)
+})
