@@ -32,7 +32,8 @@ await build({
   external: ['better-sqlite3'],
   minify: true,
   keepNames: true,
-  legalComments: 'linked',
+  // Licence notices of bundled code stay inside the one file that ships.
+  legalComments: 'eof',
   define: { __SECRETSENTRY_WEB_MANIFEST__: JSON.stringify(JSON.stringify(manifest)) },
   // Some bundled CommonJS dependencies call require(); ESM output has none unless we make one.
   banner: {

@@ -60,15 +60,16 @@ export function parseArgs(command: string, argv: readonly string[], spec: FlagSp
     options: new Map(),
     positionals: [],
   }
+  // Asking for help is never an error, whatever else is on the line.
+  const beforeDashes = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
+  if (beforeDashes.includes('-h') || beforeDashes.includes('--help')) {
+    return { ...parsed, help: true }
+  }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (arg === '--') {
       parsed.positionals.push(...argv.slice(i + 1))
       break
-    }
-    if (arg === '-h' || arg === '--help') {
-      parsed.help = true
-      continue
     }
     if (!arg.startsWith('-') || arg === '-') {
       parsed.positionals.push(arg)
@@ -102,7 +103,6 @@ export function parseArgs(command: string, argv: readonly string[], spec: FlagSp
     if (setting) parsed.settings.set(setting.env, value)
     else parsed.options.set(name, value)
   }
-  if (parsed.help) return parsed
   const expected = spec.positionals ?? []
   if (parsed.positionals.length > expected.length) {
     throw new UsageError(

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { ConfigError } from '@secretsentry/server/config'
 import { resolveConfig, SETTING_FLAGS, type ParsedArgs } from '../args.ts'
 import { bundledWebDir } from '../bundled.ts'
-import { EXIT_OK, type Io } from '../io.ts'
+import { EXIT_OK } from '../io.ts'
 import type { Command } from './command.ts'
 
 /** The setting's name as the user gave it: the flag when it came from one. */
@@ -13,36 +13,37 @@ function settingName(args: ParsedArgs, env: string): string {
 }
 
 /**
- * Can the server create files in `dir`? It creates DATA_DIR (and parents) at start, so a missing
- * directory is fine when its nearest existing parent is writable.
+ * Can the server create files in `dir`? A real write, not access(): read-only mounts, and root
+ * (whom file modes do not stop), are what a server meets in practice. The server creates DATA_DIR
+ * with its parents at start, so a missing one is created for the probe and removed again.
  */
 export function writableDirProblem(dir: string): string | null {
-  let existing = dir
-  while (!fs.existsSync(existing)) {
-    const parent = path.dirname(existing)
-    if (parent === existing) break
-    existing = parent
+  const missing: string[] = []
+  for (let d = dir; !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) {
+    missing.unshift(d)
   }
+  const firstMissing = missing[0]
+  const existing = firstMissing ? path.dirname(firstMissing) : dir
   const stat = fs.statSync(existing, { throwIfNoEntry: false })
-  if (!stat) return `${existing} does not exist`
-  if (!stat.isDirectory()) return `${existing} is not a directory`
-  if (existing !== dir) {
-    try {
-      fs.accessSync(existing, fs.constants.W_OK | fs.constants.X_OK)
-    } catch {
-      return `${dir} does not exist and ${existing} is not writable`
-    }
-    return null
-  }
-  // A real write, not access(): read-only mounts and ACLs are what a server meets in practice.
+  if (stat && !stat.isDirectory()) return `${existing} is not a directory`
   const probe = path.join(dir, `.check-config-${process.pid}`)
+  const created: string[] = []
   try {
+    // One level at a time: Node's recursive mkdir spins forever where mkdir says ENOENT (/proc).
+    for (const d of missing) {
+      fs.mkdirSync(d, { mode: 0o700 })
+      created.push(d)
+    }
     fs.writeFileSync(probe, '', { flag: 'wx', mode: 0o600 })
     fs.rmSync(probe)
+    return null
   } catch (err) {
-    return `${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? 'error'})`
+    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    return firstMissing ? `${dir} cannot be created (${code})` : `${dir} is not writable (${code})`
+  } finally {
+    // Only what this check made.
+    if (created[0]) fs.rmSync(created[0], { recursive: true, force: true })
   }
-  return null
 }
 
 export const checkConfig: Command = {
@@ -60,7 +61,9 @@ export const checkConfig: Command = {
     const { config, sources } = resolveConfig(args.settings, io.env, web ? { STATIC_DIR: web } : {})
     const dataProblem = writableDirProblem(config.dataDir)
     if (dataProblem) throw new ConfigError(settingName(args, 'DATA_DIR'), dataProblem)
-    if (!fs.existsSync(path.join(config.staticDir, 'index.html'))) {
+    // The single executable serves the web app it carries unless STATIC_DIR names a directory.
+    const fromMemory = io.embedded !== undefined && sources.staticDir === 'default'
+    if (!fromMemory && !fs.existsSync(path.join(config.staticDir, 'index.html'))) {
       throw new ConfigError(
         settingName(args, 'STATIC_DIR'),
         `${config.staticDir} holds no built web app (index.html is missing)`,
@@ -74,7 +77,7 @@ export const checkConfig: Command = {
     }
 
     const rows = SETTING_FLAGS.map((f) => {
-      const value = config[f.key]
+      const value = fromMemory && f.key === 'staticDir' ? '(the embedded web app)' : config[f.key]
       return [f.env, value === null ? '(none)' : String(value), sources[f.key]] as const
     })
     const width = Math.max(...rows.map(([name]) => name.length))

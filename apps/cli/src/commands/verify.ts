@@ -156,8 +156,9 @@ export async function verifyInstance(base: URL, expected: WebManifest): Promise<
     files.push({ path: urlPath, status, detail: `served as ${file}` })
     pages.push([urlPath, file])
   }
+  // Other pages by their file path; the entry pages' files are already covered by / and /s.
   for (const file of Object.keys(expected).filter((p) => p.endsWith('.html'))) {
-    pages.push([`/${file}`, file])
+    if (!pages.some(([, f]) => f === file)) pages.push([`/${file}`, file])
   }
   for (const [urlPath] of pages) {
     const html = await get(urlPath)
