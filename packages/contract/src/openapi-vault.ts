@@ -18,6 +18,13 @@ const param = (name: string, inside: 'path' | 'query', schema: Schema, descripti
   schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }),
 })
 
+/** One optional query parameter per key of a strict query schema, described where it helps. */
+function queryParams(schema: z.ZodObject, descriptions: Record<string, string> = {}) {
+  return Object.entries(schema.shape).map(([name, field]) =>
+    param(name, 'query', (field as z.ZodOptional<z.ZodType>).unwrap(), descriptions[name]),
+  )
+}
+
 const SESSION = [{ sessionCookie: [], csrfToken: [] }, { sessionBearer: [] }]
 const SESSION_READ = [{ sessionCookie: [] }, { sessionBearer: [] }]
 
@@ -105,14 +112,9 @@ export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers
       get: {
         summary: 'Metadata of every secret (never values)',
         security: SESSION_READ,
-        parameters: [
-          param(
-            'deleted',
-            'query',
-            z.enum(['true']),
-            'true: only deleted secrets in their recovery window',
-          ),
-        ],
+        parameters: queryParams(v.listSecretsQuery, {
+          deleted: 'true: only the deleted secrets still in their recovery window',
+        }),
         responses: { '200': ok(v.secretsResponse), ...read },
       },
       post: {
@@ -131,11 +133,7 @@ export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers
       get: {
         summary: 'A secret with one sealed value: current, ?version=N or ?stage=',
         security: SESSION_READ,
-        parameters: [
-          idParam,
-          param('version', 'query', z.string().regex(/^[1-9][0-9]*$/)),
-          param('stage', 'query', v.secretStage),
-        ],
+        parameters: [idParam, ...queryParams(v.secretQuery, { stage: 'Default: current' })],
         responses: {
           '200': ok(v.secretWithValue, 'The secret; ETag: "<revision>"'),
           '404': notFound,
@@ -163,7 +161,10 @@ export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers
       delete: {
         summary: 'Delete into the recovery window; ?purge=true on a deleted one purges now',
         security: SESSION,
-        parameters: [idParam, param('purge', 'query', z.enum(['true']))],
+        parameters: [
+          idParam,
+          ...queryParams(v.deleteSecretQuery, { purge: 'true on a deleted secret: purge now' }),
+        ],
         responses: {
           '200': ok(v.deleteSecretResponse),
           '204': { description: 'Purged' },
@@ -192,7 +193,7 @@ export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers
         security: SESSION,
         parameters: [
           idParam,
-          param('version', 'query', z.string().regex(/^[1-9][0-9]*$/), 'Default: current'),
+          ...queryParams(v.shareSecretQuery, { version: 'Default: the current version' }),
         ],
         requestBody: body(createShareRequest),
         responses: {
@@ -226,9 +227,9 @@ export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers
       get: {
         summary: "The account's audit events, newest first",
         security: SESSION_READ,
-        parameters: Object.entries(v.auditQuery.shape).map(([name, schema]) =>
-          param(name, 'query', (schema as z.ZodOptional<z.ZodType>).unwrap()),
-        ),
+        parameters: queryParams(v.auditQuery, {
+          before: 'The `next` cursor of the previous page',
+        }),
         responses: { '200': ok(v.auditResponse), ...read },
       },
     },

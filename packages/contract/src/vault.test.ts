@@ -109,6 +109,19 @@ describe('vault OpenAPI', () => {
     }
     expect(doc.paths['/api/secrets/{id}']?.put?.security).toBeDefined()
     expect(doc.paths['/api/login']?.post?.security).toBeUndefined()
+    const names = (path: string, method: string) =>
+      (
+        (doc.paths[path]?.[method] as { parameters?: { name: string; in: string }[] })
+          ?.parameters ?? []
+      ).map((p) => `${p.in}:${p.name}`)
+    expect(names('/api/audit', 'get')).toEqual([
+      'query:limit',
+      'query:before',
+      'query:event',
+      'query:secretId',
+      'query:result',
+    ])
+    expect(names('/api/secrets/{id}', 'get')).toEqual(['path:id', 'query:version', 'query:stage'])
     expect(Object.keys(doc.components.securitySchemes)).toEqual(
       expect.arrayContaining(['sessionCookie', 'csrfToken', 'sessionBearer']),
     )

@@ -11,7 +11,13 @@ export async function insertAccountAudit(db: Db, row: AccountAuditRow): Promise<
   await db.insertInto('audit').values(row).execute()
 }
 
-/** Rows of `events` on the account since `since` (uses the (user_id, id) index, newest first). */
+/**
+ * The newest rows of one account scanned for the alert count: bounded work per failed login or
+ * denied access however long the account's history (an attacker can cause those events).
+ */
+const RECENT_SCAN_LIMIT = 5000
+
+/** Rows of `events` on the account since `since`, among its newest RECENT_SCAN_LIMIT rows. */
 export async function countRecent(
   db: Db,
   userId: Buffer,
@@ -19,9 +25,16 @@ export async function countRecent(
   since: number,
 ): Promise<number> {
   const row = await db
-    .selectFrom('audit')
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('audit')
+        .select(['event', 'at'])
+        .where('user_id', '=', userId)
+        .orderBy('id', 'desc')
+        .limit(RECENT_SCAN_LIMIT)
+        .as('recent'),
+    )
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
     .where('event', 'in', events)
     .where('at', '>=', since)
     .executeTakeFirst()
