@@ -79,6 +79,13 @@ describe.skipIf(browserSkipReason !== null)('the vault, end to end', () => {
     for (const r of writes) expect(r.headers['x-csrf-token'], r.url).toMatch(/^[A-Za-z0-9_-]{20,}$/)
   })
 
+  it('ran Argon2id in a module worker served from this origin', () => {
+    const workers = flow.recorder.requests.filter((r) =>
+      /\/assets\/kdf\.worker-[\w-]+\.js$/.test(new URL(r.url).pathname),
+    )
+    expect(workers.length).toBeGreaterThan(0)
+  })
+
   it('Lock erases the keys: the page asks for the master password again, and the list is gone', async () => {
     const page = flow.page
     await page.getByRole('button', { name: 'Lock', exact: true }).click()
@@ -107,5 +114,42 @@ describe.skipIf(browserSkipReason !== null)('the vault, end to end', () => {
     await page.getByLabel('Search').fill('')
     await page.getByRole('button', { name: /^prod/ }).click()
     await list.getByRole('link', { name: secret.name }).waitFor()
+  })
+
+  it('changes the master password: the old one no longer logs in, the new one does, the secret is still readable', async () => {
+    const page = flow.page
+    const next = `new master ${randomUUID()}`
+    await page.getByRole('link', { name: 'Account', exact: true }).click()
+    await page.getByLabel('Current master password').fill('wrong current password')
+    await page.getByLabel('New master password', { exact: true }).fill(next)
+    await page.getByLabel('Repeat the new master password').fill(next)
+    await page.getByRole('button', { name: 'Change password' }).click()
+    await page
+      .getByRole('alert')
+      .getByText('The current master password is wrong. Nothing was changed.')
+      .waitFor({ timeout: 60_000 })
+    await page.getByLabel('Current master password').fill(password)
+    await page.getByRole('button', { name: 'Change password' }).click()
+    await page.getByText('Master password changed.').waitFor({ timeout: 90_000 })
+
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await page.getByRole('heading', { name: 'Log in to your vault' }).waitFor()
+    await page.getByLabel('Username').fill(flow.username)
+    await page.getByLabel('Master password').fill(password)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page
+      .getByRole('alert')
+      .getByText('Wrong username or master password.')
+      .waitFor({ timeout: 60_000 })
+    await page.getByLabel('Master password').fill(next)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    // Back where the session ended (the account page), then to the secret.
+    await page.getByRole('heading', { name: 'Account', exact: true }).waitFor({ timeout: 60_000 })
+    await page.getByRole('link', { name: 'Secrets', exact: true }).click()
+    await page.getByRole('link', { name: secret.name }).click()
+    await page.getByRole('button', { name: 'Reveal value' }).click()
+    expect(await page.getByRole('textbox', { name: 'Secret value' }).inputValue()).toBe(
+      secret.value,
+    )
   })
 })

@@ -21,7 +21,9 @@ function inWorker<R>(req: KdfRequest, onProgress: (f: number) => void): Promise<
       type: 'module',
       name: 'kdf',
     })
+    let started = false
     worker.addEventListener('message', (e: MessageEvent<KdfMessage>) => {
+      started = true
       const msg = e.data
       if (msg.type === 'progress') {
         onProgress(msg.fraction)
@@ -33,9 +35,9 @@ function inWorker<R>(req: KdfRequest, onProgress: (f: number) => void): Promise<
     })
     worker.addEventListener('error', (e) => {
       worker.terminate()
-      reject(
-        new KdfError('worker_failed', e.message || 'The key-derivation worker failed to start.'),
-      )
+      // No module workers in this browser: the async Argon2id on the page works, less smoothly.
+      if (!started) runKdf(req, onProgress).then((r) => resolve(r as R), reject)
+      else reject(new KdfError('worker_failed', e.message || 'The key-derivation worker failed.'))
     })
     worker.postMessage(req)
   })
