@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -20,7 +21,14 @@ import { disableNodeOptions } from './lib/node-options.mjs'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
 const output = path.resolve(process.argv[2] ?? path.join(root, 'dist', 'secretsentry'))
-const work = path.join(here, 'dist')
+// Intermediate files (bundle, blob, manifest) in a private temp directory: builds can run side by side.
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'secretsentry-sea-'))
+/** The executable while it is made; it takes its real name only after its self-check. */
+const temp = `${output}.${process.pid}.tmp`
+process.on('exit', () => {
+  fs.rmSync(work, { recursive: true, force: true })
+  fs.rmSync(temp, { force: true })
+})
 const webDist = path.join(root, 'apps/web/dist')
 /** postject's default marker, which Node 20 looks for (docs: single-executable-applications). */
 const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
@@ -39,8 +47,6 @@ if (!fs.existsSync(webManifestFile)) {
   console.error(`No web build at ${webDist}: run \`pnpm --filter @secretsentry/web build\` first.`)
   process.exit(1)
 }
-fs.rmSync(work, { recursive: true, force: true })
-fs.mkdirSync(work, { recursive: true })
 fs.mkdirSync(path.dirname(output), { recursive: true })
 
 // 1. The bundle. CommonJS: Node 20 runs a single executable's main script as CommonJS only.
@@ -65,7 +71,7 @@ await build({
   banner: { js: "var __ssImportMetaUrl=require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 })
-step(`bundled ${path.relative(root, bundle)} (${(fs.statSync(bundle).size / 1024).toFixed(0)} KiB)`)
+step(`bundled secretsentry.cjs (${(fs.statSync(bundle).size / 1024).toFixed(0)} KiB)`)
 
 // 2. The assets and their manifest (Node 20 has no sea.getAssetKeys: the manifest names them).
 const assets = {}
@@ -116,12 +122,21 @@ step(
   `blob ${(fs.statSync(blob).size / 1024 / 1024).toFixed(1)} MiB (${webFiles.length} web files, 1 addon)`,
 )
 
-// 4. A copy of this node, deaf to NODE_OPTIONS, with the blob injected.
-const binary = fs.readFileSync(process.execPath)
+// 4. A copy of this node: without its symbol and debug tables (12 MiB of 94 that nothing at run
+// time reads; addons link against the dynamic symbols, which stay), deaf to NODE_OPTIONS, with the
+// blob injected.
+fs.copyFileSync(process.execPath, temp)
+fs.chmodSync(temp, 0o755)
+const stripped = spawnSync('strip', ['--strip-all', temp], { encoding: 'utf8' })
+if (stripped.error || stripped.status !== 0) {
+  console.log(`  (not stripped: ${stripped.error?.message ?? stripped.stderr.trim()})`)
+}
+const binary = fs.readFileSync(temp)
 const patchedAt = disableNodeOptions(binary)
-const temp = `${output}.${process.pid}.tmp`
-fs.writeFileSync(temp, binary, { mode: 0o755 })
-step(`copied ${process.execPath} (NODE_OPTIONS key blanked at offset ${patchedAt})`)
+fs.writeFileSync(temp, binary)
+step(
+  `copied ${process.execPath}${stripped.status === 0 ? ', stripped' : ''} (NODE_OPTIONS key blanked at offset ${patchedAt})`,
+)
 // postject prints a warning per ELF note it cannot name; they are harmless and only noise here.
 const warn = console.warn
 console.warn = () => {}
@@ -135,10 +150,9 @@ fs.chmodSync(temp, 0o755)
 // 5. It must run, and must not run what NODE_OPTIONS asks, before it takes the real name.
 const check = spawnSync(temp, ['--version'], {
   encoding: 'utf8',
-  env: { NODE_OPTIONS: `--require=${path.join(work, 'must-not-load.js')}` },
+  env: { NODE_OPTIONS: `--require=${path.join(work, 'must-not-load.js')} --max-old-space-size=1` },
 })
 if (check.status !== 0 || !/^secretsentry \d/.test(check.stdout)) {
-  fs.rmSync(temp, { force: true })
   throw new Error(`the built executable failed its self-check:\n${check.stdout}${check.stderr}`)
 }
 fs.renameSync(temp, output)

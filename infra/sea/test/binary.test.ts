@@ -13,6 +13,7 @@ import {
   ROOT,
   runCommand,
   serve,
+  start,
   until200,
   type Served,
 } from './binary.ts'
@@ -54,8 +55,19 @@ async function openText(origin: string, fragment: string): Promise<string | numb
     await res.arrayBuffer()
     return res.status
   }
-  const record = await prepared.decrypt(await res.json())
+  const record = await prepared.decrypt(
+    (await res.json()) as { ciphertext: string; ttlSeconds: number; maxViews: number },
+  )
   return record.kind === 'text' ? record.text : 'not text'
+}
+
+/** CPU time a process has used so far, all its threads (Linux schedstat: nanoseconds on CPU). */
+function cpuMs(pid: number): number {
+  let ns = 0
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    ns += Number(fs.readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
+  }
+  return ns / 1e6
 }
 
 /** Does `bytes` match one `sha256-/sha384-/sha512-<base64>` token of an integrity attribute? */
@@ -240,30 +252,49 @@ describe('single executable, from an empty directory under env -i', () => {
     }
   })
 
-  it('starts to its first /healthz answer quickly (median of 10 spawns)', async () => {
-    const times: number[] = []
+  it('starts to its first /healthz answer on under 5× the CPU time of a bare Node HTTP server', async () => {
+    // Wall-clock start-up depends on the machine and its load; CPU time much less so. A bare
+    // `node` answering HTTP, spawned alternately with the executable, is the yardstick: both are
+    // measured from spawn to the first 200 (the README gives the figures of a quiet machine).
+    const bare = [
+      '-e',
+      "require('http').createServer((q,s)=>s.end('ok')).listen(0,'127.0.0.1',function(){console.log('SecretSentry listening on http://127.0.0.1:'+this.address().port)})",
+    ]
+    const runs = { ours: [] as number[][], bare: [] as number[][] }
     for (let i = 0; i < 10; i++) {
-      const began = performance.now()
-      const s = await serve(home.binary, home.dir, [
-        '--data-dir',
-        'data-start',
-        '--log-level',
-        'silent',
-      ])
-      const res = await fetch(`${s.url}/healthz`)
-      await res.arrayBuffer()
-      times.push(performance.now() - began)
-      expect(res.status).toBe(200)
-      expect(await s.stop()).toBe(0)
+      for (const [times, binary, argv] of [
+        [
+          runs.ours,
+          home.binary,
+          ['serve', '--port', '0', '--data-dir', 'data-start', '--log-level', 'silent'],
+        ],
+        [runs.bare, process.execPath, bare],
+      ] as const) {
+        const began = performance.now()
+        const s = await start(binary, argv, home.dir)
+        const res = await fetch(`${s.url}/healthz`)
+        await res.arrayBuffer()
+        times.push([performance.now() - began, cpuMs(s.child.pid as number)])
+        expect(res.status).toBe(200)
+        await s.stop()
+      }
     }
-    times.sort((a, b) => a - b)
-    const median = (times[4]! + times[5]!) / 2
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((x, y) => x - y)
+      return (sorted[4]! + sorted[5]!) / 2
+    }
+    const figures = (t: number[][]) => {
+      const wall = t.map(([w]) => w as number)
+      return `wall median ${median(wall).toFixed(0)} ms (max ${Math.max(...wall).toFixed(0)} ms), CPU median ${median(t.map(([, c]) => c as number)).toFixed(0)} ms`
+    }
     console.log(
-      `spawn → first 200 on /healthz: median ${median.toFixed(0)} ms, min ${times[0]!.toFixed(0)} ms, max ${times[9]!.toFixed(0)} ms`,
+      `spawn → first 200 on /healthz: secretsentry ${figures(runs.ours)}; bare node ${figures(runs.bare)}`,
     )
-    // The budget is 100 ms on a quiet machine (README); a loaded CI box gets headroom, a
-    // regression (lost code cache, a slow import at start) does not.
-    expect(median).toBeLessThan(400)
+    // Measured at 3.6–3.8× (README): the executable also evaluates an 850 KiB bundle, loads its
+    // addon, opens SQLite and builds the app. The bound catches a start-up that grows by a third.
+    expect(median(runs.ours.map(([, c]) => c as number))).toBeLessThan(
+      5 * median(runs.bare.map(([, c]) => c as number)),
+    )
   })
 
   it('SIGTERM under load loses no acknowledged share', async () => {

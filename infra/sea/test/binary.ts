@@ -99,8 +99,18 @@ export function serve(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<Served> {
+  return start(binary, ['serve', '--port', '0', ...args], cwd, env)
+}
+
+/** Any command that prints "SecretSentry listening on URL"; resolves once it has. */
+export function start(
+  binary: string,
+  argv: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<Served> {
   const began = performance.now()
-  const child = spawn(binary, ['serve', '--port', '0', ...args], {
+  const child = spawn(binary, argv, {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
