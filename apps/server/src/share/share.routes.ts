@@ -8,6 +8,7 @@ import type {
   OpenShareResponse,
   ShareStatusResponse,
 } from '@secretsentry/contract/types'
+import { agentOf } from '../audit/account-audit.ts'
 import { ApiError, shareNotFound } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import {
@@ -149,7 +150,13 @@ export function shareRoutes(options: ShareRouteOptions): Hono {
       const id = paramId(c)
       const body = parseWith(openShareRequest, await readJsonBody(c, SMALL_BODY_BYTES))
       const access = canonical('access', body.access)
-      const outcome = await openShare(deps, id, access, options.clientHash(c))
+      const outcome = await openShare(
+        deps,
+        id,
+        access,
+        options.clientHash(c),
+        agentOf(c.req.header('user-agent')),
+      )
       switch (outcome.kind) {
         case 'not_found':
           if (outcome.expired) metrics.sharesExpired.inc({ where: 'open' })

@@ -1,6 +1,7 @@
 /** @module The share rules of SPEC §4/§6 as write operations; each returns an outcome, never throws a refusal. */
 import crypto from 'node:crypto'
 import { SHARE_LIMITS } from '@secretsentry/contract/limits'
+import type { Agent, ClientInfo } from '../audit/account-audit.ts'
 import type { AuditEvent, Database, Db } from '../db/database.ts'
 import type { WriteQueue } from '../db/write-queue.ts'
 import * as q from './share.queries.ts'
@@ -15,7 +16,7 @@ export interface ShareDeps {
 
 export interface ShareEvents {
   /** A view was consumed (`ok`), or a wrong access value was counted. */
-  opened(trx: Db, id: Buffer, ok: boolean, now: number, clientHash: string): Promise<void>
+  opened(trx: Db, id: Buffer, ok: boolean, now: number, client: ClientInfo): Promise<void>
   /** Deleted early with its manage token or access value. */
   deleted(trx: Db, id: Buffer, now: number): Promise<void>
 }
@@ -100,6 +101,8 @@ export function openShare(
   id: Buffer,
   access: Uint8Array,
   clientHash: string,
+  /** User-agent class, for the owner's trail when the share was made from a vault secret. */
+  agent: Agent = 'other',
 ): Promise<OpenOutcome> {
   const presented = sha256(access)
   return deps.queue.run(async (trx): Promise<OpenOutcome> => {
@@ -114,7 +117,7 @@ export function openShare(
     if (!constantTimeEqual(presented, row.verifier)) {
       const outcome = await wrongAccess(trx, id, now, clientHash)
       if (outcome.kind === 'wrong_access')
-        await deps.events?.opened(trx, id, false, now, clientHash)
+        await deps.events?.opened(trx, id, false, now, { hash: clientHash, agent })
       return outcome
     }
     const view = await q.consumeView(trx, id, row.verifier, now, row.views_left)
@@ -123,7 +126,7 @@ export function openShare(
       trx,
       audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now),
     )
-    await deps.events?.opened(trx, id, true, now, clientHash)
+    await deps.events?.opened(trx, id, true, now, { hash: clientHash, agent })
     return { kind: 'opened', view }
   })
 }

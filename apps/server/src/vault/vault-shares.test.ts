@@ -25,12 +25,15 @@ afterEach(async () => {
 
 const trail = () =>
   t.sqlite
-    .prepare('select event, result, share_id, secret_id from audit where user_id = ? order by id')
+    .prepare(
+      'select event, result, share_id, secret_id, agent from audit where user_id = ? order by id',
+    )
     .all(Buffer.from(alice.userId, 'base64url')) as {
     event: string
     result: string
     share_id: Buffer | null
     secret_id: Buffer | null
+    agent: string | null
   }[]
 const shares = async (secretId: string) => {
   const res = await t.call(`/api/secrets/${secretId}/shares`, as(alice))
@@ -66,7 +69,14 @@ describe('POST /api/secrets/:id/share', () => {
     expect(trail().at(-1)).toMatchObject({ event: 'secret.shared', result: 'ok' })
 
     t.clock.advance(1000)
-    const open = await t.call(`/api/share/${f.id}/open`, openInit(f.access), '203.0.113.7')
+    const open = await t.call(
+      `/api/share/${f.id}/open`,
+      {
+        ...openInit(f.access),
+        headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0' },
+      },
+      '203.0.113.7',
+    )
     expect(open.status).toBe(200)
     expect((await open.json()) as { ciphertext: string }).toMatchObject({
       ciphertext: f.ciphertext,
@@ -75,6 +85,7 @@ describe('POST /api/secrets/:id/share', () => {
     expect(opened).toMatchObject({ event: 'share.opened', result: 'ok' })
     expect(opened?.share_id).toEqual(Buffer.from(f.id, 'base64url'))
     expect(opened?.secret_id).toEqual(Buffer.from(body.id, 'base64url'))
+    expect(opened?.agent).toBe('browser')
     const [used] = await shares(body.id)
     expect(used).toMatchObject({
       status: 'used',

@@ -424,7 +424,7 @@ export function revokeShare(deps: VaultDeps, caller: Caller, id: Buffer, shareId
 /** Opens and early deletions of shares made from secrets land on the owner's audit trail. */
 export function vaultShareEvents(deps: Pick<VaultDeps, 'audit'>): ShareEvents {
   return {
-    async opened(trx, shareId, ok, now, clientHash) {
+    async opened(trx, shareId, ok, now, client) {
       const link = ok
         ? await q.recordVaultShareOpen(trx, shareId, now)
         : await q.findVaultShare(trx, shareId)
@@ -434,7 +434,7 @@ export function vaultShareEvents(deps: Pick<VaultDeps, 'audit'>): ShareEvents {
         event: 'share.opened',
         result: ok ? 'ok' : 'failed',
         actor: 'anonymous',
-        client: { hash: clientHash, agent: 'other' },
+        client,
         at: now,
         secretId: link.secret_id,
         shareId,
