@@ -19,7 +19,7 @@ export function disableNodeOptions(binary) {
   const candidates = []
   for (let at = binary.indexOf(needle); at !== -1; at = binary.indexOf(needle, at + 1)) {
     const start = at + 1
-    const v8Length = binary.readUInt32LE(start - 4) === 12
+    const v8Length = start >= 4 && binary.readUInt32LE(start - 4) === 12
     if (!v8Length) candidates.push(start)
   }
   if (candidates.length !== 1) {
