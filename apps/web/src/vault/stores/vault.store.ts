@@ -220,6 +220,8 @@ export const useVaultStore = defineStore('vault', () => {
       wipe(uk, ...keys.values())
       throw e
     }
+    // Another account's keys (a second login in this tab) never linger beside the new ones.
+    if (userKey !== uk) wipeKeys()
     userKey = uk
     for (const [id, k] of keys) folderKeys.set(id, k)
     defaultFolderId = folders[0]?.id ?? null
@@ -250,6 +252,7 @@ export const useVaultStore = defineStore('vault', () => {
       wipe(uk, folder.key)
       throw e
     }
+    wipeKeys()
     userKey = uk
     folderKeys.set(folder.id, folder.key)
     defaultFolderId = folder.id
