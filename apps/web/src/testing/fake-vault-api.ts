@@ -182,6 +182,26 @@ export async function installFakeVaultApi(
     if (sh && method === 'GET' && secrets.has(decodeURIComponent(sh[1]!))) {
       return json(200, { shares: [] })
     }
+    const rs = /^\/api\/secrets\/([^/]+)\/restore$/.exec(path)
+    const gone = rs ? secrets.get(decodeURIComponent(rs[1]!)) : undefined
+    if (rs && method === 'POST') {
+      if (!gone) return error(404, 'not_found')
+      if (gone.summary.deletedAt === null) return error(409, 'conflict', 'Not deleted')
+      gone.summary = {
+        ...gone.summary,
+        deletedAt: null,
+        purgeAt: null,
+        revision: gone.summary.revision + 1,
+      }
+      return json(200, gone.summary)
+    }
+    const purge = /^\/api\/secrets\/([^/]+)$/.exec(path)
+    if (purge && method === 'DELETE' && query.get('purge') === 'true') {
+      const id = decodeURIComponent(purge[1]!)
+      if (!secrets.get(id)?.summary.deletedAt) return error(409, 'conflict', 'Delete it first')
+      secrets.delete(id)
+      return new Response(null, { status: 204 })
+    }
     const m = /^\/api\/secrets\/([^/]+)$/.exec(path)
     const stored = m ? secrets.get(decodeURIComponent(m[1]!)) : undefined
     if (m && stored && stored.summary.deletedAt === null) {

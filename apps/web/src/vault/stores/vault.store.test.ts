@@ -176,4 +176,23 @@ describe('useVaultStore', () => {
     store.setAutoLockMinutes(0)
     expect(store.autoLockMinutes).toBe(15)
   })
+
+  it('deletes into the recovery window, restores, and purges for good', async () => {
+    const store = await loggedIn()
+    const a = await store.createSecret({ meta: meta('Keep me'), value: 'a' })
+    const b = await store.createSecret({ meta: meta('Purge me'), value: 'b' })
+    await store.deleteSecret(a.id)
+    await store.deleteSecret(b.id)
+    expect(store.items).toEqual([])
+    await store.refreshDeleted()
+    expect(store.deletedItems.map((i) => i.meta?.name).sort()).toEqual(['Keep me', 'Purge me'])
+
+    await store.restoreDeleted(a.id)
+    expect(store.items.map((i) => i.meta?.name)).toEqual(['Keep me'])
+    await store.purge(b.id)
+    expect(store.deletedItems).toEqual([])
+    expect(api.secrets.has(b.id)).toBe(false)
+    await store.refresh()
+    expect(store.items.map((i) => i.meta?.name)).toEqual(['Keep me'])
+  })
 })
