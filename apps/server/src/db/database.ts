@@ -20,6 +20,8 @@ export interface ShareTable {
   /** Milliseconds since the epoch. */
   created_at: number
   expires_at: number
+  /** 1 when made from a vault secret (a vault_shares row links it to the secret and its owner). */
+  from_vault: Generated<number>
 }
 
 /** Anonymous share events (snake_case) and account events (dotted, contract AUDIT_EVENTS). */

@@ -11,7 +11,7 @@ export async function insertShare(db: Db, row: NewShareRow): Promise<boolean> {
   return rows.length > 0
 }
 
-type NewShareRow = Omit<Insertable<ShareTable>, 'failed_attempts' | 'opened_at'>
+type NewShareRow = Required<Omit<Insertable<ShareTable>, 'failed_attempts' | 'opened_at'>>
 
 const insertShareQuery = prepared<Database, NewShareRow, { id: Buffer }>((db, a) =>
   db
@@ -26,6 +26,7 @@ const insertShareQuery = prepared<Database, NewShareRow, { id: Buffer }>((db, a)
       views_left: a.views_left,
       created_at: a.created_at,
       expires_at: a.expires_at,
+      from_vault: a.from_vault,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .returning('id'),
@@ -50,6 +51,7 @@ const findShareQuery = prepared((db: Db, a: { id: Buffer }) =>
       'created_at',
       'expires_at',
       'opened_at',
+      'from_vault',
     ])
     .where('id', '=', a.id),
 )

@@ -68,6 +68,7 @@ export async function insertShareOp(
   share: NewShare,
   now: number,
   clientHash: string,
+  fromVault = false,
 ): Promise<CreateOutcome> {
   const expiresAt = now + share.ttlSeconds * 1000
   const inserted = await q.insertShare(trx, {
@@ -80,6 +81,7 @@ export async function insertShareOp(
     views_left: share.maxViews,
     created_at: now,
     expires_at: expiresAt,
+    from_vault: fromVault ? 1 : 0,
   })
   if (!inserted) return { kind: 'conflict' }
   await q.insertAudit(trx, audit('share_created', share.id, 'ok', clientHash, now))
@@ -116,7 +118,8 @@ export function openShare(
     }
     if (!constantTimeEqual(presented, row.verifier)) {
       const outcome = await wrongAccess(trx, id, now, clientHash)
-      if (outcome.kind === 'wrong_access')
+      // Only shares made from the vault are looked up there: the hot path of the others stays as it was.
+      if (outcome.kind === 'wrong_access' && row.from_vault)
         await deps.events?.opened(trx, id, false, now, { hash: clientHash, agent })
       return outcome
     }
@@ -126,7 +129,7 @@ export function openShare(
       trx,
       audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now),
     )
-    await deps.events?.opened(trx, id, true, now, { hash: clientHash, agent })
+    if (row.from_vault) await deps.events?.opened(trx, id, true, now, { hash: clientHash, agent })
     return { kind: 'opened', view }
   })
 }
@@ -223,7 +226,7 @@ export function deleteShareWithToken(
     const by = byManage ? 'manage_token' : 'access'
     if (!(await q.deleteShare(trx, id))) return { kind: 'not_found' }
     await q.insertAudit(trx, audit('share_deleted', id, by, clientHash, now))
-    await deps.events?.deleted(trx, id, now)
+    if (row.from_vault) await deps.events?.deleted(trx, id, now)
     return { kind: 'deleted', by }
   })
 }

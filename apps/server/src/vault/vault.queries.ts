@@ -7,6 +7,7 @@ import type {
   SecretVersionTable,
   VaultShareTable,
 } from '../db/database.ts'
+import { prepared } from '../db/prepared.ts'
 
 type Db = Kysely<Database>
 export type FolderRow = Selectable<FolderTable>
@@ -160,22 +161,32 @@ export async function listVaultShares(db: Db, secretId: Buffer) {
     .execute()
 }
 
-export async function findVaultShare(db: Db, shareId: Buffer) {
-  return db
+// These two run on every share open (most shares are not from the vault and match nothing), so
+// they are compiled once, like the share queries: building a Kysely query costs more than running it.
+const findVaultShareQuery = prepared((db: Db, a: { shareId: Buffer }) =>
+  db
     .selectFrom('vault_shares')
     .select(['secret_id', 'user_id', 'revoked_at'])
-    .where('share_id', '=', shareId)
-    .executeTakeFirst()
+    .where('share_id', '=', a.shareId),
+)
+
+export async function findVaultShare(db: Db, shareId: Buffer) {
+  const { rows } = await findVaultShareQuery(db, { shareId })
+  return rows[0]
 }
+
+const recordOpenQuery = prepared((db: Db, a: { shareId: Buffer; entry: string }) =>
+  db
+    .updateTable('vault_shares')
+    .set((eb) => ({ opened_at: sql<string>`${eb.ref('opened_at')} || ${a.entry}` }))
+    .where('share_id', '=', a.shareId)
+    .returning(['user_id', 'secret_id']),
+)
 
 /** Appends an open time; returns the owner when `shareId` was made from a secret. */
 export async function recordVaultShareOpen(db: Db, shareId: Buffer, now: number) {
-  return db
-    .updateTable('vault_shares')
-    .set((eb) => ({ opened_at: sql<string>`${eb.ref('opened_at')} || ${`${now},`}` }))
-    .where('share_id', '=', shareId)
-    .returning(['user_id', 'secret_id'])
-    .executeTakeFirst()
+  const { rows } = await recordOpenQuery(db, { shareId, entry: `${now},` })
+  return rows[0]
 }
 
 export async function markVaultShareRevoked(db: Db, shareId: Buffer, now: number) {

@@ -372,7 +372,7 @@ export function shareSecret(
     if (!s) return NOT_FOUND
     const shared = version ?? s.current_version
     if (shared === null || shared > s.latest_version) return { kind: 'no_version' as const }
-    const created = await insertShareOp(trx, share, now, caller.client.hash)
+    const created = await insertShareOp(trx, share, now, caller.client.hash, true)
     if (created.kind === 'conflict') return conflict('id', 'A share with this id exists')
     await q.insertVaultShare(trx, {
       share_id: share.id,

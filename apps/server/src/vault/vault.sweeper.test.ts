@@ -23,7 +23,9 @@ describe('vault sweeper', () => {
     const { body } = await createSecret(t, alice)
     await createSecret(t, alice)
     const del = await t.call(`/api/secrets/${body.id}`, as(alice, 'DELETE'))
-    expect(((await del.json()) as { purgeAt: string }).purgeAt).toBe(new Date(t.clock.now).toISOString())
+    expect(((await del.json()) as { purgeAt: string }).purgeAt).toBe(
+      new Date(t.clock.now).toISOString(),
+    )
     const sweeper = createVaultSweeper({
       deps: {
         db: t.db,

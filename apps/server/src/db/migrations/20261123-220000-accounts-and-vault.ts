@@ -101,6 +101,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .column('secret_id')
     .execute()
 
+  // Marks shares made from a vault secret, so opening any other share never looks at vault_shares.
+  await db.schema
+    .alterTable('shares')
+    .addColumn('from_vault', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
+
   // Account events (share events keep user_id null). The index is partial: anonymous share rows,
   // the hot path, pay nothing for it.
   await db.schema.alterTable('audit').addColumn('user_id', 'blob').execute()
@@ -119,6 +125,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see up()
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('audit_user').execute()
+  await db.schema.alterTable('shares').dropColumn('from_vault').execute()
   for (const column of ['detail', 'agent', 'actor', 'secret_id', 'user_id']) {
     await db.schema.alterTable('audit').dropColumn(column).execute()
   }
