@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['src/**/*.test.ts'],
-    testTimeout: 30_000,
+    // Most tests start real processes (a server, the command); a loaded machine makes that slow.
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
   },
 })

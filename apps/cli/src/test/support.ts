@@ -1,5 +1,5 @@
 /** @module Test helpers: the CLI as a real process (from source through tsx, or a built bundle), a server it serves, share bodies. */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
@@ -10,6 +10,43 @@ import { pathToFileURL } from 'node:url'
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 export const CLI_MAIN = path.resolve(import.meta.dirname, '..', 'main.ts')
 export const WEB_DIST = path.resolve(import.meta.dirname, '../../../web/dist')
+
+const CLI_DIR = path.resolve(import.meta.dirname, '..', '..')
+
+export interface Bundle {
+  /** dist/secretsentry.mjs of a package laid out as published. */
+  file: string
+  /** Its package directory (package.json goes here for npm pack). */
+  packageDir: string
+  /** The web app copied beside it, which it serves by default. */
+  web: string
+  /** The manifest built into it, as the web build wrote it. */
+  manifest: Record<string, string>
+  remove(): void
+}
+
+/**
+ * Builds the package with build.mjs into a fresh directory inside apps/cli (so the external
+ * better-sqlite3 resolves as in an installed package). Its manifest and web copy are frozen at
+ * build time, so tests that use it do not see later rebuilds of apps/web/dist.
+ */
+export function buildBundle(): Bundle {
+  fs.mkdirSync(path.join(CLI_DIR, 'dist'), { recursive: true })
+  const packageDir = fs.mkdtempSync(path.join(CLI_DIR, 'dist', '.test-'))
+  const dist = path.join(packageDir, 'dist')
+  execFileSync(process.execPath, [path.join(CLI_DIR, 'build.mjs'), dist], { stdio: 'pipe' })
+  const web = path.join(dist, 'web')
+  return {
+    file: path.join(dist, 'secretsentry.mjs'),
+    packageDir,
+    web,
+    manifest: JSON.parse(fs.readFileSync(path.join(web, 'manifest.sha256.json'), 'utf8')) as Record<
+      string,
+      string
+    >,
+    remove: () => fs.rmSync(packageDir, { recursive: true, force: true }),
+  }
+}
 
 const children: ChildProcess[] = []
 const dirs: string[] = []
