@@ -82,10 +82,19 @@ export async function startServer(
   const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port })
   try {
     await new Promise<void>((resolve, reject) => {
-      http.once('listening', resolve)
-      http.once('error', reject)
+      const listening = () => {
+        http.off('error', failed)
+        resolve()
+      }
+      const failed = (err: Error) => {
+        http.off('listening', listening)
+        reject(err)
+      }
+      http.once('listening', listening)
+      http.once('error', failed)
     })
   } catch (err) {
+    await server.close()
     await database.close()
     if (ownLogger) await logger.close()
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
