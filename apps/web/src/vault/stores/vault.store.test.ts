@@ -6,6 +6,9 @@ import type { FakeVault } from '../../testing/fake-vault-api.ts'
 import { codeOf } from '../lib/errors.ts'
 import { AUTO_LOCK_KEY, useVaultStore, versionWithStage } from './vault.store.ts'
 
+// Each test derives keys with Argon2id on the test thread: seconds on a busy 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
+
 /** Every key buffer the store received from the keyring, to check they are zero after lock. */
 const keys = vi.hoisted(() => [] as Uint8Array[])
 

@@ -1,13 +1,16 @@
 /** @module Tests of the vault list: search and tag filter over decrypted metadata, without a request, and paging of long lists. */
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { routes } from '../../app/router.ts'
 import { installFakeVaultApi } from '../../testing/fake-vault-api.ts'
 import type { FakeVault } from '../../testing/fake-vault-api.ts'
 import { useVaultStore } from '../stores/vault.store.ts'
 import VaultListView from './VaultListView.vue'
+
+// Each test derives keys with Argon2id on the test thread: seconds on a busy 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 let api: FakeVault
 

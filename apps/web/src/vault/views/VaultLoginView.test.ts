@@ -9,6 +9,9 @@ import type { FakeVault } from '../../testing/fake-vault-api.ts'
 import { KDF_REFUSED, WRONG_PASSWORD } from '../lib/errors.ts'
 import VaultLoginView from './VaultLoginView.vue'
 
+// Each test derives keys with Argon2id on the test thread: seconds on a busy 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
+
 let api: FakeVault
 
 beforeEach(async () => {
@@ -28,7 +31,7 @@ async function submit(w: Awaited<ReturnType<typeof mountLogin>>['w'], password: 
   await w.find('input#login-password').setValue(password)
   await w.find('form').trigger('submit')
   await vi.waitFor(() => expect(w.find('button[type="submit"]').text()).toBe('Log in'), {
-    timeout: 15_000,
+    timeout: 50_000,
     interval: 20,
   })
   await flushPromises()

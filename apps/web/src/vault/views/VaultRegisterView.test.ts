@@ -8,6 +8,9 @@ import { installFakeVaultApi } from '../../testing/fake-vault-api.ts'
 import type { FakeVault } from '../../testing/fake-vault-api.ts'
 import VaultRegisterView from './VaultRegisterView.vue'
 
+// Each test derives keys with Argon2id on the test thread: seconds on a busy 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
+
 let api: FakeVault
 
 beforeEach(async () => {
@@ -48,7 +51,7 @@ describe('VaultRegisterView', () => {
     await w.find('input#confirm-password').setValue('a long enough password')
     await w.find('form').trigger('submit')
     await vi.waitFor(() => expect(w.find('[role="alert"]').exists()).toBe(true), {
-      timeout: 30_000,
+      timeout: 55_000,
       interval: 50,
     })
     expect(w.find('[role="alert"]').text()).toBe('That username is taken. Choose another one.')

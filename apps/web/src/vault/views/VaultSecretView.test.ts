@@ -11,6 +11,9 @@ import { CONFLICT_MESSAGE } from '../lib/errors.ts'
 import { useVaultStore } from '../stores/vault.store.ts'
 import VaultSecretView from './VaultSecretView.vue'
 
+// Each test derives keys with Argon2id on the test thread: seconds on a busy 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
+
 let api: FakeVault
 let id: string
 
