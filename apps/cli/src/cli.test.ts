@@ -62,6 +62,13 @@ describe('help and version', () => {
     expect((await run(['serve', '--help'])).out).toMatch(/--port <value> .*\[PORT; default 8080\]/)
   })
 
+  it('the README documents every settings flag with its variable', () => {
+    const readme = fs.readFileSync(path.join(import.meta.dirname, '..', 'README.md'), 'utf8')
+    for (const f of SETTING_FLAGS) {
+      expect(readme).toMatch(new RegExp(`^\\| \`${f.flag}\` +\\| \`${f.env}\` +\\|`, 'm'))
+    }
+  })
+
   it('each command has its own help', async () => {
     const backup = await run(['backup', '--help'])
     expect(backup.out).toContain('Usage: secretsentry backup FILE [--force]')
