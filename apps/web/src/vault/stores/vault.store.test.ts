@@ -147,6 +147,37 @@ describe('useVaultStore', () => {
     expect((await store.readValue(item.id)).value).toBe('first')
   })
 
+  it('refuses a value of another version than the one asked for (a server swapping versions)', async () => {
+    const store = await loggedIn()
+    const item = await store.createSecret({ meta: meta('Key'), value: 'first' })
+    await store.updateSecret(item.id, { value: 'second' })
+    // A hostile server answers ?version=1 with the current version 2 (both open under their own AD).
+    const honest = api.fetch as unknown as typeof fetch
+    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) =>
+      honest(String(input).replace(/\?version=\d+$/, ''), init),
+    )
+    const err = await store.restoreVersion(item.id, 1).catch((e: unknown) => e)
+    expect(codeOf(err)).toBe('wrong_version')
+    // Nothing was restored under a wrong "restored from" label.
+    expect(api.requests.filter((r) => r.method === 'PUT')).toHaveLength(1)
+    await expect(store.readValue(item.id, 1)).rejects.toMatchObject({ code: 'wrong_version' })
+  })
+
+  it('auto-locks after the idle time even when no vault page is showing', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
+    try {
+      const store = await loggedIn()
+      store.setAutoLockMinutes(1)
+      // No VaultLayout is mounted here, as when the tab shows the create page or My links.
+      vi.advanceTimersByTime(65_000)
+      expect(store.status).toBe('locked')
+      expect(store.lockReason).toBe('idle')
+      for (const k of keys) expect([...k].every((b) => b === 0)).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('after a reload offers Unlock: a wrong password is refused here, the right one opens the vault', async () => {
     await loggedIn()
     setActivePinia(createPinia()) // a reload: memory gone, the session cookie stays

@@ -35,6 +35,7 @@ import {
   unwrapUserKey,
   wipe,
 } from '../crypto/vault-crypto.ts'
+import { useIdleLock } from '../composables/useIdleLock.ts'
 import { codeOf } from '../lib/errors.ts'
 import type { SecretMeta, VaultItem } from '../lib/filter.ts'
 import type { CreatedShare } from '../../app/created-share.ts'
@@ -163,6 +164,10 @@ export const useVaultStore = defineStore('vault', () => {
       throw e
     }
   }
+
+  // Here, not in a vault page: the keys stay in this store while the tab shows the create page
+  // or My links, and must still be wiped after the idle time there.
+  useIdleLock(unlocked, autoLockMinutes, () => lock('idle'))
 
   function requireKeys(): Uint8Array {
     if (!userKey || status.value !== 'unlocked') throw new Error('The vault is locked.')
@@ -366,6 +371,16 @@ export const useVaultStore = defineStore('vault', () => {
   ): Promise<{ value: string; version: number }> {
     requireKeys()
     const { body } = await guarded(() => vaultApi.getSecret(id, version))
+    // Security promise: the AD binds a value to its own version only, so a server could answer
+    // with another version that opens fine (an old value as the current one, or the wrong one
+    // restored). The version must be the one asked for, or the one the answer labels current.
+    const asked = version ?? versionWithStage(body, 'current')
+    if (body.value.version !== asked) {
+      throw Object.assign(
+        new Error('The server sent another version of this secret than the one asked for.'),
+        { code: 'wrong_version' },
+      )
+    }
     const key = folderKey(body.folderId)
     const value = openValue(key, id, body.value)
     const { value: _sealed, ...summary } = body
