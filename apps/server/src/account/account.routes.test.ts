@@ -494,6 +494,53 @@ describe('POST /api/account/password', () => {
     expect((await login('yuri', u.authKey)).status).toBe(200)
   })
 
+  it('is rate limited like login (each try costs a scrypt): per address, then per account from any address', async () => {
+    const wrong = () => ({
+      authKey: rand(32),
+      newAuthKey: rand(32),
+      newSalt: rand(16),
+      newKdf: KDF,
+      newWrappedUserKey: wrapped(),
+    })
+    const limited = await makeTestApp({ config: { rateLimitPerMin: 3, loginRateLimitPerMin: 0 } })
+    const a = await registerUser(limited, 'pam')
+    const statuses: number[] = []
+    for (let i = 0; i < 4; i++) {
+      const res = await limited.call(
+        '/api/account/password',
+        jsonInit('POST', wrong(), a.auth),
+        '192.0.2.60',
+      )
+      statuses.push(res.status)
+      if (res.status === 429)
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    }
+    expect(statuses).toEqual([403, 403, 403, 429])
+    await limited.close()
+    await limited.db.destroy()
+
+    await t.close()
+    await t.db.destroy()
+    t = await makeTestApp({ config: { rateLimitPerMin: 1000 } })
+    const u = await registerUser(t, 'quinn')
+    for (let i = 0; i < 10; i++) {
+      const res = await t.call(
+        '/api/account/password',
+        jsonInit('POST', wrong(), u.auth),
+        `203.0.113.${i}`,
+      )
+      expect(res.status).toBe(403)
+    }
+    const res = await t.call(
+      '/api/account/password',
+      jsonInit('POST', { ...wrong(), authKey: u.authKey }, u.auth),
+      '203.0.113.99',
+    )
+    expect(res.status).toBe(429)
+    expect(await errorOf(res)).toMatchObject({ code: 'rate_limited' })
+    expect((await login('quinn', u.authKey)).status).toBe(200)
+  })
+
   it('refuses a new KDF below the minimums with 400 naming newKdf', async () => {
     const u = await registerUser(t, 'zoe')
     const res = await t.call(

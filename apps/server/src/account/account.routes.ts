@@ -35,8 +35,14 @@ export interface AccountRouteOptions {
   client: (c: Context) => ClientInfo
   session: MiddlewareHandler<SessionEnv>
   sameOrigin: MiddlewareHandler
-  limits: { prelogin: MiddlewareHandler; login: MiddlewareHandler; register: MiddlewareHandler }
-  /** Login attempts per minute per account name; 0 = off. */
+  limits: {
+    prelogin: MiddlewareHandler
+    login: MiddlewareHandler
+    register: MiddlewareHandler
+    /** Password changes per address: each costs a scrypt, like a login. */
+    password: MiddlewareHandler
+  }
+  /** Login (and password change) attempts per minute per account; 0 = off. */
   loginPerAccountPerMin: number
   store: RateLimitStore
   onLimited: (bucket: string) => void
@@ -70,24 +76,14 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
   const { deps } = o
 
   /** Per account name, known or not (so the limit itself reveals nothing), after the per-address limit. */
-  const limitAccount = async (username: string) => {
+  const limitAccount = async (key: string) => {
     if (o.loginPerAccountPerMin <= 0) return
-    const decision = await o.store.take(
-      `login-account:${username}`,
-      o.loginPerAccountPerMin,
-      60_000,
-      deps.clock(),
-    )
+    const decision = await o.store.take(key, o.loginPerAccountPerMin, 60_000, deps.clock())
     if (decision.allowed) return
     o.onLimited('login-account')
-    throw new ApiError(
-      429,
-      'rate_limited',
-      'Too many login attempts for this account; try again later',
-      {
-        headers: { 'retry-after': String(decision.retryAfterSeconds) },
-      },
-    )
+    throw new ApiError(429, 'rate_limited', 'Too many attempts for this account; try again later', {
+      headers: { 'retry-after': String(decision.retryAfterSeconds) },
+    })
   }
 
   return new Hono<SessionEnv>()
@@ -128,7 +124,7 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
     })
     .post('/login', o.sameOrigin, o.limits.login, async (c) => {
       const body = parseWith(loginRequest, await readJsonBody(c, ACCOUNT_BODY_BYTES))
-      await limitAccount(body.username)
+      await limitAccount(`login-account:${body.username}`)
       const outcome = await accounts.login(
         deps,
         body.username,
@@ -157,9 +153,12 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
       }
       return c.json(response, 200)
     })
-    .post('/account/password', o.sameOrigin, o.session, async (c) => {
+    .post('/account/password', o.sameOrigin, o.limits.password, o.session, async (c) => {
       const body = parseWith(passwordChangeRequest, await readJsonBody(c, ACCOUNT_BODY_BYTES))
       const { userId, tokenHash } = c.var.session
+      // Security promise: limited like login (per address, then per account), since each try
+      // costs a scrypt on the thread pool and a wrong current authKey is a password guess.
+      await limitAccount(`password-account:${userId.toString('hex')}`)
       const outcome = await accounts.changePassword(
         deps,
         userId,

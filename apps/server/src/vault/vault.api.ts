@@ -78,6 +78,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
           prelogin: o.limiter('prelogin', config.rateLimitPerMin),
           login: o.limiter('login', config.rateLimitPerMin),
           register: o.limiter('register', config.rateLimitPerMin),
+          password: o.limiter('password', config.rateLimitPerMin),
         },
         // SPEC §6: RATE_LIMIT_PER_MIN=0 turns the limits off (benchmarks, black-box tests): all of them.
         loginPerAccountPerMin: config.rateLimitPerMin === 0 ? 0 : config.loginRateLimitPerMin,
