@@ -234,6 +234,7 @@ async function measureVaultFigures(): Promise<VaultFigures> {
     return await measureVault(server.origin, {
       secrets: settings.vaultSecrets,
       samples: settings.vaultSamples,
+      browser: settings.browser,
     })
   } finally {
     await server.stop()
@@ -351,6 +352,11 @@ async function main(): Promise<void> {
     const k = vault.kdf
     rows.push(
       `| Vault login in Node (prelogin, Argon2id m=${fmt(k.memoryKiB / 1024)} MiB t=${k.iterations}, login, unwrap), median of ${vault.login.n} (max) | ${ms(vault.login.median)} ms (${ms(vault.login.max)}); POST /api/login alone ${ms(vault.loginRequest.median)} ms | — |`,
+      ...(vault.browser
+        ? [
+            `| Vault in Chromium: "Log in" pressed to the list of ${fmt(vault.secrets)} secrets on screen (${vault.browser.cardsShown} cards, the rest behind "Show more"), median of ${vault.browser.loginToListMs.n} (max) | ${ms(vault.browser.loginToListMs.median)} ms (${ms(vault.browser.loginToListMs.max)}) | — |`,
+          ]
+        : []),
       `| Vault list of ${fmt(vault.secrets)} secrets (GET /api/secrets ${fmt(vault.listBytes / 1024)} KiB, then every name opened), median (max) | ${ms(vault.list.median)} ms (${ms(vault.list.max)}); request alone ${ms(vault.listRequest.median)} ms | — |`,
     )
   }

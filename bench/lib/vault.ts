@@ -11,6 +11,7 @@ import {
   type KdfParams,
 } from '@secretsentry/keyring'
 import { fromB64url, toB64url } from '@secretsentry/envelope'
+import { chromiumAvailable, measureVaultLogin, type VaultLoginFigures } from './browser.ts'
 import { summarize, type Summary } from './stats.ts'
 
 export interface VaultFigures {
@@ -25,12 +26,8 @@ export interface VaultFigures {
   /** GET /api/secrets alone. */
   listRequest: Summary
   listBytes: number
-}
-
-interface Account {
-  username: string
-  password: string
-  token: string
+  /** The same account logged in through the real web app in Chromium (null without Chromium). */
+  browser: VaultLoginFigures | null
 }
 
 async function json(res: Response, expected: number, what: string): Promise<unknown> {
@@ -51,7 +48,10 @@ const post = (origin: string, path: string, body: unknown, token?: string): Prom
   })
 
 /** Registers an account and stores `count` secrets in its first folder, a few requests at a time. */
-export async function seedVault(origin: string, count: number): Promise<Account> {
+export async function seedVault(
+  origin: string,
+  count: number,
+): Promise<{ username: string; password: string; token: string }> {
   const username = `bench-${Date.now().toString(36)}`
   const password = 'correct horse battery staple bench'
   const account = await createAccount(password, KDF_DEFAULTS)
@@ -96,7 +96,7 @@ export async function seedVault(origin: string, count: number): Promise<Account>
 
 export async function measureVault(
   origin: string,
-  options: { secrets: number; samples: number },
+  options: { secrets: number; samples: number; browser: boolean },
 ): Promise<VaultFigures> {
   const acct = await seedVault(origin, options.secrets)
   const login: number[] = []
@@ -160,8 +160,13 @@ export async function measureVault(
       throw new Error(`list returned ${secrets.length} secrets, expected ${options.secrets}`)
     }
   }
+  const browser =
+    options.browser && chromiumAvailable()
+      ? await measureVaultLogin(origin, acct, options.samples)
+      : null
   return {
     secrets: options.secrets,
+    browser,
     kdf,
     login: summarize(login),
     loginRequest: summarize(loginRequest),
