@@ -163,6 +163,27 @@ describe('useVaultStore', () => {
     await expect(store.readValue(item.id, 1)).rejects.toMatchObject({ code: 'wrong_version' })
   })
 
+  it('a logout the server did not confirm wipes the keys but does not claim the session ended', async () => {
+    const store = await loggedIn()
+    const honest = api.fetch as unknown as typeof fetch
+    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) =>
+      String(input) === '/api/logout'
+        ? Promise.reject(new TypeError('Failed to fetch'))
+        : honest(input, init),
+    )
+    await expect(store.logout()).rejects.toMatchObject({ code: 'network' })
+    // The cookie may still work on the server: locked (Unlock offers Log out again), not anonymous.
+    expect(store.status).toBe('locked')
+    expect(store.lockReason).toBe('logout_failed')
+    expect(store.items).toEqual([])
+    for (const k of keys) expect([...k].every((b) => b === 0)).toBe(true)
+
+    vi.stubGlobal('fetch', honest)
+    await store.logout()
+    expect(store.status).toBe('anonymous')
+    expect(api.session.active).toBe(false)
+  })
+
   it('auto-locks after the idle time even when no vault page is showing', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
     try {

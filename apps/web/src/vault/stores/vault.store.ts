@@ -108,8 +108,8 @@ export const useVaultStore = defineStore('vault', () => {
   /** 0..1 while Argon2id runs, else null (for the progress bar). */
   const deriving = ref<number | null>(null)
   const autoLockMinutes = ref(loadAutoLock())
-  /** Why the vault was last locked or signed out ('idle', 'manual', 'session'), for a notice. */
-  const lockReason = ref<'idle' | 'manual' | 'session' | null>(null)
+  /** Why the vault was last locked or signed out ('idle', 'manual', 'session', 'logout_failed'), for a notice. */
+  const lockReason = ref<'idle' | 'manual' | 'session' | 'logout_failed' | null>(null)
   /** A one-time notice for the next page (e.g. after a delete); may name a secret, so lock clears it. */
   const flash = ref<string | null>(null)
 
@@ -295,9 +295,12 @@ export const useVaultStore = defineStore('vault', () => {
     try {
       await vaultApi.logout()
     } catch (e) {
-      // Already gone on the server is what we wanted; anything else still ends it here.
+      // Already gone on the server is what we wanted. Otherwise (offline, 5xx) the cookie may
+      // still work there: saying "logged out" would leave it behind unnoticed on a shared
+      // computer. The keys go now; the Unlock page says so and offers Log out again.
       if (!(e instanceof ApiError && e.status === 401)) {
-        endSession(null)
+        lock('manual')
+        lockReason.value = 'logout_failed'
         throw e
       }
     }
