@@ -11,7 +11,26 @@ const MIGRATIONS: Record<string, Migration> = {
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string
 
+/**
+ * Kysely's Migrator takes its lock and introspects the schema on every start (about 10 ms that
+ * delay the first answer); when the database already holds exactly the known migrations, in
+ * order, there is nothing to do. Anything else (no table yet, a missing or unknown migration) goes
+ * through the Migrator, which applies or refuses as before.
+ */
+async function upToDate<DB>(db: Kysely<DB>): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`
+      select name from kysely_migration order by name
+    `.execute(db)
+    const known = Object.keys(MIGRATIONS).sort()
+    return rows.length === known.length && rows.every((row, i) => row.name === known[i])
+  } catch {
+    return false
+  }
+}
+
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+  if (await upToDate(db)) return []
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => MIGRATIONS },

@@ -1,0 +1,70 @@
+/** @module migrateToLatest's start-up shortcut: skipped work only when the database holds exactly the known migrations. */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Migrator, sql, type KyselyPlugin } from 'kysely'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openDatabase } from './database.ts'
+import { LATEST_MIGRATION, migrateToLatest } from './migrate.ts'
+import * as first from './migrations/20261123-204000-shares-and-audit.ts'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+})
+const tempFile = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ss-migrate-'))
+  dirs.push(dir)
+  return path.join(dir, 'secretsentry.db')
+}
+
+/** Counts the statements a Kysely instance sends. */
+function counting() {
+  const seen: string[] = []
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => {
+      seen.push(args.node.kind)
+      return args.node
+    },
+    transformResult: (args) => Promise.resolve(args.result),
+  }
+  return { seen, plugin }
+}
+
+describe('migrateToLatest', () => {
+  it('on an up-to-date database sends one read and takes no migration lock', async () => {
+    const file = tempFile()
+    const setup = openDatabase(file)
+    await migrateToLatest(setup.db)
+    await setup.close()
+
+    const opened = openDatabase(file)
+    const { seen, plugin } = counting()
+    expect(await migrateToLatest(opened.db.withPlugin(plugin))).toEqual([])
+    expect(seen).toEqual(['RawNode'])
+    await opened.close()
+  })
+
+  it('applies what is missing when only older migrations ran', async () => {
+    const opened = openDatabase(tempFile())
+    const older = new Migrator({
+      db: opened.db,
+      provider: {
+        getMigrations: () => Promise.resolve({ '20261123-204000-shares-and-audit': first }),
+      },
+    })
+    expect((await older.migrateToLatest()).error).toBeUndefined()
+    expect(await migrateToLatest(opened.db)).toEqual([LATEST_MIGRATION])
+    await opened.close()
+  })
+
+  it('still refuses a database that ran a migration this build does not know', async () => {
+    const opened = openDatabase(tempFile())
+    await migrateToLatest(opened.db)
+    await sql`insert into kysely_migration (name, timestamp) values ('29991231-000000-from-the-future', '2999-12-31T00:00:00.000Z')`.execute(
+      opened.db,
+    )
+    await expect(migrateToLatest(opened.db)).rejects.toThrow(/29991231-000000-from-the-future/)
+    await opened.close()
+  })
+})
