@@ -19,21 +19,18 @@ const json = (schema: Schema) => ({
 
 const errorResponse = (description: string) => ({ description, ...json(s.errorBody) })
 
-const commonErrors = {
+// Built per call, not at import: JSON Schema generation is start-up time the server spends only
+// when /api/openapi.json is first asked for.
+const commonErrorResponses = () => ({
   '400': errorResponse('Invalid input; `error.field` names the field'),
   '413': errorResponse('Body larger than the configured limit'),
   '415': errorResponse('Body is not application/json'),
   '429': errorResponse('Rate limited; see the Retry-After header'),
-}
-
-const idParam = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  schema: z.toJSONSchema(s.shareId),
-}
+})
 
 export function openApiDocument(version: string): Record<string, unknown> {
+  const commonErrors = commonErrorResponses()
+  const idParam = { name: 'id', in: 'path', required: true, schema: z.toJSONSchema(s.shareId) }
   return {
     openapi: '3.1.0',
     info: {
