@@ -102,7 +102,8 @@ async function runOnce(candidate) {
         maxViews: 1,
       }),
     })
-    if (create.status !== 201) throw new Error(`${candidate.name}: create answered ${create.status}`)
+    if (create.status !== 201)
+      throw new Error(`${candidate.name}: create answered ${create.status}`)
     sample.create = create.ms
     const prelogin = await timed(`${s.url}/api/prelogin`, {
       method: 'POST',
