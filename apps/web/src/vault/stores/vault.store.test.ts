@@ -163,6 +163,16 @@ describe('useVaultStore', () => {
     await expect(store.readValue(item.id, 1)).rejects.toMatchObject({ code: 'wrong_version' })
   })
 
+  it('a save answered after a lock neither lists anything while locked nor leaves the secret unreadable after unlock', async () => {
+    const store = await loggedIn()
+    const saving = store.createSecret({ meta: meta('Saved at lock time'), value: 'v' })
+    store.lock('idle')
+    await saving
+    expect(store.items).toEqual([])
+    await store.unlock(api.password)
+    expect(store.items.map((i) => i.meta?.name)).toEqual(['Saved at lock time'])
+  })
+
   it('a logout the server did not confirm wipes the keys but does not claim the session ended', async () => {
     const store = await loggedIn()
     const honest = api.fetch as unknown as typeof fetch

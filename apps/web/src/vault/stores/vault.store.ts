@@ -322,7 +322,8 @@ export const useVaultStore = defineStore('vault', () => {
         meta = null
       }
     }
-    metaCache.set(summary.id, { ciphertext: summary.meta.ciphertext, meta })
+    // Without the key (locked while a request was out) nothing is cached: after Unlock it opens.
+    if (key) metaCache.set(summary.id, { ciphertext: summary.meta.ciphertext, meta })
     return { id: summary.id, summary, meta }
   }
 
@@ -342,7 +343,9 @@ export const useVaultStore = defineStore('vault', () => {
 
   function put(summary: SecretSummary): SecretItem {
     const item = decryptItem(summary)
-    items.value = [...items.value.filter((i) => i.id !== summary.id), item]
+    // An answer arriving after a lock must not refill the list that lock emptied.
+    if (status.value === 'unlocked')
+      items.value = [...items.value.filter((i) => i.id !== summary.id), item]
     return item
   }
 
