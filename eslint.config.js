@@ -133,7 +133,7 @@ export default defineConfig([
       'scripts/**/*.{ts,js,mjs}',
       'bench/**/*.{ts,js,mjs}',
       'e2e/**/*.{ts,js,mjs}',
-      'infra/**/*.{ts,js,mjs}',
+      'infra/**/*.{ts,js,mjs,cjs}',
       '*.{js,mjs,cjs,ts}',
       '**/vite.config.ts',
       '**/vitest.config.ts',

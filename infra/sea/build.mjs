@@ -78,19 +78,6 @@ const startupTrims = {
       contents: `export default require(${JSON.stringify(args.path)})`,
       loader: 'js',
     }))
-    // @hono/node-server imports node:http2 for instanceof checks against HTTP/2 requests; startServer
-    // always serves HTTP/1.1 (node:http's createServer), so no request is ever one, and loading
-    // http2 would cost about 6 ms. Missing exports fail the build.
-    b.onResolve({ filter: /^node:http2$/ }, (args) =>
-      /@hono[\\/]node-server/.test(args.importer)
-        ? { path: 'http2', namespace: 'no-http2' }
-        : undefined,
-    )
-    b.onLoad({ filter: /.*/, namespace: 'no-http2' }, () => ({
-      contents:
-        'export class Http2ServerRequest {}\nexport const constants = { NGHTTP2_NO_ERROR: 0 }\n',
-      loader: 'js',
-    }))
     // prom-client requires @opentelemetry/api only for exemplars, which metrics.ts never enables;
     // loading it costs about 5 ms. Should exemplars be turned on, their use fails loudly here.
     b.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) =>
@@ -159,13 +146,54 @@ const manifestFile = path.join(work, 'sea-manifest.json')
 fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`)
 assets.manifest = manifestFile
 
-// 3. The blob. useCodeCache: V8's compiled code for the bundle is stored, so start-up skips parsing.
+// 3. The bundle as the function Node would wrap it in, run by lib/sea-main.cjs with a V8 code cache
+// made after a training start (see there): Node 20's useCodeCache holds only what V8 compiles
+// before running, so every function the start-up calls would be compiled at each start.
+const mainJs = path.join(work, 'main.js')
+fs.writeFileSync(
+  mainJs,
+  `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(bundle, 'utf8')}\n})`,
+)
+const mainCache = path.join(work, 'main.cache')
+const assetsFile = path.join(work, 'assets.json')
+fs.writeFileSync(assetsFile, JSON.stringify(assets))
+const trained = spawnSync(
+  process.execPath,
+  [
+    path.join(here, 'lib/train-code-cache.cjs'),
+    mainJs,
+    assetsFile,
+    mainCache,
+    path.join(work, 'train'),
+  ],
+  {
+    cwd: work,
+    encoding: 'utf8',
+    env: { NODE_OPTIONS: '', XDG_CACHE_HOME: path.join(work, 'cache') },
+  },
+)
+if (trained.status !== 0) {
+  throw new Error(
+    `the training start for the code cache failed:\n${trained.stdout}${trained.stderr}`,
+  )
+}
+assets['main.js'] = mainJs
+assets['main.cache'] = mainCache
+step(`code cache after a training start (${(fs.statSync(mainCache).size / 1024).toFixed(0)} KiB)`)
+
+// 4. The blob. Its main is the small loader; the loader's own code cache is Node's useCodeCache.
 const blob = path.join(work, 'sea-prep.blob')
 const seaConfig = path.join(work, 'sea-config.json')
 fs.writeFileSync(
   seaConfig,
   JSON.stringify(
-    { main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets },
+    {
+      main: path.join(here, 'lib/sea-main.cjs'),
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      assets,
+    },
     null,
     2,
   ),
@@ -180,7 +208,7 @@ step(
   `blob ${(fs.statSync(blob).size / 1024 / 1024).toFixed(1)} MiB (${webFiles.length} web files, 1 addon)`,
 )
 
-// 4. A copy of this node: without its symbol and debug tables (12 MiB of 94 that nothing at run
+// 5. A copy of this node: without its symbol and debug tables (12 MiB of 94 that nothing at run
 // time reads; addons link against the dynamic symbols, which stay), deaf to NODE_OPTIONS, with the
 // blob injected.
 fs.copyFileSync(process.execPath, temp)
@@ -205,12 +233,15 @@ try {
 }
 fs.chmodSync(temp, 0o755)
 
-// 5. It must run, and must not run what NODE_OPTIONS asks, before it takes the real name.
+// 6. It must run, and must not run what NODE_OPTIONS asks, before it takes the real name.
 const check = spawnSync(temp, ['--version'], {
   encoding: 'utf8',
-  env: { NODE_OPTIONS: `--require=${path.join(work, 'must-not-load.js')} --max-old-space-size=1` },
+  env: {
+    NODE_OPTIONS: `--require=${path.join(work, 'must-not-load.js')} --max-old-space-size=1`,
+    SECRETSENTRY_CHECK_CODE_CACHE: '1',
+  },
 })
-if (check.status !== 0 || !/^secretsentry \d/.test(check.stdout)) {
+if (check.status !== 0 || !/^secretsentry \d/.test(check.stdout) || check.stderr !== '') {
   throw new Error(`the built executable failed its self-check:\n${check.stdout}${check.stderr}`)
 }
 fs.renameSync(temp, output)
