@@ -1,4 +1,7 @@
-/** @module Fetch calls to the share API (SPEC §4): same origin, JSON, one error type the pages turn into words. */
+/**
+ * @module Fetch calls to the share API (SPEC §4): same origin, JSON, one error type the pages turn
+ * into words. The request transport here is the vault client's too, so both keep the same rules.
+ */
 import type {
   CreateShareRequest,
   CreateShareResponse,
@@ -48,8 +51,8 @@ function codeForStatus(status: number): ApiErrorCode {
   return 'bad_response'
 }
 
-/** The API's `{error:{code,message}}` (or just the status) as an ApiError; the vault client uses it too. */
-export async function toApiError(res: Response): Promise<ApiError> {
+/** The API's `{error:{code,message}}` (or just the status) as an ApiError. */
+async function toApiError(res: Response): Promise<ApiError> {
   const details: ApiErrorDetails = {}
   const wait = retryAfter(res)
   if (wait !== undefined) details.retryAfterSeconds = wait
@@ -70,14 +73,19 @@ export async function toApiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, err['code'] as ErrorCode, message, details)
 }
 
-async function call<T>(
-  method: 'GET' | 'POST' | 'DELETE',
+/**
+ * One JSON request to this origin, the transport the share and vault clients both use: answers
+ * holding secrets are never cached, no Referer is sent, and every failure is thrown as an
+ * ApiError. Callers add their own headers (bearer token, CSRF token, If-Match).
+ */
+export async function request(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
-  opts: { body?: unknown; bearer?: string } = {},
-): Promise<T> {
+  opts: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json' }
   if (opts.body !== undefined) headers['content-type'] = 'application/json'
-  if (opts.bearer !== undefined) headers['authorization'] = `Bearer ${opts.bearer}`
+  Object.assign(headers, opts.headers)
   let res: Response
   try {
     res = await fetch(path, {
@@ -92,6 +100,11 @@ async function call<T>(
     throw new ApiError(0, 'network', 'Could not reach the server')
   }
   if (!res.ok) throw await toApiError(res)
+  return res
+}
+
+/** A successful answer's JSON body (nothing for 204); anything unreadable is `bad_response`. */
+export async function readJson<T>(res: Response): Promise<T> {
   if (res.status === 204) return undefined as T
   try {
     return (await res.json()) as T
@@ -102,6 +115,16 @@ async function call<T>(
       'The server sent an answer this page cannot read',
     )
   }
+}
+
+async function call<T>(
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  opts: { body?: unknown; bearer?: string } = {},
+): Promise<T> {
+  const headers: Record<string, string> = {}
+  if (opts.bearer !== undefined) headers['authorization'] = `Bearer ${opts.bearer}`
+  return readJson<T>(await request(method, path, { body: opts.body, headers }))
 }
 
 const sharePath = (id: string): string => `/api/share/${encodeURIComponent(id)}`

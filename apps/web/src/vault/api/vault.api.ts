@@ -4,7 +4,7 @@
  * changes something.
  */
 import type { CreateShareRequest, CreateShareResponse } from '@secretsentry/contract/types'
-import { ApiError, toApiError } from '../../shared/api/share.api.ts'
+import { readJson, request } from '../../shared/api/share.api.ts'
 import type {
   AccountResponse,
   AuditPage,
@@ -45,38 +45,10 @@ async function send(
   path: string,
   opts: { body?: unknown; ifMatch?: string } = {},
 ): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' }
-  if (opts.body !== undefined) headers['content-type'] = 'application/json'
+  const headers: Record<string, string> = {}
   if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken
   if (opts.ifMatch !== undefined) headers['if-match'] = opts.ifMatch
-  let res: Response
-  try {
-    res = await fetch(path, {
-      method,
-      headers,
-      body: opts.body === undefined ? null : JSON.stringify(opts.body),
-      cache: 'no-store',
-      credentials: 'same-origin',
-      referrerPolicy: 'no-referrer',
-    })
-  } catch {
-    throw new ApiError(0, 'network', 'Could not reach the server')
-  }
-  if (!res.ok) throw await toApiError(res)
-  return res
-}
-
-async function json<T>(res: Response): Promise<T> {
-  if (res.status === 204) return undefined as T
-  try {
-    return (await res.json()) as T
-  } catch {
-    throw new ApiError(
-      res.status,
-      'bad_response',
-      'The server sent an answer this page cannot read',
-    )
-  }
+  return request(method, path, { body: opts.body, headers })
 }
 
 async function call<T>(
@@ -84,11 +56,11 @@ async function call<T>(
   path: string,
   opts: { body?: unknown; ifMatch?: string } = {},
 ): Promise<T> {
-  return json<T>(await send(method, path, opts))
+  return readJson<T>(await send(method, path, opts))
 }
 
 async function withEtag<T>(res: Response): Promise<WithRevision<T>> {
-  return { etag: res.headers.get('etag'), body: await json<T>(res) }
+  return { etag: res.headers.get('etag'), body: await readJson<T>(res) }
 }
 
 const secretPath = (id: string): string => `/api/secrets/${encodeURIComponent(id)}`
