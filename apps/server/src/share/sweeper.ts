@@ -1,4 +1,5 @@
 /** @module Background deletion of expired shares in small batches, so no request waits behind it (SPEC §7). */
+import { createBatchScheduler } from '../db/batch-sweeper.ts'
 import type { Logger } from '../logger.ts'
 import { sweepExpired, type ShareDeps } from './share.service.ts'
 
@@ -20,14 +21,8 @@ export interface Sweeper {
   runOnce(): Promise<number>
 }
 
-/** Pause between batches while a backlog remains: short, but lets requests in between. */
-const BACKLOG_PAUSE_MS = 20
-
 export function createSweeper(options: SweeperOptions): Sweeper {
   const batchSize = options.batchSize ?? 500
-  let timer: NodeJS.Timeout | undefined
-  let running = false
-  let stopped = true
 
   const runOnce = async () => {
     let deleted: number
@@ -42,40 +37,14 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     return deleted
   }
 
-  const schedule = (ms: number) => {
-    if (stopped) return
-    timer = setTimeout(tick, ms)
-    // The sweeper alone must never keep the process alive.
-    timer.unref()
-  }
-
-  const tick = async () => {
-    if (running) return
-    running = true
-    let full = false
-    try {
-      full = (await runOnce()) >= batchSize
-    } catch (err) {
+  const scheduler = createBatchScheduler({
+    intervalSeconds: options.intervalSeconds,
+    runBatch: async () => (await runOnce()) >= batchSize,
+    onError: (err) =>
       options.logger?.error('sweeper failed', {
         error: err instanceof Error ? err.name : 'unknown',
-      })
-    } finally {
-      running = false
-    }
-    schedule(full ? BACKLOG_PAUSE_MS : options.intervalSeconds * 1000)
-  }
+      }),
+  })
 
-  return {
-    start() {
-      if (!stopped) return
-      stopped = false
-      schedule(options.intervalSeconds * 1000)
-    },
-    stop() {
-      stopped = true
-      if (timer) clearTimeout(timer)
-      timer = undefined
-    },
-    runOnce,
-  }
+  return { start: scheduler.start, stop: scheduler.stop, runOnce }
 }

@@ -1,4 +1,5 @@
 /** @module Background purge of deleted secrets past their recovery window, and of dead sessions, in small batches (SPEC §7). */
+import { createBatchScheduler } from '../db/batch-sweeper.ts'
 import type { Logger } from '../logger.ts'
 import { deleteDeadSessions } from '../session/session.queries.ts'
 import { purgeDue, type VaultDeps } from './vault.service.ts'
@@ -20,9 +21,6 @@ export interface VaultSweeper {
   runOnce(): Promise<{ secrets: number; sessions: number }>
 }
 
-/** Pause between batches while a backlog remains: short, but lets requests in between. */
-const BACKLOG_PAUSE_MS = 20
-
 /**
  * Beside the share sweeper rather than inside it: separate batches, so a purge backlog never
  * delays expired shares (and the other way round).
@@ -30,8 +28,6 @@ const BACKLOG_PAUSE_MS = 20
 export function createVaultSweeper(options: VaultSweeperOptions): VaultSweeper {
   const { deps } = options
   const batchSize = options.batchSize ?? 100
-  let timer: NodeJS.Timeout | undefined
-  let stopped = true
 
   const runOnce = async () => {
     const secrets = await purgeDue(deps, batchSize)
@@ -42,37 +38,17 @@ export function createVaultSweeper(options: VaultSweeperOptions): VaultSweeper {
     return { secrets, sessions }
   }
 
-  const schedule = (ms: number) => {
-    if (stopped) return
-    timer = setTimeout(tick, ms)
-    // The sweeper alone must never keep the process alive.
-    timer.unref()
-  }
-
-  const tick = async () => {
-    let full = false
-    try {
+  const scheduler = createBatchScheduler({
+    intervalSeconds: options.intervalSeconds,
+    runBatch: async () => {
       const done = await runOnce()
-      full = done.secrets >= batchSize || done.sessions >= batchSize
-    } catch (err) {
+      return done.secrets >= batchSize || done.sessions >= batchSize
+    },
+    onError: (err) =>
       options.logger?.error('vault sweeper failed', {
         error: err instanceof Error ? err.name : 'unknown',
-      })
-    }
-    schedule(full ? BACKLOG_PAUSE_MS : options.intervalSeconds * 1000)
-  }
+      }),
+  })
 
-  return {
-    start() {
-      if (!stopped) return
-      stopped = false
-      schedule(options.intervalSeconds * 1000)
-    },
-    stop() {
-      stopped = true
-      if (timer) clearTimeout(timer)
-      timer = undefined
-    },
-    runOnce,
-  }
+  return { start: scheduler.start, stop: scheduler.stop, runOnce }
 }
