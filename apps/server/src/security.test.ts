@@ -13,6 +13,7 @@ import {
   shareFixture,
   type TestApp,
 } from './test/test-app.ts'
+import { prng } from './test/prng.ts'
 
 let dir: string
 let t: TestApp
@@ -162,20 +163,6 @@ describe('no secret material at rest', () => {
     })
   })
 })
-
-/** A small seeded generator, so a failing case can be replayed. */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1
-  const next = () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 0x1_0000_0000
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
-  return { next, int, pick }
-}
 
 describe('fuzz', () => {
   it('garbage bodies, headers and paths on every route: never a 500, nothing changed', async () => {

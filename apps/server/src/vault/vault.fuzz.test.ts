@@ -13,6 +13,7 @@ import {
   wrapped,
   type TestUser,
 } from '../test/vault-fixtures.ts'
+import { prng } from '../test/prng.ts'
 
 let t: TestApp
 let alice: TestUser
@@ -24,20 +25,6 @@ afterEach(async () => {
   await t.close()
   await t.db.destroy()
 })
-
-/** xorshift32: the same sequence every run, so a failure can be replayed. */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1
-  const next = () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 0x1_0000_0000
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T
-  return { next, int, pick }
-}
 
 describe('vault fuzz', () => {
   it('garbage bodies, queries, headers and ids: never a 500, and the existing secret is untouched', async () => {
