@@ -83,3 +83,10 @@ export const AUDIT_EVENTS = [
 ] as const
 
 export const AUDIT_RESULTS = ['ok', 'failed', 'denied'] as const
+
+/**
+ * Who caused an event on an account's trail: the account holder (`user`), another signed-in
+ * account (`other_account`, never named: the holder learns that someone probed, not who), a
+ * caller without a session such as a share link's recipient (`anonymous`), or the server.
+ */
+export const AUDIT_ACTORS = ['user', 'other_account', 'anonymous', 'system'] as const

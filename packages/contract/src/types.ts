@@ -39,5 +39,6 @@ export type VaultShare = z.infer<typeof v.vaultShare>
 export type VaultSharesResponse = z.infer<typeof v.vaultSharesResponse>
 export type AuditEventName = z.infer<typeof v.auditEventName>
 export type AuditResult = z.infer<typeof v.auditResult>
+export type AuditActor = z.infer<typeof v.auditActor>
 export type AuditEntry = z.infer<typeof v.auditEntry>
 export type AuditResponse = z.infer<typeof v.auditResponse>

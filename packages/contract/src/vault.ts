@@ -1,6 +1,7 @@
 /** @module Request and response schemas of the accounts and vault API (SPEC §4/§5); every binary value is base64url without padding. */
 import { z } from 'zod'
 import {
+  AUDIT_ACTORS,
   AUDIT_EVENTS,
   AUDIT_RESULTS,
   SECRET_STAGES,
@@ -288,6 +289,7 @@ export const vaultSharesResponse = z
 
 export const auditEventName = z.enum(AUDIT_EVENTS)
 export const auditResult = z.enum(AUDIT_RESULTS)
+export const auditActor = z.enum(AUDIT_ACTORS)
 
 export const auditQuery = z
   .strictObject({
@@ -313,7 +315,7 @@ export const auditEntry = z
     at: isoTime,
     event: auditEventName,
     result: auditResult,
-    actor: z.enum(['user', 'anonymous', 'system']),
+    actor: auditActor,
     client: z.object({
       hash: z
         .string()

@@ -1,10 +1,10 @@
 /** @module The account audit trail (issue 3): who did what to an account's objects, never secret material; alerts on repeated failures. */
-import type { AuditEventName, AuditResult } from '@secretsentry/contract/types'
+import type { AuditActor, AuditEventName, AuditResult } from '@secretsentry/contract/types'
 import type { Db } from '../db/database.ts'
 import * as q from './account-audit.queries.ts'
 
 export type Agent = 'browser' | 'cli' | 'other'
-export type Actor = 'user' | 'anonymous' | 'system'
+export type Actor = AuditActor
 
 /** Who called, as far as the audit may know: a keyed hash of the address and a user-agent class. */
 export interface ClientInfo {

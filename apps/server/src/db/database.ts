@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect, type Generated, type KyselyConfig } from 'kysely'
-import type { AuditEventName } from '@secretsentry/contract/types'
+import type { AuditActor, AuditEventName } from '@secretsentry/contract/types'
 import { FileSyncer } from './wal-sync.ts'
 
 export interface ShareTable {
@@ -44,7 +44,7 @@ export interface AuditTable {
   /** Account events only: whose audit trail the row belongs to. */
   user_id: Generated<Buffer | null>
   secret_id: Generated<Buffer | null>
-  actor: Generated<'user' | 'anonymous' | 'system' | null>
+  actor: Generated<AuditActor | null>
   agent: Generated<'browser' | 'cli' | 'other' | null>
   detail: Generated<string | null>
 }

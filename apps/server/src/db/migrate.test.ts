@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from './database.ts'
 import { LATEST_MIGRATION, migrateToLatest } from './migrate.ts'
 import * as first from './migrations/20261123-204000-shares-and-audit.ts'
+import * as second from './migrations/20261123-220000-accounts-and-vault.ts'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -54,7 +55,9 @@ describe('migrateToLatest', () => {
       },
     })
     expect((await older.migrateToLatest()).error).toBeUndefined()
-    expect(await migrateToLatest(opened.db)).toEqual([LATEST_MIGRATION])
+    const applied = await migrateToLatest(opened.db)
+    expect(applied[0]).toBe('20261123-220000-accounts-and-vault')
+    expect(applied.at(-1)).toBe(LATEST_MIGRATION)
     await opened.close()
   })
 
@@ -65,6 +68,33 @@ describe('migrateToLatest', () => {
       opened.db,
     )
     await expect(migrateToLatest(opened.db)).rejects.toThrow(/29991231-000000-from-the-future/)
+    await opened.close()
+  })
+
+  it('relabels access.denied rows written as the owner (actor user) as another account’s', async () => {
+    const opened = openDatabase(tempFile())
+    const older = new Migrator({
+      db: opened.db,
+      provider: {
+        getMigrations: () =>
+          Promise.resolve({
+            '20261123-204000-shares-and-audit': first,
+            '20261123-220000-accounts-and-vault': second,
+          }),
+      },
+    })
+    expect((await older.migrateToLatest()).error).toBeUndefined()
+    const owner = Buffer.alloc(16, 1)
+    await sql`insert into audit (at, event, result, actor, user_id) values
+      (1, 'access.denied', 'denied', 'user', ${owner}),
+      (2, 'secret.read', 'ok', 'user', ${owner})`.execute(opened.db)
+    await migrateToLatest(opened.db)
+    const { rows } = await sql<{ event: string; actor: string }>`
+      select event, actor from audit order by id`.execute(opened.db)
+    expect(rows).toEqual([
+      { event: 'access.denied', actor: 'other_account' },
+      { event: 'secret.read', actor: 'user' },
+    ])
     await opened.close()
   })
 })

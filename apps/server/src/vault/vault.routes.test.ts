@@ -1,6 +1,6 @@
 /** @module HTTP tests of the vault API: folders, secrets, versions and stages, check-and-set, delete/restore/purge, cross-account refusals. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { SecretSummary, SecretWithValue } from '@secretsentry/contract/types'
+import type { AuditResponse, SecretSummary, SecretWithValue } from '@secretsentry/contract/types'
 import { jsonInit, makeTestApp, type TestApp } from '../test/test-app.ts'
 import {
   as,
@@ -233,6 +233,22 @@ describe('another account’s secret', () => {
     expect(mine).toMatchObject({ revision: 1, deletedAt: null })
     expect(count('select count(*) as n from shares')).toBe(0)
     expect(ownerEvents(bob).filter((e) => e.event === 'access.denied')).toHaveLength(0)
+  })
+
+  it('is on the owner’s trail as done by another account, never as the owner, and without its name', async () => {
+    const { body } = await createSecret(t, alice)
+    // A name with a dot, which no id or hash in the answer can contain by chance.
+    const mallory = await registerUser(t, 'mallory.probe')
+    await get(mallory, `/api/secrets/${body.id}`)
+    const res = await get(alice, '/api/audit?event=access.denied')
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    const { events } = JSON.parse(text) as AuditResponse
+    expect(events).toHaveLength(1)
+    expect(events[0]).toMatchObject({ actor: 'other_account', secretId: body.id, result: 'denied' })
+    // The owner learns that another account tried, not which one.
+    expect(text).not.toContain(mallory.username)
+    expect(text).not.toContain(mallory.userId)
   })
 
   it('denied accesses raise one alert on the owner’s trail at ALERT_THRESHOLD within 15 minutes', async () => {

@@ -52,7 +52,8 @@ async function ownedSecret(
       userId: secret.user_id,
       event: 'access.denied',
       result: 'denied',
-      actor: 'user',
+      // The caller, not the owner whose trail this is; unnamed (see AUDIT_ACTORS).
+      actor: 'other_account',
       client: caller.client,
       at: now,
       secretId: id,
