@@ -18,7 +18,15 @@ afterEach(() => {
   wrapper?.unmount()
   wrapper = undefined
   window.history.replaceState(null, '', '/')
+  sessionStorage.clear()
 })
+
+/** A reload of the same tab: the page mounts again at /s, with no fragment in the address bar. */
+async function reloadPage(): Promise<VueWrapper> {
+  wrapper?.unmount()
+  wrapper = undefined
+  return mountPage()
+}
 
 /** Creates a real share with the real envelope, stores it in the fake API and opens /s#<fragment>. */
 async function openLink(
@@ -101,6 +109,7 @@ describe('RevealPage', () => {
     const w = await mountPage()
     await reveal(w)
     expect(w.text()).toContain('This was the last view; the secret is now destroyed on the server.')
+    expect(w.text()).toContain('Copy it now if you need it.')
   })
 
   it('asks for the passphrase on .p links and opens with the right one', async () => {
@@ -229,6 +238,9 @@ describe('RevealPage', () => {
     await reveal(w)
     expect(w.text()).toContain('key.pem')
     expect(w.text()).toContain('3 bytes')
+    // A file is kept by downloading it; there is nothing to copy.
+    expect(w.text()).toContain('Download it now if you need it.')
+    expect(w.text()).not.toContain('Copy it')
     await w
       .findAll('button')
       .find((b) => b.text() === 'Download')!
@@ -258,10 +270,114 @@ describe('RevealPage', () => {
     expect(api.fetch).not.toHaveBeenCalled()
   })
 
-  it('explains a link without a fragment (e.g. after a reload)', async () => {
+  it('explains a link without a fragment (a fresh tab that never had one)', async () => {
     window.history.replaceState(null, '', '/s')
     const w = await mountPage()
     expect(w.find('h1').text()).toBe('No secret in this link')
-    expect(w.text()).toContain('reloading this page cannot bring it back')
+    expect(w.text()).toContain('including the part after the # sign')
+    expect(api.fetch).not.toHaveBeenCalled()
+  })
+
+  describe('a reload of the same tab before Reveal', () => {
+    it('still offers Reveal, and reveals, while the address bar stays without the key', async () => {
+      const { fragment } = await openLink('survives a reload', { maxViews: 1 })
+      await mountPage()
+      expect(window.location.href).not.toContain(fragment.slice(2))
+      const w = await reloadPage()
+      expect(window.location.hash).toBe('')
+      expect(w.find('button[type="submit"]').text()).toBe('Reveal secret')
+      expect(api.fetch).not.toHaveBeenCalled()
+      await reveal(w)
+      expect((w.find('textarea').element as HTMLTextAreaElement).value).toBe('survives a reload')
+      expect(window.location.href).not.toContain(fragment.slice(2))
+    })
+
+    it('keeps the passphrase prompt of a .p link', async () => {
+      await openLink('guarded reload', { passphrase: 'pw pw' })
+      await mountPage()
+      const w = await reloadPage()
+      await w.find('#passphrase').setValue('pw pw')
+      await reveal(w)
+      expect((w.find('textarea').element as HTMLTextAreaElement).value).toBe('guarded reload')
+    })
+
+    it('forgets the key once the view is spent: a reload after Reveal shows no secret and sends nothing', async () => {
+      const { fragment } = await openLink('spent', { maxViews: 2 })
+      const w = await mountPage()
+      await reveal(w)
+      expect(JSON.stringify({ ...sessionStorage })).not.toContain(fragment.slice(2))
+      const calls = api.fetch.mock.calls.length
+      const again = await reloadPage()
+      expect(again.find('h1').text()).toBe('No secret in this link')
+      expect(api.fetch.mock.calls.length).toBe(calls)
+    })
+
+    it.each([
+      ['gone (404)', () => api.shares.clear(), 'Secret not available'],
+      [
+        'destroyed (no attempts left)',
+        () =>
+          api.respondOnce(() =>
+            api.json(403, {
+              error: { code: 'wrong_access', message: 'Wrong access', attemptsLeft: 0 },
+            }),
+          ),
+        'Secret destroyed',
+      ],
+    ])('forgets the key after a final failure: %s', async (_name, arrange, title) => {
+      await openLink('final failure')
+      const w = await mountPage()
+      arrange()
+      await reveal(w)
+      expect(w.find('h1').text()).toBe(title)
+      const again = await reloadPage()
+      expect(again.find('h1').text()).toBe('No secret in this link')
+    })
+
+    it('keeps the key after a failure that spent nothing (rate limited), so a reload can retry', async () => {
+      await openLink('try later')
+      const w = await mountPage()
+      api.respondOnce(() =>
+        api.json(
+          429,
+          { error: { code: 'rate_limited', message: 'Slow down' } },
+          { 'retry-after': '5' },
+        ),
+      )
+      await reveal(w)
+      const again = await reloadPage()
+      await reveal(again)
+      expect((again.find('textarea').element as HTMLTextAreaElement).value).toBe('try later')
+    })
+
+    it('the newest link opened in the tab wins', async () => {
+      await openLink('first link')
+      await mountPage()
+      await openLink('second link')
+      await reloadPage()
+      const w = await reloadPage()
+      await reveal(w)
+      expect((w.find('textarea').element as HTMLTextAreaElement).value).toBe('second link')
+    })
+
+    it('a damaged new link replaces the kept one, so a reload cannot open the older secret', async () => {
+      await openLink('older')
+      await mountPage()
+      window.history.replaceState(null, '', '/s#1.not-a-real-seed')
+      expect((await reloadPage()).find('h1').text()).toBe('This link is not valid')
+      expect((await reloadPage()).find('h1').text()).toBe('No secret in this link')
+    })
+
+    it('"Not now" forgets the key in this tab without sending anything', async () => {
+      await openLink('dismissed')
+      const w = await mountPage()
+      await w
+        .findAll('button')
+        .find((b) => b.text() === 'Not now, forget this link')!
+        .trigger('click')
+      expect(w.find('h1').text()).toBe('Link forgotten')
+      expect((await reloadPage()).find('h1').text()).toBe('No secret in this link')
+      expect(api.fetch).not.toHaveBeenCalled()
+    })
   })
 })
