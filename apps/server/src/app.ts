@@ -14,6 +14,7 @@ import { isMigrated } from './db/migrate.ts'
 import { WriteQueue, WriteQueueClosedError } from './db/write-queue.ts'
 import { ApiError, errorResponse } from './errors.ts'
 import { clientAddress, rateLimitKey } from './http/client-address.ts'
+import { drainUnreadBody } from './http/drain-body.ts'
 import { MemoryRateLimitStore, rateLimit, type RateLimitStore } from './http/rate-limit.ts'
 import { securityHeaders } from './http/security-headers.ts'
 import { createLogger, type Logger } from './logger.ts'
@@ -124,6 +125,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     metrics,
     serverKey: auditKey,
     clientHash: (c) => hashClient(clientAddress(c, config.trustProxy)),
+    addressKey: (c) => rateLimitKey(clientAddress(c, config.trustProxy)),
     store,
     limiter,
     ...(options.scryptCost ? { scryptCost: options.scryptCost } : {}),
@@ -183,6 +185,8 @@ export function createApp(options: AppOptions): SecretSentryApp {
     }
   })
   app.use('*', securityHeaders({ trustProxy: config.trustProxy }))
+  // An answer given without reading the whole body waits for the rest of it (see drain-body.ts).
+  // TEMP app.use('*', drainUnreadBody())
   // Until the migrations ran the tables may not exist: refuse the API instead of failing with a 500.
   app.use('/api/*', async function untilMigrated(_c, next) {
     if (lifecycle() === 'migrating') {

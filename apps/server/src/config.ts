@@ -35,7 +35,11 @@ export interface Config {
   vaultRecoveryDays: number
   /** A session unused this long is dead (sliding); sessions also end 7 days after login. */
   sessionIdleHours: number
-  /** Login and password-change attempts per minute per account (per address: rateLimitPerMin); 0, or rateLimitPerMin 0, = off. */
+  /**
+   * Login and password-change attempts per minute per account from one address; from addresses
+   * the account has not logged in from, 10x this per hour in all (per address: rateLimitPerMin);
+   * 0, or rateLimitPerMin 0, = off.
+   */
   loginRateLimitPerMin: number
   /** Failed logins plus denied accesses on one account within 15 minutes that raise an alert event. */
   alertThreshold: number
@@ -100,7 +104,7 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
   sessionIdleHours: { env: 'SESSION_IDLE_HOURS', help: 'hours an unused session stays valid' },
   loginRateLimitPerMin: {
     env: 'LOGIN_RATE_LIMIT_PER_MIN',
-    help: 'login and password-change attempts per minute per account (0: off)',
+    help: 'login and password-change attempts per minute per account and address; 10x per hour from new addresses (0: off)',
   },
   alertThreshold: {
     env: 'ALERT_THRESHOLD',

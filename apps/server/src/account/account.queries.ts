@@ -35,3 +35,48 @@ export async function updateUserKeys(
 ): Promise<void> {
   await db.updateTable('users').set(keys).where('id', '=', id).execute()
 }
+
+// ── Addresses an account logged in from ─────────────────────────────────────
+
+const loggedInFromQuery = prepared(
+  (db: Db, a: { userId: Buffer; addressHash: string; since: number }) =>
+    db
+      .selectFrom('login_addresses')
+      .select('last_ok_at')
+      .where('user_id', '=', a.userId)
+      .where('address_hash', '=', a.addressHash)
+      .where('last_ok_at', '>=', a.since),
+)
+
+/** True when the account logged in from this (hashed) address at `since` or later. */
+export async function loggedInFrom(
+  db: Db,
+  userId: Buffer,
+  addressHash: string,
+  since: number,
+): Promise<boolean> {
+  const { rows } = await loggedInFromQuery(db, { userId, addressHash, since })
+  return rows.length > 0
+}
+
+export async function recordLoginAddress(
+  db: Db,
+  userId: Buffer,
+  addressHash: string,
+  now: number,
+): Promise<void> {
+  await db
+    .insertInto('login_addresses')
+    .values({ user_id: userId, address_hash: addressHash, last_ok_at: now })
+    .onConflict((oc) => oc.columns(['user_id', 'address_hash']).doUpdateSet({ last_ok_at: now }))
+    .execute()
+}
+
+/** Forgets addresses not used for a login since `before` (few rows: one per account and address). */
+export async function deleteStaleLoginAddresses(db: Db, before: number): Promise<number> {
+  const result = await db
+    .deleteFrom('login_addresses')
+    .where('last_ok_at', '<', before)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

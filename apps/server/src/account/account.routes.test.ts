@@ -268,22 +268,105 @@ describe('POST /api/login', () => {
     await realApp.close()
   })
 
-  it('per-account limit: the 11th attempt in a minute on one name is 429 with Retry-After, from any address', async () => {
+  /** A fresh app with limits on (per address 60, per account 10) and `name` registered from `home`. */
+  async function limitedOwner(name: string, home: string) {
     await t.close()
     await t.db.destroy()
-    t = await makeTestApp({ config: { rateLimitPerMin: 1000 } })
-    const u = await registerUser(t, 'nina')
-    for (let i = 0; i < 10; i++) {
-      expect((await login('nina', rand(32), undefined, `203.0.113.${i}`)).status).toBe(401)
-    }
-    const limited = await login('nina', u.authKey, undefined, '203.0.113.99')
-    expect(limited.status).toBe(429)
+    t = await makeTestApp({ config: { rateLimitPerMin: 60, loginRateLimitPerMin: 10 } })
+    const body = registerBody(name)
+    expect((await t.call('/api/register', jsonInit('POST', body), home)).status).toBe(201)
+    return body
+  }
+  const failedLogins = () =>
+    (
+      t.sqlite.prepare("select count(*) as n from audit where event = 'login.failed'").get() as {
+        n: number
+      }
+    ).n
+
+  it('per account and address: the 11th attempt in a minute from one address is 429 with Retry-After, before any scrypt', async () => {
+    await limitedOwner('nina', '192.0.2.77')
+    const statuses: number[] = []
+    for (let i = 0; i < 12; i++)
+      statuses.push((await login('nina', rand(32), undefined, '203.0.113.5')).status)
+    expect(statuses).toEqual([...Array<number>(10).fill(401), 429, 429])
+    const limited = await login('nina', rand(32), undefined, '203.0.113.5')
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
     expect(await errorOf(limited)).toMatchObject({ code: 'rate_limited' })
-    // Another name is not affected; the limited one recovers with time.
-    expect((await login('other', rand(32), undefined, '203.0.113.99')).status).toBe(401)
+    // Refused attempts never reached the hash check: only the ten 401s left a failed-login row.
+    await expect.poll(failedLogins).toBe(10)
+    // Another name from the same address is not affected; the limited one recovers with time.
+    expect((await login('other', rand(32), undefined, '203.0.113.5')).status).toBe(401)
     t.clock.advance(60_000)
-    expect((await login('nina', u.authKey, undefined, '203.0.113.99')).status).toBe(200)
+    expect((await login('nina', rand(32), undefined, '203.0.113.5')).status).toBe(401)
+  })
+
+  it('no lockout: an attacker at the per-address limit cannot stop the owner logging in from their own address', async () => {
+    const owner = await limitedOwner('olga', '192.0.2.77')
+    let refused = 0
+    for (let i = 0; i < 70; i++) {
+      if ((await login('olga', rand(32), undefined, '203.0.113.5')).status === 429) refused++
+    }
+    expect(refused).toBeGreaterThanOrEqual(10)
+    expect((await login('olga', owner.authKey, undefined, '192.0.2.77')).status).toBe(200)
+  })
+
+  it('no lockout: an attacker spread over many addresses cannot stop the owner logging in from their own address', async () => {
+    const owner = await limitedOwner('pia', '2001:db8:7::1')
+    const statuses = new Map<number, number>()
+    for (let i = 0; i < 150; i++) {
+      const status = (await login('pia', rand(32), undefined, `203.0.${113 + (i >> 8)}.${i & 255}`))
+        .status
+      statuses.set(status, (statuses.get(status) ?? 0) + 1)
+    }
+    expect(statuses.get(429)).toBeGreaterThan(0)
+    // Another address in the owner's IPv6 /64 is the same client to the limits.
+    expect((await login('pia', owner.authKey, undefined, '2001:db8:7::2')).status).toBe(200)
+    // Trusted for having logged in: the registering address counts as well.
+    expect((await login('pia', owner.authKey, undefined, '2001:db8:7::1')).status).toBe(200)
+  })
+
+  it('brute force over many addresses stays bounded: 10 x LOGIN_RATE_LIMIT_PER_MIN guesses an hour, and a right key is no exception', async () => {
+    const owner = await limitedOwner('rita', '192.0.2.77')
+    const statuses: number[] = []
+    for (let i = 0; i < 150; i++) {
+      statuses.push((await login('rita', rand(32), undefined, `10.1.${i >> 8}.${i & 255}`)).status)
+    }
+    expect(statuses.filter((s) => s === 401)).toHaveLength(100)
+    expect(statuses.slice(100)).toEqual(Array<number>(50).fill(429))
+    await expect.poll(failedLogins).toBe(100)
+    // A right key from a fresh address is refused like a wrong one: a 200 here would tell a
+    // spread-out attacker which of its guesses was right.
+    const right = await login('rita', owner.authKey, undefined, '10.9.9.9')
+    expect(right.status).toBe(429)
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    // 100 an hour refill as one guess every 36 s.
+    t.clock.advance(36_000)
+    expect((await login('rita', rand(32), undefined, '10.9.9.8')).status).toBe(401)
+    expect((await login('rita', rand(32), undefined, '10.9.9.7')).status).toBe(429)
+    // An unknown name has the same budget, so the limit itself reveals nothing.
+    const ghost: number[] = []
+    for (let i = 0; i < 101; i++) {
+      ghost.push((await login('ghost', rand(32), undefined, `10.2.${i >> 8}.${i & 255}`)).status)
+    }
+    expect(ghost.at(-1)).toBe(429)
+    expect(ghost.filter((s) => s === 401)).toHaveLength(100)
+  })
+
+  it('an address stays familiar for 30 days after a login from it; the sweeper then forgets it', async () => {
+    const owner = await limitedOwner('sara', '192.0.2.77')
+    t.clock.advance(29 * 86_400_000)
+    expect((await login('sara', owner.authKey, undefined, '192.0.2.77')).status).toBe(200)
+    // Stored as a keyed hash, never the address itself.
+    const stored = t.sqlite.prepare('select address_hash from login_addresses').all()
+    expect(stored).toHaveLength(1)
+    expect(JSON.stringify(stored)).not.toContain('192.0.2.77')
+    t.clock.advance(31 * 86_400_000)
+    await t.vaultSweeper.runOnce()
+    expect(count('login_addresses')).toBe(0)
+    // Unfamiliar again: spread-out guesses now spend the budget this address is charged too.
+    for (let i = 0; i < 100; i++) await login('sara', rand(32), undefined, `10.3.0.${i}`)
+    expect((await login('sara', owner.authKey, undefined, '192.0.2.77')).status).toBe(429)
   })
 
   it('RATE_LIMIT_PER_MIN=0 turns the per-account limit off too (benchmarks, black-box tests)', async () => {
@@ -494,7 +577,7 @@ describe('POST /api/account/password', () => {
     expect((await login('yuri', u.authKey)).status).toBe(200)
   })
 
-  it('is rate limited like login (each try costs a scrypt): per address, then per account from any address', async () => {
+  it('is rate limited like login (each try costs a scrypt): per address, then per account and address; a thief elsewhere cannot block the owner', async () => {
     const wrong = () => ({
       authKey: rand(32),
       newAuthKey: rand(32),
@@ -522,23 +605,34 @@ describe('POST /api/account/password', () => {
     await t.close()
     await t.db.destroy()
     t = await makeTestApp({ config: { rateLimitPerMin: 1000 } })
-    const u = await registerUser(t, 'quinn')
+    const home = '192.0.2.77'
+    const reg = registerBody('quinn', { session: 'bearer' })
+    const registered = await t.call('/api/register', jsonInit('POST', reg), home)
+    const { token } = (await registered.json()) as LoginResponse
+    const auth = { authorization: `Bearer ${token as string}` }
+    // Someone holding a session guesses the password from elsewhere: 10 a minute, then 429.
     for (let i = 0; i < 10; i++) {
       const res = await t.call(
         '/api/account/password',
-        jsonInit('POST', wrong(), u.auth),
-        `203.0.113.${i}`,
+        jsonInit('POST', wrong(), auth),
+        '203.0.113.5',
       )
       expect(res.status).toBe(403)
     }
     const res = await t.call(
       '/api/account/password',
-      jsonInit('POST', { ...wrong(), authKey: u.authKey }, u.auth),
-      '203.0.113.99',
+      jsonInit('POST', { ...wrong(), authKey: reg.authKey }, auth),
+      '203.0.113.5',
     )
     expect(res.status).toBe(429)
     expect(await errorOf(res)).toMatchObject({ code: 'rate_limited' })
-    expect((await login('quinn', u.authKey)).status).toBe(200)
+    // The owner, at an address the account logged in from, still changes the password.
+    const own = await t.call(
+      '/api/account/password',
+      jsonInit('POST', { ...wrong(), authKey: reg.authKey }, auth),
+      home,
+    )
+    expect(own.status).toBe(200)
   })
 
   it('refuses a new KDF below the minimums with 400 naming newKdf', async () => {

@@ -42,8 +42,10 @@ export interface AccountRouteOptions {
     /** Password changes per address: each costs a scrypt, like a login. */
     password: MiddlewareHandler
   }
-  /** Login (and password change) attempts per minute per account; 0 = off. */
+  /** Login (and password change) attempts per minute per account and address; 0 = off. */
   loginPerAccountPerMin: number
+  /** The caller's rate-limit key (an address, or an IPv6 /64) and a keyed hash of it to store. */
+  address: (c: Context) => { key: string; hash: string }
   store: RateLimitStore
   onLimited: (bucket: string) => void
   logger: Logger
@@ -51,6 +53,9 @@ export interface AccountRouteOptions {
 
 /** Account bodies hold keys and at most 16 KiB of sealed folder metadata. */
 const ACCOUNT_BODY_BYTES = 64 * 1024
+
+/** Attempts an hour on one account from addresses it has not logged in from, per LOGIN_RATE_LIMIT_PER_MIN. */
+export const UNFAMILIAR_PER_HOUR_FACTOR = 10
 
 const invalidCredentials = (status: 401 | 403) =>
   new ApiError(status, 'invalid_credentials', 'Wrong username or password')
@@ -75,15 +80,52 @@ function respondWithSession(
 export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
   const { deps } = o
 
-  /** Per account name, known or not (so the limit itself reveals nothing), after the per-address limit. */
-  const limitAccount = async (key: string) => {
-    if (o.loginPerAccountPerMin <= 0) return
-    const decision = await o.store.take(key, o.loginPerAccountPerMin, 60_000, deps.clock())
+  const spend = async (key: string, limit: number, windowMs: number, message: string) => {
+    const decision = await o.store.take(key, limit, windowMs, deps.clock())
     if (decision.allowed) return
-    o.onLimited('login-account')
-    throw new ApiError(429, 'rate_limited', 'Too many attempts for this account; try again later', {
+    o.onLimited(key.slice(0, key.indexOf(':')))
+    throw new ApiError(429, 'rate_limited', message, {
       headers: { 'retry-after': String(decision.retryAfterSeconds) },
     })
+  }
+
+  /**
+   * Security promise (brute force is bounded, yet a stranger cannot lock the owner out): every
+   * login or password-change attempt is charged, before its scrypt, to
+   * - its address (the `login`/`password` middleware, RATE_LIMIT_PER_MIN), which bounds the CPU
+   *   one address can burn;
+   * - the account at that address (LOGIN_RATE_LIMIT_PER_MIN a minute), which bounds guesses
+   *   from one address, and which nobody elsewhere can spend;
+   * - unless the account logged in from that address within 30 days, the account as a whole
+   *   (UNFAMILIAR_PER_HOUR_FACTOR x LOGIN_RATE_LIMIT_PER_MIN an hour), which bounds guessing
+   *   spread over many addresses. Keyed by name, known or not, so the limit reveals nothing.
+   * A right key from an unfamiliar address is refused like a wrong one once that budget is
+   * spent: answering it 200 where wrong keys get 429 would tell a spread-out attacker which
+   * guess was right, and the bound across addresses would bound nothing. So the owner is never
+   * locked out from an address they used before, and waits like everyone else from a new one.
+   */
+  const limitAttempt = async (
+    c: Context,
+    kind: 'login' | 'password',
+    account: string,
+    familiar: (addressHash: string) => Promise<boolean>,
+  ) => {
+    const perMin = o.loginPerAccountPerMin
+    if (perMin <= 0) return
+    const address = o.address(c)
+    await spend(
+      `${kind}-account-address:${address.key} ${account}`,
+      perMin,
+      60_000,
+      'Too many attempts for this account from your address; try again later',
+    )
+    if (await familiar(address.hash)) return
+    await spend(
+      `${kind}-account:${account}`,
+      perMin * UNFAMILIAR_PER_HOUR_FACTOR,
+      3_600_000,
+      'Too many attempts for this account; try again later, or from an address you logged in from before',
+    )
   }
 
   return new Hono<SessionEnv>()
@@ -113,6 +155,7 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
           },
         },
         o.client(c),
+        o.address(c).hash,
       )
       if (outcome.kind === 'username_taken') {
         throw new ApiError(409, 'username_taken', 'This username is taken', { field: 'username' })
@@ -124,12 +167,15 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
     })
     .post('/login', o.sameOrigin, o.limits.login, async (c) => {
       const body = parseWith(loginRequest, await readJsonBody(c, ACCOUNT_BODY_BYTES))
-      await limitAccount(`login-account:${body.username}`)
+      await limitAttempt(c, 'login', body.username, (hash) =>
+        accounts.loggedInFrom(deps, { username: body.username }, hash),
+      )
       const outcome = await accounts.login(
         deps,
         body.username,
         canonical('authKey', body.authKey),
         o.client(c),
+        o.address(c).hash,
         (err) =>
           o.logger.error('login audit failed', {
             error: err instanceof Error ? err.name : 'unknown',
@@ -156,9 +202,11 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
     .post('/account/password', o.sameOrigin, o.limits.password, o.session, async (c) => {
       const body = parseWith(passwordChangeRequest, await readJsonBody(c, ACCOUNT_BODY_BYTES))
       const { userId, tokenHash } = c.var.session
-      // Security promise: limited like login (per address, then per account), since each try
-      // costs a scrypt on the thread pool and a wrong current authKey is a password guess.
-      await limitAccount(`password-account:${userId.toString('hex')}`)
+      // Security promise: limited like login (see limitAttempt), since each try costs a scrypt
+      // on the thread pool and a wrong current authKey is a password guess.
+      await limitAttempt(c, 'password', userId.toString('hex'), (hash) =>
+        accounts.loggedInFrom(deps, { userId }, hash),
+      )
       const outcome = await accounts.changePassword(
         deps,
         userId,

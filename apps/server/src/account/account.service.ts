@@ -79,6 +79,7 @@ export async function register(
   deps: AccountDeps,
   r: Registration,
   client: ClientInfo,
+  addressHash: string,
 ): Promise<RegisterOutcome> {
   const authHash = await hashAuthKey(r.authKey, deps.scryptCost)
   return deps.queue.run(async (trx): Promise<RegisterOutcome> => {
@@ -105,6 +106,7 @@ export async function register(
       created_at: now,
     })
     const session = await startSession(trx, user.id, now)
+    await q.recordLoginAddress(trx, user.id, addressHash, now)
     await deps.audit.record(trx, {
       userId: user.id,
       event: 'login.ok',
@@ -130,6 +132,7 @@ export async function login(
   username: string,
   authKey: Buffer,
   client: ClientInfo,
+  addressHash: string,
   onAuditError: (err: unknown) => void,
 ): Promise<LoginOutcome> {
   const user = await q.findUserByName(deps.db, username)
@@ -154,6 +157,7 @@ export async function login(
   return deps.queue.run(async (trx): Promise<LoginOutcome> => {
     const now = deps.clock()
     const session = await startSession(trx, user.id, now)
+    await q.recordLoginAddress(trx, user.id, addressHash, now)
     await deps.audit.record(trx, {
       userId: user.id,
       event: 'login.ok',
@@ -164,6 +168,27 @@ export async function login(
     })
     return { kind: 'ok', user, ...session }
   })
+}
+
+/** How long an address an account logged in from stays its own to the login limits. */
+export const LOGIN_ADDRESS_TRUST_MS = 30 * 86_400_000
+const NO_USER_ID = Buffer.alloc(VAULT_LIMITS.idBytes)
+
+/**
+ * True when the account (`username`, or `userId` once known) logged in from this hashed address
+ * within LOGIN_ADDRESS_TRUST_MS. An unknown name runs the same lookup on an id no account has,
+ * so the answer's timing does not tell known names from unknown ones.
+ */
+export async function loggedInFrom(
+  deps: AccountDeps,
+  account: { username: string } | { userId: Buffer },
+  addressHash: string,
+): Promise<boolean> {
+  const userId =
+    'userId' in account
+      ? account.userId
+      : ((await q.findUserByName(deps.db, account.username))?.id ?? NO_USER_ID)
+  return q.loggedInFrom(deps.db, userId, addressHash, deps.clock() - LOGIN_ADDRESS_TRUST_MS)
 }
 
 let dummy: { cost: ScryptCost; hash: string } | undefined

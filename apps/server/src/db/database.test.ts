@@ -79,6 +79,7 @@ describe('migrations', () => {
     expect(tables.map((t) => (t as { name: string }).name)).toEqual([
       'audit',
       'folders',
+      'login_addresses',
       'secret_versions',
       'secrets',
       'sessions',

@@ -116,6 +116,13 @@ export interface VaultShareTable {
   opened_at: Generated<string>
 }
 
+/** An address (rate-limit key, hashed) an account logged in from; see account.routes.ts. */
+export interface LoginAddressTable {
+  user_id: Buffer
+  address_hash: string
+  last_ok_at: number
+}
+
 export interface Database {
   shares: ShareTable
   audit: AuditTable
@@ -125,6 +132,7 @@ export interface Database {
   secrets: SecretTable
   secret_versions: SecretVersionTable
   vault_shares: VaultShareTable
+  login_addresses: LoginAddressTable
 }
 
 export type Db = Kysely<Database>

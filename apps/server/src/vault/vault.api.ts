@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { RateLimitStore } from '../http/rate-limit.ts'
 import { agentOf, createAccountAudit, type ClientInfo } from '../audit/account-audit.ts'
+import { clientHasher } from '../audit/audit.ts'
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../account/auth-hash.ts'
 import { accountRoutes } from '../account/account.routes.ts'
 import { requireSession, sameOrigin, type SessionEnv } from '../session/session.ts'
@@ -26,6 +27,8 @@ export interface VaultApiOptions {
   /** The server's persistent secret key (DATA_DIR/audit-key); the prelogin key is derived from it. */
   serverKey: Uint8Array
   clientHash: (c: Context) => string
+  /** The caller's rate-limit key: its address, or its IPv6 /64. */
+  addressKey: (c: Context) => string
   store: RateLimitStore
   limiter: (bucket: string, perMinute: number) => MiddlewareHandler
   /** scrypt cost of stored authKey hashes; tests lower it for speed. */
@@ -65,6 +68,14 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
     .createHmac('sha256', o.serverKey)
     .update('secretsentry/v1/prelogin-key')
     .digest()
+  // The addresses accounts logged in from are stored under their own key, like the audit's hashes.
+  const hashAddress = clientHasher(
+    crypto.createHmac('sha256', o.serverKey).update('secretsentry/v1/login-address-key').digest(),
+  )
+  const address = (c: Context) => {
+    const key = o.addressKey(c)
+    return { key, hash: hashAddress(key) }
+  }
 
   const routes = new Hono<SessionEnv>()
     .route(
@@ -82,6 +93,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
         },
         // SPEC §6: RATE_LIMIT_PER_MIN=0 turns the limits off (benchmarks, black-box tests): all of them.
         loginPerAccountPerMin: config.rateLimitPerMin === 0 ? 0 : config.loginRateLimitPerMin,
+        address,
         store: o.store,
         onLimited: (bucket) => o.metrics.rateLimited.inc({ bucket }),
         logger: o.logger,
