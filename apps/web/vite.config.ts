@@ -38,8 +38,13 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    // The polyfill is an inline script, which the strict CSP forbids.
-    modulePreload: { polyfill: false },
+    modulePreload: {
+      // The polyfill is an inline script, which the strict CSP forbids.
+      polyfill: false,
+      // Lazy chunks are preloaded by src/app/pinned-import.ts, with integrity; Vite's own preload
+      // of them would fetch the same URLs unchecked first. The HTML's preloads stay (SRI-tagged).
+      resolveDependencies: (_file, deps, { hostType }) => (hostType === 'html' ? deps : []),
+    },
     // Everything as files: nothing inlined as data: URLs, so SRI and the manifest cover it all.
     assetsInlineLimit: 0,
     rolldownOptions: {
@@ -52,9 +57,6 @@ export default defineConfig({
       },
     },
   },
-  // The vault's Argon2id worker is a module worker: a file of its own from 'self', which the
-  // strict CSP allows (worker-src 'self'); never a blob: or data: URL.
-  worker: { format: 'es' },
   server: { host: '127.0.0.1', proxy: api },
   preview: { host: '127.0.0.1', proxy: api },
 })

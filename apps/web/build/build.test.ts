@@ -10,7 +10,8 @@ import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readdir } from 'node:fs/promises'
 import { findEval, findInlineCode, findInlineWorker } from './csp-check.plugin.ts'
-import { MANIFEST_FILE } from './sri.plugin.ts'
+import { MANIFEST_FILE, PINS_PLACEHOLDER } from './sri.plugin.ts'
+import type { LazyPins } from '../src/app/pinned-import.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 let outDir = ''
@@ -31,12 +32,19 @@ function subresources(html: string): { tag: string; url: string; integrity: stri
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'secretsentry-web-build-'))
-  await build({
-    root,
-    configFile: join(root, 'vite.config.ts'),
-    logLevel: 'silent',
-    build: { outDir, emptyOutDir: true },
-  })
+  // As `pnpm build` runs it: vitest's NODE_ENV=test would make import.meta.env.DEV true.
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await build({
+      root,
+      configFile: join(root, 'vite.config.ts'),
+      logLevel: 'silent',
+      build: { outDir, emptyOutDir: true },
+    })
+  } finally {
+    process.env.NODE_ENV = nodeEnv
+  }
 }, 120_000)
 
 afterAll(async () => {
@@ -122,7 +130,7 @@ describe('the built web app', () => {
     expect(code + mainCode).not.toMatch(/\bZod[A-Z]/)
   })
 
-  it('loads the vault lazily: neither /s nor the create page downloads it; its Argon2id worker is a file of its own', async () => {
+  it('loads the vault lazily: neither /s nor the create page downloads it; no worker file', async () => {
     const assets = (await readdir(join(outDir, 'assets'))).filter((f) => f.endsWith('.js'))
     const code = new Map(
       await Promise.all(assets.map(async (f) => [f, await readText(`assets/${f}`)] as const)),
@@ -139,12 +147,44 @@ describe('the built web app', () => {
           expect(js, `${page} ${url} ${marker}`).not.toContain(marker)
       }
     }
-    const worker = assets.find((f) => /^kdf\.worker-.*\.js$/.test(f))
-    expect(worker).toBeDefined()
-    expect(code.get(worker!)).toContain('secretsentry/v1/account/kek')
+    // A worker's script cannot carry integrity: the master password goes to no worker.
+    expect(assets.filter((f) => /worker/i.test(f))).toEqual([])
     for (const [file, js] of code) {
+      expect(js, file).not.toMatch(/new\s+(?:Shared)?Worker\s*\(/)
       expect(findInlineWorker(js), file).toEqual([])
       expect(findEval(js), file).toEqual([])
+    }
+  })
+
+  it('pins the lazy vault chunk and its stylesheet in the SRI-pinned entry, with hashes that match', async () => {
+    const html = await readText('index.html')
+    const entry = subresources(html).find((s) => s.tag.startsWith('<script'))!
+    const entryCode = await readText(entry.url.slice(1))
+    expect(entryCode).not.toContain(PINS_PLACEHOLDER)
+    const literal = /JSON\.parse\(\w+\)/.test(entryCode)
+      ? /("\{\\"src\/vault\/index\.ts[^\n]*?\}\}")/.exec(entryCode)?.[1]
+      : undefined
+    expect(literal, 'the pins literal in the entry').toBeDefined()
+    const pins = JSON.parse(JSON.parse(literal!) as string) as LazyPins
+    const vault = pins['src/vault/index.ts']!
+    expect(vault.js.map((p) => p.url)).toEqual([expect.stringMatching(/^\/assets\/vault-.*\.js$/)])
+    expect(vault.css.map((p) => p.url)).toEqual([
+      expect.stringMatching(/^\/assets\/vault-.*\.css$/),
+    ])
+    for (const pin of [...vault.js, ...vault.css]) {
+      const digest = createHash('sha384')
+        .update(await read(pin.url.slice(1)))
+        .digest('base64')
+      expect(pin.integrity, pin.url).toBe(`sha384-${digest}`)
+    }
+    // The vault chunk holds the vault; the entry imports exactly the pinned file.
+    const vaultCode = await readText(vault.js[0]!.url.slice(1))
+    expect(vaultCode).toContain('Unlock your vault')
+    expect(entryCode).toContain(`import(\`./${vault.js[0]!.url.slice('/assets/'.length)}\`)`)
+    // /s never loads the loader (nor the pins).
+    for (const { url } of subresources(await readText('s/index.html'))) {
+      if (url.endsWith('.js'))
+        expect(await readText(url.slice(1)), url).not.toContain('integrity_failed')
     }
   })
 })

@@ -6,6 +6,9 @@ import type { Plugin } from 'vite'
 
 export const MANIFEST_FILE = 'manifest.sha256.json'
 
+/** The string literal src/app/pinned-import.ts holds until the build writes the pins into it. */
+export const PINS_PLACEHOLDER = '__SECRETSENTRY_LAZY_PINS__'
+
 /** The `integrity` attribute value (sha384, the strength browsers and the SRI spec recommend). */
 export function sriHash(content: string | Uint8Array): string {
   return `sha384-${createHash('sha384').update(content).digest('base64')}`
@@ -29,6 +32,87 @@ export function addIntegrity(html: string, hashes: ReadonlyMap<string, string>):
     const cors = /\scrossorigin\b/.test(attrs) ? '' : ' crossorigin'
     return `<${name}${attrs}${cors} integrity="${hash}"${slash ?? ''}>`
   })
+}
+
+/** What the pinning needs from a bundle entry: Rollup/Rolldown output chunks and assets fit. */
+export type PinItem =
+  | {
+      type: 'chunk'
+      fileName: string
+      code: string
+      imports: readonly string[]
+      isDynamicEntry: boolean
+      facadeModuleId: string | null
+      viteMetadata?: { importedCss: ReadonlySet<string> }
+    }
+  | { type: 'asset'; fileName: string; source: string | Uint8Array }
+
+type PinChunk = Extract<PinItem, { type: 'chunk' }>
+type PinEntry = {
+  js: { url: string; integrity: string }[]
+  css: { url: string; integrity: string }[]
+}
+
+/**
+ * Writes the SRI hashes of every lazily imported chunk (and its CSS and the chunks only it needs)
+ * into the one chunk holding PINS_PLACEHOLDER, keyed by the lazy module's path from `root`.
+ * Files already in that chunk's static graph are left out: the HTML pins them, and they are loaded
+ * before any lazy import can run. Throws when the placeholder is missing or a lazy chunk would
+ * have to pin the chunk holding the pins (a hash cannot contain itself).
+ */
+export function pinLazyChunks(
+  bundle: Record<string, PinItem>,
+  root: string,
+): Record<string, PinEntry> {
+  const chunks = new Map<string, PinChunk>()
+  for (const item of Object.values(bundle))
+    if (item.type === 'chunk') chunks.set(item.fileName, item)
+  const lazy = [...chunks.values()].filter((c) => c.isDynamicEntry && c.facadeModuleId)
+  const holders = [...chunks.values()].filter((c) => c.code.includes(PINS_PLACEHOLDER))
+  if (lazy.length === 0) return {}
+  if (holders.length !== 1) {
+    throw new Error(`expected one chunk holding ${PINS_PLACEHOLDER}, found ${holders.length}`)
+  }
+  const holder = holders[0]!
+  const closure = (start: string): string[] => {
+    const order: string[] = []
+    const seen = new Set<string>()
+    const visit = (f: string): void => {
+      if (seen.has(f)) return
+      seen.add(f)
+      for (const dep of chunks.get(f)?.imports ?? []) visit(dep)
+      order.push(f)
+    }
+    visit(start)
+    return order
+  }
+  const preloaded = new Set(closure(holder.fileName))
+  const hashOf = (fileName: string): string => {
+    const item = bundle[fileName] ?? [...Object.values(bundle)].find((i) => i.fileName === fileName)
+    if (!item) throw new Error(`${fileName} is not in the bundle`)
+    return sriHash(item.type === 'chunk' ? item.code : item.source)
+  }
+  const pins: Record<string, PinEntry> = {}
+  for (const chunk of lazy) {
+    const files = closure(chunk.fileName).filter((f) => !preloaded.has(f))
+    if (files.includes(holder.fileName)) {
+      throw new Error(
+        `${chunk.fileName} would have to pin ${holder.fileName}, which holds the pins`,
+      )
+    }
+    const css = files.flatMap((f) => [...(chunks.get(f)?.viteMetadata?.importedCss ?? [])])
+    const key = relative(root, chunk.facadeModuleId!).split(sep).join('/')
+    pins[key] = {
+      js: files.map((f) => ({ url: `/${f}`, integrity: hashOf(f) })),
+      css: [...new Set(css)].map((f) => ({ url: `/${f}`, integrity: hashOf(f) })),
+    }
+  }
+  // As a JS string literal, whichever quote the minifier chose for the placeholder.
+  const literal = JSON.stringify(JSON.stringify(pins))
+  const replaced = holder.code.replace(new RegExp(`(["'\`])${PINS_PLACEHOLDER}\\1`), () => literal)
+  if (replaced === holder.code) throw new Error(`${PINS_PLACEHOLDER} is not a plain string literal`)
+  holder.code = replaced
+  return pins
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -55,20 +139,26 @@ export async function buildManifest(outDir: string): Promise<Record<string, stri
 /**
  * Security promise (SPEC §6): the built app ships with Subresource Integrity on its scripts and
  * stylesheets and a manifest of file hashes, so a user can check the server serves the published build.
+ * The hashes of lazily imported chunks (the vault) go into the pinned entry, which checks them
+ * before importing (src/app/pinned-import.ts), so integrity does not stop at the first page.
  */
 export function subresourceIntegrity(): Plugin {
   let outDir = ''
+  let root = ''
   return {
     name: 'secretsentry:sri',
     apply: 'build',
     enforce: 'post',
     configResolved(config) {
+      root = config.root
       outDir = resolve(config.root, config.build.outDir)
     },
     generateBundle: {
       // Last, so every chunk's code is final before we hash it.
       order: 'post',
       handler(_options, bundle) {
+        // First, so the pinned entry's hash below covers the pins written into it.
+        pinLazyChunks(bundle as unknown as Record<string, PinItem>, root)
         const hashes = new Map<string, string>()
         for (const item of Object.values(bundle)) {
           if (item.fileName.endsWith('.html')) continue

@@ -1,11 +1,19 @@
 /** @module Routes of the main app; /s is a separate page (s/index.html), not a route here. */
+import { ref } from 'vue'
 import { createRouter, createWebHistory } from 'vue-router'
 import type { RouteRecordRaw } from 'vue-router'
+import { pinnedImport } from './pinned-import.ts'
 import CreateView from './views/CreateView.vue'
 import LinksView from './views/LinksView.vue'
 
-/** All vault pages come in one lazily loaded chunk. */
-const vault = () => import('../vault/index.ts')
+/**
+ * All vault pages come in one lazily loaded chunk, checked against its build-time hash before it
+ * runs: it is the code that receives the master password.
+ */
+const vault = () => pinnedImport('src/vault/index.ts', () => import('../vault/index.ts'))
+
+/** Set when a page's code could not be loaded (or failed its integrity check), for App.vue to say so. */
+export const loadFailure = ref<'integrity' | 'other' | null>(null)
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'create', component: CreateView, meta: { title: 'Share a secret' } },
@@ -70,7 +78,13 @@ export const routes: RouteRecordRaw[] = [
 
 export const router = createRouter({ history: createWebHistory(), routes })
 
-router.afterEach((to) => {
+// Without this the failed navigation would leave an empty page.
+router.onError((e: unknown) => {
+  loadFailure.value = (e as { code?: unknown }).code === 'integrity_failed' ? 'integrity' : 'other'
+})
+
+router.afterEach((to, _from, failure) => {
+  if (!failure) loadFailure.value = null
   const title = typeof to.meta['title'] === 'string' ? to.meta['title'] : ''
   document.title = title ? `${title} · SecretSentry` : 'SecretSentry'
 })

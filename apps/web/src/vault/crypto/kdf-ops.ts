@@ -1,6 +1,6 @@
 /**
- * @module The keyring calls that run Argon2id (64 MiB, about a second), as messages a Web Worker
- * can answer: derive (login), create (register), unlock (after a reload) and change (password).
+ * @module The keyring calls that run Argon2id (64 MiB, about a second), as one request type:
+ * derive (login), create (register), unlock (after a reload) and change (password).
  */
 import {
   changePassword,
@@ -30,12 +30,7 @@ export interface KdfResults {
   change: PasswordChange
 }
 
-export type KdfMessage =
-  | { type: 'progress'; fraction: number }
-  | { type: 'done'; result: KdfResults[keyof KdfResults] }
-  | { type: 'error'; code: string; message: string }
-
-/** Runs one request here (in the worker, or on the page where no Worker exists). */
+/** Runs one request. */
 export function runKdf(
   req: KdfRequest,
   onProgress: (fraction: number) => void,
@@ -51,16 +46,4 @@ export function runKdf(
     case 'change':
       return changePassword(req.current, req.account, req.next, req.newKdf, opts)
   }
-}
-
-/** The key buffers of a result, moved (not copied) from the worker to the page. */
-export function transferables(result: KdfResults[keyof KdfResults]): Transferable[] {
-  const out: Transferable[] = []
-  const r = result as Partial<Record<'authKey' | 'kek' | 'userKey', unknown>> & {
-    folder?: { key?: unknown }
-  }
-  for (const v of [r.authKey, r.kek, r.userKey, r.folder?.key]) {
-    if (v instanceof Uint8Array) out.push(v.buffer)
-  }
-  return out
 }

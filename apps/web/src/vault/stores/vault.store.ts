@@ -203,7 +203,7 @@ export const useVaultStore = defineStore('vault', () => {
     assertKdfParams(kdf)
   }
 
-  /** Runs an Argon2id request in the worker, with its progress in `deriving`. */
+  /** Runs an Argon2id request (on the page, in pinned code), with its progress in `deriving`. */
   async function slow<Op extends KdfRequest['op']>(
     req: Extract<KdfRequest, { op: Op }>,
   ): Promise<KdfResults[Op]> {
