@@ -186,7 +186,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
   })
   app.use('*', securityHeaders({ trustProxy: config.trustProxy }))
   // An answer given without reading the whole body waits for the rest of it (see drain-body.ts).
-  // TEMP app.use('*', drainUnreadBody())
+  app.use('*', drainUnreadBody())
   // Until the migrations ran the tables may not exist: refuse the API instead of failing with a 500.
   app.use('/api/*', async function untilMigrated(_c, next) {
     if (lifecycle() === 'migrating') {

@@ -3,11 +3,10 @@ import type { Context } from 'hono'
 import type { IncomingMessage } from 'node:http'
 import { ApiError } from '../errors.ts'
 
+// No `connection: close`: drainUnreadBody (drain-body.ts) reads the rest of the body before this
+// answer goes out, so the client has finished sending and reads it, and the connection stays usable.
 const tooLarge = (maxBytes: number) =>
-  new ApiError(413, 'payload_too_large', `Request body is larger than ${maxBytes} bytes`, {
-    // Stop the client from sending the rest of a huge body over this connection.
-    headers: { connection: 'close' },
-  })
+  new ApiError(413, 'payload_too_large', `Request body is larger than ${maxBytes} bytes`)
 
 /** application/json, with or without parameters, any case (RFC 9110 §8.3.1). */
 function isJson(contentType: string | undefined): boolean {
@@ -18,8 +17,9 @@ function isJson(contentType: string | undefined): boolean {
 
 /**
  * Reads and parses the body. The size limit holds before any parsing and whatever the headers
- * claim: a declared Content-Length above the limit is refused unread, and the bytes actually
- * received are counted too (a chunked body has no length; a test client may lie about it).
+ * claim: a declared Content-Length above the limit is refused without keeping a byte, and the
+ * bytes actually received are counted too (a chunked body has no length; a client may lie about
+ * it). Nothing past the limit is ever buffered.
  */
 export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
   if (!isJson(c.req.header('content-type'))) {
@@ -71,7 +71,7 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint
       size += chunk.length
       if (size > maxBytes) {
         cleanup()
-        // The server adapter drains or drops the rest after the response.
+        // drainUnreadBody reads and discards the rest before the 413 is sent.
         incoming.pause()
         reject(tooLarge(maxBytes))
         return
