@@ -6,6 +6,7 @@
 import { createAccount, KDF_MINIMUMS } from '@secretsentry/keyring'
 import type { KdfParams, NewAccount } from '@secretsentry/keyring'
 import type {
+  AuditEntry,
   CreateSecretRequest,
   SecretSummary,
   UpdateSecretRequest,
@@ -50,6 +51,8 @@ export interface FakeVault {
   preloginOverride: { kdf: KdfParams; salt: string } | null
   /** Bumps a secret's revision as if another browser had saved it. */
   touch(id: string): void
+  /** What GET /api/audit answers (one page, newest first). */
+  audit: AuditEntry[]
 }
 
 /** An account made with the real keyring (at the minimum KDF) and a fetch mock serving it. */
@@ -83,6 +86,7 @@ export async function installFakeVaultApi(
     secrets,
     session,
     preloginOverride: null,
+    audit: [],
     touch(id) {
       const s = secrets.get(id)
       if (s) s.summary = { ...s.summary, revision: s.summary.revision + 1, updatedAt: now() }
@@ -134,6 +138,8 @@ export async function installFakeVaultApi(
       session.active = false
       return new Response(null, { status: 204 })
     }
+    if (method === 'GET' && path === '/api/audit')
+      return json(200, { events: fake.audit, next: null })
     if (method === 'GET' && path === '/api/folders') {
       const f = account.folder
       return json(200, {

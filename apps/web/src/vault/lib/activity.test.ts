@@ -1,0 +1,170 @@
+/** @module The Activity page's sentences: every event reads as plain words, with the secret's name, the actor and the client kind. */
+import { describe, expect, it } from 'vitest'
+import { AUDIT_EVENTS } from '@secretsentry/contract/limits'
+import type { AuditEvent } from '../api/vault.types.ts'
+import { describeEvent, formatDuration, plainText } from './activity.ts'
+
+const SECRET = 'c2VjcmV0LWlkLTAwMDAwMQ'
+const GONE = 'Z29uZS1zZWNyZXQtMDAwMDE'
+const names: Record<string, string> = { [SECRET]: 'DB password' }
+const nameOf = (id: string): string | null => names[id] ?? null
+
+function ev(over: Partial<AuditEvent> & Pick<AuditEvent, 'event'>): AuditEvent {
+  return {
+    id: '1',
+    at: '2026-12-06T02:00:00.000Z',
+    result: 'ok',
+    actor: 'user',
+    client: { hash: '441a9a8f0c1d2e3f441a9a8f0c1d2e3f', agent: 'browser' },
+    secretId: null,
+    shareId: null,
+    detail: null,
+    ...over,
+  }
+}
+
+/** One event of each kind, with `detail` exactly as the server writes it (apps/server/src). */
+const SAMPLES: AuditEvent[] = [
+  ev({ event: 'login.ok', detail: 'registered' }),
+  ev({ event: 'login.ok' }),
+  ev({ event: 'login.failed', result: 'failed', actor: 'anonymous' }),
+  ev({ event: 'logout' }),
+  ev({ event: 'password.changed', detail: 'other sessions ended: 2' }),
+  ev({ event: 'password.changed', result: 'failed', detail: 'wrong current password' }),
+  ev({ event: 'secret.created', secretId: SECRET, detail: 'version 1' }),
+  ev({
+    event: 'secret.read',
+    secretId: SECRET,
+    detail: 'version 2',
+    client: { hash: 'ab', agent: 'cli' },
+  }),
+  ev({ event: 'secret.updated', secretId: SECRET, detail: 'meta revision 2; version 2 (current)' }),
+  ev({ event: 'secret.updated', secretId: SECRET, detail: 'version 3 (pending)' }),
+  ev({ event: 'secret.updated', secretId: SECRET, detail: 'version 3 promoted to current' }),
+  ev({
+    event: 'secret.version_restored',
+    secretId: SECRET,
+    detail: 'version 4 restored from version 1',
+  }),
+  ev({ event: 'secret.deleted', secretId: SECRET }),
+  ev({ event: 'secret.restored', secretId: SECRET }),
+  ev({ event: 'secret.purged', secretId: GONE, detail: 'on request' }),
+  ev({
+    event: 'secret.purged',
+    secretId: GONE,
+    actor: 'system',
+    client: { hash: null, agent: 'other' },
+    detail: 'recovery window over',
+  }),
+  ev({
+    event: 'secret.shared',
+    secretId: SECRET,
+    shareId: 'x',
+    detail: 'version 2, 1 view(s), 259200 s',
+  }),
+  ev({ event: 'share.opened', secretId: SECRET, actor: 'anonymous' }),
+  ev({
+    event: 'share.opened',
+    secretId: SECRET,
+    actor: 'anonymous',
+    result: 'failed',
+    detail: 'wrong passphrase or link',
+  }),
+  ev({ event: 'share.revoked', secretId: SECRET }),
+  ev({ event: 'share.revoked', secretId: GONE, detail: 'secret deleted' }),
+  ev({
+    event: 'share.revoked',
+    secretId: SECRET,
+    actor: 'anonymous',
+    client: { hash: null, agent: 'other' },
+    detail: 'deleted with its manage token',
+  }),
+  ev({ event: 'access.denied', secretId: SECRET, result: 'denied', actor: 'other_account' }),
+  ev({
+    event: 'alert',
+    actor: 'system',
+    client: { hash: null, agent: 'other' },
+    detail: '5 failed logins or denied accesses within 15 minutes',
+  }),
+]
+
+const line = (e: AuditEvent) => {
+  const l = describeEvent(e, nameOf)
+  return { ...l, text: plainText(l.what) }
+}
+
+describe('describeEvent', () => {
+  it('has a sample for every event the contract knows', () => {
+    expect(new Set(SAMPLES.map((e) => e.event))).toEqual(new Set(AUDIT_EVENTS))
+  })
+
+  it.each(SAMPLES.map((e) => [`${e.event} ${e.detail ?? ''}`, e] as const))(
+    '%s reads as words, not API terms',
+    (_, e) => {
+      const l = line(e)
+      const all = [l.text, l.more ?? '', l.who].join(' | ')
+      expect(l.text).toMatch(/^[A-Z0-9“]/)
+      expect(all).not.toMatch(/\d+ ?s\b|s\)/)
+      expect(all).not.toMatch(/revision|view\(s\)|registered|promoted|\bmeta\b/)
+      expect(all).not.toMatch(/[0-9a-f]{8}/)
+      expect(all).not.toContain(e.event)
+      expect(all).not.toMatch(/\bOK\b|session\b|without a session/)
+      expect(all).not.toContain(e.secretId ?? '—')
+      // A badge only where something did not go through, or for an alert.
+      if (e.result === 'ok' && e.event !== 'alert') expect(l.badge).toBeNull()
+      else expect(l.badge).not.toBeNull()
+    },
+  )
+
+  it('says what happened to which secret, by its name', () => {
+    expect(line(SAMPLES[8]!)).toMatchObject({
+      text: 'Edited “DB password”',
+      more: 'name or details; new value, version 2',
+      who: 'by you, in a browser',
+    })
+    expect(line(SAMPLES[16]!)).toMatchObject({
+      text: 'Shared “DB password”',
+      more: 'link expires after 3 days, 1 view, version 2',
+    })
+    expect(line(SAMPLES[7]!).who).toBe('by you, from the command line')
+    expect(line(SAMPLES[0]!).text).toBe('Account created')
+  })
+
+  it('names a secret the vault no longer holds as a deleted one', () => {
+    expect(line(SAMPLES[20]!).text).toBe(
+      'A share link of a deleted secret stopped working: the secret was deleted',
+    )
+    expect(line(SAMPLES[15]!)).toMatchObject({
+      text: 'Permanently deleted a secret',
+      who: 'automatically',
+    })
+  })
+
+  it('shows a refused access as another account’s, never as the owner’s', () => {
+    const l = line(SAMPLES[22]!)
+    expect(l.text).toBe('Someone tried to open “DB password” without access')
+    expect(l.who).toBe('from another account, in a browser')
+    expect(l.who).not.toContain('you')
+    expect(l.badge).toEqual({ text: 'Refused', tone: 'danger' })
+  })
+
+  it('marks failures', () => {
+    expect(line(SAMPLES[2]!)).toMatchObject({
+      text: 'Someone tried to log in with a wrong password',
+      who: 'by someone not logged in, in a browser',
+      badge: { text: 'Failed', tone: 'danger' },
+    })
+    expect(line(SAMPLES[18]!).who).toBe('by someone with the link, in a browser')
+  })
+})
+
+describe('formatDuration', () => {
+  it('uses the largest unit and never bare seconds', () => {
+    expect(formatDuration(259200)).toBe('3 days')
+    expect(formatDuration(86400)).toBe('1 day')
+    expect(formatDuration(3600)).toBe('1 hour')
+    expect(formatDuration(300)).toBe('5 minutes')
+    expect(formatDuration(5400)).toBe('about 2 hours')
+    expect(formatDuration(30)).toBe('less than a minute')
+  })
+})

@@ -1,0 +1,219 @@
+/**
+ * @module The Activity page's words: each audit event as a sentence a person reads (what
+ * happened, to which secret, by whom, from which kind of client), never the API's terms
+ * (revisions, seconds, address hashes).
+ */
+import type { AuditActor } from '@secretsentry/contract/types'
+import type { AuditEvent, AuditEventName, AuditResult } from '../api/vault.types.ts'
+import { plural } from '../../shared/lib/format.ts'
+
+/**
+ * A piece of a sentence: plain text, or a secret, rendered as its decrypted name in quotes (a
+ * link when the secret still exists), else as `unknown` ("a deleted secret").
+ */
+export type Part = string | { secretId: string; name: string | null; unknown: string }
+
+export interface ActivityLine {
+  /** What happened, e.g. ["Shared ", {secret}] → Shared “Stripe API key”. */
+  what: Part[]
+  /** More about it, e.g. "link expires after 3 days, 1 view"; null when there is nothing to add. */
+  more: string | null
+  /** Who and from which kind of client, e.g. "by you in a browser". */
+  who: string
+  /** A badge only where something did not go through (or needs attention); null for plain success. */
+  badge: { text: string; tone: 'danger' | 'warn' } | null
+}
+
+/** The event filter's labels. */
+export const EVENT_LABELS: Record<AuditEventName, string> = {
+  'login.ok': 'Logged in',
+  'login.failed': 'Failed log-in',
+  logout: 'Logged out',
+  'password.changed': 'Master password changed',
+  'secret.created': 'Secret created',
+  'secret.read': 'Value viewed',
+  'secret.updated': 'Secret edited',
+  'secret.version_restored': 'Older value brought back',
+  'secret.deleted': 'Secret deleted',
+  'secret.restored': 'Secret recovered',
+  'secret.purged': 'Secret permanently deleted',
+  'secret.shared': 'Secret shared',
+  'share.opened': 'Share link opened',
+  'share.revoked': 'Share link revoked',
+  'access.denied': 'Access refused',
+  alert: 'Alert',
+}
+
+export const RESULT_LABELS: Record<AuditResult, string> = {
+  ok: 'Succeeded',
+  failed: 'Failed',
+  denied: 'Refused',
+}
+
+const AGENT_WORDS = {
+  browser: 'in a browser',
+  cli: 'from the command line',
+  other: 'from a script or another app',
+} as const
+
+const UNITS: readonly [string, number][] = [
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+]
+
+/** "3 days", "1 hour", "about 2 hours": the largest whole unit, never bare seconds. */
+export function formatDuration(seconds: number): string {
+  for (const [unit, size] of UNITS) {
+    if (seconds >= size) {
+      const n = Math.round(seconds / size)
+      return `${n * size === seconds ? '' : 'about '}${plural(n, unit, `${unit}s`)}`
+    }
+  }
+  return 'less than a minute'
+}
+
+/** Numbers the server wrote into `detail` ("version 3", "2 view(s)"), in order. */
+const numbers = (detail: string | null, pattern: RegExp): number[] =>
+  [...(detail ?? '').matchAll(pattern)].map((m) => Number(m[1]))
+
+/** What an edit changed, from details such as "meta revision 2; version 3 (pending)". */
+function editWords(detail: string | null): string | null {
+  const words: string[] = []
+  for (const piece of (detail ?? '').split(';').map((p) => p.trim())) {
+    let m: RegExpMatchArray | null
+    if (/^meta revision \d+$/.test(piece)) words.push('name or details')
+    else if ((m = /^version (\d+) \((current|pending)\)$/.exec(piece))) {
+      words.push(
+        m[2] === 'pending' ? `new pending value, version ${m[1]}` : `new value, version ${m[1]}`,
+      )
+    } else if ((m = /^version (\d+) promoted to current$/.exec(piece))) {
+      words.push(`pending version ${m[1]} made current`)
+    }
+  }
+  return words.length > 0 ? words.join('; ') : null
+}
+
+function who(e: AuditEvent, actor: AuditActor): string {
+  const agent =
+    e.client.hash !== null || e.client.agent !== 'other' ? AGENT_WORDS[e.client.agent] : ''
+  const by = {
+    user: 'by you',
+    // Never named: the owner learns that another account tried, not which (see AUDIT_ACTORS).
+    other_account: 'from another account',
+    anonymous: e.event === 'share.opened' ? 'by someone with the link' : 'by someone not logged in',
+    system: 'automatically',
+  }[actor]
+  if (actor === 'system') return by
+  return agent ? `${by}, ${agent}` : by
+}
+
+/**
+ * One event in words. `nameOf` gives a secret's decrypted name when the vault holds it; a secret
+ * it does not know (purged, or never listed) reads as "a deleted secret".
+ */
+export function describeEvent(e: AuditEvent, nameOf: (id: string) => string | null): ActivityLine {
+  const name = e.secretId ? nameOf(e.secretId) : null
+  const secret: Part = { secretId: e.secretId ?? '', name, unknown: 'a deleted secret' }
+  const versions = numbers(e.detail, /version (\d+)/g)
+  const failed = e.result !== 'ok'
+  let what: Part[]
+  let more: string | null = null
+  let badge: ActivityLine['badge'] = failed
+    ? { text: e.result === 'denied' ? 'Refused' : 'Failed', tone: 'danger' }
+    : null
+
+  switch (e.event) {
+    case 'login.ok':
+      what = [e.detail === 'registered' ? 'Account created' : 'Logged in']
+      break
+    case 'login.failed':
+      what = ['Someone tried to log in with a wrong password']
+      break
+    case 'logout':
+      what = ['Logged out']
+      break
+    case 'password.changed': {
+      what = [failed ? 'Tried to change the master password' : 'Changed the master password']
+      const [ended] = numbers(e.detail, /sessions ended: (\d+)/g)
+      if (failed && e.detail === 'wrong current password') more = 'the current password was wrong'
+      else if (ended)
+        more = `${plural(ended, 'other session was', 'other sessions were')} logged out`
+      break
+    }
+    case 'secret.created':
+      what = ['Created ', secret]
+      break
+    case 'secret.read':
+      what = ['Viewed the value of ', secret]
+      if (versions[0] !== undefined) more = `version ${versions[0]}`
+      break
+    case 'secret.updated': {
+      const promoted = /promoted to current/.test(e.detail ?? '') && versions.length === 1
+      what = promoted ? ['Made the pending value of ', secret, ' current'] : ['Edited ', secret]
+      more = promoted ? `version ${versions[0]}` : editWords(e.detail)
+      break
+    }
+    case 'secret.version_restored':
+      what = ['Brought back an older value of ', secret]
+      if (versions.length >= 2) more = `version ${versions[1]}, saved as version ${versions[0]}`
+      break
+    case 'secret.deleted':
+      what = ['Deleted ', secret]
+      break
+    case 'secret.restored':
+      what = ['Recovered ', secret, ' from Deleted']
+      break
+    case 'secret.purged':
+      what = ['Permanently deleted ', { ...secret, unknown: 'a secret' }]
+      if (e.detail === 'recovery window over') more = 'its time in Deleted was over'
+      break
+    case 'secret.shared': {
+      what = ['Shared ', secret]
+      const [views] = numbers(e.detail, /(\d+) view/g)
+      const [ttl] = numbers(e.detail, /(\d+) s$/g)
+      const parts: string[] = []
+      if (ttl !== undefined) parts.push(`link expires after ${formatDuration(ttl)}`)
+      if (views !== undefined) parts.push(plural(views, 'view', 'views'))
+      if (versions[0] !== undefined) parts.push(`version ${versions[0]}`)
+      more = parts.length > 0 ? parts.join(', ') : null
+      break
+    }
+    case 'share.opened':
+      what = failed
+        ? ['Someone tried to open a share link of ', secret]
+        : ['A share link of ', secret, ' was opened']
+      if (failed) more = 'wrong passphrase or damaged link'
+      break
+    case 'share.revoked':
+      if (e.detail === 'secret deleted')
+        what = ['A share link of ', secret, ' stopped working: the secret was deleted']
+      else if (e.detail === 'deleted with its manage token')
+        what = ['A share link of ', secret, ' was deleted with its manage link']
+      else what = ['Revoked a share link of ', secret]
+      break
+    case 'access.denied':
+      what = ['Someone tried to open ', secret, ' without access']
+      break
+    case 'alert': {
+      const [count] = numbers(e.detail, /^(\d+)/g)
+      what = [
+        count !== undefined
+          ? `${plural(count, 'failed log-in or refused access', 'failed log-ins or refused accesses')} within 15 minutes`
+          : 'Many failed log-ins or refused accesses',
+      ]
+      badge = { text: 'Alert', tone: 'warn' }
+      break
+    }
+    default:
+      what = [EVENT_LABELS[e.event as AuditEventName] ?? 'Something happened']
+  }
+  return { what, more, who: who(e, e.actor), badge }
+}
+
+/** The sentence as plain text (for tests and accessible labels): secrets in quotes. */
+export function plainText(parts: Part[]): string {
+  return parts
+    .map((p) => (typeof p === 'string' ? p : p.name !== null ? `“${p.name}”` : p.unknown))
+    .join('')
+}
