@@ -132,7 +132,10 @@ export async function vaultFlow(input: VaultFlowInput): Promise<VaultFlowResult>
 
   await page.getByRole('link', { name: 'Activity', exact: true }).click()
   const list = page.getByRole('list', { name: 'Activity, newest first' })
-  await list.getByText('Shared link opened').first().waitFor()
+  await list
+    .getByText(/^A share link of .+ was opened$/)
+    .first()
+    .waitFor()
   const activity = await list.innerText()
 
   await recorder.settle()
