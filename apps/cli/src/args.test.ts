@@ -20,6 +20,7 @@ const SAMPLES: Record<string, [string, Config[keyof Config]]> = {
   LOG_FILE: ['/var/log/ss.log', '/var/log/ss.log'],
   SWEEP_INTERVAL_SECONDS: ['60', 60],
   SQLITE_SYNC: ['group', 'group'],
+  WAL_SCRUB_SECONDS: ['10', 10],
   VAULT_RECOVERY_DAYS: ['30', 30],
   SESSION_IDLE_HOURS: ['2', 2],
   LOGIN_RATE_LIMIT_PER_MIN: ['3', 3],

@@ -1,6 +1,7 @@
 /** @module Server configuration: the only module that reads `process.env`; every setting is validated at start. */
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
+import { DEFAULT_WAL_SCRUB_SECONDS } from './db/wal-scrub.ts'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 
@@ -31,6 +32,11 @@ export interface Config {
    * every batch committed meanwhile, so the event loop keeps serving while the disk works.
    */
   sqliteSync: 'full' | 'group'
+  /**
+   * Bound, in seconds, on how long deleted content (burned, deleted, expired shares; purged vault
+   * secrets) can linger in the SQLite WAL: a truncating checkpoint follows every change this soon.
+   */
+  walScrubSeconds: number
   /** Days a deleted vault secret can be restored before the sweeper purges it (0: next sweep). */
   vaultRecoveryDays: number
   /** A session unused this long is dead (sliding); sessions also end 7 days after login. */
@@ -96,6 +102,10 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
   sqliteSync: {
     env: 'SQLITE_SYNC',
     help: 'full (COMMIT fsyncs) or group (one fdatasync per batch, off the event loop)',
+  },
+  walScrubSeconds: {
+    env: 'WAL_SCRUB_SECONDS',
+    help: 'seconds within which deleted secrets are also removed from the database WAL file',
   },
   vaultRecoveryDays: {
     env: 'VAULT_RECOVERY_DAYS',
@@ -173,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     logFile: text(env, 'LOG_FILE') ? path.resolve(text(env, 'LOG_FILE') as string) : null,
     sweepIntervalSeconds: int(env, 'SWEEP_INTERVAL_SECONDS', 5, 1, 3600),
     sqliteSync: sqliteSync(env),
+    walScrubSeconds: int(env, 'WAL_SCRUB_SECONDS', DEFAULT_WAL_SCRUB_SECONDS, 1, 60),
     vaultRecoveryDays: int(env, 'VAULT_RECOVERY_DAYS', 7, 0, 365),
     sessionIdleHours: int(env, 'SESSION_IDLE_HOURS', 12, 1, 168),
     loginRateLimitPerMin: int(env, 'LOGIN_RATE_LIMIT_PER_MIN', 10, 0, 1_000_000),

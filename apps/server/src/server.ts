@@ -65,6 +65,12 @@ export async function startServer(
     })
   const database = openDatabase(path.join(config.dataDir, DATABASE_FILE), {
     sync: config.sqliteSync === 'group' ? 'barrier' : 'commit',
+    walScrubSeconds: config.walScrubSeconds,
+    // SQLite's code (SQLITE_IOERR…), never a message: that is all an operator needs here.
+    onScrubError: (err) =>
+      logger.error('wal scrub failed', {
+        error: err instanceof Error && 'code' in err ? String(err.code) : 'unknown',
+      }),
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   })
   let phase: Lifecycle | 'stopped' = 'migrating'
@@ -115,8 +121,9 @@ export async function startServer(
     if (applied.length > 0) logger.info('migrations applied', { migrations: applied.join(',') })
     if (phase !== 'migrating') return
     phase = 'ready'
-    // Only now: the sweeper's first batch needs the tables.
+    // Only now: the sweepers' first batches need the tables.
     server.sweeper.start()
+    server.vaultSweeper.start()
     logger.info('ready', { readyMs: Math.round(performance.now() - started) })
   })
 

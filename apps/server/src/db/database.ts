@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect, type Generated, type KyselyConfig } from 'kysely'
 import type { AuditActor, AuditEventName } from '@secretsentry/contract/types'
 import { FileSyncer } from './wal-sync.ts'
+import { DEFAULT_WAL_SCRUB_SECONDS, startWalScrubber } from './wal-scrub.ts'
 
 export interface ShareTable {
   id: Buffer
@@ -152,6 +153,10 @@ export interface OpenDatabaseOptions {
    * `process.dlopen` (the single executable embeds it). Default: the one in node_modules.
    */
   nativeBinding?: string | NativeAddon
+  /** Deleted rows leave the WAL file within this many seconds (see wal-scrub.ts); default 1. */
+  walScrubSeconds?: number
+  /** A scrub failed (it is retried at the next interval). */
+  onScrubError?: (err: unknown) => void
 }
 
 /** What `process.dlopen` fills in as `module.exports` for better-sqlite3's addon. */
@@ -192,7 +197,33 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     ...(options.log ? { log: options.log } : {}),
   })
-  if (!barrier) return { db, sqlite, close: () => db.destroy() }
+  // Security promise (SPEC §6): burned, deleted and purged rows leave the WAL file too, within
+  // walScrubSeconds, and at close even when another process keeps the database open.
+  const scrubber =
+    file === ':memory:'
+      ? undefined
+      : startWalScrubber(sqlite, {
+          intervalSeconds: options.walScrubSeconds ?? DEFAULT_WAL_SCRUB_SECONDS,
+          ...(options.onScrubError ? { onError: options.onScrubError } : {}),
+        })
+  // Callers close after their writes are done; the last scrub comes after the last commit.
+  const scrubAtClose = () => {
+    try {
+      scrubber?.close()
+    } catch (err) {
+      options.onScrubError?.(err)
+    }
+  }
+  if (!barrier) {
+    return {
+      db,
+      sqlite,
+      close: async () => {
+        scrubAtClose()
+        await db.destroy()
+      },
+    }
+  }
   // Opened on first use: the -wal file exists once something has been written.
   let syncer: FileSyncer | undefined
   return {
@@ -201,6 +232,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
     durable: () => (syncer ??= new FileSyncer(`${file}-wal`)).sync(),
     close: async () => {
       await syncer?.close()
+      scrubAtClose()
       await db.destroy()
     },
   }

@@ -33,6 +33,7 @@ export const TEST_SCRYPT_COST: ScryptCost = { logN: 10, r: 8, p: 1 }
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   let queryCount = 0
   const { db, sqlite } = openDatabase(options.file ?? ':memory:', {
+    ...(options.config?.walScrubSeconds ? { walScrubSeconds: options.config.walScrubSeconds } : {}),
     log: () => {
       queryCount++
     },
@@ -66,6 +67,13 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
         server.app.request(path, init, { incoming: { socket: { remoteAddress: address } } }),
       ),
   }
+}
+
+/** The /metrics text, read as a scraper on this machine would (loopback, no METRICS_TOKEN). */
+export async function scrapeMetrics(t: Pick<TestApp, 'call'>): Promise<string> {
+  const res = await t.call('/metrics', undefined, '127.0.0.1')
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`)
+  return res.text()
 }
 
 export const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url')
