@@ -21,6 +21,9 @@ describe('loadConfig', () => {
       sessionIdleHours: 12,
       loginRateLimitPerMin: 10,
       alertThreshold: 5,
+      vaultWritesPerMin: 120,
+      vaultAccountWritesPerMin: 300,
+      vaultQuotaBytes: 104_857_600,
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -44,6 +47,9 @@ describe('loadConfig', () => {
       SESSION_IDLE_HOURS: '1',
       LOGIN_RATE_LIMIT_PER_MIN: '3',
       ALERT_THRESHOLD: '2',
+      VAULT_WRITES_PER_MIN: '30',
+      VAULT_ACCOUNT_WRITES_PER_MIN: '0',
+      VAULT_QUOTA_BYTES: '1000000',
     })
     expect(config).toEqual({
       port: 9000,
@@ -62,6 +68,9 @@ describe('loadConfig', () => {
       sessionIdleHours: 1,
       loginRateLimitPerMin: 3,
       alertThreshold: 2,
+      vaultWritesPerMin: 30,
+      vaultAccountWritesPerMin: 0,
+      vaultQuotaBytes: 1_000_000,
     })
   })
 
@@ -97,6 +106,9 @@ describe('loadConfig', () => {
     ['VAULT_RECOVERY_DAYS', '366'],
     ['SESSION_IDLE_HOURS', '0'],
     ['LOGIN_RATE_LIMIT_PER_MIN', 'ten'],
+    ['VAULT_WRITES_PER_MIN', '-1'],
+    ['VAULT_ACCOUNT_WRITES_PER_MIN', 'many'],
+    ['VAULT_QUOTA_BYTES', '2000000000000'],
     ['ALERT_THRESHOLD', '0'],
   ])(
     'bad configuration fails at start with a message naming the setting (%s=%j)',

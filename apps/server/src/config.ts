@@ -49,6 +49,12 @@ export interface Config {
   loginRateLimitPerMin: number
   /** Failed logins plus denied accesses on one account within 15 minutes that raise an alert event. */
   alertThreshold: number
+  /** Vault writes (POST, PUT, DELETE) per minute per session; 0, or rateLimitPerMin 0, = off. */
+  vaultWritesPerMin: number
+  /** Vault writes per minute per account, all its sessions together; 0, or rateLimitPerMin 0, = off. */
+  vaultAccountWritesPerMin: number
+  /** Bytes an account may store in the vault (every version, deleted ones until purged); 0 = no quota. */
+  vaultQuotaBytes: number
 }
 
 export class ConfigError extends Error {
@@ -120,6 +126,18 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
     env: 'ALERT_THRESHOLD',
     help: 'failed logins and denied accesses in 15 minutes that raise an alert',
   },
+  vaultWritesPerMin: {
+    env: 'VAULT_WRITES_PER_MIN',
+    help: 'vault writes (create, update, delete, restore, share) per minute per session (0: off)',
+  },
+  vaultAccountWritesPerMin: {
+    env: 'VAULT_ACCOUNT_WRITES_PER_MIN',
+    help: 'vault writes per minute per account, all sessions together (0: off)',
+  },
+  vaultQuotaBytes: {
+    env: 'VAULT_QUOTA_BYTES',
+    help: 'bytes of ciphertext an account may store, every version counted (0: no quota)',
+  },
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -188,6 +206,11 @@ export function loadConfig(env: Env = process.env): Config {
     sessionIdleHours: int(env, 'SESSION_IDLE_HOURS', 12, 1, 168),
     loginRateLimitPerMin: int(env, 'LOGIN_RATE_LIMIT_PER_MIN', 10, 0, 1_000_000),
     alertThreshold: int(env, 'ALERT_THRESHOLD', 5, 1, 1000),
+    // A person never writes 120 times a minute; a script making hundreds at once is slowed to 2 a second.
+    vaultWritesPerMin: int(env, 'VAULT_WRITES_PER_MIN', 120, 0, 1_000_000),
+    vaultAccountWritesPerMin: int(env, 'VAULT_ACCOUNT_WRITES_PER_MIN', 300, 0, 1_000_000),
+    // 100 MiB: thousands of secrets with many versions each; a 1 TiB ceiling keeps the sum exact.
+    vaultQuotaBytes: int(env, 'VAULT_QUOTA_BYTES', 100 * 1_048_576, 0, 2 ** 40),
   }
 }
 

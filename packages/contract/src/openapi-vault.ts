@@ -35,6 +35,12 @@ export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers
   const conflict = (description: string) => errorResponse(description)
   const idParam = param('id', 'path', v.vaultId)
   const authed = { '401': unauthenticated, '403': csrf, ...commonErrors }
+  /** Writes that store bytes: past the account's quota they are refused whole. */
+  const quota = {
+    '413': errorResponse(
+      "payload_too_large: the body is over the limit; quota_exceeded: the account's storage quota would be exceeded (the message gives used and limit)",
+    ),
+  }
   const read = { '401': unauthenticated, '429': commonErrors['429' as keyof typeof commonErrors] }
   const created = (schema: Schema) => ({ description: 'Created', ...json(schema) })
   const ok = (schema: Schema, description = 'OK') => ({ description, ...json(schema) })
@@ -105,7 +111,12 @@ export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers
         summary: 'Create a folder',
         security: SESSION,
         requestBody: body(v.createFolderRequest),
-        responses: { '201': created(v.folder), '409': conflict('The id exists'), ...authed },
+        responses: {
+          '201': created(v.folder),
+          '409': conflict('The id exists'),
+          ...authed,
+          ...quota,
+        },
       },
     },
     '/api/secrets': {
@@ -126,6 +137,7 @@ export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers
           '404': errorResponse('The folder is not the caller’s'),
           '409': conflict('The id exists'),
           ...authed,
+          ...quota,
         },
       },
     },
@@ -156,6 +168,7 @@ export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers
             'Stale If-Match, wrong meta revision or version number, or no pending version',
           ),
           ...authed,
+          ...quota,
         },
       },
       delete: {

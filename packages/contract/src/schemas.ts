@@ -94,6 +94,8 @@ export const errorCode = z.enum([
   'csrf',
   'username_taken',
   'already_deleted',
+  // Vault limits (issue 8): 413 when a write would take the account past its storage quota.
+  'quota_exceeded',
 ])
 
 export const errorBody = z

@@ -6,6 +6,7 @@ import type { WriteQueue } from '../db/write-queue.ts'
 import type { Config } from '../config.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
+import { ApiError } from '../errors.ts'
 import type { RateLimitStore } from '../http/rate-limit.ts'
 import { agentOf, createAccountAudit, type ClientInfo } from '../audit/account-audit.ts'
 import { clientHasher } from '../audit/audit.ts'
@@ -41,6 +42,44 @@ export interface VaultApi {
   sweeper: VaultSweeper
 }
 
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * Security promise (vault writes are bounded): every POST, PUT and DELETE on folders and
+ * secrets (creates, updates, deletes, restores, purges, shares and their revocation) spends one
+ * write of the session's budget and one of the account's (all its sessions together), before
+ * the handler runs, so a refused write changes nothing. Keys and budgets only, so a shared
+ * store (Redis) enforces them across instances.
+ */
+export function vaultWriteLimit(o: {
+  store: RateLimitStore
+  clock: () => number
+  perSession: number
+  perAccount: number
+  onLimited: (bucket: string) => void
+}): MiddlewareHandler<SessionEnv> {
+  const spend = async (bucket: string, key: string, perMinute: number, whose: string) => {
+    if (perMinute <= 0) return
+    const decision = await o.store.take(`${bucket}:${key}`, perMinute, 60_000, o.clock())
+    if (decision.allowed) return
+    o.onLimited(bucket)
+    const wait = decision.retryAfterSeconds
+    throw new ApiError(
+      429,
+      'rate_limited',
+      `Too many vault changes from ${whose} (at most ${perMinute} a minute); try again in ${wait} s`,
+      { headers: { 'retry-after': String(wait) } },
+    )
+  }
+  return async function vaultWriteLimit(c, next) {
+    if (READ_METHODS.has(c.req.method)) return next()
+    const { tokenHash, userId } = c.var.session
+    await spend('vault-write-session', tokenHash.toString('hex'), o.perSession, 'this session')
+    await spend('vault-write-account', userId.toString('hex'), o.perAccount, 'this account')
+    return next()
+  }
+}
+
 export function createVaultApi(o: VaultApiOptions): VaultApi {
   const { config } = o
   const audit = createAccountAudit({ alertThreshold: config.alertThreshold })
@@ -50,6 +89,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
     clock: o.clock,
     audit,
     recoveryMs: config.vaultRecoveryDays * 86_400_000,
+    quotaBytes: config.vaultQuotaBytes,
   }
   const sessionIdleMs = config.sessionIdleHours * 3_600_000
   const session = requireSession({
@@ -109,6 +149,14 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
         session,
         sameOrigin: origin,
         shareLimit: o.limiter('create', config.rateLimitPerMin),
+        writeLimit: vaultWriteLimit({
+          store: o.store,
+          clock: o.clock,
+          // SPEC §6: RATE_LIMIT_PER_MIN=0 turns every limit off.
+          perSession: config.rateLimitPerMin === 0 ? 0 : config.vaultWritesPerMin,
+          perAccount: config.rateLimitPerMin === 0 ? 0 : config.vaultAccountWritesPerMin,
+          onLimited: (bucket) => o.metrics.rateLimited.inc({ bucket }),
+        }),
       }),
     )
 

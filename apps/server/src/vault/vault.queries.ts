@@ -210,3 +210,23 @@ export async function liveShareIds(db: Db, secretId: Buffer): Promise<Buffer[]> 
     .execute()
   return rows.map((r) => r.share_id)
 }
+
+// ── Storage quota ───────────────────────────────────────────────────────────
+
+/**
+ * Bytes an account stores, as VAULT_QUOTA_BYTES counts them: ciphertext and wrapped key of
+ * every version (of deleted secrets too, until purged), secret metadata, folder keys and
+ * metadata. length() of a blob reads its size, not its content.
+ */
+export async function storedBytes(db: Db, userId: Buffer): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select
+      (select coalesce(sum(length(v.ciphertext) + length(v.wrapped_key)), 0)
+         from secret_versions v join secrets s on s.id = v.secret_id
+        where s.user_id = ${userId})
+      + (select coalesce(sum(length(meta)), 0) from secrets where user_id = ${userId})
+      + (select coalesce(sum(length(meta) + length(wrapped_key)), 0) from folders where user_id = ${userId})
+      as n
+  `.execute(db)
+  return Number(rows[0]?.n ?? 0)
+}

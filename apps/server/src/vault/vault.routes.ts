@@ -40,6 +40,8 @@ export interface VaultRouteOptions {
   sameOrigin: MiddlewareHandler
   /** The share-creation budget also covers shares made from secrets. */
   shareLimit: MiddlewareHandler
+  /** Write limits per session and per account, after the session is known (see vault.api.ts). */
+  writeLimit: MiddlewareHandler<SessionEnv>
 }
 
 const SMALL_BODY_BYTES = 64 * 1024
@@ -48,6 +50,14 @@ const JSON_SLACK_BYTES = 4096
 const notFound = () => new ApiError(404, 'not_found', 'No such secret')
 const noVersion = () => new ApiError(404, 'not_found', 'No such version of this secret')
 const conflict = (c: vault.Conflict) => new ApiError(409, 'conflict', c.message, { field: c.field })
+const quotaExceeded = (q: vault.QuotaExceeded) =>
+  new ApiError(
+    413,
+    'quota_exceeded',
+    `Vault storage quota exceeded: ${q.used} of ${q.limit} bytes used (${mib(q.used)} of ${mib(q.limit)}), ` +
+      `this change needs ${q.adding} more; purge deleted secrets or delete some to make room`,
+  )
+const mib = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`
 
 function paramId(c: Context, name: string): Buffer {
   const raw = c.req.param(name) ?? ''
@@ -89,9 +99,9 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
 
   return (
     new Hono<SessionEnv>()
-      .use('/folders', sameOrigin, session)
+      .use('/folders', sameOrigin, session, o.writeLimit)
       // '/secrets/*' also matches '/secrets' itself (a second entry would run the session twice).
-      .use('/secrets/*', sameOrigin, session)
+      .use('/secrets/*', sameOrigin, session, o.writeLimit)
       .use('/audit', session)
       .get('/folders', async (c) => {
         const response: FoldersResponse = {
@@ -107,6 +117,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
           meta: canonical('meta', body.meta),
         })
         if (outcome.kind === 'conflict') throw conflict(outcome)
+        if (outcome.kind === 'quota_exceeded') throw quotaExceeded(outcome)
         return c.json(outcome.folder, 201)
       })
       .get('/secrets', async (c) => {
@@ -130,6 +141,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
         if (outcome.kind === 'not_found')
           throw new ApiError(404, 'not_found', 'No such folder', { field: 'folderId' })
         if (outcome.kind === 'conflict') throw conflict(outcome)
+        if (outcome.kind === 'quota_exceeded') throw quotaExceeded(outcome)
         c.header('etag', etag(outcome.summary.revision))
         return c.json(outcome.summary, 201)
       })
@@ -206,6 +218,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
         })
         if (outcome.kind === 'not_found') throw notFound()
         if (outcome.kind === 'conflict') throw conflict(outcome)
+        if (outcome.kind === 'quota_exceeded') throw quotaExceeded(outcome)
         c.header('etag', etag(outcome.summary.revision))
         return c.json(outcome.summary, 200)
       })

@@ -16,6 +16,8 @@ export interface VaultDeps {
   audit: AccountAudit
   /** VAULT_RECOVERY_DAYS in milliseconds. */
   recoveryMs: number
+  /** VAULT_QUOTA_BYTES: what an account may store; 0 = no quota. */
+  quotaBytes: number
 }
 
 type NotFound = { kind: 'not_found' }
@@ -26,6 +28,28 @@ const conflict = (field: string, message: string): Conflict => ({
   field,
   message,
 })
+
+export type QuotaExceeded = { kind: 'quota_exceeded'; used: number; limit: number; adding: number }
+
+/**
+ * Security promise (a bounded vault per account): a write that would take the account past
+ * VAULT_QUOTA_BYTES is refused before it changes anything. Race-safe: it runs inside the
+ * write's own transaction, and write transactions are serialized (the write queue here, and
+ * SQLite's single writer across processes), so two writes cannot both pass on the same
+ * figure. A write that adds nothing (or shrinks) always passes, so an account at its quota can
+ * still tidy up.
+ */
+async function overQuota(
+  trx: Db,
+  deps: VaultDeps,
+  userId: Buffer,
+  adding: number,
+): Promise<QuotaExceeded | undefined> {
+  if (deps.quotaBytes <= 0 || adding <= 0) return undefined
+  const used = await q.storedBytes(trx, userId)
+  if (used + adding <= deps.quotaBytes) return undefined
+  return { kind: 'quota_exceeded', used, limit: deps.quotaBytes, adding }
+}
 
 interface Caller {
   userId: Buffer
@@ -90,6 +114,8 @@ export interface NewFolder {
 export function createFolder(deps: VaultDeps, caller: Caller, f: NewFolder) {
   return deps.queue.run(async (trx) => {
     if (await q.findFolder(trx, f.id)) return conflict('id', 'A folder with this id exists')
+    const full = await overQuota(trx, deps, caller.userId, f.meta.length + f.wrappedKey.length)
+    if (full) return full
     const row = {
       id: f.id,
       user_id: caller.userId,
@@ -121,6 +147,9 @@ export function createSecret(deps: VaultDeps, caller: Caller, s: NewSecret) {
     const folder = await q.findFolder(trx, s.folderId)
     if (!folder || !folder.user_id.equals(caller.userId)) return NOT_FOUND
     if (await q.findSecret(trx, s.id)) return conflict('id', 'A secret with this id exists')
+    const adding = s.meta.length + s.value.wrappedKey.length + s.value.ciphertext.length
+    const full = await overQuota(trx, deps, caller.userId, adding)
+    if (full) return full
     await q.insertSecret(trx, {
       id: s.id,
       user_id: caller.userId,
@@ -229,6 +258,11 @@ export function updateSecret(deps: VaultDeps, caller: Caller, id: Buffer, u: Sec
     }
     if (u.promote && s.pending_version === null)
       return conflict('promote', 'There is no pending version')
+    const adding =
+      (u.meta ? u.meta.ciphertext.length - s.meta.length : 0) +
+      (u.value ? u.value.wrappedKey.length + u.value.ciphertext.length : 0)
+    const full = await overQuota(trx, deps, caller.userId, adding)
+    if (full) return full
 
     const set: Updateable<SecretTable> = { revision: s.revision + 1, updated_at: now }
     const details: string[] = []

@@ -33,6 +33,7 @@ describe('vault sweeper', () => {
         clock: () => t.clock.now,
         audit: createAccountAudit({ alertThreshold: 5 }),
         recoveryMs: 0,
+        quotaBytes: 0,
       },
       intervalSeconds: 0.01,
       sessionIdleMs: 3_600_000,

@@ -47,6 +47,9 @@ export function vaultErrorMessage(err: unknown): string {
       return 'This item no longer exists. It may have been deleted, purged or never existed.'
     case 'rate_limited':
       return waitMessage(err instanceof ApiError ? err.details.retryAfterSeconds : undefined)
+    case 'quota_exceeded':
+      // The server's sentence says how much is used of how much, and how to make room.
+      return err instanceof ApiError ? err.message : 'Your vault is full.'
     case 'invalid_input':
       return err instanceof ApiError
         ? `The server rejected the request${err.details.field ? ` (field “${err.details.field}”)` : ''}: ${err.message}`
