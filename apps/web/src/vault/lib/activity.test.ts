@@ -143,7 +143,7 @@ describe('describeEvent', () => {
   it('shows a refused access as another account’s, never as the owner’s', () => {
     const l = line(SAMPLES[22]!)
     expect(l.text).toBe('Someone tried to open “DB password” without access')
-    expect(l.who).toBe('from another account, in a browser')
+    expect(l.who).toBe('by another account, in a browser')
     expect(l.who).not.toContain('you')
     expect(l.badge).toEqual({ text: 'Refused', tone: 'danger' })
   })

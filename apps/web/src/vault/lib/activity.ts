@@ -100,7 +100,7 @@ function who(e: AuditEvent, actor: AuditActor): string {
   const by = {
     user: 'by you',
     // Never named: the owner learns that another account tried, not which (see AUDIT_ACTORS).
-    other_account: 'from another account',
+    other_account: 'by another account',
     anonymous: e.event === 'share.opened' ? 'by someone with the link' : 'by someone not logged in',
     system: 'automatically',
   }[actor]

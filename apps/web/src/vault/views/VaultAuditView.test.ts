@@ -79,7 +79,7 @@ describe('VaultAuditView', () => {
       'Account created',
     ])
     // Another account's attempt is never shown as the owner's.
-    expect(items[0]!.find('.event-meta').text()).toContain('from another account, in a browser')
+    expect(items[0]!.find('.event-meta').text()).toContain('by another account, in a browser')
     expect(items[0]!.text()).not.toContain('by you')
     expect(items[1]!.find('.event-meta').text()).toContain('by you, in a browser')
     // The name links to the secret.
