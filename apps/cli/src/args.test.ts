@@ -25,6 +25,7 @@ const SAMPLES: Record<string, [string, Config[keyof Config]]> = {
   SESSION_IDLE_HOURS: ['2', 2],
   LOGIN_RATE_LIMIT_PER_MIN: ['3', 3],
   ALERT_THRESHOLD: ['9', 9],
+  METRICS_TOKEN: ['scrape-token.0123456789', 'scrape-token.0123456789'],
 }
 
 /** A value loadConfig refuses, for the settings that refuse anything. */
@@ -37,6 +38,7 @@ const BAD: Record<string, string> = {
   SWEEP_INTERVAL_SECONDS: '0',
   SQLITE_SYNC: 'never',
   HOST: 'a b',
+  METRICS_TOKEN: 'short',
 }
 
 describe('the settings flags', () => {

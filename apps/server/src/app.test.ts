@@ -55,7 +55,8 @@ describe('security headers', () => {
       ['200 healthz', () => t.call('/healthz'), 200],
       ['HEAD healthz', () => t.call('/healthz', { method: 'HEAD' }), 200],
       ['200 readyz', () => t.call('/readyz'), 200],
-      ['200 metrics', () => t.call('/metrics'), 200],
+      ['200 metrics', () => t.call('/metrics', undefined, '127.0.0.1'), 200],
+      ['403 metrics', () => t.call('/metrics'), 403],
     ]
     for (const [label, send, status] of cases) {
       const res = await send()
@@ -147,7 +148,7 @@ describe('/metrics', () => {
     await createOk(t, f)
     await t.call(`/api/share/${f.id}/open`, openInit(f.access), '192.0.2.2')
     await t.call(`/api/share/${f.id}/open`, openInit(f.access), '192.0.2.3')
-    const res = await t.call('/metrics')
+    const res = await t.call('/metrics', undefined, '127.0.0.1')
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
     const text = await res.text()
     expect(text).toContain(

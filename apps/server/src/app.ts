@@ -18,7 +18,7 @@ import { drainUnreadBody } from './http/drain-body.ts'
 import { MemoryRateLimitStore, rateLimit, type RateLimitStore } from './http/rate-limit.ts'
 import { securityHeaders } from './http/security-headers.ts'
 import { createLogger, type Logger } from './logger.ts'
-import { createMetrics, type Metrics } from './metrics.ts'
+import { createMetrics, metricsAccess, type Metrics } from './metrics.ts'
 import { databaseSizeBytes } from './share/share.queries.ts'
 import { shareRoutes } from './share/share.routes.ts'
 import type { ShareDeps } from './share/share.service.ts'
@@ -203,7 +203,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
       !shuttingDown && lifecycle() === 'ready' && (await isMigrated(db).catch(() => false))
     return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503)
   })
-  app.get('/metrics', async (c) => {
+  app.get('/metrics', metricsAccess(config.metricsToken), async (c) => {
     c.header('content-type', metrics.registry.contentType)
     return c.body(await metrics.registry.metrics())
   })

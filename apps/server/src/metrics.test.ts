@@ -6,6 +6,7 @@ import {
   jsonInit,
   makeTestApp,
   openInit,
+  scrapeMetrics,
   shareFixture,
   type TestApp,
 } from './test/test-app.ts'
@@ -21,7 +22,7 @@ afterEach(async () => {
 
 /** One sample's value from the exposition text; undefined when the series does not exist. */
 async function sample(name: string, labels = ''): Promise<number | undefined> {
-  const text = await (await t.call('/metrics')).text()
+  const text = await scrapeMetrics(t)
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `))
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
 }
@@ -122,7 +123,7 @@ describe('request metrics', () => {
     expect(
       await sample('secretsentry_http_requests_total', '{method="POST",route="/*",status="404"}'),
     ).toBe(2)
-    const text = await (await t.call('/metrics')).text()
+    const text = await scrapeMetrics(t)
     expect(text).not.toContain('/no/such')
   })
 
@@ -135,7 +136,7 @@ describe('request metrics', () => {
       const body = path === '/api/share' ? shareFixture().body : { access: f.access }
       expect((await limited.call(path, jsonInit('POST', body))).status).toBe(429)
     }
-    const text = await (await limited.call('/metrics')).text()
+    const text = await scrapeMetrics(limited)
     expect(text).toContain('secretsentry_rate_limited_total{bucket="create"} 1')
     expect(text).toContain('secretsentry_rate_limited_total{bucket="open"} 1')
     expect(text).toContain(
@@ -184,5 +185,51 @@ describe('operations', () => {
     // Never bodies: the ciphertext and id the client sent appear in no log line.
     expect(t.logs.text()).not.toContain(f.ciphertext.slice(0, 32))
     expect(t.logs.text()).not.toContain(f.id)
+  })
+})
+
+describe('who may read /metrics', () => {
+  const get = (app: TestApp, address: string, headers: Record<string, string> = {}) =>
+    app.call('/metrics', { headers }, address)
+
+  it('without METRICS_TOKEN: only a direct loopback client, never through a proxy', async () => {
+    for (const address of ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1']) {
+      expect((await get(t, address)).status, address).toBe(200)
+    }
+    for (const address of ['192.0.2.10', '10.0.0.5', '::ffff:192.0.2.10', '2001:db8::1']) {
+      const res = await get(t, address)
+      expect(res.status, address).toBe(403)
+      expect(await res.text()).toContain('METRICS_TOKEN')
+    }
+    // A proxy on this host connects from loopback; its forwarding header gives it away.
+    for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
+      expect((await get(t, '127.0.0.1', { [header]: '198.51.100.7' })).status, header).toBe(403)
+    }
+  })
+
+  it('with METRICS_TOKEN: the right bearer token from anywhere, nothing else', async () => {
+    const token = 'scrape-token.0123456789'
+    const guarded = await makeTestApp({ config: { metricsToken: token } })
+    try {
+      const ok = await get(guarded, '192.0.2.10', { authorization: `Bearer ${token}` })
+      expect(ok.status).toBe(200)
+      expect(await ok.text()).toContain('secretsentry_build_info')
+      const refused: [string, Record<string, string>][] = [
+        ['loopback, no token', {}],
+        ['wrong token', { authorization: 'Bearer scrape-token.0123456780' }],
+        ['prefix of the token', { authorization: `Bearer ${token.slice(0, -1)}` }],
+        ['token plus more', { authorization: `Bearer ${token}x` }],
+        ['not a bearer', { authorization: `Basic ${token}` }],
+      ]
+      for (const [label, headers] of refused) {
+        const res = await get(guarded, '127.0.0.1', headers)
+        expect(res.status, label).toBe(401)
+        expect(res.headers.get('www-authenticate'), label).toBe('Bearer realm="metrics"')
+        expect(await res.text(), label).not.toContain('secretsentry_build_info')
+      }
+    } finally {
+      await guarded.close()
+      await guarded.db.destroy()
+    }
   })
 })

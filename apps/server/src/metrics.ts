@@ -1,5 +1,9 @@
-/** @module Prometheus metrics, one registry per app instance (so tests and embedders do not share counters). */
+/** @module Prometheus metrics, one registry per app instance (so tests and embedders do not share counters), and who may read them. */
+import crypto from 'node:crypto'
+import type { MiddlewareHandler } from 'hono'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { ApiError } from './errors.ts'
+import { clientAddress } from './http/client-address.ts'
 
 export interface Metrics {
   registry: Registry
@@ -108,5 +112,44 @@ export function createMetrics(options: MetricsOptions): Metrics {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
       registers,
     }),
+  }
+}
+
+/** Headers a reverse proxy adds; their presence means the request came from elsewhere. */
+const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip']
+
+const isLoopback = (address: string) => address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address)
+
+const digest = (text: string) => crypto.createHash('sha256').update(text).digest()
+
+/**
+ * Security promise: /metrics is not public. Its counters tell when shares are made and opened and
+ * by which routes, which a stranger has no business watching. With METRICS_TOKEN set it requires
+ * `Authorization: Bearer <token>`, compared in constant time (as SHA-256 digests, so the length
+ * does not leak either). Unset, it answers only requests made straight from this machine: a
+ * loopback socket and no forwarding header, since a proxy on the same host connects from loopback
+ * too (TRUST_PROXY does not change this).
+ */
+export function metricsAccess(token: string | null): MiddlewareHandler {
+  const expected = token === null ? null : digest(token)
+  return async function metricsAccess(c, next) {
+    if (expected === null) {
+      const direct = FORWARDING_HEADERS.every((name) => c.req.header(name) === undefined)
+      if (!direct || !isLoopback(clientAddress(c, 0))) {
+        throw new ApiError(
+          403,
+          'unauthorized',
+          '/metrics answers only on this machine; set METRICS_TOKEN to scrape it from elsewhere',
+        )
+      }
+      return next()
+    }
+    const presented = /^Bearer +(\S+)$/i.exec(c.req.header('authorization')?.trim() ?? '')?.[1]
+    if (presented === undefined || !crypto.timingSafeEqual(digest(presented), expected)) {
+      throw new ApiError(401, 'unauthenticated', 'Missing or wrong METRICS_TOKEN bearer token', {
+        headers: { 'www-authenticate': 'Bearer realm="metrics"' },
+      })
+    }
+    return next()
   }
 }

@@ -104,7 +104,13 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/metrics': {
         get: {
           summary: 'Prometheus metrics',
-          responses: { '200': { description: 'text/plain exposition format' } },
+          description:
+            'With METRICS_TOKEN set, requires `Authorization: Bearer <token>`; unset, answers only a direct loopback client.',
+          responses: {
+            '200': { description: 'text/plain exposition format' },
+            '401': { description: 'METRICS_TOKEN is set and the bearer token is missing or wrong' },
+            '403': { description: 'No METRICS_TOKEN, and the client is not on this machine' },
+          },
         },
       },
     },

@@ -1,6 +1,13 @@
 /** @module Rate limits: per address, per bucket, 429 with Retry-After, TRUST_PROXY semantics, 0 = off. */
 import { afterEach, describe, expect, it } from 'vitest'
-import { makeTestApp, jsonInit, shareFixture, openInit, type TestApp } from '../test/test-app.ts'
+import {
+  makeTestApp,
+  jsonInit,
+  scrapeMetrics,
+  shareFixture,
+  openInit,
+  type TestApp,
+} from '../test/test-app.ts'
 import { MemoryRateLimitStore } from './rate-limit.ts'
 
 let t: TestApp | undefined
@@ -94,7 +101,7 @@ describe('rate limits on the API', () => {
     t = await makeTestApp({ config: { rateLimitPerMin: 1 } })
     await create(t, '192.0.2.1')
     await create(t, '192.0.2.1')
-    const metrics = await (await t.call('/metrics')).text()
+    const metrics = await scrapeMetrics(t)
     expect(metrics).toContain('secretsentry_rate_limited_total{bucket="create"} 1')
   })
 

@@ -1,7 +1,13 @@
 /** @module The sweeper: deletes expired shares in bounded batches and audits each one. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createSweeper } from './sweeper.ts'
-import { createOk, makeTestApp, shareFixture, type TestApp } from '../test/test-app.ts'
+import {
+  createOk,
+  makeTestApp,
+  scrapeMetrics,
+  shareFixture,
+  type TestApp,
+} from '../test/test-app.ts'
 
 let t: TestApp
 beforeEach(async () => {
@@ -44,7 +50,7 @@ describe('sweeper', () => {
     await createOk(t, shareFixture({ ttlSeconds: 300 }))
     t.clock.advance(301_000)
     await t.sweeper.runOnce()
-    const metrics = await (await t.call('/metrics')).text()
+    const metrics = await scrapeMetrics(t)
     expect(metrics).toContain('secretsentry_sweeper_runs_total 1')
     expect(metrics).toContain('secretsentry_shares_expired_total{where="sweeper"} 1')
   })
