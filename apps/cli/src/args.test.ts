@@ -25,6 +25,9 @@ const SAMPLES: Record<string, [string, Config[keyof Config]]> = {
   SESSION_IDLE_HOURS: ['2', 2],
   LOGIN_RATE_LIMIT_PER_MIN: ['3', 3],
   ALERT_THRESHOLD: ['9', 9],
+  VAULT_WRITES_PER_MIN: ['30', 30],
+  VAULT_ACCOUNT_WRITES_PER_MIN: ['90', 90],
+  VAULT_QUOTA_BYTES: ['1048576', 1_048_576],
   METRICS_TOKEN: ['scrape-token.0123456789', 'scrape-token.0123456789'],
 }
 
@@ -39,6 +42,7 @@ const BAD: Record<string, string> = {
   SQLITE_SYNC: 'never',
   HOST: 'a b',
   METRICS_TOKEN: 'short',
+  VAULT_QUOTA_BYTES: '10GB',
 }
 
 describe('the settings flags', () => {
