@@ -159,9 +159,19 @@ export const BUILDS = [
   },
 ]
 
+/**
+ * The `secretsentry` command (apps/cli), which `npm run secretsentry` runs from a clone. Not in
+ * BUILDS: `npm start` does not need it. It bundles the server and copies the built web app.
+ */
+export const CLI_BUILD = {
+  name: 'secretsentry',
+  output: 'apps/cli/dist/secretsentry.mjs',
+  sources: ['apps/cli', 'apps/server', 'apps/web/dist/index.html', ...SHARED_SOURCES],
+}
+
 /** Builds that are missing or older than any of their sources. */
-export function staleBuilds() {
-  return BUILDS.filter((build) => {
+export function staleBuilds(builds = BUILDS) {
+  return builds.filter((build) => {
     const built = mtime(join(ROOT, build.output))
     return built === 0 || build.sources.some((source) => newestSource(join(ROOT, source)) > built)
   })
@@ -199,4 +209,40 @@ export function workspacePackages() {
       path: relative(ROOT, dir).split('\\').join('/'),
       manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')),
     }))
+}
+
+/**
+ * Runs `node script ...args` as the foreground program and exits with its code. It gets its own
+ * process group: a terminal Ctrl-C then reaches it once, through us, instead of twice (a second
+ * SIGINT during a graceful shutdown would cut it short).
+ */
+export function runNodeForeground(script, args, options = {}) {
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: ROOT,
+    env: toolEnv(),
+    stdio: ['inherit', 'inherit', 'inherit'],
+    detached: !isWindows,
+    ...options,
+  })
+  const forwarded = new Set()
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      if (forwarded.has(signal) || child.exitCode !== null) return
+      forwarded.add(signal)
+      child.kill(signal)
+    })
+  }
+  // If this script dies of an error, take the child with it.
+  process.on('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+  })
+  child.on('error', (error) => {
+    console.error(`Could not start ${script}: ${error.message}`)
+    process.exit(1)
+  })
+  child.on('exit', (code, signal) => {
+    if (signal && !forwarded.has(signal)) console.error(`Stopped by ${signal}.`)
+    process.exit(code ?? (forwarded.size > 0 ? 0 : 1))
+  })
+  return child
 }

@@ -1,8 +1,11 @@
 /** @module Entry point of the single executable (dist/secretsentry): the `secretsentry` command with its web app and SQLite addon read from the embedded blob. */
 import './clean-env.ts'
 import { getRawAsset, isSea } from 'node:sea'
-import { runCli } from 'secretsentry/src/cli.ts'
-import { processIo } from 'secretsentry/src/io.ts'
+// The CLI's sources by path, not through the `secretsentry` package: depending on that package
+// would have pnpm link its bin, dist/secretsentry.mjs, which does not exist before a build (a
+// warning on every fresh install).
+import { runCli } from '../../../apps/cli/src/cli.ts'
+import { processIo } from '../../../apps/cli/src/io.ts'
 import { embeddedRuntime } from './embedded.ts'
 
 async function main(): Promise<number | 'running'> {
