@@ -101,8 +101,9 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
    *   spread over many addresses. Keyed by name, known or not, so the limit reveals nothing.
    * A right key from an unfamiliar address is refused like a wrong one once that budget is
    * spent: answering it 200 where wrong keys get 429 would tell a spread-out attacker which
-   * guess was right, and the bound across addresses would bound nothing. So the owner is never
-   * locked out from an address they used before, and waits like everyone else from a new one.
+   * guess was right, and the bound across addresses would bound nothing. So nobody at another
+   * address can lock the owner out of an address they used before (someone behind the same
+   * address can: it is one client to us); from a new address the owner waits like anyone else.
    */
   const limitAttempt = async (
     c: Context,
