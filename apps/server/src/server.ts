@@ -7,6 +7,7 @@ import { loadOrCreateAuditKey } from './audit/audit.ts'
 import type { Config } from './config.ts'
 import { openDatabase, type Db, type NativeAddon } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import { answerClientError } from './http/client-error.ts'
 import { createLogger, fileSink, type Logger } from './logger.ts'
 import type { AssetSource } from './static/asset-source.ts'
 
@@ -86,6 +87,8 @@ export async function startServer(
   })
 
   const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port })
+  // Node's own 400/431/408 would otherwise go out without the app's security headers.
+  http.on('clientError', answerClientError)
   try {
     await new Promise<void>((resolve, reject) => {
       const listening = () => {

@@ -31,9 +31,10 @@ export const PERMISSIONS_POLICY = [
   'interest-cohort=()',
 ].join(', ')
 
-const HSTS = 'max-age=63072000; includeSubDomains'
+export const HSTS = 'max-age=63072000; includeSubDomains'
 
-const FIXED: readonly [string, string][] = [
+/** On every answer, the app's and Node's own (see client-error.ts): the one list of them. */
+export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['content-security-policy', CONTENT_SECURITY_POLICY],
   ['referrer-policy', 'no-referrer'],
   ['x-content-type-options', 'nosniff'],
@@ -56,7 +57,7 @@ export function securityHeaders(options: { trustProxy: number }): MiddlewareHand
   return async function securityHeaders(c, next) {
     await next()
     const headers = c.res.headers
-    for (const [name, value] of FIXED) headers.set(name, value)
+    for (const [name, value] of SECURITY_HEADERS) headers.set(name, value)
     if (isNoStorePath(c.req.path) || !headers.has('cache-control'))
       headers.set('cache-control', 'no-store')
     if (isHttps(c, options.trustProxy)) headers.set('strict-transport-security', HSTS)
