@@ -109,10 +109,15 @@ export async function ensureDeps() {
   const lock = join(ROOT, 'pnpm-lock.yaml')
   if (existsSync(marker) && mtime(lock) <= mtime(marker)) return
   console.log('Installing dependencies (first run takes about a minute)…')
+  // --frozen-lockfile: install exactly the reviewed versions in pnpm-lock.yaml, never resolve new
+  // ones (and never rewrite the lockfile) because a range in a package.json would allow them.
   // confirmModulesPurge=false: never stop at an interactive question in CI or a fresh clone.
-  const code = await runPnpm(['install', '--config.confirmModulesPurge=false'])
+  const code = await runPnpm(['install', '--frozen-lockfile', '--config.confirmModulesPurge=false'])
   if (code !== 0) {
-    console.error(`Dependency install failed (exit ${code}).`)
+    console.error(
+      `Dependency install failed (exit ${code}). If pnpm-lock.yaml no longer matches a ` +
+        'package.json, run `pnpm install` and commit the updated lockfile.',
+    )
     process.exit(code)
   }
   // pnpm may leave the marker untouched when nothing changed; mark this lockfile as installed.
