@@ -22,8 +22,8 @@ export function findEval(code: string): string[] {
 }
 
 /**
- * Workers built from blob: or data: URLs (Vite's `?worker&inline`), which `worker-src 'self'`
- * refuses: the vault's Argon2id worker must ship as a file of its own.
+ * Workers built from blob: or data: URLs (Vite's `?worker&inline`), which the CSP's
+ * `worker-src 'none'` refuses (as it refuses any worker: none could carry integrity).
  */
 export function findInlineWorker(code: string): string[] {
   const problems: string[] = []
@@ -32,7 +32,7 @@ export function findInlineWorker(code: string): string[] {
   return problems
 }
 
-/** Security promise (SPEC §6): the built app runs under a strict CSP: no inline scripts or styles, no eval, workers only from 'self'. */
+/** Security promise (SPEC §6): the built app runs under a strict CSP: no inline scripts or styles, no eval, no inline workers. */
 export function strictCspCheck(): Plugin {
   return {
     name: 'secretsentry:strict-csp-check',

@@ -9,8 +9,9 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",
-  // The vault's Argon2id runs in a module Web Worker served as a file from this origin.
-  "worker-src 'self'",
+  // No workers: a worker's script cannot carry integrity, so the vault's Argon2id (the master
+  // password) runs on the page in SRI-checked code, and nothing else needs a thread.
+  "worker-src 'none'",
   "font-src 'self'",
   "manifest-src 'self'",
   "base-uri 'none'",
