@@ -1,5 +1,5 @@
 /** @module OpenAPI paths of the accounts and vault API, generated from the validating schemas. */
-import { z } from 'zod'
+import type { z } from 'zod'
 import * as v from './vault.ts'
 import { createShareRequest, createShareResponse } from './schemas.ts'
 
@@ -8,27 +8,31 @@ export interface OpenApiHelpers {
   json: (schema: Schema) => Record<string, unknown>
   errorResponse: (description: string) => Record<string, unknown>
   commonErrors: Record<string, unknown>
-}
-
-const param = (name: string, inside: 'path' | 'query', schema: Schema, description?: string) => ({
-  name,
-  in: inside,
-  required: inside === 'path',
-  ...(description ? { description } : {}),
-  schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }),
-})
-
-/** One optional query parameter per key of a strict query schema, described where it helps. */
-function queryParams(schema: z.ZodObject, descriptions: Record<string, string> = {}) {
-  return Object.entries(schema.shape).map(([name, field]) =>
-    param(name, 'query', (field as z.ZodOptional<z.ZodType>).unwrap(), descriptions[name]),
-  )
+  /** A use site's JSON Schema (named parts become components). */
+  schema: (schema: Schema) => Record<string, unknown>
 }
 
 const SESSION = [{ sessionCookie: [], csrfToken: [] }, { sessionBearer: [] }]
 const SESSION_READ = [{ sessionCookie: [] }, { sessionBearer: [] }]
 
-export function vaultPaths({ json, errorResponse, commonErrors }: OpenApiHelpers) {
+export function vaultPaths({
+  json,
+  errorResponse,
+  commonErrors,
+  schema: toSchema,
+}: OpenApiHelpers) {
+  const param = (name: string, inside: 'path' | 'query', schema: Schema, description?: string) => ({
+    name,
+    in: inside,
+    required: inside === 'path',
+    ...(description ? { description } : {}),
+    schema: toSchema(schema),
+  })
+  /** One optional query parameter per key of a strict query schema, described where it helps. */
+  const queryParams = (schema: z.ZodObject, descriptions: Record<string, string> = {}) =>
+    Object.entries(schema.shape).map(([name, field]) =>
+      param(name, 'query', (field as z.ZodOptional<z.ZodType>).unwrap(), descriptions[name]),
+    )
   const unauthenticated = errorResponse('No valid session')
   const csrf = errorResponse('Cookie session without a matching X-CSRF-Token, or a foreign Origin')
   const notFound = errorResponse("Unknown, another account's, or deleted (indistinguishable)")

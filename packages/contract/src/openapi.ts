@@ -1,36 +1,108 @@
 /** @module The OpenAPI 3.1 document of the API, generated from the same zod schemas that validate requests. */
-import { z } from 'zod'
+import type { z } from 'zod'
 import * as s from './schemas.ts'
+import { schemaComponents, type SchemaComponents } from './openapi-schemas.ts'
 import { vaultPaths, vaultSecuritySchemes } from './openapi-vault.ts'
 
 type Schema = z.ZodType
 
-const json = (schema: Schema) => ({
-  content: {
-    'application/json': {
-      schema: z.toJSONSchema(schema, {
-        target: 'draft-2020-12',
-        io: 'input',
-        unrepresentable: 'any',
-      }),
-    },
-  },
-})
-
-const errorResponse = (description: string) => ({ description, ...json(s.errorBody) })
-
 // Built per call, not at import: JSON Schema generation is start-up time the server spends only
 // when /api/openapi.json is first asked for.
-const commonErrorResponses = () => ({
-  '400': errorResponse('Invalid input; `error.field` names the field'),
-  '413': errorResponse('Body larger than the configured limit'),
-  '415': errorResponse('Body is not application/json'),
-  '429': errorResponse('Rate limited; see the Retry-After header'),
-})
+function helpers(schemas: SchemaComponents) {
+  const json = (schema: Schema) => ({
+    content: { 'application/json': { schema: schemas.schema(schema) } },
+  })
+  const errorResponse = (description: string) => ({ description, ...json(s.errorBody) })
+  const commonErrors = {
+    '400': errorResponse('Invalid input; `error.field` names the field'),
+    '413': errorResponse('Body larger than the configured limit'),
+    '415': errorResponse('Body is not application/json'),
+    '429': errorResponse('Rate limited; see the Retry-After header'),
+  }
+  return { json, errorResponse, commonErrors, schema: schemas.schema }
+}
 
 export function openApiDocument(version: string): Record<string, unknown> {
-  const commonErrors = commonErrorResponses()
-  const idParam = { name: 'id', in: 'path', required: true, schema: z.toJSONSchema(s.shareId) }
+  const schemas = schemaComponents()
+  const shared = helpers(schemas)
+  const { json, errorResponse, commonErrors } = shared
+  const idParam = { name: 'id', in: 'path', required: true, schema: schemas.schema(s.shareId) }
+  // Paths first: converting their schemas is what fills the components.
+  const paths = {
+    '/api/share': {
+      post: {
+        summary: 'Store an encrypted share',
+        requestBody: { required: true, ...json(s.createShareRequest) },
+        responses: {
+          '201': { description: 'Created', ...json(s.createShareResponse) },
+          '409': errorResponse('A share with this id exists'),
+          ...commonErrors,
+        },
+      },
+    },
+    '/api/share/{id}/open': {
+      post: {
+        summary: 'Consume one view and return the ciphertext',
+        parameters: [idParam],
+        requestBody: { required: true, ...json(s.openShareRequest) },
+        responses: {
+          '200': {
+            description: 'The ciphertext and the stored policy',
+            ...json(s.openShareResponse),
+          },
+          '403': errorResponse('Wrong access value; `error.attemptsLeft` says how many remain'),
+          '404': errorResponse('Unknown, expired or used up (indistinguishable)'),
+          ...commonErrors,
+        },
+      },
+    },
+    '/api/share/{id}/status': {
+      get: {
+        summary: 'Status of a share for its creator',
+        parameters: [idParam],
+        security: [{ manageToken: [] }],
+        responses: {
+          '200': { description: 'Status', ...json(s.shareStatusResponse) },
+          '401': errorResponse('Missing or wrong manage token'),
+          '404': errorResponse('Unknown, expired or used up'),
+          '429': commonErrors['429'],
+        },
+      },
+    },
+    '/api/share/{id}': {
+      delete: {
+        summary: 'Destroy a share now (manage token or access value as bearer token)',
+        parameters: [idParam],
+        security: [{ manageToken: [] }],
+        responses: {
+          '204': { description: 'Destroyed' },
+          '401': errorResponse('Missing or wrong token'),
+          '404': errorResponse('Unknown, expired or used up'),
+          '429': commonErrors['429'],
+        },
+      },
+    },
+    ...vaultPaths(shared),
+    '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
+    '/readyz': {
+      get: {
+        summary: 'Readiness',
+        responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+      },
+    },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics',
+        description:
+          'With METRICS_TOKEN set, requires `Authorization: Bearer <token>`; unset, answers only a direct loopback client.',
+        responses: {
+          '200': { description: 'text/plain exposition format' },
+          '401': { description: 'METRICS_TOKEN is set and the bearer token is missing or wrong' },
+          '403': { description: 'No METRICS_TOKEN, and the client is not on this machine' },
+        },
+      },
+    },
+  }
   return {
     openapi: '3.1.0',
     info: {
@@ -39,82 +111,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
       description:
         'Zero-knowledge secret sharing. Every secret is encrypted on the client; the server stores ciphertext and token state only.',
     },
-    paths: {
-      '/api/share': {
-        post: {
-          summary: 'Store an encrypted share',
-          requestBody: { required: true, ...json(s.createShareRequest) },
-          responses: {
-            '201': { description: 'Created', ...json(s.createShareResponse) },
-            '409': errorResponse('A share with this id exists'),
-            ...commonErrors,
-          },
-        },
-      },
-      '/api/share/{id}/open': {
-        post: {
-          summary: 'Consume one view and return the ciphertext',
-          parameters: [idParam],
-          requestBody: { required: true, ...json(s.openShareRequest) },
-          responses: {
-            '200': {
-              description: 'The ciphertext and the stored policy',
-              ...json(s.openShareResponse),
-            },
-            '403': errorResponse('Wrong access value; `error.attemptsLeft` says how many remain'),
-            '404': errorResponse('Unknown, expired or used up (indistinguishable)'),
-            ...commonErrors,
-          },
-        },
-      },
-      '/api/share/{id}/status': {
-        get: {
-          summary: 'Status of a share for its creator',
-          parameters: [idParam],
-          security: [{ manageToken: [] }],
-          responses: {
-            '200': { description: 'Status', ...json(s.shareStatusResponse) },
-            '401': errorResponse('Missing or wrong manage token'),
-            '404': errorResponse('Unknown, expired or used up'),
-            '429': commonErrors['429'],
-          },
-        },
-      },
-      '/api/share/{id}': {
-        delete: {
-          summary: 'Destroy a share now (manage token or access value as bearer token)',
-          parameters: [idParam],
-          security: [{ manageToken: [] }],
-          responses: {
-            '204': { description: 'Destroyed' },
-            '401': errorResponse('Missing or wrong token'),
-            '404': errorResponse('Unknown, expired or used up'),
-            '429': commonErrors['429'],
-          },
-        },
-      },
-      ...vaultPaths({ json, errorResponse, commonErrors }),
-      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
-      '/readyz': {
-        get: {
-          summary: 'Readiness',
-          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
-        },
-      },
-      '/metrics': {
-        get: {
-          summary: 'Prometheus metrics',
-          description:
-            'With METRICS_TOKEN set, requires `Authorization: Bearer <token>`; unset, answers only a direct loopback client.',
-          responses: {
-            '200': { description: 'text/plain exposition format' },
-            '401': { description: 'METRICS_TOKEN is set and the bearer token is missing or wrong' },
-            '403': { description: 'No METRICS_TOKEN, and the client is not on this machine' },
-          },
-        },
-      },
-    },
+    paths,
     components: {
+      schemas: schemas.components(),
       securitySchemes: {
         manageToken: {
           type: 'http',

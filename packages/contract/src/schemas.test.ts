@@ -85,22 +85,11 @@ describe('openApiDocument', () => {
     info: { version: string }
     paths: Record<
       string,
-      Record<
-        string,
-        {
-          requestBody?: {
-            content: Record<
-              string,
-              {
-                schema: {
-                  $defs?: Record<string, { additionalProperties?: unknown; required?: string[] }>
-                }
-              }
-            >
-          }
-        }
-      >
+      Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>
     >
+    components: {
+      schemas: Record<string, { additionalProperties?: unknown; required?: string[] }>
+    }
   }
 
   it('describes exactly the share and vault paths of SPEC §4 and the operational endpoints', () => {
@@ -133,7 +122,8 @@ describe('openApiDocument', () => {
 
   it('is generated from the validating schemas: required fields and no extra properties', () => {
     const schema = doc.paths['/api/share']?.post?.requestBody?.content['application/json']?.schema
-    const def = schema?.$defs?.CreateShareRequest
+    expect(schema?.$ref).toBe('#/components/schemas/CreateShareRequest')
+    const def = doc.components.schemas.CreateShareRequest
     expect(def?.required?.sort()).toEqual([
       'ciphertext',
       'id',
