@@ -7,6 +7,7 @@ import { SHARE_LIMITS } from '@secretsentry/contract/limits'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { listFiles, scanFiles } from '../../../../e2e/support/leak-scan.ts'
 import { testConfig } from '../config.ts'
+import { startWalScrubber } from './wal-scrub.ts'
 import { startServer } from '../server.ts'
 import {
   createOk,
@@ -205,5 +206,42 @@ describe('deleted content leaves the data directory', () => {
         interval: 200,
       })
       .toEqual(['keptMeta', 'keptValue'])
+  })
+
+  it('never waits for another process reading the database: it tries again until the reader is gone', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] })
+    const dir = tempDir()
+    const file = path.join(dir, 'x.db')
+    const sqlite = new BetterSqlite3(file)
+    cleanups.push(() => sqlite.close())
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('secure_delete = ON')
+    sqlite.pragma('busy_timeout = 5000')
+    sqlite.exec('create table t (c blob)')
+    const scrubber = startWalScrubber(sqlite, { intervalSeconds: 1 })
+    const secret = shareFixture().ciphertext
+    sqlite.prepare('insert into t values (?)').run(Buffer.from(secret, 'base64url'))
+    sqlite.exec('delete from t')
+
+    // A reader in another process (a backup) holds a snapshot that needs the WAL.
+    const reader = new BetterSqlite3(file, { readonly: true })
+    cleanups.push(() => reader.close())
+    reader.exec('begin')
+    reader.prepare('select count(*) from t').get()
+    expect(scrubber.scrub()).toBe(false)
+    expect(sqlite.pragma('busy_timeout', { simple: true })).toBe(5000)
+    vi.advanceTimersByTime(1000)
+    expect([...(await foundIn(dir, { secret }))]).toEqual(['secret'])
+
+    reader.exec('commit')
+    // Inside this connection's own transaction it waits for the commit, then runs.
+    sqlite.exec('begin')
+    sqlite.prepare('insert into t values (?)').run(Buffer.from('x'))
+    expect(scrubber.scrub()).toBe(false)
+    sqlite.exec('commit')
+    vi.advanceTimersByTime(100)
+    expect([...(await foundIn(dir, { secret }))]).toEqual([])
+    expect(fs.statSync(`${file}-wal`).size).toBe(0)
+    expect(scrubber.close()).toBe(true)
   })
 })
