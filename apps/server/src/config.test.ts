@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       sessionIdleHours: 12,
       loginRateLimitPerMin: 10,
       alertThreshold: 5,
+      metricsToken: null,
       vaultWritesPerMin: 120,
       vaultAccountWritesPerMin: 300,
       vaultQuotaBytes: 104_857_600,
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
       SESSION_IDLE_HOURS: '1',
       LOGIN_RATE_LIMIT_PER_MIN: '3',
       ALERT_THRESHOLD: '2',
+      METRICS_TOKEN: 'scrape-token.0123456789',
       VAULT_WRITES_PER_MIN: '30',
       VAULT_ACCOUNT_WRITES_PER_MIN: '0',
       VAULT_QUOTA_BYTES: '1000000',
@@ -68,6 +70,7 @@ describe('loadConfig', () => {
       sessionIdleHours: 1,
       loginRateLimitPerMin: 3,
       alertThreshold: 2,
+      metricsToken: 'scrape-token.0123456789',
       vaultWritesPerMin: 30,
       vaultAccountWritesPerMin: 0,
       vaultQuotaBytes: 1_000_000,
@@ -110,6 +113,8 @@ describe('loadConfig', () => {
     ['VAULT_ACCOUNT_WRITES_PER_MIN', 'many'],
     ['VAULT_QUOTA_BYTES', '2000000000000'],
     ['ALERT_THRESHOLD', '0'],
+    ['METRICS_TOKEN', 'short'],
+    ['METRICS_TOKEN', 'sixteen chars and a space'],
   ])(
     'bad configuration fails at start with a message naming the setting (%s=%j)',
     (name, value) => {

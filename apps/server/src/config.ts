@@ -49,6 +49,11 @@ export interface Config {
   loginRateLimitPerMin: number
   /** Failed logins plus denied accesses on one account within 15 minutes that raise an alert event. */
   alertThreshold: number
+  /**
+   * Bearer token /metrics requires when set. Unset: /metrics answers only requests made straight
+   * from this machine (a loopback socket, no proxy's forwarding header).
+   */
+  metricsToken: string | null
   /** Vault writes (POST, PUT, DELETE) per minute per session; 0, or rateLimitPerMin 0, = off. */
   vaultWritesPerMin: number
   /** Vault writes per minute per account, all its sessions together; 0, or rateLimitPerMin 0, = off. */
@@ -126,6 +131,11 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
     env: 'ALERT_THRESHOLD',
     help: 'failed logins and denied accesses in 15 minutes that raise an alert',
   },
+  metricsToken: {
+    env: 'METRICS_TOKEN',
+    help: 'bearer token /metrics requires (16+ characters; prefer the environment to a flag)',
+    defaultText: 'none: /metrics answers only loopback clients',
+  },
   vaultWritesPerMin: {
     env: 'VAULT_WRITES_PER_MIN',
     help: 'vault writes (create, update, delete, restore, share) per minute per session (0: off)',
@@ -173,6 +183,17 @@ function trustProxy(env: Env): number {
   return int(env, 'TRUST_PROXY', 0, 0, 16)
 }
 
+/** A bearer token (RFC 6750 b64token) long enough not to be guessed. */
+function metricsToken(env: Env): string | null {
+  const raw = text(env, 'METRICS_TOKEN')
+  if (raw === undefined) return null
+  if (!/^[A-Za-z0-9._~+/-]+=*$/.test(raw))
+    throw new ConfigError('METRICS_TOKEN', 'may hold only letters, digits and -._~+/ (then =)')
+  if (raw.length < 16)
+    throw new ConfigError('METRICS_TOKEN', `must be at least 16 characters, got ${raw.length}`)
+  return raw
+}
+
 function sqliteSync(env: Env): Config['sqliteSync'] {
   const raw = text(env, 'SQLITE_SYNC')?.toLowerCase() ?? 'full'
   if (raw !== 'full' && raw !== 'group')
@@ -206,6 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionIdleHours: int(env, 'SESSION_IDLE_HOURS', 12, 1, 168),
     loginRateLimitPerMin: int(env, 'LOGIN_RATE_LIMIT_PER_MIN', 10, 0, 1_000_000),
     alertThreshold: int(env, 'ALERT_THRESHOLD', 5, 1, 1000),
+    metricsToken: metricsToken(env),
     // A person never writes 120 times a minute; a script making hundreds at once is slowed to 2 a second.
     vaultWritesPerMin: int(env, 'VAULT_WRITES_PER_MIN', 120, 0, 1_000_000),
     vaultAccountWritesPerMin: int(env, 'VAULT_ACCOUNT_WRITES_PER_MIN', 300, 0, 1_000_000),
