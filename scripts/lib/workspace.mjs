@@ -108,7 +108,9 @@ export async function ensureDeps() {
   const marker = join(ROOT, 'node_modules', '.modules.yaml')
   const lock = join(ROOT, 'pnpm-lock.yaml')
   if (existsSync(marker) && mtime(lock) <= mtime(marker)) return
-  console.log('Installing dependencies (first run takes about a minute)…')
+  // Measured (README): 3 minutes from an empty pnpm store on 2 busy cores, mostly compiling
+  // better-sqlite3; seconds when the store already holds the packages.
+  console.log('Installing dependencies (the first time takes a few minutes: SQLite is compiled)…')
   // --frozen-lockfile: install exactly the reviewed versions in pnpm-lock.yaml, never resolve new
   // ones (and never rewrite the lockfile) because a range in a package.json would allow them.
   // confirmModulesPurge=false: never stop at an interactive question in CI or a fresh clone.
