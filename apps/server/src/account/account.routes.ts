@@ -11,7 +11,6 @@ import type {
   LoginResponse,
   PasswordChangeResponse,
   PreloginResponse,
-  SessionKind,
 } from '@secretsentry/contract/types'
 import type { ClientInfo } from '../audit/account-audit.ts'
 import { ApiError } from '../errors.ts'
@@ -60,19 +59,14 @@ export const UNFAMILIAR_PER_HOUR_FACTOR = 10
 const invalidCredentials = (status: 401 | 403) =>
   new ApiError(status, 'invalid_credentials', 'Wrong username or password')
 
-function respondWithSession(
-  c: Context,
-  started: accounts.StartedSession,
-  kind: SessionKind,
-  status: 200 | 201,
-) {
+function respondWithSession(c: Context, started: accounts.StartedSession, status: 200 | 201) {
   const body: LoginResponse = {
     account: toAccount(started.user),
     csrfToken: csrfTokenFor(started.token),
     expiresAt: iso(started.expiresAt),
   }
   // A bearer token goes to the script that asked; a browser gets it only as an HttpOnly cookie.
-  if (kind === 'bearer') body.token = started.token.toString('base64url')
+  if (started.sessionKind === 'bearer') body.token = started.token.toString('base64url')
   else c.header('set-cookie', sessionCookie(started.token))
   return c.json(body, status)
 }
@@ -154,6 +148,7 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
             wrappedKey: canonical('folder.wrappedKey', body.folder.wrappedKey),
             meta: canonical('folder.meta', body.folder.meta),
           },
+          session: body.session ?? 'cookie',
         },
         o.client(c),
         o.address(c).hash,
@@ -164,7 +159,7 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
       if (outcome.kind === 'folder_conflict') {
         throw new ApiError(409, 'conflict', 'A folder with this id exists', { field: 'folder.id' })
       }
-      return respondWithSession(c, outcome, body.session ?? 'cookie', 201)
+      return respondWithSession(c, outcome, 201)
     })
     .post('/login', o.sameOrigin, o.limits.login, async (c) => {
       const body = parseWith(loginRequest, await readJsonBody(c, ACCOUNT_BODY_BYTES))
@@ -175,6 +170,7 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
         deps,
         body.username,
         canonical('authKey', body.authKey),
+        body.session ?? 'cookie',
         o.client(c),
         o.address(c).hash,
         (err) =>
@@ -183,7 +179,7 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
           }),
       )
       if (outcome.kind === 'invalid') throw invalidCredentials(401)
-      return respondWithSession(c, outcome, body.session ?? 'cookie', 200)
+      return respondWithSession(c, outcome, 200)
     })
     .post('/logout', o.sameOrigin, o.session, async (c) => {
       const { userId, tokenHash } = c.var.session

@@ -1,7 +1,7 @@
 /** @module Registration, prelogin, login, logout and password change (SPEC §5) as write operations returning outcomes. */
 import crypto from 'node:crypto'
 import { VAULT_LIMITS } from '@secretsentry/contract/limits'
-import type { KdfParams } from '@secretsentry/contract/types'
+import type { KdfParams, SessionKind } from '@secretsentry/contract/types'
 import type { AccountAudit, ClientInfo } from '../audit/account-audit.ts'
 import type { Database, Db } from '../db/database.ts'
 import type { WriteQueue } from '../db/write-queue.ts'
@@ -26,6 +26,7 @@ export interface StartedSession {
   user: q.UserRow
   token: Buffer
   expiresAt: number
+  sessionKind: SessionKind
 }
 
 const KDF_DEFAULTS: KdfParams = { ...VAULT_LIMITS.kdfDefaults }
@@ -50,7 +51,7 @@ export async function prelogin(
     : { kdf: KDF_DEFAULTS, salt: fakeSalt }
 }
 
-async function startSession(trx: Db, userId: Buffer, now: number) {
+async function startSession(trx: Db, userId: Buffer, now: number, kind: SessionKind) {
   const token = newSessionToken()
   const expiresAt = now + SESSION_ABSOLUTE_MS
   await sessions.insertSession(trx, {
@@ -58,8 +59,9 @@ async function startSession(trx: Db, userId: Buffer, now: number) {
     user_id: userId,
     now,
     expires_at: expiresAt,
+    kind,
   })
-  return { token, expiresAt }
+  return { token, expiresAt, sessionKind: kind }
 }
 
 export interface Registration {
@@ -69,6 +71,8 @@ export interface Registration {
   authKey: Buffer
   wrappedUserKey: Buffer
   folder: { id: Buffer; wrappedKey: Buffer; meta: Buffer }
+  /** How the session's token is handed out, and so the only way it will be accepted. */
+  session: SessionKind
 }
 
 export type RegisterOutcome =
@@ -105,7 +109,7 @@ export async function register(
       meta: r.folder.meta,
       created_at: now,
     })
-    const session = await startSession(trx, user.id, now)
+    const session = await startSession(trx, user.id, now, r.session)
     await q.recordLoginAddress(trx, user.id, addressHash, now)
     await deps.audit.record(trx, {
       userId: user.id,
@@ -131,6 +135,7 @@ export async function login(
   deps: AccountDeps,
   username: string,
   authKey: Buffer,
+  kind: SessionKind,
   client: ClientInfo,
   addressHash: string,
   onAuditError: (err: unknown) => void,
@@ -156,7 +161,7 @@ export async function login(
   }
   return deps.queue.run(async (trx): Promise<LoginOutcome> => {
     const now = deps.clock()
-    const session = await startSession(trx, user.id, now)
+    const session = await startSession(trx, user.id, now, kind)
     await q.recordLoginAddress(trx, user.id, addressHash, now)
     await deps.audit.record(trx, {
       userId: user.id,

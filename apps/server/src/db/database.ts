@@ -69,6 +69,8 @@ export interface SessionTable {
   last_seen_at: number
   /** Absolute end; the idle end is last_seen_at + SESSION_IDLE_HOURS. */
   expires_at: number
+  /** How the token was issued, and so the only way it is accepted. */
+  kind: 'cookie' | 'bearer'
 }
 
 export interface FolderTable {

@@ -10,6 +10,7 @@ export interface NewSession {
   user_id: Buffer
   now: number
   expires_at: number
+  kind: 'cookie' | 'bearer'
 }
 
 export async function insertSession(db: Db, s: NewSession): Promise<void> {
@@ -21,6 +22,7 @@ export async function insertSession(db: Db, s: NewSession): Promise<void> {
       created_at: s.now,
       last_seen_at: s.now,
       expires_at: s.expires_at,
+      kind: s.kind,
     })
     .execute()
 }
@@ -28,7 +30,7 @@ export async function insertSession(db: Db, s: NewSession): Promise<void> {
 const findSessionQuery = prepared((db: Db, a: { hash: Buffer }) =>
   db
     .selectFrom('sessions')
-    .select(['user_id', 'last_seen_at', 'expires_at'])
+    .select(['user_id', 'last_seen_at', 'expires_at', 'kind'])
     .where('token_hash', '=', a.hash),
 )
 

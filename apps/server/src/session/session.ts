@@ -102,7 +102,14 @@ export function requireSession(deps: SessionDeps): MiddlewareHandler<SessionEnv>
     const tokenHash = sha256(presented.token)
     const row = await q.findSession(deps.db, tokenHash)
     const now = deps.clock()
-    if (!row || row.expires_at <= now || row.last_seen_at + deps.idleMs <= now) {
+    // Security promise: a token works only the way it was issued. A cookie session's token sent
+    // as a bearer would skip the CSRF check, and a script's token is no browser login.
+    if (
+      !row ||
+      row.kind !== presented.via ||
+      row.expires_at <= now ||
+      row.last_seen_at + deps.idleMs <= now
+    ) {
       throw unauthenticated()
     }
     const csrfToken = csrfTokenFor(presented.token)
