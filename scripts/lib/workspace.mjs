@@ -109,7 +109,7 @@ export async function ensureDeps() {
   const lock = join(ROOT, 'pnpm-lock.yaml')
   if (existsSync(marker) && mtime(lock) <= mtime(marker)) return
   // Measured (README): 3 minutes from an empty pnpm store on 2 busy cores, mostly compiling
-  // better-sqlite3; seconds when the store already holds the packages.
+  // better-sqlite3; 14 s when the store already holds the packages.
   console.log('Installing dependencies (the first time takes a few minutes: SQLite is compiled)…')
   // --frozen-lockfile: install exactly the reviewed versions in pnpm-lock.yaml, never resolve new
   // ones (and never rewrite the lockfile) because a range in a package.json would allow them.
