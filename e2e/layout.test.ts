@@ -91,6 +91,17 @@ async function check(page: Page, state: string): Promise<string[]> {
   return problems
 }
 
+/** The box of the first element matching `selector`, at 1280 px. */
+async function box(
+  page: Page,
+  selector: string,
+): Promise<{ left: number; right: number; width: number }> {
+  await page.setViewportSize({ width: 1280, height: HEIGHT })
+  const b = await page.locator(selector).first().boundingBox()
+  if (!b) throw new Error(`${selector} is not visible`)
+  return { left: b.x, right: b.x + b.width, width: b.width }
+}
+
 const LONG_WORD = 'x'.repeat(24) + '-' + 'a1b2c3d4'.repeat(8)
 
 describe.skipIf(browserSkipReason !== null)('layout at 320, 390 and 1280 px', () => {
@@ -102,6 +113,8 @@ describe.skipIf(browserSkipReason !== null)('layout at 320, 390 and 1280 px', ()
     const problems: string[] = []
     await page.goto(`${origin}/`)
     problems.push(...(await check(page, 'create-empty')))
+    // Sharing stays one narrow column on a desktop.
+    expect((await box(page, 'main')).width).toBeLessThanOrEqual(704)
     await page
       .getByRole('textbox', { name: 'Secret', exact: true })
       .fill(`DATABASE_URL=postgres://user:${LONG_WORD}@db.example.internal:5432/app\nline two`)
@@ -244,6 +257,12 @@ describe.skipIf(browserSkipReason !== null)('layout at 320, 390 and 1280 px', ()
     await page.getByRole('link', { name: 'Secrets', exact: true }).click()
     await page.getByRole('list', { name: 'Secrets' }).waitFor()
     problems.push(...(await check(page, 'vault-list')))
+    // A desktop gets a password manager's width: the filters in a column beside the list.
+    expect((await box(page, 'main')).width).toBeGreaterThanOrEqual(1100)
+    const search = await box(page, '#vault-search')
+    const list = await box(page, 'ul[aria-label="Secrets"]')
+    expect(search.right).toBeLessThan(list.left)
+    expect(list.width).toBeGreaterThanOrEqual(800)
 
     await page.getByRole('link', { name: secrets[1]!.name }).click()
     await page.getByRole('heading', { level: 1, name: secrets[1]!.name }).waitFor()
@@ -261,6 +280,11 @@ describe.skipIf(browserSkipReason !== null)('layout at 320, 390 and 1280 px', ()
     await page.getByRole('button', { name: 'Reveal value' }).click()
     await page.getByRole('textbox', { name: 'Secret value' }).waitFor()
     problems.push(...(await check(page, 'vault-secret')))
+    // …and a secret's value beside its versions and shared links.
+    const value = await box(page, 'section[aria-labelledby="value-title"]')
+    const versions = await box(page, 'section[aria-labelledby="versions-title"]')
+    expect(value.right).toBeLessThan(versions.left)
+    expect(value.width).toBeGreaterThanOrEqual(560)
 
     await page.getByRole('button', { name: 'Delete', exact: true }).click()
     await page.getByRole('button', { name: 'Yes, delete it' }).click()
