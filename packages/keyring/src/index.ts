@@ -6,12 +6,13 @@ export {
   KDF_MAXIMUMS,
   KDF_MINIMUMS,
   assertKdfParams,
+  compareKdfParams,
   deriveAccountKeys,
   newId,
   newKey,
   newSalt,
 } from './kdf.ts'
-export type { AccountKeys, DeriveOptions, KdfParams } from './kdf.ts'
+export type { AccountKeys, DeriveOptions, KdfComparison, KdfParams } from './kdf.ts'
 export {
   USER_KEY_CONTEXT,
   WRAPPED_KEY_BYTES,

@@ -82,6 +82,32 @@ export function assertKdfParams(value: unknown): KdfParams {
   }
 }
 
+/** How offered KDF parameters compare with the ones last used for the same account. */
+export type KdfComparison = 'same' | 'stronger' | 'weaker'
+
+/**
+ * Security promise (the downgrade check, SPEC.md §3.1): 'weaker' whenever `offered` has less
+ * memory or fewer passes than `previous`, even if the other grew, so a server cannot lower the
+ * cost of guessing the password behind a client's back by trading one for the other. The client
+ * picks the parameters at registration and password change; a server has no reason to lower them.
+ * Parallelism alone never makes parameters weaker: it does not change the memory × passes an
+ * attacker pays. 'stronger' means: different, and not weaker.
+ */
+export function compareKdfParams(
+  previous: Readonly<KdfParams>,
+  offered: Readonly<KdfParams>,
+): KdfComparison {
+  if (offered.memoryKiB < previous.memoryKiB || offered.iterations < previous.iterations) {
+    return 'weaker'
+  }
+  const same =
+    offered.algorithm === previous.algorithm &&
+    offered.memoryKiB === previous.memoryKiB &&
+    offered.iterations === previous.iterations &&
+    offered.parallelism === previous.parallelism
+  return same ? 'same' : 'stronger'
+}
+
 /** Outputs of the account key schedule (SPEC.md §3.2). */
 export interface AccountKeys {
   /** 32 bytes; sent to the server at register and login, which stores only a slow hash of it. */
