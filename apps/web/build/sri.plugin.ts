@@ -48,7 +48,7 @@ export type PinItem =
   | { type: 'asset'; fileName: string; source: string | Uint8Array }
 
 type PinChunk = Extract<PinItem, { type: 'chunk' }>
-type PinEntry = {
+export type PinEntry = {
   js: { url: string; integrity: string }[]
   css: { url: string; integrity: string }[]
 }

@@ -55,12 +55,13 @@ export interface FakeVault {
   audit: AuditEntry[]
 }
 
-/** An account made with the real keyring (at the minimum KDF) and a fetch mock serving it. */
+/** An account made with the real keyring (at the minimum KDF unless told) and a fetch mock serving it. */
 export async function installFakeVaultApi(
   username = 'alice',
   password = 'correct horse battery staple',
+  kdf: KdfParams = TEST_KDF,
 ): Promise<FakeVault> {
-  const account = await createAccount(password, TEST_KDF)
+  const account = await createAccount(password, kdf)
   const now = () => new Date().toISOString()
   const createdAt = now()
   const accountBody = () => ({

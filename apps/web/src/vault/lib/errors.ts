@@ -33,6 +33,8 @@ export function vaultErrorMessage(err: unknown): string {
     case 'kdf_too_weak':
     case 'kdf_invalid':
       return KDF_REFUSED
+    case 'kdf_downgrade':
+      return 'The server asks for weaker protection of your master password than last time, so nothing was sent. This could mean the server was tampered with.'
     case 'username_taken':
       return 'That username is taken. Choose another one.'
     case 'unauthenticated':

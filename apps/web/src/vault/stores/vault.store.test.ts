@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { installFakeVaultApi, TEST_KDF } from '../../testing/fake-vault-api.ts'
 import type { FakeVault } from '../../testing/fake-vault-api.ts'
 import { codeOf } from '../lib/errors.ts'
+import { rememberedKdf, rememberKdf } from '../lib/kdf-memory.ts'
 import { AUTO_LOCK_KEY, useVaultStore, versionWithStage } from './vault.store.ts'
 
 // Each test derives keys with Argon2id on the test thread: seconds on a busy 2-core machine.
@@ -222,6 +223,28 @@ describe('useVaultStore', () => {
     expect(store.status).toBe('locked')
     await store.unlock(api.password)
     expect(store.status).toBe('unlocked')
+  })
+
+  it('after a reload, refuses an account answer weaker than last time before deriving, until those exact settings are accepted', async () => {
+    await loggedIn()
+    expect(await rememberedKdf(api.username)).toEqual(TEST_KDF)
+    // As if this browser had last used stronger settings: the account answer is now a decrease.
+    const before = { ...TEST_KDF, iterations: TEST_KDF.iterations + 2 }
+    await rememberKdf(api.username, before)
+    setActivePinia(createPinia())
+    const store = useVaultStore()
+    await store.init()
+    const refused = await store.unlock(api.password).catch((e: unknown) => e)
+    expect(refused).toMatchObject({ code: 'kdf_downgrade', previous: before, offered: TEST_KDF })
+    expect(store.status).toBe('locked')
+    // Accepting other settings than the ones offered does not count.
+    const other = { ...TEST_KDF, memoryKiB: TEST_KDF.memoryKiB + 1024 }
+    expect(
+      codeOf(await store.unlock(api.password, { acceptWeakerKdf: other }).catch((e: unknown) => e)),
+    ).toBe('kdf_downgrade')
+    await store.unlock(api.password, { acceptWeakerKdf: { ...TEST_KDF } })
+    expect(store.status).toBe('unlocked')
+    expect(await rememberedKdf(api.username)).toEqual(TEST_KDF)
   })
 
   it('a 401 from the server ends the session and forgets the keys', async () => {

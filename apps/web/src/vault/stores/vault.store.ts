@@ -6,7 +6,9 @@
  *   never in localStorage or sessionStorage. `lock()` overwrites them with zeros and drops the
  *   decrypted metadata; a page reload loses them and asks for the master password again.
  * - The client refuses KDF settings below its minimums (a downgraded prelogin or account answer)
- *   before deriving anything, so a hostile server cannot make the password cheap to guess.
+ *   before deriving anything, so a hostile server cannot make the password cheap to guess; and
+ *   settings weaker than the ones last used for the account in this browser (lib/kdf-memory.ts)
+ *   stop before deriving or sending anything, unless the user accepts exactly those settings.
  * - Only authKey (never the password, masterKey, kek or any key) goes to the server.
  */
 import { defineStore } from 'pinia'
@@ -37,6 +39,7 @@ import {
 } from '../crypto/vault-crypto.ts'
 import { useIdleLock } from '../composables/useIdleLock.ts'
 import { codeOf } from '../lib/errors.ts'
+import { refuseKdfDowngrade, rememberKdf } from '../lib/kdf-memory.ts'
 import type { SecretMeta, VaultItem } from '../lib/filter.ts'
 import type { CreatedShare } from '../../app/created-share.ts'
 
@@ -92,6 +95,11 @@ export interface SecretChange {
   value?: string
   /** Where a new value goes: `current` (default) or `pending` (rotation staged for later). */
   stage?: 'current' | 'pending'
+}
+
+/** Weaker KDF settings than last time the user agreed to after the warning (exactly these). */
+export interface KdfAcceptance {
+  acceptWeakerKdf?: KdfParams
 }
 
 export interface ShareChoices {
@@ -257,6 +265,7 @@ export const useVaultStore = defineStore('vault', () => {
       wipe(uk, folder.key)
       throw e
     }
+    await rememberKdf(username, created.kdf)
     wipeKeys()
     userKey = uk
     folderKeys.set(folder.id, folder.key)
@@ -266,10 +275,15 @@ export const useVaultStore = defineStore('vault', () => {
     items.value = []
   }
 
-  async function login(username: string, password: string): Promise<void> {
+  async function login(
+    username: string,
+    password: string,
+    opts: KdfAcceptance = {},
+  ): Promise<void> {
     const pre = await vaultApi.prelogin(username)
     // Before any derivation and before any login request: a downgrade stops here.
     checkKdf(pre.kdf)
+    await refuseKdfDowngrade(username, pre.kdf, opts.acceptWeakerKdf)
     const keys = await slow({ op: 'derive', password, salt: fromB64url(pre.salt), kdf: pre.kdf })
     let uk: Uint8Array
     try {
@@ -280,15 +294,19 @@ export const useVaultStore = defineStore('vault', () => {
       wipe(keys.authKey, keys.kek)
     }
     await open(uk)
+    await rememberKdf(username, pre.kdf)
   }
 
   /** After a reload: the session is alive, the keys are not; the password brings them back. */
-  async function unlock(password: string): Promise<void> {
+  async function unlock(password: string, opts: KdfAcceptance = {}): Promise<void> {
     const acc = account.value
     if (!acc) throw new Error('No account to unlock.')
     checkKdf(acc.kdf)
+    // The account answer comes from the server as the prelogin does: the same downgrade check.
+    await refuseKdfDowngrade(acc.username, acc.kdf, opts.acceptWeakerKdf)
     const { userKey: uk } = await slow({ op: 'unlock', password, account: plainSecrets(acc) })
     await open(uk)
+    await rememberKdf(acc.username, acc.kdf)
   }
 
   async function logout(): Promise<void> {
@@ -510,15 +528,13 @@ export const useVaultStore = defineStore('vault', () => {
     const acc = account.value
     if (!acc) throw new Error('No account.')
     checkKdf(acc.kdf)
-    const body = await slow({
-      op: 'change',
-      current,
-      account: plainSecrets(acc),
-      next,
-      newKdf: { ...KDF_DEFAULTS },
-    })
+    await refuseKdfDowngrade(acc.username, acc.kdf)
+    const newKdf = { ...KDF_DEFAULTS }
+    const body = await slow({ op: 'change', current, account: plainSecrets(acc), next, newKdf })
     const res = await guarded(() => vaultApi.changePassword(body))
     account.value = res.account
+    // What this client chose, not what the server echoes back.
+    await rememberKdf(acc.username, newKdf)
   }
 
   function setAutoLockMinutes(minutes: number): void {

@@ -1,4 +1,4 @@
-/** @module Tests of the login page: a downgraded KDF is refused with a clear error and no login request; wrong password; success. */
+/** @module Tests of the login page: a downgraded KDF is refused with a clear error and no login request; a decrease from last time waits for "Log in anyway"; wrong password; success. */
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
@@ -6,8 +6,17 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import { routes } from '../../app/router.ts'
 import { installFakeVaultApi, TEST_KDF } from '../../testing/fake-vault-api.ts'
 import type { FakeVault } from '../../testing/fake-vault-api.ts'
+import type { KdfParams } from '@secretsentry/keyring'
+import { kdf } from '../crypto/kdf-client.ts'
 import { KDF_REFUSED, WRONG_PASSWORD } from '../lib/errors.ts'
+import { KDF_MEMORY_KEY, rememberedKdf, rememberKdf } from '../lib/kdf-memory.ts'
 import VaultLoginView from './VaultLoginView.vue'
+
+// The real Argon2id, watched: a refused login must not even start it.
+vi.mock('../crypto/kdf-client.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../crypto/kdf-client.ts')>()
+  return { kdf: vi.fn(real.kdf) }
+})
 
 // Each test derives keys with Argon2id on the test thread: seconds on a busy 2-core machine.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
@@ -16,8 +25,18 @@ let api: FakeVault
 
 beforeEach(async () => {
   setActivePinia(createPinia())
+  localStorage.clear()
+  vi.mocked(kdf).mockClear()
   api = await installFakeVaultApi()
 })
+
+/** The example: this browser last logged in at the defaults (64 MiB, t=3). */
+const LAST_TIME: KdfParams = {
+  algorithm: 'argon2id',
+  memoryKiB: 65536,
+  iterations: 3,
+  parallelism: 1,
+}
 
 async function mountLogin() {
   const router = createRouter({ history: createMemoryHistory(), routes })
@@ -30,7 +49,8 @@ async function submit(w: Awaited<ReturnType<typeof mountLogin>>['w'], password: 
   await w.find('input#username').setValue(api.username)
   await w.find('input#login-password').setValue(password)
   await w.find('form').trigger('submit')
-  await vi.waitFor(() => expect(w.find('button[type="submit"]').text()).toBe('Log in'), {
+  // Done when nothing is busy: the Log in button is back, or the downgrade warning took its place.
+  await vi.waitFor(() => expect(w.find('[aria-busy="true"]').exists()).toBe(false), {
     timeout: 50_000,
     interval: 20,
   })
@@ -51,6 +71,83 @@ describe('VaultLoginView', () => {
     await submit(w, api.password)
     expect(w.find('[role="alert"]').text()).toBe(KDF_REFUSED)
     expect(api.requests.map((r) => r.url)).toEqual(['/api/prelogin'])
+  })
+
+  it('stops on weaker settings than last time: warns with both, derives and sends nothing', async () => {
+    await rememberKdf(api.username, LAST_TIME)
+    const { w, router } = await mountLogin()
+    await submit(w, api.password)
+    const warning = w.find('[role="alert"]')
+    expect(warning.text()).toContain('weaker protection of your master password than last time')
+    expect(warning.text()).toContain('Last time in this browser: 64 MiB of memory, 3 passes')
+    expect(warning.text()).toContain('Now: 19 MiB of memory, 2 passes')
+    expect(warning.text()).toContain('tampered with')
+    expect(api.requests.map((r) => r.url)).toEqual(['/api/prelogin'])
+    expect(kdf).not.toHaveBeenCalled()
+    expect(router.currentRoute.value.path).toBe('/vault/login')
+    expect(await rememberedKdf(api.username)).toEqual(LAST_TIME)
+  })
+
+  it('Cancel leaves it there; only "Log in anyway" logs in, and then remembers the new settings', async () => {
+    await rememberKdf(api.username, LAST_TIME)
+    const { w, router } = await mountLogin()
+    await submit(w, api.password)
+    await w
+      .findAll('button')
+      .find((b) => b.text() === 'Cancel')!
+      .trigger('click')
+    expect(w.find('[role="alert"]').exists()).toBe(false)
+    await w.find('form').trigger('submit')
+    await vi.waitFor(() => expect(w.find('[role="alert"]').exists()).toBe(true))
+    expect(api.requests.map((r) => r.url)).toEqual(['/api/prelogin', '/api/prelogin'])
+    expect(kdf).not.toHaveBeenCalled()
+
+    await w
+      .findAll('button')
+      .find((b) => b.text() === 'Log in anyway')!
+      .trigger('click')
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/vault'), {
+      timeout: 50_000,
+    })
+    expect(api.requests.map((r) => r.url)).toContain('/api/login')
+    expect(await rememberedKdf(api.username)).toEqual(TEST_KDF)
+  })
+
+  it('accepts stronger settings than last time silently, and remembers them', async () => {
+    const stronger: KdfParams = { ...TEST_KDF, iterations: TEST_KDF.iterations + 1 }
+    api = await installFakeVaultApi(undefined, undefined, stronger)
+    await rememberKdf(api.username, TEST_KDF)
+    const { w, router } = await mountLogin()
+    await submit(w, api.password)
+    expect(w.find('[role="alert"]').exists()).toBe(false)
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/vault'))
+    expect(await rememberedKdf(api.username)).toEqual(stronger)
+  })
+
+  it('remembers only the settings, under a hash: neither the username nor the salt is stored', async () => {
+    const { w, router } = await mountLogin()
+    await submit(w, api.password)
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/vault'))
+    const stored = localStorage.getItem(KDF_MEMORY_KEY) ?? ''
+    const entries = Object.entries(JSON.parse(stored) as Record<string, unknown>)
+    expect(entries).toEqual([
+      [
+        expect.stringMatching(/^[0-9a-f]{64}$/),
+        {
+          memoryKiB: TEST_KDF.memoryKiB,
+          iterations: TEST_KDF.iterations,
+          parallelism: TEST_KDF.parallelism,
+        },
+      ],
+    ])
+    expect(stored).not.toContain(api.username)
+    expect(stored).not.toContain(api.account.salt)
+  })
+
+  it('a failed login remembers nothing', async () => {
+    const { w } = await mountLogin()
+    await submit(w, 'not the password at all')
+    expect(localStorage.getItem(KDF_MEMORY_KEY)).toBeNull()
   })
 
   it('says the password is wrong without saying which part', async () => {

@@ -6,6 +6,7 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import { routes } from '../../app/router.ts'
 import { installFakeVaultApi } from '../../testing/fake-vault-api.ts'
 import type { FakeVault } from '../../testing/fake-vault-api.ts'
+import { KDF_MEMORY_KEY } from '../lib/kdf-memory.ts'
 import VaultRegisterView from './VaultRegisterView.vue'
 
 // Each test derives keys with Argon2id on the test thread: seconds on a busy 2-core machine.
@@ -15,6 +16,7 @@ let api: FakeVault
 
 beforeEach(async () => {
   setActivePinia(createPinia())
+  localStorage.clear()
   api = await installFakeVaultApi()
 })
 
@@ -62,5 +64,7 @@ describe('VaultRegisterView', () => {
       ['authKey', 'folder', 'kdf', 'salt', 'username', 'wrappedUserKey'].sort(),
     )
     expect(JSON.stringify(body)).not.toContain('a long enough password')
+    // Settings are remembered only once the server accepted them.
+    expect(localStorage.getItem(KDF_MEMORY_KEY)).toBeNull()
   }, 60_000)
 })
