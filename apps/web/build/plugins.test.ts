@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { measurePage } from './budget.plugin.ts'
 import type { BundleItem } from './budget.plugin.ts'
 import { findEval, findInlineCode, findInlineWorker } from './csp-check.plugin.ts'
-import { addIntegrity, sriHash } from './sri.plugin.ts'
+import { addIntegrity, pinLazyChunks, PINS_PLACEHOLDER, sriHash } from './sri.plugin.ts'
+import type { PinItem } from './sri.plugin.ts'
 
 describe('addIntegrity', () => {
   const hashes = new Map([
@@ -106,5 +107,63 @@ describe('measurePage', () => {
     )
     expect(w.files).toEqual(['assets/entry.js', 'assets/shared.js'])
     expect(w.jsGzipBytes).toBeGreaterThan(0)
+  })
+})
+
+describe('pinLazyChunks', () => {
+  const chunk = (
+    fileName: string,
+    code: string,
+    imports: string[] = [],
+    lazy: string | null = null,
+  ): PinItem => ({
+    type: 'chunk',
+    fileName,
+    code,
+    imports,
+    isDynamicEntry: lazy !== null,
+    facadeModuleId: lazy,
+    viteMetadata: { importedCss: new Set(lazy ? [`${fileName.slice(0, -3)}.css`] : []) },
+  })
+  const bundle = (): Record<string, PinItem> => {
+    const items = [
+      chunk('assets/main.js', `const p = "${PINS_PLACEHOLDER}"; import("./lazy.js")`, [
+        'assets/shared.js',
+      ]),
+      chunk('assets/shared.js', 'shared'),
+      chunk('assets/only-lazy.js', 'only the lazy chunk uses this'),
+      chunk(
+        'assets/lazy.js',
+        'lazy',
+        ['assets/shared.js', 'assets/only-lazy.js'],
+        '/r/src/lazy.ts',
+      ),
+      { type: 'asset', fileName: 'assets/lazy.css', source: 'p{}' } as PinItem,
+    ]
+    return Object.fromEntries(items.map((i) => [i.fileName, i]))
+  }
+
+  it('writes the hashes of the lazy chunk, what only it needs (first) and its CSS into the entry', () => {
+    const b = bundle()
+    const pins = pinLazyChunks(b, '/r')
+    expect(pins).toEqual({
+      'src/lazy.ts': {
+        js: [
+          { url: '/assets/only-lazy.js', integrity: sriHash('only the lazy chunk uses this') },
+          { url: '/assets/lazy.js', integrity: sriHash('lazy') },
+        ],
+        css: [{ url: '/assets/lazy.css', integrity: sriHash('p{}') }],
+      },
+    })
+    const main = b['assets/main.js'] as Extract<PinItem, { type: 'chunk' }>
+    expect(main.code).not.toContain(PINS_PLACEHOLDER)
+    const literal = /const p = (".*"); import/.exec(main.code)![1]!
+    expect(JSON.parse(JSON.parse(literal) as string)).toEqual(pins)
+  })
+
+  it('refuses a bundle without the placeholder', () => {
+    const missing = bundle()
+    ;(missing['assets/main.js'] as { code: string }).code = 'import("./lazy.js")'
+    expect(() => pinLazyChunks(missing, '/r')).toThrow(/found 0/)
   })
 })

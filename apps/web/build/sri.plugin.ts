@@ -57,8 +57,8 @@ export type PinEntry = {
  * Writes the SRI hashes of every lazily imported chunk (and its CSS and the chunks only it needs)
  * into the one chunk holding PINS_PLACEHOLDER, keyed by the lazy module's path from `root`.
  * Files already in that chunk's static graph are left out: the HTML pins them, and they are loaded
- * before any lazy import can run. Throws when the placeholder is missing or a lazy chunk would
- * have to pin the chunk holding the pins (a hash cannot contain itself).
+ * before any lazy import can run (the holder is among them, so it never holds its own hash).
+ * Throws when the placeholder is missing or not a plain string literal.
  */
 export function pinLazyChunks(
   bundle: Record<string, PinItem>,
@@ -95,11 +95,6 @@ export function pinLazyChunks(
   const pins: Record<string, PinEntry> = {}
   for (const chunk of lazy) {
     const files = closure(chunk.fileName).filter((f) => !preloaded.has(f))
-    if (files.includes(holder.fileName)) {
-      throw new Error(
-        `${chunk.fileName} would have to pin ${holder.fileName}, which holds the pins`,
-      )
-    }
     const css = files.flatMap((f) => [...(chunks.get(f)?.viteMetadata?.importedCss ?? [])])
     const key = relative(root, chunk.facadeModuleId!).split(sep).join('/')
     pins[key] = {
