@@ -219,8 +219,12 @@ describe('deleted content leaves the data directory', () => {
     sqlite.pragma('busy_timeout = 5000')
     sqlite.exec('create table t (c blob)')
     const scrubber = startWalScrubber(sqlite, { intervalSeconds: 1 })
+    expect(scrubber.scrub()).toBe(true)
     const secret = shareFixture().ciphertext
     sqlite.prepare('insert into t values (?)').run(Buffer.from(secret, 'base64url'))
+    // Inserts alone erase nothing: the WAL is left alone (no truncating under a stream of creates).
+    vi.advanceTimersByTime(1000)
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0)
     sqlite.exec('delete from t')
 
     // A reader in another process (a backup) holds a snapshot that needs the WAL.

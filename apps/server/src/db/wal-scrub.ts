@@ -1,4 +1,4 @@
-/** @module Keeps deleted rows out of the SQLite WAL: a truncating checkpoint soon after every change, and one at close. */
+/** @module Keeps deleted rows out of the SQLite WAL: a truncating checkpoint soon after a delete or update, and one at close. */
 import type BetterSqlite3 from 'better-sqlite3'
 
 /**
@@ -9,7 +9,7 @@ import type BetterSqlite3 from 'better-sqlite3'
  * still find them (full-disk encryption covers that).
  */
 export interface WalScrubber {
-  /** Checkpoints and truncates now if anything changed since the last scrub; true when the WAL is empty. */
+  /** Checkpoints and truncates now if a row was deleted or updated since the last scrub; true when done. */
   scrub(): boolean
   /** Stops the timer and scrubs a last time, waiting for readers up to the busy timeout. */
   close(): boolean
@@ -21,22 +21,56 @@ export const DEFAULT_WAL_SCRUB_SECONDS = 1
 /** A write transaction in progress is retried this soon rather than at the next interval. */
 const IN_TRANSACTION_RETRY_MS = 20
 
+/** Called by the triggers below; a name no schema uses. */
+const ERASED = 'secretsentry_wal_erased'
+
+const quoted = (id: string) => `"${id.replaceAll('"', '""')}"`
+
 /**
- * Every `intervalSeconds`, if this connection changed anything since the last successful scrub,
- * runs `wal_checkpoint(TRUNCATE)`. Security promise: a row deleted by this process leaves every
- * file of the data directory within `intervalSeconds` (plus as long as another process holds a
- * read transaction, e.g. a running backup: then the checkpoint is retried at the next interval).
- * It never waits for readers on the event loop: busy_timeout is 0 while it runs.
+ * Every `intervalSeconds`, if a row was deleted or updated since the last successful scrub, runs
+ * `wal_checkpoint(TRUNCATE)`. Security promise: a row this process deletes or overwrites leaves
+ * every file of the data directory within `intervalSeconds` (longer only while another process
+ * holds a read transaction, e.g. a running backup: the checkpoint is retried each interval).
+ * It never waits for readers on the event loop: busy_timeout is 0 while it runs. Inserts alone
+ * leave nothing behind, so a stream of creates does not pay for truncating and regrowing the WAL.
  */
 export function startWalScrubber(
   sqlite: BetterSqlite3.Database,
   options: { intervalSeconds: number; onError?: (err: unknown) => void },
 ): WalScrubber {
   const timer = setInterval(() => tick(), options.intervalSeconds * 1000).unref()
-  const changes = sqlite.prepare('select total_changes()').pluck()
-  // -1: the first scrub always runs, since a WAL left by a crash may hold rows deleted before it.
-  let scrubbedAt = -1
   let retry: NodeJS.Timeout | undefined
+  // True at start: a WAL left by a crash may hold rows deleted before it.
+  let erased = true
+  sqlite.function(ERASED, { deterministic: false }, () => {
+    erased = true
+    return null
+  })
+  const tables = sqlite
+    .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'")
+    .pluck()
+  const triggers = sqlite
+    .prepare("select name from sqlite_temp_schema where type = 'trigger'")
+    .pluck()
+
+  /**
+   * Temporary triggers (this connection only, nothing in the file) on every table, added as
+   * migrations create tables: each DELETE or UPDATE marks the WAL as holding erased content.
+   */
+  const watchTables = () => {
+    const present = new Set(triggers.all() as string[])
+    for (const table of tables.all() as string[]) {
+      for (const op of ['delete', 'update']) {
+        const name = `${ERASED}_${op}_${table}`
+        if (present.has(name)) continue
+        sqlite.exec(
+          `create temp trigger ${quoted(name)} after ${op} on main.${quoted(table)} begin select ${ERASED}(); end`,
+        )
+        // A new table means a migration ran, and what it changed was not watched yet.
+        erased = true
+      }
+    }
+  }
 
   const checkpoint = (waitForReaders: boolean): boolean => {
     const busyTimeout = sqlite.pragma('busy_timeout', { simple: true }) as number
@@ -63,10 +97,10 @@ export function startWalScrubber(
       }, IN_TRANSACTION_RETRY_MS).unref()
       return false
     }
-    const seen = changes.get() as number
-    if (seen === scrubbedAt) return true
+    watchTables()
+    if (!erased) return true
     if (!checkpoint(waitForReaders)) return false
-    scrubbedAt = seen
+    erased = false
     return true
   }
 
