@@ -34,7 +34,8 @@ export interface Config {
   sqliteSync: 'full' | 'group'
   /**
    * Bound, in seconds, on how long deleted content (burned, deleted, expired shares; purged vault
-   * secrets) can linger in the SQLite WAL: a truncating checkpoint follows every delete or update this soon.
+   * secrets) can linger in the SQLite WAL: a truncating checkpoint follows every delete or update
+   * this soon.
    */
   walScrubSeconds: number
   /** Days a deleted vault secret can be restored before the sweeper purges it (0: next sweep). */
