@@ -48,21 +48,9 @@ function kdfInvalid(message: string): KeyringError {
  * holding only the four fields.
  */
 export function assertKdfParams(value: unknown): KdfParams {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw kdfInvalid('kdf must be an object')
-  }
-  const o = value as Record<string, unknown>
-  const extra = Object.keys(o).filter((k) => !(FIELDS as readonly string[]).includes(k))
-  if (extra.length > 0) throw kdfInvalid(`kdf has unknown field ${JSON.stringify(extra[0])}`)
-  if (o['algorithm'] !== 'argon2id') throw kdfInvalid("kdf.algorithm must be 'argon2id'")
+  const o = kdfShape(value, 'kdf')
   for (const k of NUMERIC) {
-    const n = o[k]
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
-      throw kdfInvalid(`kdf.${k} must be a positive integer`)
-    }
-  }
-  for (const k of NUMERIC) {
-    if ((o[k] as number) < KDF_MINIMUMS[k]) {
+    if (o[k] < KDF_MINIMUMS[k]) {
       throw new KeyringError(
         'kdf_too_weak',
         `kdf.${k} is below the minimum of ${KDF_MINIMUMS[k]}; refusing weakened key derivation`,
@@ -70,8 +58,26 @@ export function assertKdfParams(value: unknown): KdfParams {
     }
   }
   for (const k of NUMERIC) {
-    if ((o[k] as number) > KDF_MAXIMUMS[k]) {
+    if (o[k] > KDF_MAXIMUMS[k]) {
       throw kdfInvalid(`kdf.${k} is above the maximum of ${KDF_MAXIMUMS[k]}`)
+    }
+  }
+  return o
+}
+
+/** The four fields, well-formed (any positive integers): kdf_invalid otherwise. A fresh copy. */
+function kdfShape(value: unknown, name: string): KdfParams {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw kdfInvalid(`${name} must be an object`)
+  }
+  const o = value as Record<string, unknown>
+  const extra = Object.keys(o).filter((k) => !(FIELDS as readonly string[]).includes(k))
+  if (extra.length > 0) throw kdfInvalid(`${name} has unknown field ${JSON.stringify(extra[0])}`)
+  if (o['algorithm'] !== 'argon2id') throw kdfInvalid(`${name}.algorithm must be 'argon2id'`)
+  for (const k of NUMERIC) {
+    const n = o[k]
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
+      throw kdfInvalid(`${name}.${k} must be a positive integer`)
     }
   }
   return {
@@ -97,6 +103,9 @@ export function compareKdfParams(
   previous: Readonly<KdfParams>,
   offered: Readonly<KdfParams>,
 ): KdfComparison {
+  // Shape only: whether either is within the bounds is assertKdfParams' question.
+  kdfShape(previous, 'previous')
+  kdfShape(offered, 'offered')
   if (offered.memoryKiB < previous.memoryKiB || offered.iterations < previous.iterations) {
     return 'weaker'
   }

@@ -6,6 +6,7 @@ import {
   KeyringError,
   assertKdfParams,
   changePassword,
+  compareKdfParams,
   createAccount,
   createFolder,
   createSecret,
@@ -503,6 +504,12 @@ const kdfCases: Case[] = [
   ...[null, 'argon2id', [], { ...KDF, algorithm: 'scrypt' }, { ...KDF, iterations: '3' }].map(
     (v, i): Case => ['assertKdfParams', `case ${i}`, () => assertKdfParams(v)],
   ),
+  ['compareKdfParams', 'previous null', () => compareKdfParams(as(null), KDF)],
+  [
+    'compareKdfParams',
+    'offered with a string field',
+    () => compareKdfParams(KDF, as({ ...KDF, iterations: '3' })),
+  ],
   ['deriveAccountKeys', 'kdf null', () => deriveAccountKeys('pw', salt, as(null))],
   ['createAccount', 'kdf string', () => createAccount('pw', as('argon2id'))],
   ['unlockAccount', 'kdf missing', () => unlockAccount('pw', { ...account, kdf: as(undefined) })],
