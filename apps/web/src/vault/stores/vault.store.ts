@@ -80,7 +80,7 @@ export function versionWithStage(
   return summary.versions.find((v) => v.stages.includes(stage))?.version ?? null
 }
 
-/** Plain copies (not reactive proxies, which a worker message cannot carry) of what the KDF needs. */
+/** Plain copies (not reactive proxies) of what the KDF needs. */
 function plainSecrets(acc: Account): { salt: string; kdf: KdfParams; wrappedUserKey: string } {
   return { salt: acc.salt, kdf: { ...acc.kdf }, wrappedUserKey: acc.wrappedUserKey }
 }
