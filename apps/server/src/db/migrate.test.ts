@@ -2,12 +2,10 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Migrator, sql, type KyselyPlugin } from 'kysely'
+import { sql, type KyselyPlugin } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from './database.ts'
-import { LATEST_MIGRATION, migrateToLatest } from './migrate.ts'
-import * as first from './migrations/20261123-204000-shares-and-audit.ts'
-import * as second from './migrations/20261123-220000-accounts-and-vault.ts'
+import { LATEST_MIGRATION, migrateToLatest, migrateUpTo } from './migrate.ts'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -48,13 +46,7 @@ describe('migrateToLatest', () => {
 
   it('applies what is missing when only older migrations ran', async () => {
     const opened = openDatabase(tempFile())
-    const older = new Migrator({
-      db: opened.db,
-      provider: {
-        getMigrations: () => Promise.resolve({ '20261123-204000-shares-and-audit': first }),
-      },
-    })
-    expect((await older.migrateToLatest()).error).toBeUndefined()
+    await migrateUpTo(opened.db, '20261123-204000-shares-and-audit')
     const applied = await migrateToLatest(opened.db)
     expect(applied[0]).toBe('20261123-220000-accounts-and-vault')
     expect(applied.at(-1)).toBe(LATEST_MIGRATION)
@@ -73,17 +65,7 @@ describe('migrateToLatest', () => {
 
   it('relabels access.denied rows written as the owner (actor user) as another account’s', async () => {
     const opened = openDatabase(tempFile())
-    const older = new Migrator({
-      db: opened.db,
-      provider: {
-        getMigrations: () =>
-          Promise.resolve({
-            '20261123-204000-shares-and-audit': first,
-            '20261123-220000-accounts-and-vault': second,
-          }),
-      },
-    })
-    expect((await older.migrateToLatest()).error).toBeUndefined()
+    await migrateUpTo(opened.db, '20261123-220000-accounts-and-vault')
     const owner = Buffer.alloc(16, 1)
     await sql`insert into audit (at, event, result, actor, user_id) values
       (1, 'access.denied', 'denied', 'user', ${owner}),

@@ -1,5 +1,5 @@
 /** @module Runs the statically imported migrations (no directory scanning, so the bundle carries them). */
-import { Migrator, sql, type Kysely, type Migration } from 'kysely'
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import * as m20261123 from './migrations/20261123-204000-shares-and-audit.ts'
 import * as m20261123b from './migrations/20261123-220000-accounts-and-vault.ts'
 import * as m20261206 from './migrations/20261206-030000-audit-other-account.ts'
@@ -35,15 +35,24 @@ async function upToDate<DB>(db: Kysely<DB>): Promise<boolean> {
   }
 }
 
-export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
-  if (await upToDate(db)) return []
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => MIGRATIONS },
-  })
-  const { error, results } = await migrator.migrateToLatest()
+function migrator<DB>(db: Kysely<DB>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } })
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
   if (error) throw error instanceof Error ? error : new Error(String(error))
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
+  if (await upToDate(db)) return []
+  return applied(await migrator(db).migrateToLatest())
+}
+
+/** Applies the known migrations up to and including `name`: an older release's schema, for upgrade tests. */
+export async function migrateUpTo<DB>(db: Kysely<DB>, name: string): Promise<string[]> {
+  if (!(name in MIGRATIONS)) throw new Error(`Unknown migration ${name}`)
+  return applied(await migrator(db).migrateTo(name))
 }
 
 /** True when the database answers and holds every migration this build knows. */

@@ -3,12 +3,10 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { LoginResponse } from '@secretsentry/contract/types'
-import { Migrator, sql } from 'kysely'
+import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/database.ts'
-import { migrateToLatest } from '../db/migrate.ts'
-import * as first from '../db/migrations/20261123-204000-shares-and-audit.ts'
-import * as second from '../db/migrations/20261123-220000-accounts-and-vault.ts'
+import { migrateToLatest, migrateUpTo } from '../db/migrate.ts'
 import { jsonInit, makeTestApp, type TestApp } from '../test/test-app.ts'
 import { registerBody } from '../test/vault-fixtures.ts'
 import { SESSION_COOKIE } from './session.ts'
@@ -76,17 +74,7 @@ describe('the session-kind migration', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ss-session-kind-'))
     const opened = openDatabase(path.join(dir, 'secretsentry.db'))
     try {
-      const older = new Migrator({
-        db: opened.db,
-        provider: {
-          getMigrations: () =>
-            Promise.resolve({
-              '20261123-204000-shares-and-audit': first,
-              '20261123-220000-accounts-and-vault': second,
-            }),
-        },
-      })
-      expect((await older.migrateToLatest()).error).toBeUndefined()
+      await migrateUpTo(opened.db, '20261123-220000-accounts-and-vault')
       const user = Buffer.alloc(16, 1)
       await sql`insert into users (id, username, auth_hash, kdf, salt, wrapped_user_key, created_at, updated_at)
         values (${user}, 'old', 'x', '{}', ${Buffer.alloc(16)}, ${Buffer.alloc(60)}, 1, 1)`.execute(
