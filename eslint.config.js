@@ -10,7 +10,7 @@ import vueParser from 'vue-eslint-parser'
 const TS = ['**/*.ts', '**/*.mts', '**/*.cts']
 const TESTS = ['**/*.test.ts', '**/*.spec.ts']
 
-// Node core modules, by bare and `node:` name: envelope and keyring must run unchanged in browsers.
+// Node core modules, by bare and `node:` name: envelope, keyring and client must run unchanged in browsers.
 const NODE_IMPORTS = {
   patterns: [
     {
@@ -104,7 +104,7 @@ export default defineConfig([
 
   {
     name: 'secretsentry/envelope',
-    files: ['packages/envelope/**/*.{ts,js,mjs}', 'packages/keyring/**/*.{ts,js,mjs}'],
+    files: ['envelope', 'keyring', 'client'].map((pkg) => `packages/${pkg}/**/*.{ts,js,mjs}`),
     ignores: TESTS,
     languageOptions: { globals: { ...globals.es2021 } },
     rules: {
@@ -115,7 +115,9 @@ export default defineConfig([
 
   {
     name: 'secretsentry/envelope-tests',
-    files: ['envelope', 'keyring'].flatMap((pkg) => TESTS.map((glob) => `packages/${pkg}/${glob}`)),
+    files: ['envelope', 'keyring', 'client'].flatMap((pkg) =>
+      TESTS.map((glob) => `packages/${pkg}/${glob}`),
+    ),
     languageOptions: { globals: { ...globals.node } },
   },
 
