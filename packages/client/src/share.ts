@@ -36,6 +36,8 @@ export interface ShareOptions {
   maxViews: number
   /** Empty or absent: no passphrase. */
   passphrase?: string
+  /** Called once encryption is done, before the upload (a page switches its progress text). */
+  onUpload?: () => void
 }
 
 export interface CreatedLink {
@@ -144,6 +146,7 @@ export function createShareClient(options: ShareClientOptions): ShareClient {
 
     async create(record, opts) {
       const { fragment, request } = await seal(record, opts)
+      opts.onUpload?.()
       const res = await http.call<CreateShareResponse>('POST', '/api/share', { body: request })
       return {
         link: formatLink(linkOrigin, fragment),
