@@ -169,3 +169,38 @@ describe('parseArgs', () => {
     expect(parseArgs('backup', ['--', '--help'], spec).help).toBe(false)
   })
 })
+
+describe('parseArgs on flags of the client commands', () => {
+  const spec = {
+    positionals: ['PATH'],
+    optionalPositionals: 1,
+    options: {
+      '--tag': { value: true, help: '', multiple: true },
+      '--json': { value: false, help: '' },
+      '--views': { value: true, help: '' },
+    },
+  }
+
+  it('keeps every value of a repeatable flag, in order, and the last of any other', () => {
+    const args = parseArgs(
+      'set',
+      ['/a', '--tag', 'x', '--tag=y', '--views', '1', '--views=2'],
+      spec,
+    )
+    expect(args.lists.get('--tag')).toEqual(['x', 'y'])
+    expect(args.options.get('--views')).toBe('2')
+    expect(args.positionals).toEqual(['/a'])
+  })
+
+  it('lets an optional positional be left out, but not an extra one in', () => {
+    expect(parseArgs('ls', ['--json'], spec).positionals).toEqual([])
+    expect(() => parseArgs('ls', ['/a', '/b'], spec)).toThrow('ls: unexpected argument "/b"')
+  })
+
+  it('a value starting with one dash must be written with =, and the message says so', () => {
+    expect(() => parseArgs('share', ['--views', '-1'], spec)).toThrow(
+      'share: --views needs a value (write --views=-1 for a value starting with -)',
+    )
+    expect(parseArgs('share', ['--views=-1'], spec).options.get('--views')).toBe('-1')
+  })
+})

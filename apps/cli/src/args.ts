@@ -1,4 +1,5 @@
 /** @module Command-line parsing: the settings flags come from the server's SETTINGS table, so every environment setting has its flag. */
+import { parseArgs as nodeParseArgs } from 'node:util'
 import { ConfigError, loadConfig, SETTINGS, type Config } from '@secretsentry/server/config'
 
 /** A wrong command line: exit code 2, the message names the flag or argument. */
@@ -31,33 +32,89 @@ export const SETTING_FLAGS: readonly SettingFlag[] = (
   defaultText: info.defaultText,
 }))
 
+export interface OptionSpec {
+  /** Takes a value (`--flag value` or `--flag=value`), or is a switch. */
+  value: boolean
+  help: string
+  /** May be given more than once; every value is kept, in order (ParsedArgs.lists). */
+  multiple?: boolean
+}
+
 export interface FlagSpec {
-  /** Extra flags of one command: a name with a value, or a switch. */
-  options?: Record<string, { value: boolean; help: string }>
+  /** Extra flags of one command, by their `--name`. */
+  options?: Record<string, OptionSpec>
   /** Accepts the settings flags (serve, check-config, backup). */
   settings?: boolean
-  /** How many positional arguments, with their names for messages. */
+  /** The positional arguments, with their names for messages. */
   positionals?: readonly string[]
+  /** How many of the positionals may be left out (from the end); default none. */
+  optionalPositionals?: number
 }
 
 export interface ParsedArgs {
   help: boolean
   /** Env name → value given on the command line. */
   settings: Map<string, string>
+  /** `--name` → its value, or true for a switch (the last one given wins). */
   options: Map<string, string | true>
+  /** `--name` → every value of a `multiple` flag. */
+  lists: Map<string, string[]>
   positionals: string[]
 }
 
+type NodeOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>
+
 /**
- * `--flag value`, `--flag=value`, switches, `--` ends the flags. Anything unknown, a missing or
- * empty value, or a wrong number of arguments is a UsageError naming it.
+ * Why node:util parseArgs refused `argv`, naming the flag: parsed once more leniently, with
+ * tokens, to see which flag was unknown, lacked its value or had one it takes none of.
+ */
+function diagnose(command: string, argv: readonly string[], options: NodeOptions): UsageError {
+  const { tokens } = nodeParseArgs({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    const known = options[token.name]
+    if (!known) return new UsageError(`${command}: unknown flag ${token.rawName}`)
+    if (known.type === 'boolean' && token.value !== undefined) {
+      return new UsageError(`${command}: ${token.rawName} takes no value`)
+    }
+    // Lenient parsing takes the next word whatever it is; strict parsing refuses one that looks
+    // like a flag: `--port --host x` forgot the port.
+    if (known.type === 'string' && (token.value === undefined || !token.inlineValue)) {
+      if (token.value === undefined || token.value.startsWith('-')) {
+        const hint =
+          token.value !== undefined && !token.value.startsWith('--')
+            ? ` (write ${token.rawName}=${token.value} for a value starting with -)`
+            : ''
+        return new UsageError(`${command}: ${token.rawName} needs a value${hint}`)
+      }
+    }
+  }
+  return new UsageError(`${command}: cannot read the command line`)
+}
+
+/**
+ * Node's own parser (`node:util` parseArgs, strict): `--flag value`, `--flag=value`, switches,
+ * `--` ends the flags. Anything unknown, a missing or empty value, or a wrong number of
+ * arguments is a UsageError naming it.
  */
 export function parseArgs(command: string, argv: readonly string[], spec: FlagSpec): ParsedArgs {
-  const byFlag = new Map(spec.settings ? SETTING_FLAGS.map((f) => [f.flag, f]) : [])
+  const settingByName = new Map(
+    spec.settings ? SETTING_FLAGS.map((f) => [f.flag.slice(2), f] as const) : [],
+  )
+  const extraByName = new Map(
+    Object.entries(spec.options ?? {}).map(([flag, o]) => [flag.slice(2), o] as const),
+  )
   const parsed: ParsedArgs = {
     help: false,
     settings: new Map(),
     options: new Map(),
+    lists: new Map(),
     positionals: [],
   }
   // Asking for help is never an error, whatever else is on the line.
@@ -65,51 +122,58 @@ export function parseArgs(command: string, argv: readonly string[], spec: FlagSp
   if (beforeDashes.includes('-h') || beforeDashes.includes('--help')) {
     return { ...parsed, help: true }
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string
-    if (arg === '--') {
-      parsed.positionals.push(...argv.slice(i + 1))
-      break
+  const options: NodeOptions = {}
+  for (const name of settingByName.keys()) options[name] = { type: 'string' }
+  for (const [name, o] of extraByName) {
+    options[name] = {
+      type: o.value ? 'string' : 'boolean',
+      ...(o.multiple ? { multiple: true } : {}),
     }
-    if (!arg.startsWith('-') || arg === '-') {
-      parsed.positionals.push(arg)
+  }
+  let tokens
+  try {
+    ;({ tokens } = nodeParseArgs({
+      args: [...argv],
+      options,
+      strict: true,
+      allowPositionals: true,
+      tokens: true,
+    }))
+  } catch (err) {
+    if (
+      err instanceof TypeError &&
+      String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
+    ) {
+      throw diagnose(command, argv, options)
+    }
+    throw err
+  }
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      parsed.positionals.push(token.value)
       continue
     }
-    const eq = arg.indexOf('=')
-    const name = eq === -1 ? arg : arg.slice(0, eq)
-    const setting = byFlag.get(name)
-    const option = spec.options?.[name]
-    if (!setting && !option) {
-      throw new UsageError(`${command}: unknown flag ${name}`)
-    }
-    if (option && !option.value) {
-      if (eq !== -1) throw new UsageError(`${command}: ${name} takes no value`)
-      parsed.options.set(name, true)
+    if (token.kind !== 'option') continue
+    const flag = `--${token.name}`
+    if (token.value === undefined) {
+      parsed.options.set(flag, true)
       continue
     }
-    let value: string | undefined
-    if (eq !== -1) value = arg.slice(eq + 1)
-    else {
-      const next = argv[i + 1]
-      // A following flag is not a value: `--port --host x` forgot the port.
-      if (next !== undefined && !next.startsWith('--')) {
-        value = next
-        i++
-      }
-    }
-    if (value === undefined || value.trim() === '') {
-      throw new UsageError(`${command}: ${name} needs a value`)
-    }
-    if (setting) parsed.settings.set(setting.env, value)
-    else parsed.options.set(name, value)
+    if (token.value.trim() === '') throw new UsageError(`${command}: ${flag} needs a value`)
+    const setting = settingByName.get(token.name)
+    if (setting) parsed.settings.set(setting.env, token.value)
+    else if (extraByName.get(token.name)?.multiple) {
+      parsed.lists.set(flag, [...(parsed.lists.get(flag) ?? []), token.value])
+    } else parsed.options.set(flag, token.value)
   }
   const expected = spec.positionals ?? []
+  const required = expected.length - (spec.optionalPositionals ?? 0)
   if (parsed.positionals.length > expected.length) {
     throw new UsageError(
       `${command}: unexpected argument ${JSON.stringify(parsed.positionals[expected.length])}`,
     )
   }
-  if (parsed.positionals.length < expected.length) {
+  if (parsed.positionals.length < required) {
     throw new UsageError(`${command}: missing ${expected[parsed.positionals.length]}`)
   }
   return parsed

@@ -6,6 +6,7 @@ import pkg from '../package.json' with { type: 'json' }
 import { SETTING_FLAGS } from './args.ts'
 import { COMMANDS, runCli } from './cli.ts'
 import type { Io } from './io.ts'
+import { memoryTerminal } from './test/memory-terminal.ts'
 import { baseEnv, cleanUp, cli, tempDir, WEB_DIST } from './test/support.ts'
 
 afterEach(cleanUp)
@@ -13,7 +14,12 @@ afterEach(cleanUp)
 function memoryIo(env: Record<string, string> = {}) {
   let out = ''
   let err = ''
-  const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), env }
+  const io: Io = {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    env,
+    terminal: memoryTerminal(),
+  }
   return { io, out: () => out, err: () => err }
 }
 
@@ -38,6 +44,16 @@ describe('help and version', () => {
     const bare = await run([])
     expect(bare.code).toBe(2)
     expect(bare.out).toContain('Usage: secretsentry <command>')
+  })
+
+  it('--help documents the exit codes 0 to 4, and every command has an example', async () => {
+    const r = await run(['--help'])
+    for (const code of [0, 1, 2, 3, 4]) expect(r.out).toMatch(new RegExp(`^  ${code}  \\S`, 'm'))
+    for (const c of COMMANDS) {
+      const help = await run([c.name, '--help'])
+      expect(help.code).toBe(0)
+      expect(help.out).toMatch(new RegExp(`\nExample:\n  secretsentry ${c.name}\\b`))
+    }
   })
 
   it('--version prints the package version', async () => {

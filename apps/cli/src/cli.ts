@@ -7,7 +7,8 @@ import { checkConfig } from './commands/check-config.ts'
 import type { Command } from './commands/command.ts'
 import { serve } from './commands/serve.ts'
 import { verify } from './commands/verify.ts'
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
+import { CommandError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
+import { PromptAborted } from './terminal.ts'
 
 export const VERSION: string = pkg.version
 
@@ -19,6 +20,13 @@ function table(rows: readonly (readonly [string, string])[], indent = '  '): str
     .map(([left, right]) => `${indent}${left.padEnd(width)}  ${right}`.trimEnd())
     .join('\n')
 }
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done
+  1  failed (the message says what)
+  2  wrong command line (an unknown flag, a missing value or argument)
+  3  not found (a link used up, expired or deleted; an unknown secret)
+  4  not authorised (not logged in or the session ended; a wrong password, passphrase or token)`
 
 export function mainHelp(): string {
   return `secretsentry ${VERSION}: self-hosted, zero-knowledge secret sharing
@@ -34,7 +42,7 @@ ${table([
   ['-v, --version', 'print the version'],
 ])}
 
-Exit codes: 0 done, 1 failed (the message says what), 2 wrong command line.
+${EXIT_CODES_HELP}
 `
 }
 
@@ -51,6 +59,9 @@ function settingsHelp(): string {
 
 export function commandHelp(command: Command): string {
   const parts = [`Usage: ${command.usage}`, '', ...command.description]
+  if (command.examples.length > 0) {
+    parts.push('', 'Example:', ...command.examples.map((line) => `  ${line}`))
+  }
   if (command.spec.options) {
     parts.push(
       '',
@@ -109,6 +120,14 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number | 
         `secretsentry ${err.message}\nRun secretsentry ${command.name} --help for its flags.\n`,
       )
       return EXIT_USAGE
+    }
+    if (err instanceof CommandError) {
+      io.err(`secretsentry ${command.name}: ${err.message}\n`)
+      return err.exitCode
+    }
+    if (err instanceof PromptAborted) {
+      io.err(`secretsentry ${command.name}: cancelled; nothing was sent\n`)
+      return EXIT_FAILED
     }
     if (err instanceof ConfigError) {
       io.err(`${err.message}\n`)

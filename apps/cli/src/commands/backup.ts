@@ -111,6 +111,9 @@ export const backup: Command = {
     positionals: ['FILE'],
     options: { '--force': { value: false, help: 'replace FILE if it exists' } },
   },
+  examples: [
+    'secretsentry backup /backups/secretsentry-$(date +%F).db --data-dir /var/lib/secretsentry',
+  ],
   description: [
     'Copies DATA_DIR/secretsentry.db to FILE as one consistent snapshot while the server keeps',
     'serving (VACUUM INTO in one read transaction), checks the copy and prints its size and the',

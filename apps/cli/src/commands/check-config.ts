@@ -51,6 +51,7 @@ export const checkConfig: Command = {
   summary: 'validate the settings (environment and flags) and print them',
   usage: 'secretsentry check-config [settings flags]',
   spec: { settings: true },
+  examples: ['secretsentry check-config --data-dir /var/lib/secretsentry'],
   description: [
     'Reads the settings exactly as `serve` would, checks that DATA_DIR can be written, that',
     'STATIC_DIR holds a built web app and that LOG_FILE can be appended to, and prints the',

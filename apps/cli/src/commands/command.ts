@@ -9,6 +9,8 @@ export interface Command {
   usage: string
   /** Paragraph lines for `secretsentry <command> --help`. */
   description: readonly string[]
+  /** Command lines to copy, shown under `Example:` in its help. */
+  examples: readonly string[]
   spec: FlagSpec
   /**
    * Resolves with the exit code, or 'running' when it left a server running (which its signal

@@ -10,6 +10,7 @@ export const serve: Command = {
   summary: 'run the server (and its web app)',
   usage: 'secretsentry serve [settings flags]',
   spec: { settings: true },
+  examples: ['secretsentry serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/secretsentry'],
   description: [
     'Listens, runs the database migrations, then answers /readyz with 200.',
     'SIGTERM or SIGINT stop it gracefully: no new connections, requests in flight finish,',

@@ -218,6 +218,7 @@ export const verify: Command = {
   summary: "check that an instance serves this release's unmodified web app",
   usage: 'secretsentry verify URL',
   spec: { positionals: ['URL'] },
+  examples: ['secretsentry verify https://secrets.example.org'],
   description: [
     `Fetches the manifest the instance publishes at ${MANIFEST_PATH} and every file`,
     'it lists (uncompressed), and compares their SHA-256 with the manifest built into this',
