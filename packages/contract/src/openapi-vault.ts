@@ -2,6 +2,7 @@
 import type { z } from 'zod'
 import * as v from './vault.ts'
 import { createShareRequest, createShareResponse } from './schemas.ts'
+import { sessionKey } from './session-key.ts'
 
 type Schema = z.ZodType
 export interface OpenApiHelpers {
@@ -87,6 +88,30 @@ export function vaultPaths({
         summary: 'End this session',
         security: SESSION,
         responses: { '204': { description: 'Session deleted, cookie cleared' }, ...authed },
+      },
+    },
+    '/api/session/key': {
+      put: {
+        summary:
+          'Give this bearer session a key to hold for its client (once); it is deleted with the session',
+        security: [{ sessionBearer: [] }],
+        requestBody: body(sessionKey),
+        responses: {
+          '204': { description: 'Stored with this session' },
+          '409': conflict('This session holds a key already'),
+          ...authed,
+          '403': errorResponse('A browser (cookie) session: only bearer sessions hold a key'),
+        },
+      },
+      get: {
+        summary: 'The key this bearer session holds for its client',
+        security: [{ sessionBearer: [] }],
+        responses: {
+          '200': ok(sessionKey),
+          '403': errorResponse('A browser (cookie) session: only bearer sessions hold a key'),
+          '404': errorResponse('This session holds no key'),
+          ...read,
+        },
       },
     },
     '/api/account': {

@@ -110,6 +110,7 @@ describe('openApiDocument', () => {
       '/api/secrets/{id}/share',
       '/api/secrets/{id}/shares',
       '/api/secrets/{id}/shares/{shareId}',
+      '/api/session/key',
       '/api/share',
       '/api/share/{id}',
       '/api/share/{id}/open',

@@ -71,6 +71,8 @@ export interface SessionTable {
   expires_at: number
   /** How the token was issued, and so the only way it is accepted. */
   kind: 'cookie' | 'bearer'
+  /** A bearer session's key for its client (PUT /api/session/key), or null. */
+  client_key: Buffer | null
 }
 
 export interface FolderTable {

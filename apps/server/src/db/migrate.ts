@@ -5,6 +5,7 @@ import * as m20261123b from './migrations/20261123-220000-accounts-and-vault.ts'
 import * as m20261206 from './migrations/20261206-030000-audit-other-account.ts'
 import * as m20261206b from './migrations/20261206-040000-login-addresses.ts'
 import * as m20261206c from './migrations/20261206-050000-session-kind.ts'
+import * as m20261206d from './migrations/20261206-060000-session-key.ts'
 
 /** Names sort by time; append new migrations at the end. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261206-030000-audit-other-account': m20261206,
   '20261206-040000-login-addresses': m20261206b,
   '20261206-050000-session-kind': m20261206c,
+  '20261206-060000-session-key': m20261206d,
 }
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string

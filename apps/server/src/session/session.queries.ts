@@ -82,3 +82,24 @@ export async function deleteDeadSessions(
     .execute()
   return rows.length
 }
+
+/** Stores a bearer session's client key, only if it holds none yet; false when it did (or is gone). */
+export async function setClientKey(db: Db, hash: Buffer, key: Buffer): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ client_key: key })
+    .where('token_hash', '=', hash)
+    .where('kind', '=', 'bearer')
+    .where('client_key', 'is', null)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
+export async function findClientKey(db: Db, hash: Buffer): Promise<Buffer | null> {
+  const row = await db
+    .selectFrom('sessions')
+    .select('client_key')
+    .where('token_hash', '=', hash)
+    .executeTakeFirst()
+  return row?.client_key ?? null
+}

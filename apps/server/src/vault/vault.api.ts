@@ -13,6 +13,7 @@ import { clientHasher } from '../audit/audit.ts'
 import { DEFAULT_SCRYPT_COST, type ScryptCost } from '../account/auth-hash.ts'
 import { accountRoutes } from '../account/account.routes.ts'
 import { requireSession, sameOrigin, type SessionEnv } from '../session/session.ts'
+import { sessionKeyRoutes } from '../session/session-key.routes.ts'
 import type { ShareEvents } from '../share/share.service.ts'
 import { vaultRoutes } from './vault.routes.ts'
 import { vaultShareEvents, type VaultDeps } from './vault.service.ts'
@@ -139,6 +140,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
         logger: o.logger,
       }),
     )
+    .route('/', sessionKeyRoutes({ db: o.db, queue: o.queue, session, sameOrigin: origin }))
     .route(
       '/',
       vaultRoutes({
