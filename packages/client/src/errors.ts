@@ -9,6 +9,7 @@ import type { KdfParams } from '@secretsentry/keyring'
  * - `passphrase_required`: the link needs a passphrase and none was given (no request was sent).
  * - `decrypt_failed`: authentication failed (tampered data, wrong key); for a share the view is spent.
  * - `bad_record`: the decrypted data is malformed (a buggy or hostile sender).
+ * - `unsupported_version`: data in a format version this client does not know.
  * - `kdf_too_weak` / `kdf_invalid`: the server offered key-derivation settings below the floor.
  * - `kdf_downgrade`: weaker settings than last time for this account, and they were not accepted.
  * - `wrong_version`: the server answered with another version of a secret than the one asked for.
@@ -24,6 +25,7 @@ export type ClientErrorCode =
   | 'passphrase_required'
   | 'decrypt_failed'
   | 'bad_record'
+  | 'unsupported_version'
   | 'kdf_too_weak'
   | 'kdf_invalid'
   | 'kdf_downgrade'

@@ -1,0 +1,716 @@
+/**
+ * @module The vault client (vault design §2–§3): accounts, sessions and secrets, for the web app,
+ * the CLI and the SDK alike. Everything secret is sealed and opened here; the server sees only
+ * authKey, wrapped keys and ciphertext.
+ *
+ * Security promises:
+ * - Only authKey (never the password, masterKey, kek or any key) goes to the server.
+ * - KDF settings below the keyring's floor, or weaker than the ones last used for the account
+ *   (kdf-policy.ts), stop before anything is derived or sent.
+ * - A VaultSession holds the unwrapped keys in memory only; `lock()` overwrites them with zeros
+ *   and drops every decrypted record, and every later call throws `locked`.
+ */
+import { createShare, EnvelopeError, fromB64url, toB64url } from '@secretsentry/envelope'
+import {
+  changePassword as changeAccountPassword,
+  createAccount,
+  createSecretVersion,
+  deriveAccountKeys,
+  KDF_DEFAULTS,
+  KeyringError,
+  newId,
+  openFolder,
+  openSecretMeta,
+  openSecretVersion,
+  sealSecretMeta,
+  unlockAccount,
+  unwrapUserKey,
+} from '@secretsentry/keyring'
+import type { KdfParams } from '@secretsentry/keyring'
+import type {
+  Account,
+  AccountResponse,
+  AuditEventName,
+  AuditResponse,
+  AuditResult,
+  CreateSecretRequest,
+  CreateShareRequest,
+  CreateShareResponse,
+  DeleteSecretResponse,
+  Folder,
+  LoginResponse,
+  PasswordChangeResponse,
+  PreloginResponse,
+  SecretStage,
+  SecretSummary,
+  SecretWithValue,
+  UpdateSecretRequest,
+  VaultShare,
+} from '@secretsentry/contract/types'
+import { ClientError, localError } from './errors.ts'
+import { connect, normalizeOrigin } from './http.ts'
+import type { ConnectionOptions, Method } from './http.ts'
+import { assertOfferedKdf, kdfMemoryKey, refuseKdfDowngrade, rememberKdf } from './kdf-policy.ts'
+import type { ConfirmWeakerKdf, KdfGuard, KdfMemory } from './kdf-policy.ts'
+import { formatLink } from './link.ts'
+import type { SecretMeta } from './meta.ts'
+import { resolveSecret } from './paths.ts'
+import type { VaultItem } from './paths.ts'
+
+export { ClientError } from './errors.ts'
+export type { ClientErrorCode, ClientErrorDetails } from './errors.ts'
+export type { ConnectionOptions, FetchLike, HttpRequest, HttpResponse } from './http.ts'
+export { describeKdf, kdfMemoryKey, readRemembered } from './kdf-policy.ts'
+export type { ConfirmWeakerKdf, KdfMemory, RememberedKdf } from './kdf-policy.ts'
+export { cleanMeta, META_LIMITS, PATH_PATTERN, validateMeta } from './meta.ts'
+export type { MetaErrors, SecretMeta } from './meta.ts'
+export { resolveSecret, secretPath, secretsUnder, splitPath } from './paths.ts'
+export type { VaultItem } from './paths.ts'
+export type { KdfParams } from '@secretsentry/keyring'
+export type {
+  Account,
+  AuditEntry,
+  AuditEventName,
+  AuditResponse,
+  AuditResult,
+  Folder,
+  SecretStage,
+  SecretSummary,
+  SecretVersion,
+  VaultShare,
+} from '@secretsentry/contract/types'
+
+export type SecretItem = VaultItem<SecretSummary>
+export type Stage = 'current' | 'pending' | 'previous'
+
+export interface VaultClientOptions extends ConnectionOptions {
+  /**
+   * `cookie` (browser): the server sets an HttpOnly cookie; the client sends the CSRF token it
+   * got with every request that changes something. `bearer` (CLI, SDK): the token is in the
+   * login answer and goes in Authorization; no cookie, no CSRF.
+   */
+  session: 'cookie' | 'bearer'
+  /** bearer: the token of an earlier login (a CLI's session file). */
+  token?: string
+  /** The origin put in share links and in the KDF memory key (default: `origin`). */
+  linkOrigin?: string
+  /** Where the KDF settings last used per account are remembered; none: no downgrade check. */
+  kdfMemory?: KdfMemory
+  /** Asked when a server offers weaker KDF settings than last time; absent: refused. */
+  confirmWeakerKdf?: ConfirmWeakerKdf
+  /** Argon2id progress: 0..1 while it runs, null when it ends. */
+  onKdfProgress?: (fraction: number | null) => void
+}
+
+export interface LoginOptions {
+  /** Weaker settings the user already agreed to (exactly these go on without asking). */
+  acceptWeakerKdf?: KdfParams
+}
+
+export interface SecretInput {
+  meta: SecretMeta
+  value: string
+}
+
+export interface SecretChange {
+  meta?: SecretMeta
+  value?: string
+  /** Where a new value goes: `current` (default) or `pending` (a rotation staged for later). */
+  stage?: 'current' | 'pending'
+  /** The new value is version N re-encrypted (Restore this version). */
+  restoredFrom?: number
+}
+
+export interface ShareChoices {
+  ttlSeconds: number
+  maxViews: number
+  passphrase?: string
+}
+
+export interface VaultLink {
+  link: string
+  id: string
+  fragment: string
+  expiresAt: string
+  manageToken: string
+}
+
+export interface AuditQuery {
+  limit?: number
+  before?: string
+  event?: AuditEventName
+  secretId?: string
+  result?: AuditResult
+}
+
+export interface ReadValue {
+  value: string
+  version: number
+  /** The answer's summary (without the sealed value). */
+  summary: SecretSummary
+}
+
+export interface VaultSession {
+  /** The signed-in account (replaced after a password change). */
+  readonly account: Account
+  readonly locked: boolean
+  /** The folder new secrets go into (the account's first folder until folders exist). */
+  readonly defaultFolderId: string | null
+  /** Zeroes every key and drops decrypted metadata; the server session stays (unlock works). */
+  lock(): void
+  /** A copy of the unwrapped user key, for a caller that keeps it encrypted (the CLI); wipe it after use. */
+  exportUserKey(): Uint8Array
+  /** A summary with its metadata decrypted (null when unreadable); cached per ciphertext. */
+  decrypt(summary: SecretSummary): SecretItem
+  list(options?: { deleted?: boolean }): Promise<SecretItem[]>
+  /** Lists, then finds the one secret at a path, name or id (secret_not_found / ambiguous). */
+  resolve(path: string): Promise<SecretItem>
+  /** Decrypts a version: the current one, `version`, or the one with `stage`. The server audits the read. */
+  read(
+    target: string | SecretSummary,
+    options?: { version?: number; stage?: Stage },
+  ): Promise<ReadValue>
+  create(input: SecretInput): Promise<SecretItem>
+  /** Check-and-set against `summary.revision`: a concurrent change gives 409 conflict. */
+  update(summary: SecretSummary, change: SecretChange): Promise<SecretItem>
+  /** Version N decrypted here, re-encrypted as a new current version. */
+  restoreVersion(summary: SecretSummary, version: number): Promise<SecretItem>
+  promote(summary: SecretSummary): Promise<SecretItem>
+  /** Recoverable until purgeAt. */
+  delete(id: string): Promise<DeleteSecretResponse>
+  restore(id: string): Promise<SecretItem>
+  purge(id: string): Promise<void>
+  /** A one-time link to the current value: decrypted here, sealed under a fresh share seed. */
+  share(id: string, choices: ShareChoices): Promise<VaultLink>
+  shares(id: string): Promise<VaultShare[]>
+  revokeShare(id: string, shareId: string): Promise<void>
+  audit(query?: AuditQuery): Promise<AuditResponse>
+  /** Re-wraps the user key under the new password (today's KDF defaults); nothing else changes. */
+  changePassword(current: string, next: string): Promise<void>
+}
+
+export interface VaultClient {
+  readonly origin: string
+  /** The bearer token of the session (null for cookie sessions or before login). */
+  token(): string | null
+  register(username: string, password: string): Promise<VaultSession>
+  login(username: string, password: string, options?: LoginOptions): Promise<VaultSession>
+  /** The account of the live session (cookie or token); `unauthenticated` when there is none. */
+  account(): Promise<Account>
+  /** The session is alive but holds no keys (a reload, a lock): the password brings them back. */
+  unlock(account: Account, password: string, options?: LoginOptions): Promise<VaultSession>
+  /** A session from a user key kept by the caller (the CLI's session file); checks it opens the folders. */
+  openWithUserKey(token: string | null, userKey: Uint8Array): Promise<VaultSession>
+  /** Ends the session on the server; the token is forgotten even when the server already had. */
+  logout(): Promise<void>
+}
+
+/** Best effort: JS cannot promise that no copy of a key survives in memory (GC moves, JIT). */
+export function wipe(...keys: (Uint8Array | null | undefined)[]): void {
+  for (const k of keys) k?.fill(0)
+}
+
+/** The highest version number the secret has had (new versions take the next one). */
+export function latestVersion(summary: SecretSummary): number {
+  return summary.versions.reduce((max, v) => Math.max(max, v.version), 0)
+}
+
+export function versionWithStage(summary: SecretSummary, stage: SecretStage): number | null {
+  return summary.versions.find((v) => v.stages.includes(stage))?.version ?? null
+}
+
+/** Keyring and envelope failures as ClientError with the same code and message. */
+function fromCrypto(e: unknown): unknown {
+  if (e instanceof KeyringError) return localError(e.code, e.message)
+  if (e instanceof EnvelopeError)
+    return localError(e.code === 'bad_fragment' ? 'bad_input' : e.code, e.message)
+  return e
+}
+
+function viaCrypto<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (e) {
+    throw fromCrypto(e)
+  }
+}
+
+async function viaCryptoAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (e) {
+    throw fromCrypto(e)
+  }
+}
+
+const secretUrl = (id: string): string => `/api/secrets/${encodeURIComponent(id)}`
+const revisionTag = (revision: number): string => `"${revision}"`
+
+export function createVaultClient(options: VaultClientOptions): VaultClient {
+  const http = connect(options)
+  if (options.session !== 'cookie' && options.session !== 'bearer') {
+    throw localError('bad_input', "session must be 'cookie' or 'bearer'", { field: 'session' })
+  }
+  const bearerMode = options.session === 'bearer'
+  const linkOrigin =
+    options.linkOrigin === undefined
+      ? http.origin
+      : normalizeOrigin(options.linkOrigin, 'linkOrigin')
+  const guard: KdfGuard = { memory: options.kdfMemory, confirm: options.confirmWeakerKdf }
+  const memoryKey = (username: string): string => kdfMemoryKey(linkOrigin, username)
+  let token: string | null = options.token ?? null
+  let csrfToken: string | null = null
+
+  /**
+   * Security promise (design §2): a cookie session sends X-CSRF-Token with every request but GET;
+   * with the SameSite=Strict cookie, another site cannot act as the user. A bearer session sends
+   * only its token (the server accepts a token only the way it issued it).
+   */
+  function authHeaders(method: Method, extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { ...extra }
+    if (bearerMode) {
+      if (token !== null) headers['authorization'] = `Bearer ${token}`
+    } else if (method !== 'GET' && csrfToken !== null) {
+      headers['x-csrf-token'] = csrfToken
+    }
+    return headers
+  }
+
+  const call = <T>(
+    method: Method,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => http.call<T>(method, path, { body, headers: authHeaders(method, headers) })
+
+  async function slow<T>(run: (onProgress: (f: number) => void) => Promise<T>): Promise<T> {
+    const report = options.onKdfProgress
+    report?.(0)
+    try {
+      return await viaCryptoAsync(() => run((f) => report?.(Math.min(1, Math.max(0, f)))))
+    } finally {
+      report?.(null)
+    }
+  }
+
+  function adopt(res: LoginResponse | AccountResponse): Account {
+    csrfToken = res.csrfToken
+    if (bearerMode && 'token' in res && typeof res.token === 'string') token = res.token
+    return res.account
+  }
+
+  async function openFolders(userKey: Uint8Array): Promise<Map<string, Uint8Array>> {
+    const { folders } = await call<{ folders: Folder[] }>('GET', '/api/folders')
+    const keys = new Map<string, Uint8Array>()
+    try {
+      for (const f of folders)
+        keys.set(
+          f.id,
+          viaCrypto(() => openFolder(userKey, f).key),
+        )
+    } catch (e) {
+      wipe(...keys.values())
+      throw e
+    }
+    // Map order is insertion order: the first folder stays first.
+    return keys
+  }
+
+  async function startSession(account: Account, userKey: Uint8Array): Promise<VaultSession> {
+    let folderKeys: Map<string, Uint8Array>
+    try {
+      folderKeys = await openFolders(userKey)
+    } catch (e) {
+      wipe(userKey)
+      throw e
+    }
+    return makeSession(account, userKey, folderKeys)
+  }
+
+  function makeSession(
+    initialAccount: Account,
+    userKey: Uint8Array,
+    folderKeys: Map<string, Uint8Array>,
+  ): VaultSession {
+    let account = initialAccount
+    let locked = false
+    const defaultFolderId: string | null = folderKeys.keys().next().value ?? null
+    /** Decrypted metadata by secret id and ciphertext, so a refresh opens only what changed. */
+    const metaCache = new Map<string, { ciphertext: string; meta: SecretMeta | null }>()
+
+    function requireOpen(): void {
+      if (locked) throw localError('locked', 'The vault is locked.')
+    }
+
+    function folderKey(folderId: string): Uint8Array {
+      requireOpen()
+      const key = folderKeys.get(folderId)
+      if (!key)
+        throw localError('decrypt_failed', 'This secret is in a folder this account cannot open.')
+      return key
+    }
+
+    function decrypt(summary: SecretSummary): SecretItem {
+      const cached = metaCache.get(summary.id)
+      if (cached && cached.ciphertext === summary.meta.ciphertext) {
+        return { id: summary.id, summary, meta: cached.meta }
+      }
+      const key = locked ? undefined : folderKeys.get(summary.folderId)
+      let meta: SecretMeta | null = null
+      if (key) {
+        try {
+          meta = openSecretMeta(key, summary.id, summary.meta.revision, summary.meta.ciphertext)
+        } catch {
+          // Tampered, swapped or from a folder we cannot open: listed as unreadable.
+          meta = null
+        }
+        metaCache.set(summary.id, { ciphertext: summary.meta.ciphertext, meta })
+      }
+      return { id: summary.id, summary, meta }
+    }
+
+    async function list(opts: { deleted?: boolean } = {}): Promise<SecretItem[]> {
+      requireOpen()
+      const { secrets } = await call<{ secrets: SecretSummary[] }>(
+        'GET',
+        opts.deleted ? '/api/secrets?deleted=true' : '/api/secrets',
+      )
+      requireOpen()
+      const wanted = opts.deleted ? secrets.filter((s) => s.deletedAt !== null) : secrets
+      return wanted.map(decrypt)
+    }
+
+    async function summaryOf(target: string | SecretSummary): Promise<SecretSummary> {
+      if (typeof target !== 'string') return target
+      const found = (await list()).find((i) => i.id === target)
+      if (!found) throw localError('secret_not_found', 'No such secret in the vault.')
+      return found.summary
+    }
+
+    async function read(
+      target: string | SecretSummary,
+      opts: { version?: number; stage?: Stage } = {},
+    ): Promise<ReadValue> {
+      requireOpen()
+      let version = opts.version
+      if (version === undefined && opts.stage !== undefined && opts.stage !== 'current') {
+        const summary = await summaryOf(target)
+        const found = versionWithStage(summary, opts.stage)
+        if (found === null)
+          throw localError('not_found', `This secret has no ${opts.stage} version.`)
+        version = found
+      }
+      const id = typeof target === 'string' ? target : target.id
+      const path = version === undefined ? secretUrl(id) : `${secretUrl(id)}?version=${version}`
+      const body = await call<SecretWithValue>('GET', path)
+      // Security promise: the AD binds a value to its own version only, so a server could answer
+      // with another version that opens fine (an old value as the current one). The version
+      // must be the one asked for, or the one the answer labels current.
+      const asked = version ?? versionWithStage(body, 'current')
+      if (body.value.version !== asked || body.id !== id) {
+        throw localError(
+          'wrong_version',
+          'The server sent another version of this secret than the one asked for.',
+        )
+      }
+      const key = folderKey(body.folderId)
+      const { value: sealed, ...summary } = body
+      const value = viaCrypto(() => openSecretVersion(key, id, sealed).value)
+      return { value, version: sealed.version, summary }
+    }
+
+    function sealMeta(key: Uint8Array, id: string, revision: number, meta: SecretMeta): string {
+      return viaCrypto(() => sealSecretMeta(key, id, revision, meta))
+    }
+
+    function sealValue(key: Uint8Array, id: string, version: number, value: string) {
+      return viaCrypto(() => createSecretVersion(key, id, version, { value }))
+    }
+
+    async function update(summary: SecretSummary, change: SecretChange): Promise<SecretItem> {
+      requireOpen()
+      const key = folderKey(summary.folderId)
+      const body: UpdateSecretRequest = {}
+      if (change.meta) {
+        const revision = summary.meta.revision + 1
+        body.meta = { revision, ciphertext: sealMeta(key, summary.id, revision, change.meta) }
+      }
+      if (change.value !== undefined) {
+        const version = latestVersion(summary) + 1
+        body.value = {
+          version,
+          ...sealValue(key, summary.id, version, change.value),
+          stage: change.stage ?? 'current',
+          ...(change.restoredFrom !== undefined ? { restoredFrom: change.restoredFrom } : {}),
+        }
+      }
+      const res = await call<SecretSummary>('PUT', secretUrl(summary.id), body, {
+        'if-match': revisionTag(summary.revision),
+      })
+      return decrypt(res)
+    }
+
+    return {
+      get account() {
+        return account
+      },
+      get locked() {
+        return locked
+      },
+      defaultFolderId,
+
+      lock() {
+        if (locked) return
+        locked = true
+        wipe(userKey, ...folderKeys.values())
+        folderKeys.clear()
+        metaCache.clear()
+      },
+
+      exportUserKey() {
+        requireOpen()
+        return userKey.slice()
+      },
+
+      decrypt,
+      list,
+      read,
+      update,
+
+      async resolve(path) {
+        return resolveSecret(await list(), path)
+      },
+
+      async create(input) {
+        requireOpen()
+        const folderId = defaultFolderId
+        if (!folderId)
+          throw localError('not_found', 'This account has no folder to keep secrets in.')
+        const key = folderKey(folderId)
+        const id = newId()
+        const request: CreateSecretRequest = {
+          id,
+          folderId,
+          meta: { ciphertext: sealMeta(key, id, 1, input.meta) },
+          value: sealValue(key, id, 1, input.value),
+        }
+        return decrypt(await call<SecretSummary>('POST', '/api/secrets', request))
+      },
+
+      async restoreVersion(summary, version) {
+        const { value } = await read(summary, { version })
+        return update(summary, { value, stage: 'current', restoredFrom: version })
+      },
+
+      async promote(summary) {
+        requireOpen()
+        const res = await call<SecretSummary>(
+          'PUT',
+          secretUrl(summary.id),
+          { promote: 'pending' },
+          {
+            'if-match': revisionTag(summary.revision),
+          },
+        )
+        return decrypt(res)
+      },
+
+      async delete(id) {
+        requireOpen()
+        return call<DeleteSecretResponse>('DELETE', secretUrl(id))
+      },
+
+      async restore(id) {
+        requireOpen()
+        return decrypt(await call<SecretSummary>('POST', `${secretUrl(id)}/restore`))
+      },
+
+      async purge(id) {
+        requireOpen()
+        await call<void>('DELETE', `${secretUrl(id)}?purge=true`)
+      },
+
+      async share(id, choices) {
+        const { value } = await read(id)
+        const passphrase = choices.passphrase ?? ''
+        let sealed: { fragment: string; request: CreateShareRequest }
+        try {
+          sealed = await createShare(
+            { kind: 'text', text: value },
+            {
+              ttlSeconds: choices.ttlSeconds,
+              maxViews: choices.maxViews,
+              ...(passphrase !== '' ? { passphrase } : {}),
+            },
+          )
+        } catch (e) {
+          if (e instanceof EnvelopeError) throw localError('bad_input', e.message)
+          throw e
+        }
+        const res = await call<CreateShareResponse>(
+          'POST',
+          `${secretUrl(id)}/share`,
+          sealed.request,
+        )
+        return {
+          link: formatLink(linkOrigin, sealed.fragment),
+          id: res.id,
+          fragment: sealed.fragment,
+          expiresAt: res.expiresAt,
+          manageToken: res.manageToken,
+        }
+      },
+
+      async shares(id) {
+        requireOpen()
+        return (await call<{ shares: VaultShare[] }>('GET', `${secretUrl(id)}/shares`)).shares
+      },
+
+      async revokeShare(id, shareId) {
+        requireOpen()
+        await call<void>('DELETE', `${secretUrl(id)}/shares/${encodeURIComponent(shareId)}`)
+      },
+
+      async audit(query = {}) {
+        requireOpen()
+        const params: string[] = []
+        for (const [k, v] of Object.entries(query)) {
+          if (v !== undefined && v !== '') params.push(`${k}=${encodeURIComponent(String(v))}`)
+        }
+        return call<AuditResponse>(
+          'GET',
+          params.length ? `/api/audit?${params.join('&')}` : '/api/audit',
+        )
+      },
+
+      async changePassword(current, next) {
+        requireOpen()
+        const acc = account
+        assertOfferedKdf(acc.kdf)
+        await refuseKdfDowngrade({ memory: guard.memory }, memoryKey(acc.username), acc.kdf)
+        const newKdf = { ...KDF_DEFAULTS }
+        const secrets = { salt: acc.salt, kdf: { ...acc.kdf }, wrappedUserKey: acc.wrappedUserKey }
+        const body = await slow((onProgress) =>
+          changeAccountPassword(current, secrets, next, newKdf, { onProgress }),
+        )
+        const res = await call<PasswordChangeResponse>('POST', '/api/account/password', body)
+        account = res.account
+        // What this client chose, not what the server echoes back.
+        await rememberKdf(guard, memoryKey(acc.username), newKdf)
+      },
+    }
+  }
+
+  return {
+    origin: http.origin,
+    token: () => (bearerMode ? token : null),
+
+    async register(username, password) {
+      const created = await slow((onProgress) =>
+        createAccount(password, { ...KDF_DEFAULTS }, { onProgress }),
+      )
+      let account: Account
+      try {
+        const res = await call<LoginResponse>('POST', '/api/register', {
+          username,
+          kdf: created.kdf,
+          salt: created.salt,
+          authKey: created.authKey,
+          wrappedUserKey: created.wrappedUserKey,
+          folder: {
+            id: created.folder.id,
+            wrappedKey: created.folder.wrappedKey,
+            meta: created.folder.meta,
+          },
+          ...(bearerMode ? { session: 'bearer' } : {}),
+        })
+        account = adopt(res)
+      } catch (e) {
+        wipe(created.userKey, created.folder.key)
+        throw e
+      }
+      await rememberKdf(guard, memoryKey(username), created.kdf)
+      return makeSession(
+        account,
+        created.userKey,
+        new Map([[created.folder.id, created.folder.key]]),
+      )
+    },
+
+    async login(username, password, opts = {}) {
+      const pre = await call<PreloginResponse>('POST', '/api/prelogin', { username })
+      // Before any derivation and before any login request: a downgrade stops here.
+      const kdf = assertOfferedKdf(pre.kdf)
+      await refuseKdfDowngrade(guard, memoryKey(username), kdf, opts.acceptWeakerKdf)
+      const salt = viaCrypto(() => fromB64url(pre.salt))
+      const keys = await slow((onProgress) =>
+        deriveAccountKeys(password, salt, kdf, { onProgress }),
+      )
+      let account: Account
+      let userKey: Uint8Array
+      try {
+        const res = await call<LoginResponse>('POST', '/api/login', {
+          username,
+          authKey: toB64url(keys.authKey),
+          ...(bearerMode ? { session: 'bearer' } : {}),
+        })
+        account = adopt(res)
+        userKey = viaCrypto(() => unwrapUserKey(keys.kek, res.account.wrappedUserKey))
+      } finally {
+        wipe(keys.authKey, keys.kek)
+      }
+      const session = await startSession(account, userKey)
+      await rememberKdf(guard, memoryKey(username), kdf)
+      return session
+    },
+
+    async account() {
+      return adopt(await call<AccountResponse>('GET', '/api/account'))
+    },
+
+    async unlock(account, password, opts = {}) {
+      const kdf = assertOfferedKdf(account.kdf)
+      // The account answer comes from the server as the prelogin does: the same downgrade check.
+      await refuseKdfDowngrade(guard, memoryKey(account.username), kdf, opts.acceptWeakerKdf)
+      const secrets = {
+        salt: account.salt,
+        kdf: { ...kdf },
+        wrappedUserKey: account.wrappedUserKey,
+      }
+      const { userKey } = await slow((onProgress) =>
+        unlockAccount(password, secrets, { onProgress }),
+      )
+      const session = await startSession(account, userKey)
+      await rememberKdf(guard, memoryKey(account.username), kdf)
+      return session
+    },
+
+    async openWithUserKey(sessionToken, userKey) {
+      if (!(userKey instanceof Uint8Array) || userKey.length !== 32) {
+        throw localError('bad_input', 'userKey must be 32 bytes', { field: 'userKey' })
+      }
+      if (bearerMode) token = sessionToken
+      const key = userKey.slice()
+      let account: Account
+      try {
+        account = adopt(await call<AccountResponse>('GET', '/api/account'))
+      } catch (e) {
+        wipe(key)
+        throw e
+      }
+      return startSession(account, key)
+    },
+
+    async logout() {
+      try {
+        await call<void>('POST', '/api/logout')
+      } catch (e) {
+        // Already gone on the server is what was wanted; anything else (offline, 5xx) is thrown,
+        // since the session may still work there.
+        if (!(e instanceof ClientError && e.status === 401)) throw e
+      }
+      token = null
+      csrfToken = null
+    },
+  }
+}
