@@ -6,13 +6,23 @@ import { backup } from './commands/backup.ts'
 import { checkConfig } from './commands/check-config.ts'
 import type { Command } from './commands/command.ts'
 import { serve } from './commands/serve.ts'
+import { deleteShare, open, share, status } from './commands/share.ts'
 import { verify } from './commands/verify.ts'
 import { CommandError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
 import { PromptAborted } from './terminal.ts'
 
 export const VERSION: string = pkg.version
 
-export const COMMANDS: readonly Command[] = [serve, backup, checkConfig, verify]
+export const COMMANDS: readonly Command[] = [
+  share,
+  open,
+  status,
+  deleteShare,
+  serve,
+  backup,
+  checkConfig,
+  verify,
+]
 
 function table(rows: readonly (readonly [string, string])[], indent = '  '): string {
   const width = Math.max(...rows.map(([left]) => left.length))

@@ -67,6 +67,8 @@ export interface CliProcess {
   child: ChildProcess
   exited: Promise<number | null>
   out(): string
+  /** Standard output as bytes, exactly. */
+  outBytes(): Uint8Array
   err(): string
 }
 
@@ -78,33 +80,48 @@ export function baseEnv(extra: Record<string, string> = {}): Record<string, stri
 /** Runs `secretsentry ARGS`: from source by default, or `bundle` (a built secretsentry.mjs). */
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; bundle?: string } = {},
+  options: {
+    env?: Record<string, string>
+    cwd?: string
+    bundle?: string
+    /** Standard input, then end of file; without it standard input is /dev/null. */
+    input?: Uint8Array | string
+  } = {},
 ): CliProcess {
   const argv = options.bundle ? [options.bundle, ...args] : ['--import', tsx, CLI_MAIN, ...args]
   const child = spawn(process.execPath, argv, {
     cwd: options.cwd ?? os.tmpdir(),
     env: options.env ?? baseEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    // Its own session: no controlling terminal, so /dev/tty cannot be opened (as under CI).
+    detached: true,
   })
   children.push(child)
-  let stdout = ''
+  if (options.input !== undefined) child.stdin?.end(options.input)
+  const stdout: Buffer[] = []
   let stderr = ''
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stdout?.on('data', (d: Buffer) => stdout.push(d))
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('close', (code) => resolve(code)),
   )
-  return { child, exited, out: () => stdout, err: () => stderr }
+  return {
+    child,
+    exited,
+    out: () => Buffer.concat(stdout).toString(),
+    outBytes: () => new Uint8Array(Buffer.concat(stdout)),
+    err: () => stderr,
+  }
 }
 
 /** Runs a command to its end. */
 export async function cli(
   args: readonly string[],
   options: Parameters<typeof runCli>[1] = {},
-): Promise<{ code: number | null; out: string; err: string }> {
+): Promise<{ code: number | null; out: string; outBytes: Uint8Array; err: string }> {
   const proc = runCli(args, options)
   const code = await proc.exited
-  return { code, out: proc.out(), err: proc.err() }
+  return { code, out: proc.out(), outBytes: proc.outBytes(), err: proc.err() }
 }
 
 export interface Served extends CliProcess {

@@ -1,0 +1,91 @@
+/**
+ * @module What the client commands share: which server, the @secretsentry/client connection over
+ * Node's fetch, and client errors as one line with an exit code. The protocol itself lives in
+ * @secretsentry/client; nothing here builds a request body or touches a key.
+ */
+import { ClientError, type FetchLike } from '@secretsentry/client/share'
+import { UsageError } from './args.ts'
+import {
+  CommandError,
+  EXIT_FAILED,
+  EXIT_NOT_AUTHORISED,
+  EXIT_NOT_FOUND,
+  EXIT_USAGE,
+  type Io,
+} from './io.ts'
+
+export const SERVER_ENV = 'SECRETSENTRY_SERVER'
+
+/** Node's fetch, as the client's injected fetch: no cookies, no Origin; bearer tokens only. */
+export const nodeFetch: FetchLike = (url, init) => fetch(url, init)
+
+/** `https://host[:port]` from what the user typed (a trailing slash is forgiven, a path is not). */
+export function serverOrigin(text: string, from: string): string {
+  const m = /^(https?):\/\/([^/?#@\s]+)\/?$/i.exec(text.trim())
+  if (!m) {
+    throw new UsageError(
+      `${from} must be the server's address like https://secrets.example.org, got ${JSON.stringify(text)}`,
+    )
+  }
+  return `${(m[1] as string).toLowerCase()}://${(m[2] as string).toLowerCase()}`
+}
+
+/**
+ * The server a command talks to: --server, else the logged-in server, else SECRETSENTRY_SERVER.
+ * With none, a usage error saying how to give one.
+ */
+export function resolveServer(
+  command: string,
+  flag: string | true | undefined,
+  io: Io,
+  loggedIn?: string,
+): string {
+  if (typeof flag === 'string') return serverOrigin(flag, `${command}: --server`)
+  if (loggedIn) return loggedIn
+  const env = io.env[SERVER_ENV]
+  if (env !== undefined && env.trim() !== '') return serverOrigin(env, SERVER_ENV)
+  throw new UsageError(`${command}: which server? Give --server URL or set ${SERVER_ENV}`)
+}
+
+const NOT_FOUND = new Set(['not_found', 'secret_not_found'])
+const NOT_AUTHORISED = new Set([
+  'unauthenticated',
+  'unauthorized',
+  'invalid_credentials',
+  'wrong_access',
+  'csrf',
+  'locked',
+])
+const USAGE = new Set(['bad_link', 'bad_input', 'invalid_input', 'ambiguous'])
+
+/** A ClientError as one line naming what to do, with its exit code; anything else unchanged. */
+export function commandErrorOf(err: unknown, server?: string): unknown {
+  if (!(err instanceof ClientError)) return err
+  let message = err.message
+  if (err.code === 'network') {
+    message = `could not reach ${server ?? 'the server'}: check the address (--server or ${SERVER_ENV}) and that it is running`
+  } else if (err.code === 'unauthenticated') {
+    message = 'not logged in, or the session ended: run secretsentry login'
+  } else if (err.code === 'rate_limited' && err.retryAfterSeconds !== undefined) {
+    message = `${message} (try again in ${err.retryAfterSeconds} s)`
+  } else if (err.code === 'invalid_input' && err.details.field) {
+    message = `${message} (${err.details.field})`
+  }
+  const code = NOT_FOUND.has(err.code)
+    ? EXIT_NOT_FOUND
+    : NOT_AUTHORISED.has(err.code)
+      ? EXIT_NOT_AUTHORISED
+      : USAGE.has(err.code)
+        ? EXIT_USAGE
+        : EXIT_FAILED
+  return new CommandError(message, code)
+}
+
+/** Runs `work`, turning client errors into CommandErrors (one line, an exit code). */
+export async function clientCall<T>(work: () => Promise<T>, server?: string): Promise<T> {
+  try {
+    return await work()
+  } catch (err) {
+    throw commandErrorOf(err, server)
+  }
+}

@@ -1,0 +1,529 @@
+/**
+ * @module `share`, `open`, `status`, `delete`: one-time links from the terminal, through
+ * @secretsentry/client (the same encryption and requests as the browser).
+ *
+ * Security promise: the secret comes from standard input or a file, and a passphrase from a
+ * prompt without echo or SECRETSENTRY_PASSPHRASE, never from argv; the link (the key) is printed
+ * on standard output only, and no message or error carries the secret, the passphrase or the key.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { SHARE_LIMITS } from '@secretsentry/contract/limits'
+import {
+  createShareClient,
+  isClientError,
+  parseLink,
+  shareIdOf,
+  type ShareClient,
+  type ShareRecord,
+} from '@secretsentry/client/share'
+import { UsageError, type ParsedArgs } from '../args.ts'
+import { clientCall, commandErrorOf, nodeFetch, resolveServer, serverOrigin } from '../client.ts'
+import {
+  CommandError,
+  EXIT_FAILED,
+  EXIT_NOT_AUTHORISED,
+  EXIT_OK,
+  EXIT_USAGE,
+  type Io,
+} from '../io.ts'
+import { secretInput, writeValue } from '../terminal.ts'
+import type { Command } from './command.ts'
+
+export const PASSPHRASE_ENV = 'SECRETSENTRY_PASSPHRASE'
+
+const UNITS: Record<string, number> = { m: 60, h: 3600, d: 86400 }
+
+/** `5m`, `1h`, `3d`, `30d`: within the server's bounds (5 minutes to 30 days). */
+export function parseExpires(text: string, command = 'share'): number {
+  const m = /^(\d{1,6})([mhd])$/.exec(text.trim())
+  const seconds = m ? Number(m[1]) * (UNITS[m[2] as string] as number) : NaN
+  if (
+    !Number.isSafeInteger(seconds) ||
+    seconds < SHARE_LIMITS.ttlMinSeconds ||
+    seconds > SHARE_LIMITS.ttlMaxSeconds
+  ) {
+    throw new UsageError(
+      `${command}: --expires must be a duration from 5m to 30d like 5m, 1h, 3d or 30d, got ${JSON.stringify(text)}`,
+    )
+  }
+  return seconds
+}
+
+export function parseViews(text: string, command = 'share'): number {
+  const n = /^\d{1,4}$/.test(text.trim()) ? Number(text) : NaN
+  if (!Number.isInteger(n) || n < SHARE_LIMITS.viewsMin || n > SHARE_LIMITS.viewsMax) {
+    throw new UsageError(
+      `${command}: --views must be a whole number from ${SHARE_LIMITS.viewsMin} to ${SHARE_LIMITS.viewsMax}, got ${JSON.stringify(text)}`,
+    )
+  }
+  return n
+}
+
+/** The policy flags of both kinds of share: `--expires` (default 3d) and `--views` (default 1). */
+export function sharePolicy(args: ParsedArgs, command: string) {
+  const expires = args.options.get('--expires')
+  const views = args.options.get('--views')
+  return {
+    ttlSeconds:
+      typeof expires === 'string' ? parseExpires(expires, command) : SHARE_LIMITS.ttlDefaultSeconds,
+    maxViews: typeof views === 'string' ? parseViews(views, command) : SHARE_LIMITS.viewsDefault,
+  }
+}
+
+const TYPES: Record<string, string> = {
+  '.txt': 'text/plain',
+  '.md': 'text/markdown',
+  '.json': 'application/json',
+  '.pem': 'application/x-pem-file',
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.zip': 'application/zip',
+  '.gz': 'application/gzip',
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * Standard input as a share record: text when it is UTF-8 (exactly its bytes), else a file
+ * `stdin.bin`, so binary input arrives byte for byte too. A leading BOM goes the file way:
+ * text records are decoded without one, and it would be lost.
+ */
+export function recordFromStdin(bytes: Uint8Array): ShareRecord {
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf
+  if (!bom) {
+    try {
+      return { kind: 'text', text: STRICT_UTF8.decode(bytes) }
+    } catch {
+      // Not UTF-8: binary.
+    }
+  }
+  return { kind: 'file', name: 'stdin.bin', type: 'application/octet-stream', data: bytes }
+}
+
+function humanDuration(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400} day${seconds === 86400 ? '' : 's'}`
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`
+  return `${Math.round(seconds / 60)} minutes`
+}
+
+/** Asks twice at a prompt (a typo would make the link useless); a variable is taken as is. */
+async function newPassphrase(io: Io, command: string): Promise<string> {
+  const fromEnv = io.env[PASSPHRASE_ENV]
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv
+  const first = await io.terminal.ask('Passphrase: ', { hidden: true })
+  if (first === undefined) {
+    throw new UsageError(
+      `${command}: --passphrase needs a terminal to ask on, or the passphrase in ${PASSPHRASE_ENV}`,
+    )
+  }
+  if (first === '') throw new CommandError('the passphrase is empty', EXIT_USAGE)
+  const again = await io.terminal.ask('Repeat the passphrase: ', { hidden: true })
+  if (again !== first)
+    throw new CommandError('the passphrases differ; nothing was sent', EXIT_USAGE)
+  return first
+}
+
+async function readSecret(args: ParsedArgs, io: Io): Promise<ShareRecord> {
+  const file = args.options.get('--file')
+  if (typeof file === 'string') {
+    let data: Buffer
+    try {
+      data = fs.readFileSync(path.resolve(io.terminal.cwd(), file))
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code ?? 'unreadable'
+      throw new CommandError(`cannot read --file ${file} (${why})`, EXIT_FAILED)
+    }
+    const name = path.basename(file)
+    const type = TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream'
+    return { kind: 'file', name, type, data: new Uint8Array(data) }
+  }
+  if (io.terminal.stdinIsTTY) io.err('Type or paste the secret, then press Ctrl-D on a new line:\n')
+  const bytes = await io.terminal.readStdin()
+  if (bytes.length === 0) {
+    throw new UsageError('share: standard input is empty; pipe the secret in, or give --file PATH')
+  }
+  return recordFromStdin(bytes)
+}
+
+export function shareClientFor(server: string): ShareClient {
+  return createShareClient({ origin: server, fetch: nodeFetch })
+}
+
+/** `share` without PATH: a one-time link for standard input or a file. */
+export async function shareStdin(args: ParsedArgs, io: Io, loggedIn?: string): Promise<number> {
+  const server = resolveServer('share', args.options.get('--server'), io, loggedIn)
+  const policy = sharePolicy(args, 'share')
+  const label = args.options.get('--label')
+  const record = await readSecret(args, io)
+  const passphrase = args.options.get('--passphrase') ? await newPassphrase(io, 'share') : undefined
+  const client = shareClientFor(server)
+  const made = await clientCall(
+    () => client.create(record, { ...policy, ...(passphrase ? { passphrase } : {}) }),
+    server,
+  )
+  await reportLink(io, {
+    link: made.link,
+    id: made.id,
+    expiresAt: made.expiresAt,
+    manageToken: made.manageToken,
+    maxViews: policy.maxViews,
+    ttlSeconds: policy.ttlSeconds,
+    label: typeof label === 'string' ? label : undefined,
+    json: args.options.get('--json') === true,
+  })
+  return EXIT_OK
+}
+
+/** The link alone on standard output (so `| pbcopy` works); the rest on standard error, or all as --json. */
+export async function reportLink(
+  io: Io,
+  made: {
+    link: string
+    id: string
+    expiresAt: string
+    manageToken?: string
+    maxViews: number
+    ttlSeconds: number
+    label: string | undefined
+    json: boolean
+  },
+): Promise<void> {
+  if (made.json) {
+    // The label is the creator's own note, like "My links" in the browser: printed here, kept
+    // nowhere, never sent to the server.
+    const out = {
+      link: made.link,
+      id: made.id,
+      expiresAt: made.expiresAt,
+      ...(made.manageToken ? { manageToken: made.manageToken } : {}),
+      ...(made.label !== undefined ? { label: made.label } : {}),
+    }
+    await io.terminal.writeStdout(new TextEncoder().encode(`${JSON.stringify(out)}\n`))
+    return
+  }
+  await writeValue(io.terminal, new TextEncoder().encode(made.link))
+  const views = `${made.maxViews} view${made.maxViews === 1 ? '' : 's'}`
+  const label = made.label !== undefined ? `${made.label}: ` : ''
+  io.err(`${label}expires ${made.expiresAt} (in ${humanDuration(made.ttlSeconds)}), ${views}\n`)
+  if (made.manageToken) {
+    io.err(`To check or delete it: secretsentry status ${made.id} --token ${made.manageToken}\n`)
+  }
+}
+
+export const share: Command = {
+  name: 'share',
+  summary: 'make a one-time link for standard input, a file, or a vault secret (PATH)',
+  usage:
+    'secretsentry share [PATH] [--server URL] [--expires 5m|1h|3d|30d] [--views N] [--passphrase] [--file PATH] [--label TEXT] [--json]',
+  examples: [
+    'printf %s "$DB_PASSWORD" | secretsentry share --server https://secrets.example.org --expires 1h',
+    'secretsentry share --file ./id_ed25519 --passphrase --views 2',
+    'secretsentry share /app/production/DB_PASSWORD --expires 1h   # a vault secret (after login)',
+  ],
+  spec: {
+    positionals: ['PATH'],
+    optionalPositionals: 1,
+    options: {
+      '--server': {
+        value: true,
+        help: 'the server (default: the logged-in one, else SECRETSENTRY_SERVER)',
+      },
+      '--expires': {
+        value: true,
+        help: 'how long the link lives: 5m to 30d, like 1h or 3d (default 3d)',
+      },
+      '--views': { value: true, help: 'how many times it can be opened: 1 to 100 (default 1)' },
+      '--passphrase': {
+        value: false,
+        help: 'also lock it with a passphrase: asked without echo, or SECRETSENTRY_PASSPHRASE',
+      },
+      '--file': { value: true, help: 'share this file (its name and type travel encrypted)' },
+      '--label': {
+        value: true,
+        help: 'your own note for the link: printed with it, kept nowhere, never sent',
+      },
+      '--json': { value: false, help: 'print {link, id, expiresAt, manageToken, label} as JSON' },
+    },
+  },
+  description: [
+    'Without PATH: encrypts standard input (or --file) here, uploads only ciphertext, and prints',
+    'the link alone on standard output. The expiry, views and the manage token for status and',
+    'delete go to standard error. The secret is never taken from an argument.',
+    'Input that is not UTF-8 text (binary) is shared as a file named stdin.bin.',
+    'With PATH: a link to the current value of that vault secret (needs secretsentry login);',
+    '--file, --passphrase and --label do not apply there.',
+  ],
+  run: async (args, io) => shareStdin(args, io),
+}
+
+/** A file name from a sender, usable in the current directory only if it is a plain name. */
+export function safeFileName(name: string): boolean {
+  return (
+    name !== '' &&
+    name !== '.' &&
+    name !== '..' &&
+    !name.includes('/') &&
+    !name.includes('\\') &&
+    !name.includes('\0') &&
+    !name.split(/[/\\]/).includes('..')
+  )
+}
+
+/** Writes without replacing an existing file (`wx` fails if it exists), mode 0600: it is a secret. */
+function writeNew(file: string, data: Uint8Array, force: boolean): void {
+  fs.writeFileSync(file, data, { flag: force ? 'w' : 'wx', mode: 0o600 })
+}
+
+async function confirmOpen(io: Io, args: ParsedArgs): Promise<void> {
+  if (args.options.get('--yes')) return
+  if (!io.terminal.stdinIsTTY) {
+    throw new CommandError(
+      'opening consumes one view of the link; add --yes to open it without asking',
+      EXIT_USAGE,
+    )
+  }
+  io.err('Opening this link consumes one of its views.\n')
+  const answer = await io.terminal.ask('Open it now? [y/N] ', { hidden: false })
+  if (!/^y(es)?$/i.test((answer ?? '').trim())) {
+    throw new CommandError('not opened; the link is unchanged', EXIT_FAILED)
+  }
+}
+
+async function openShare(args: ParsedArgs, io: Io): Promise<number> {
+  const link = args.positionals[0] as string
+  const parsed = await clientCall(async () => parseLink(link))
+  const server = parsed.origin ?? resolveServer('open', args.options.get('--server'), io)
+  const output = args.options.get('--output')
+  const force = args.options.get('--force') === true
+  const target =
+    typeof output === 'string' && output !== '-'
+      ? path.resolve(io.terminal.cwd(), output)
+      : undefined
+  // Checked before the view is spent: a refusal afterwards would lose the secret.
+  if (target && !force && fs.existsSync(target)) {
+    throw new CommandError(`${output} exists; add --force to replace it`, EXIT_FAILED)
+  }
+  let passphrase: string | undefined
+  let prompted = false
+  if (parsed.passphrase) {
+    const fromEnv = io.env[PASSPHRASE_ENV]
+    prompted = fromEnv === undefined || fromEnv === ''
+    passphrase = await secretInput(io.terminal, io.env, PASSPHRASE_ENV, 'Passphrase: ')
+    if (passphrase === undefined) {
+      throw new UsageError(
+        `open: this link needs its passphrase: run it at a terminal, or set ${PASSPHRASE_ENV}`,
+      )
+    }
+  }
+  await confirmOpen(io, args)
+  const client = shareClientFor(server)
+  let opened
+  for (;;) {
+    try {
+      opened = await client.open(parsed.fragment, passphrase !== undefined ? { passphrase } : {})
+      break
+    } catch (err) {
+      if (isClientError(err, 'wrong_access')) {
+        const left = err.attemptsLeft ?? 0
+        const what =
+          left === 0
+            ? 'the link is destroyed'
+            : `${left} attempt${left === 1 ? '' : 's'} left before the link is destroyed`
+        if (prompted && left > 0) {
+          io.err(`Wrong passphrase: ${what}.\n`)
+          passphrase = await io.terminal.ask('Passphrase: ', { hidden: true })
+          if (passphrase !== undefined) continue
+        }
+        throw new CommandError(`wrong passphrase: ${what}`, EXIT_NOT_AUTHORISED)
+      }
+      throw commandErrorOf(err, server)
+    }
+  }
+  const views = `${opened.viewsLeft} view${opened.viewsLeft === 1 ? '' : 's'} left`
+  const { record } = opened
+  if (record.kind === 'text') {
+    if (target) {
+      writeNew(target, new TextEncoder().encode(record.text), force)
+      io.err(`Wrote the text to ${output}; ${views}.\n`)
+    } else {
+      await writeValue(io.terminal, new TextEncoder().encode(record.text))
+      io.err(`(${views})\n`)
+    }
+    return EXIT_OK
+  }
+  if (output === '-') {
+    await io.terminal.writeStdout(record.data)
+    io.err(`(the file ${JSON.stringify(record.name)}, ${record.data.length} bytes; ${views})\n`)
+    return EXIT_OK
+  }
+  if (target) {
+    writeNew(target, record.data, force)
+    io.err(`Wrote ${output} (${record.data.length} bytes); ${views}.\n`)
+    return EXIT_OK
+  }
+  return saveUnderOwnName(io, record, force, parsed.id, views)
+}
+
+/**
+ * The sender's name in the current directory, unless it has a path in it or is taken (without
+ * --force). The view is already spent then, so the bytes go to a fresh name instead of being lost.
+ */
+function saveUnderOwnName(
+  io: Io,
+  record: Extract<ShareRecord, { kind: 'file' }>,
+  force: boolean,
+  id: string,
+  views: string,
+): number {
+  const cwd = io.terminal.cwd()
+  const wanted = record.name
+  if (safeFileName(wanted)) {
+    try {
+      writeNew(path.join(cwd, wanted), record.data, force)
+      io.err(`Wrote ${wanted} (${record.data.length} bytes); ${views}.\n`)
+      return EXIT_OK
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      io.err(`${wanted} exists and --force was not given: not replaced.\n`)
+    }
+  } else {
+    io.err(`The sender's file name ${JSON.stringify(wanted)} has a path in it: refused.\n`)
+  }
+  for (let n = 1; ; n++) {
+    const fallback = `secretsentry-${id.slice(0, 8).replace(/[^A-Za-z0-9]/g, 'x')}-${n}.bin`
+    try {
+      writeNew(path.join(cwd, fallback), record.data, false)
+      io.err(`Wrote it to ${fallback} instead (${record.data.length} bytes); ${views}.\n`)
+      return EXIT_OK
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+  }
+}
+
+export const open: Command = {
+  name: 'open',
+  summary: 'open a one-time link: print its text, or save its file',
+  usage: 'secretsentry open LINK [--output PATH] [--force] [--yes]',
+  examples: [
+    "secretsentry open 'https://secrets.example.org/s#…' > db-password.txt",
+    "secretsentry open 'https://secrets.example.org/s#…' --yes --output ./key.pem",
+  ],
+  spec: {
+    positionals: ['LINK'],
+    options: {
+      '--output': {
+        value: true,
+        help: 'write the secret to this file (never replaced without --force); - for standard output',
+      },
+      '--force': { value: false, help: 'replace an existing file' },
+      '--yes': {
+        value: false,
+        help: 'do not ask first (needed when standard input is not a terminal)',
+      },
+      '--server': { value: true, help: 'the server, for a bare fragment instead of a whole link' },
+    },
+  },
+  description: [
+    'Opening consumes one view: it asks first, unless --yes (and refuses to guess when',
+    'standard input is not a terminal). A link with a passphrase asks for it without echo,',
+    'or takes SECRETSENTRY_PASSPHRASE; a wrong one says how many attempts are left.',
+    'Text goes to standard output byte for byte (a newline is added only on a terminal).',
+    'A file is written to --output, or to its own name in the current directory; a name with a',
+    'path in it, or one that exists (without --force), is not used: the file is saved under a',
+    'fresh name instead, since the view is already spent.',
+  ],
+  run: openShare,
+}
+
+function tokenOf(args: ParsedArgs, command: string): string {
+  const token = args.options.get('--token')
+  if (typeof token !== 'string') throw new UsageError(`${command}: missing --token MANAGE_TOKEN`)
+  return token.trim()
+}
+
+function serverForManage(args: ParsedArgs, io: Io, command: string, linkOrId: string): string {
+  const flag = args.options.get('--server')
+  if (typeof flag === 'string') return serverOrigin(flag, `${command}: --server`)
+  if (/^https?:/i.test(linkOrId.trim())) {
+    const origin = /^(https?:\/\/[^/?#@\s]+)/i.exec(linkOrId.trim())?.[1]
+    if (origin) return serverOrigin(origin, command)
+  }
+  return resolveServer(command, undefined, io)
+}
+
+const manageSpec = {
+  positionals: ['LINK|ID'],
+  options: {
+    '--token': { value: true, help: 'the manage token that share printed' },
+    '--server': {
+      value: true,
+      help: 'the server, when giving an ID (default: SECRETSENTRY_SERVER)',
+    },
+  },
+}
+
+export const status: Command = {
+  name: 'status',
+  summary: "a link's views left, expiry and opens (for its creator)",
+  usage: 'secretsentry status LINK|ID --token MANAGE_TOKEN [--json]',
+  examples: [
+    'secretsentry status Qm9vb3Rz_ZXhhbXBsZQ --token … --server https://secrets.example.org',
+  ],
+  spec: {
+    ...manageSpec,
+    options: {
+      ...manageSpec.options,
+      '--json': { value: false, help: 'print the status as JSON' },
+    },
+  },
+  description: [
+    'Never consumes a view. The manage token lets its holder check and delete a link, not read it.',
+  ],
+  async run(args, io) {
+    const linkOrId = args.positionals[0] as string
+    const id = await clientCall(async () => shareIdOf(linkOrId))
+    const server = serverForManage(args, io, 'status', linkOrId)
+    const s = await clientCall(
+      () => shareClientFor(server).status(id, tokenOf(args, 'status')),
+      server,
+    )
+    if (args.options.get('--json')) {
+      io.out(`${JSON.stringify(s)}\n`)
+      return EXIT_OK
+    }
+    io.out(
+      [
+        `id          ${s.id}`,
+        `views left  ${s.viewsLeft} of ${s.maxViews}`,
+        `created     ${s.createdAt}`,
+        `expires     ${s.expiresAt}`,
+        `wrong tries ${s.failedAttempts}`,
+        `opened      ${s.opens.length === 0 ? 'never' : s.opens.map((o) => o.at).join(', ')}`,
+      ].join('\n') + '\n',
+    )
+    return EXIT_OK
+  },
+}
+
+export const deleteShare: Command = {
+  name: 'delete',
+  summary: 'destroy a link before it is used (for its creator)',
+  usage: 'secretsentry delete LINK|ID --token MANAGE_TOKEN',
+  examples: [
+    'secretsentry delete Qm9vb3Rz_ZXhhbXBsZQ --token … --server https://secrets.example.org',
+  ],
+  spec: manageSpec,
+  description: ['The ciphertext is deleted on the server at once; the link then opens nothing.'],
+  async run(args, io) {
+    const linkOrId = args.positionals[0] as string
+    const id = await clientCall(async () => shareIdOf(linkOrId))
+    const server = serverForManage(args, io, 'delete', linkOrId)
+    await clientCall(() => shareClientFor(server).delete(id, tokenOf(args, 'delete')), server)
+    io.err('Deleted.\n')
+    return EXIT_OK
+  },
+}
