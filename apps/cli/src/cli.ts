@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from '@secretsentry/server/config'
 import pkg from '../package.json' with { type: 'json' }
 import { parseArgs, SETTING_FLAGS, UsageError } from './args.ts'
+import { login, logout, register } from './commands/account.ts'
 import { backup } from './commands/backup.ts'
 import { checkConfig } from './commands/check-config.ts'
 import type { Command } from './commands/command.ts'
@@ -18,6 +19,9 @@ export const COMMANDS: readonly Command[] = [
   open,
   status,
   deleteShare,
+  register,
+  login,
+  logout,
   serve,
   backup,
   checkConfig,

@@ -17,4 +17,3 @@ export const sessionKey = z
   })
   .meta({ id: 'SessionKey' })
 
-export type SessionKey = z.infer<typeof sessionKey>

@@ -2,6 +2,7 @@
 import type { z } from 'zod'
 import type * as s from './schemas.ts'
 import type * as v from './vault.ts'
+import type * as k from './session-key.ts'
 
 export type CreateShareRequest = z.infer<typeof s.createShareRequest>
 export type CreateShareResponse = z.infer<typeof s.createShareResponse>
@@ -42,3 +43,4 @@ export type AuditResult = z.infer<typeof v.auditResult>
 export type AuditActor = z.infer<typeof v.auditActor>
 export type AuditEntry = z.infer<typeof v.auditEntry>
 export type AuditResponse = z.infer<typeof v.auditResponse>
+export type SessionKey = z.infer<typeof k.sessionKey>

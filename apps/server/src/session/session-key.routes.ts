@@ -6,7 +6,8 @@
  * - the server alone learns nothing: it never receives the file or anything encrypted under the key.
  */
 import { Hono, type MiddlewareHandler } from 'hono'
-import { sessionKey, type SessionKey } from '@secretsentry/contract'
+import { sessionKey } from '@secretsentry/contract'
+import type { SessionKey } from '@secretsentry/contract/types'
 import type { Database, Db } from '../db/database.ts'
 import type { WriteQueue } from '../db/write-queue.ts'
 import { ApiError } from '../errors.ts'
