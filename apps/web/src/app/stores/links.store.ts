@@ -1,7 +1,7 @@
 /** @module useLinksStore: the links this browser created ("My links"), persisted in localStorage, no account. */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { ApiError, deleteShare, getShareStatus } from '../../shared/api/share.api.ts'
+import { ClientError, shareClient } from '../../shared/api/share.api.ts'
 import { errorMessage } from '../../shared/api/error-message.ts'
 
 export const STORAGE_KEY = 'secretsentry.links.v1'
@@ -122,7 +122,7 @@ export const useLinksStore = defineStore('links', () => {
     }
     statuses.value[id] = { state: 'loading' }
     try {
-      const s = await getShareStatus(link.id, link.manageToken)
+      const s = await shareClient().status(link.id, link.manageToken)
       statuses.value[id] = {
         state: 'active',
         viewsLeft: s.viewsLeft,
@@ -132,7 +132,7 @@ export const useLinksStore = defineStore('links', () => {
       if (s.viewsLeft === 0) statuses.value[id] = { state: 'gone' }
     } catch (e) {
       statuses.value[id] =
-        e instanceof ApiError && e.code === 'not_found'
+        e instanceof ClientError && e.code === 'not_found'
           ? { state: 'gone' }
           : { state: 'error', message: errorMessage(e) }
     }
@@ -147,9 +147,9 @@ export const useLinksStore = defineStore('links', () => {
     const link = links.value.find((l) => l.id === id)
     if (!link) return
     try {
-      await deleteShare(link.id, link.manageToken)
+      await shareClient().delete(link.id, link.manageToken)
     } catch (e) {
-      if (!(e instanceof ApiError && e.code === 'not_found')) throw e
+      if (!(e instanceof ClientError && e.code === 'not_found')) throw e
     }
     statuses.value[id] = { state: 'gone' }
   }

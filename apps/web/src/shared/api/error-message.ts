@@ -1,5 +1,5 @@
 /** @module Turns API and envelope failures into the short sentences the pages show. */
-import { ApiError } from './share.api.ts'
+import { ClientError } from './share.api.ts'
 
 /** The one message for unknown, expired and used-up shares: the server makes them indistinguishable, so do we. */
 export const GONE_MESSAGE = "This secret doesn't exist, has expired, or has already been viewed."
@@ -11,7 +11,7 @@ export function waitMessage(seconds: number | undefined): string {
 
 /** A sentence for any error a share API call can throw. */
 export function errorMessage(err: unknown): string {
-  if (!(err instanceof ApiError)) return 'Something went wrong. Please try again.'
+  if (!(err instanceof ClientError)) return 'Something went wrong. Please try again.'
   switch (err.code) {
     case 'network':
       return 'Could not reach the server. Check your connection and try again.'

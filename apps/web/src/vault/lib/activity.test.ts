@@ -1,7 +1,7 @@
 /** @module The Activity page's sentences: every event reads as plain words, with the secret's name, the actor and the client kind. */
 import { describe, expect, it } from 'vitest'
 import { AUDIT_EVENTS } from '@secretsentry/contract/limits'
-import type { AuditEvent } from '../api/vault.types.ts'
+import type { AuditEntry as AuditEvent } from '@secretsentry/client/vault'
 import { describeEvent, formatDuration, plainText } from './activity.ts'
 
 const SECRET = 'c2VjcmV0LWlkLTAwMDAwMQ'

@@ -4,7 +4,11 @@
  * (revisions, seconds, address hashes).
  */
 import type { AuditActor } from '@secretsentry/contract/types'
-import type { AuditEvent, AuditEventName, AuditResult } from '../api/vault.types.ts'
+import type {
+  AuditEntry as AuditEvent,
+  AuditEventName,
+  AuditResult,
+} from '@secretsentry/client/vault'
 import { plural } from '../../shared/lib/format.ts'
 
 /**

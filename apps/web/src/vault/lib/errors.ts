@@ -1,10 +1,10 @@
 /** @module The sentences the vault pages show for API, crypto and network failures. */
-import { ApiError } from '../../shared/api/share.api.ts'
+import { ClientError } from '../../shared/api/share.api.ts'
 import { errorMessage, waitMessage } from '../../shared/api/error-message.ts'
 
 /** The error code as a plain string (the vault adds codes the share API never sends). */
 export function codeOf(err: unknown): string | null {
-  if (err instanceof ApiError) return err.code
+  if (err instanceof ClientError) return err.code
   if (
     typeof err === 'object' &&
     err !== null &&
@@ -48,16 +48,16 @@ export function vaultErrorMessage(err: unknown): string {
     case 'not_found':
       return 'This item no longer exists. It may have been deleted, purged or never existed.'
     case 'rate_limited':
-      return waitMessage(err instanceof ApiError ? err.details.retryAfterSeconds : undefined)
+      return waitMessage(err instanceof ClientError ? err.details.retryAfterSeconds : undefined)
     case 'quota_exceeded':
       // The server's sentence says how much is used of how much, and how to make room.
-      return err instanceof ApiError ? err.message : 'Your vault is full.'
+      return err instanceof ClientError ? err.message : 'Your vault is full.'
     case 'invalid_input':
-      return err instanceof ApiError
+      return err instanceof ClientError
         ? `The server rejected the request${err.details.field ? ` (field “${err.details.field}”)` : ''}: ${err.message}`
         : 'The server rejected the request.'
     default:
-      if (err instanceof ApiError) return errorMessage(err)
+      if (err instanceof ClientError) return errorMessage(err)
       if (err instanceof Error && err.message) return err.message
       return 'Something went wrong. Please try again.'
   }

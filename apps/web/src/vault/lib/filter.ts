@@ -3,20 +3,9 @@
  * only; the server never learns what the user searched for, nor any name or tag.
  */
 
-/** The plaintext of a secret's metadata (keyring SecretMeta). */
-export interface SecretMeta {
-  name: string
-  description: string
-  tags: string[]
-  path: string
-}
+import type { SecretMeta, VaultItem } from '@secretsentry/client/vault'
 
-/** What the list shows per secret; `meta` is null when it could not be decrypted. */
-export interface VaultItem<S = unknown> {
-  id: string
-  meta: SecretMeta | null
-  summary: S
-}
+export type { SecretMeta, VaultItem }
 
 /** Lower case, accents folded, so "cafe" finds "Café". */
 export function fold(text: string): string {

@@ -235,7 +235,10 @@ describe('useVaultStore', () => {
     const store = useVaultStore()
     await store.init()
     const refused = await store.unlock(api.password).catch((e: unknown) => e)
-    expect(refused).toMatchObject({ code: 'kdf_downgrade', previous: before, offered: TEST_KDF })
+    expect(refused).toMatchObject({
+      code: 'kdf_downgrade',
+      details: { kdf: { previous: before, offered: TEST_KDF } },
+    })
     expect(store.status).toBe('locked')
     // Accepting other settings than the ones offered does not count.
     const other = { ...TEST_KDF, memoryKiB: TEST_KDF.memoryKiB + 1024 }

@@ -11,40 +11,49 @@
  *   stop before deriving or sending anything, unless the user accepts exactly those settings.
  * - Only authKey (never the password, masterKey, kek or any key) goes to the server.
  */
+/**
+ * @module useVaultStore: the signed-in account, its vault session and the decrypted list of
+ * secrets, as page state over the one client implementation (@secretsentry/client/vault).
+ *
+ * Security promises (vault design §3):
+ * - Keys live only in the client's VaultSession, held here outside reactive state (devtools,
+ *   serialisers), never in localStorage or sessionStorage. `lock()` has the session overwrite
+ *   them with zeros and drops the decrypted metadata; a page reload loses them and asks for the
+ *   master password again.
+ * - The client refuses KDF settings below its minimums, and settings weaker than the ones last
+ *   used for the account in this browser (lib/kdf-memory.ts stores them), before deriving or
+ *   sending anything, unless the user accepts exactly those settings.
+ * - Only authKey (never the password, masterKey, kek or any key) goes to the server.
+ * - Argon2id, which receives the master password, runs on the page inside the client code of
+ *   this lazy vault chunk, which the browser checks against the build's hashes
+ *   (app/pinned-import.ts); not in a Web Worker, whose script cannot carry integrity.
+ */
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef } from 'vue'
-import { assertKdfParams, KDF_DEFAULTS, newId } from '@secretsentry/keyring'
-import { createShare, fromB64url, toB64url } from '@secretsentry/envelope'
-import { ApiError } from '../../shared/api/share.api.ts'
-import { setCsrfToken, vaultApi } from '../api/vault.api.ts'
+import { computed, ref, shallowRef, toRaw } from 'vue'
+import { createVaultClient, versionWithStage } from '@secretsentry/client/vault'
 import type {
   Account,
-  AuditPage,
   AuditQuery,
+  AuditResponse,
   KdfParams,
+  SecretChange,
+  SecretItem,
   SecretSummary,
-  SessionResponse,
+  ShareChoices,
+  VaultSession,
   VaultShare,
-} from '../api/vault.types.ts'
-import { kdf } from '../crypto/kdf-client.ts'
-import type { KdfRequest, KdfResults } from '../crypto/kdf-ops.ts'
-import {
-  openMeta,
-  openValue,
-  sealMeta,
-  sealValue,
-  unwrapFolderKey,
-  unwrapUserKey,
-  wipe,
-} from '../crypto/vault-crypto.ts'
+} from '@secretsentry/client/vault'
+import { browserFetch, ClientError } from '../../shared/api/share.api.ts'
 import { useIdleLock } from '../composables/useIdleLock.ts'
 import { codeOf } from '../lib/errors.ts'
-import { refuseKdfDowngrade, rememberKdf } from '../lib/kdf-memory.ts'
-import type { SecretMeta, VaultItem } from '../lib/filter.ts'
+import { browserKdfMemory } from '../lib/kdf-memory.ts'
+import type { SecretMeta } from '../lib/filter.ts'
 import type { CreatedShare } from '../../app/created-share.ts'
 
+export { versionWithStage }
+export type { SecretChange, SecretItem, ShareChoices }
+
 export type VaultStatus = 'unknown' | 'anonymous' | 'locked' | 'unlocked'
-export type SecretItem = VaultItem<SecretSummary>
 
 export const AUTO_LOCK_KEY = 'secretsentry.vault.autolock.v1'
 export const AUTO_LOCK_DEFAULT_MINUTES = 15
@@ -68,44 +77,14 @@ function loadAutoLock(): number {
   }
 }
 
-/** The highest version number the secret has had (new versions take the next one). */
-export function latestVersion(summary: SecretSummary): number {
-  return summary.versions.reduce((max, v) => Math.max(max, v.version), 0)
-}
-
-export function versionWithStage(
-  summary: SecretSummary,
-  stage: 'current' | 'pending' | 'previous',
-): number | null {
-  return summary.versions.find((v) => v.stages.includes(stage))?.version ?? null
-}
-
-/** Plain copies (not reactive proxies) of what the KDF needs. */
-function plainSecrets(acc: Account): { salt: string; kdf: KdfParams; wrappedUserKey: string } {
-  return { salt: acc.salt, kdf: { ...acc.kdf }, wrappedUserKey: acc.wrappedUserKey }
-}
-
 export interface SecretInput {
   meta: SecretMeta
   value: string
 }
 
-export interface SecretChange {
-  meta?: SecretMeta
-  value?: string
-  /** Where a new value goes: `current` (default) or `pending` (rotation staged for later). */
-  stage?: 'current' | 'pending'
-}
-
 /** Weaker KDF settings than last time the user agreed to after the warning (exactly these). */
 export interface KdfAcceptance {
   acceptWeakerKdf?: KdfParams
-}
-
-export interface ShareChoices {
-  ttlSeconds: number
-  maxViews: number
-  passphrase?: string
 }
 
 export const useVaultStore = defineStore('vault', () => {
@@ -122,20 +101,21 @@ export const useVaultStore = defineStore('vault', () => {
   const flash = ref<string | null>(null)
 
   // Never reactive, never stored: see the module comment.
-  let userKey: Uint8Array | null = null
-  const folderKeys = new Map<string, Uint8Array>()
-  let defaultFolderId: string | null = null
-  /** Decrypted metadata by secret id and ciphertext, so a list refresh opens only what changed. */
-  const metaCache = new Map<string, { ciphertext: string; meta: SecretMeta | null }>()
+  let session: VaultSession | null = null
+  const client = createVaultClient({
+    origin: '',
+    linkOrigin: window.location.origin,
+    fetch: browserFetch,
+    session: 'cookie',
+    kdfMemory: browserKdfMemory,
+    onKdfProgress: (fraction) => (deriving.value = fraction),
+  })
 
   const unlocked = computed(() => status.value === 'unlocked')
 
   function wipeKeys(): void {
-    wipe(userKey, ...folderKeys.values())
-    userKey = null
-    folderKeys.clear()
-    defaultFolderId = null
-    metaCache.clear()
+    session?.lock()
+    session = null
   }
 
   /** Drops keys and every decrypted thing; the session (cookie) stays, so Unlock works. */
@@ -156,7 +136,6 @@ export const useVaultStore = defineStore('vault', () => {
     deletedItems.value = []
     flash.value = null
     account.value = null
-    setCsrfToken(null)
     status.value = 'anonymous'
     lockReason.value = reason
   }
@@ -166,7 +145,7 @@ export const useVaultStore = defineStore('vault', () => {
     try {
       return await action()
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401 && codeOf(e) === 'unauthenticated') {
+      if (e instanceof ClientError && e.status === 401 && codeOf(e) === 'unauthenticated') {
         endSession('session')
       }
       throw e
@@ -177,28 +156,20 @@ export const useVaultStore = defineStore('vault', () => {
   // or My links, and must still be wiped after the idle time there.
   useIdleLock(unlocked, autoLockMinutes, () => lock('idle'))
 
-  function requireKeys(): Uint8Array {
-    if (!userKey || status.value !== 'unlocked') throw new Error('The vault is locked.')
-    return userKey
-  }
-
-  function folderKey(folderId: string): Uint8Array {
-    requireKeys()
-    const key = folderKeys.get(folderId)
-    if (!key) throw new Error('This secret is in a folder this account cannot open.')
-    return key
+  function requireSession(): VaultSession {
+    if (!session || session.locked || status.value !== 'unlocked')
+      throw new Error('The vault is locked.')
+    return session
   }
 
   /** Where the session is: asks the server once per page load (the cookie is HttpOnly). */
   async function init(): Promise<void> {
     if (status.value !== 'unknown') return
     try {
-      const res = await vaultApi.account()
-      account.value = res.account
-      setCsrfToken(res.csrfToken)
+      account.value = await client.account()
       status.value = 'locked'
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) {
+      if (e instanceof ClientError && e.status === 401) {
         status.value = 'anonymous'
         return
       }
@@ -206,73 +177,20 @@ export const useVaultStore = defineStore('vault', () => {
     }
   }
 
-  /** Refuses a downgraded or absurd KDF before any work; KeyringError code kdf_too_weak/kdf_invalid. */
-  function checkKdf(kdf: KdfParams): void {
-    assertKdfParams(kdf)
-  }
-
-  /** Runs an Argon2id request (on the page, in pinned code), with its progress in `deriving`. */
-  async function slow<Op extends KdfRequest['op']>(
-    req: Extract<KdfRequest, { op: Op }>,
-  ): Promise<KdfResults[Op]> {
-    deriving.value = 0
-    try {
-      return await kdf(req, (f) => (deriving.value = Math.min(1, Math.max(0, f))))
-    } finally {
-      deriving.value = null
-    }
-  }
-
-  /** Unwraps every folder key and decrypts the list: the state right after login or unlock. */
-  async function open(uk: Uint8Array): Promise<void> {
-    const { folders } = await guarded(() => vaultApi.folders())
-    const keys = new Map<string, Uint8Array>()
-    try {
-      for (const f of folders) keys.set(f.id, unwrapFolderKey(uk, f))
-    } catch (e) {
-      wipe(uk, ...keys.values())
-      throw e
-    }
+  /** The state right after login, registration or unlock. */
+  async function open(next: VaultSession, list = true): Promise<void> {
     // Another account's keys (a second login in this tab) never linger beside the new ones.
-    if (userKey !== uk) wipeKeys()
-    userKey = uk
-    for (const [id, k] of keys) folderKeys.set(id, k)
-    defaultFolderId = folders[0]?.id ?? null
-    status.value = 'unlocked'
-    lockReason.value = null
-    await refresh()
-  }
-
-  function adoptSession(res: SessionResponse): void {
-    account.value = res.account
-    setCsrfToken(res.csrfToken)
-  }
-
-  async function register(username: string, password: string): Promise<void> {
-    const created = await slow({ op: 'create', password, kdf: { ...KDF_DEFAULTS } })
-    const { userKey: uk, folder } = created
-    try {
-      const res = await vaultApi.register({
-        username,
-        kdf: created.kdf,
-        salt: created.salt,
-        authKey: created.authKey,
-        wrappedUserKey: created.wrappedUserKey,
-        folder: { id: folder.id, wrappedKey: folder.wrappedKey, meta: folder.meta },
-      })
-      adoptSession(res)
-    } catch (e) {
-      wipe(uk, folder.key)
-      throw e
-    }
-    await rememberKdf(username, created.kdf)
-    wipeKeys()
-    userKey = uk
-    folderKeys.set(folder.id, folder.key)
-    defaultFolderId = folder.id
+    if (session !== next) wipeKeys()
+    session = next
+    account.value = next.account
     status.value = 'unlocked'
     lockReason.value = null
     items.value = []
+    if (list) await refresh()
+  }
+
+  async function register(username: string, password: string): Promise<void> {
+    await open(await client.register(username, password), false)
   }
 
   async function login(
@@ -280,112 +198,71 @@ export const useVaultStore = defineStore('vault', () => {
     password: string,
     opts: KdfAcceptance = {},
   ): Promise<void> {
-    const pre = await vaultApi.prelogin(username)
-    // Before any derivation and before any login request: a downgrade stops here.
-    checkKdf(pre.kdf)
-    await refuseKdfDowngrade(username, pre.kdf, opts.acceptWeakerKdf)
-    const keys = await slow({ op: 'derive', password, salt: fromB64url(pre.salt), kdf: pre.kdf })
-    let uk: Uint8Array
-    try {
-      const res = await vaultApi.login(username, toB64url(keys.authKey))
-      adoptSession(res)
-      uk = unwrapUserKey(keys.kek, res.account.wrappedUserKey)
-    } finally {
-      wipe(keys.authKey, keys.kek)
-    }
-    await open(uk)
-    await rememberKdf(username, pre.kdf)
+    await open(await client.login(username, password, opts))
   }
 
   /** After a reload: the session is alive, the keys are not; the password brings them back. */
   async function unlock(password: string, opts: KdfAcceptance = {}): Promise<void> {
     const acc = account.value
     if (!acc) throw new Error('No account to unlock.')
-    checkKdf(acc.kdf)
-    // The account answer comes from the server as the prelogin does: the same downgrade check.
-    await refuseKdfDowngrade(acc.username, acc.kdf, opts.acceptWeakerKdf)
-    const { userKey: uk } = await slow({ op: 'unlock', password, account: plainSecrets(acc) })
-    await open(uk)
-    await rememberKdf(acc.username, acc.kdf)
+    // A plain copy, not the reactive proxy, goes to the keyring.
+    const plain: Account = { ...toRaw(acc), kdf: { ...toRaw(acc.kdf) } }
+    await open(await guarded(() => client.unlock(plain, password, opts)))
   }
 
   async function logout(): Promise<void> {
     try {
-      await vaultApi.logout()
+      await client.logout()
     } catch (e) {
-      // Already gone on the server is what we wanted. Otherwise (offline, 5xx) the cookie may
-      // still work there: saying "logged out" would leave it behind unnoticed on a shared
-      // computer. The keys go now; the Unlock page says so and offers Log out again.
-      if (!(e instanceof ApiError && e.status === 401)) {
-        lock('manual')
-        lockReason.value = 'logout_failed'
-        throw e
-      }
+      // Offline or 5xx: the cookie may still work there, and saying "logged out" would leave it
+      // behind unnoticed on a shared computer. The keys go now; the Unlock page says so and
+      // offers Log out again. (Already gone on the server counts as logged out.)
+      lock('manual')
+      lockReason.value = 'logout_failed'
+      throw e
     }
     endSession(null)
   }
 
-  function decryptItem(summary: SecretSummary): SecretItem {
-    const cached = metaCache.get(summary.id)
-    if (cached && cached.ciphertext === summary.meta.ciphertext) {
-      return { id: summary.id, summary, meta: cached.meta }
-    }
-    const key = folderKeys.get(summary.folderId)
-    let meta: SecretMeta | null = null
-    if (key) {
-      try {
-        meta = openMeta(key, summary.id, summary.meta.revision, summary.meta.ciphertext)
-      } catch {
-        // Tampered, swapped or from a folder we cannot open: listed as unreadable.
-        meta = null
-      }
-    }
-    // Without the key (locked while a request was out) nothing is cached: after Unlock it opens.
-    if (key) metaCache.set(summary.id, { ciphertext: summary.meta.ciphertext, meta })
-    return { id: summary.id, summary, meta }
-  }
-
   async function refresh(): Promise<void> {
-    requireKeys()
-    const { secrets } = await guarded(() => vaultApi.listSecrets())
-    if (status.value !== 'unlocked') return
-    items.value = secrets.map(decryptItem)
+    const s = requireSession()
+    const list = await guarded(() => s.list())
+    if (status.value !== 'unlocked' || session !== s) return
+    items.value = list
   }
 
   async function refreshDeleted(): Promise<void> {
-    requireKeys()
-    const { secrets } = await guarded(() => vaultApi.listSecrets(true))
-    if (status.value !== 'unlocked') return
-    deletedItems.value = secrets.filter((s) => s.deletedAt !== null).map(decryptItem)
+    const s = requireSession()
+    const list = await guarded(() => s.list({ deleted: true }))
+    if (status.value !== 'unlocked' || session !== s) return
+    deletedItems.value = list
   }
 
-  function put(summary: SecretSummary): SecretItem {
-    const item = decryptItem(summary)
+  function put(summary: SecretSummary): SecretItem | null {
+    if (!session || status.value !== 'unlocked') return null
+    const item = session.decrypt(summary)
     // An answer arriving after a lock must not refill the list that lock emptied.
-    if (status.value === 'unlocked')
-      items.value = [...items.value.filter((i) => i.id !== summary.id), item]
+    items.value = [...items.value.filter((i) => i.id !== summary.id), item]
     return item
+  }
+
+  function adopt(item: SecretItem): SecretItem {
+    return put(item.summary) ?? item
   }
 
   function find(id: string): SecretItem | undefined {
     return items.value.find((i) => i.id === id)
   }
 
+  function known(id: string): SecretItem {
+    const item = find(id)
+    if (!item) throw new Error('This secret is not in the list; reload the vault.')
+    return item
+  }
+
   async function createSecret(input: SecretInput): Promise<SecretItem> {
-    requireKeys()
-    const folderId = defaultFolderId
-    if (!folderId) throw new Error('This account has no folder to keep secrets in.')
-    const key = folderKey(folderId)
-    const id = newId()
-    const summary = await guarded(() =>
-      vaultApi.createSecret({
-        id,
-        folderId,
-        meta: { ciphertext: sealMeta(key, id, 1, input.meta) },
-        value: sealValue(key, id, 1, input.value),
-      }),
-    )
-    return put(summary)
+    const s = requireSession()
+    return adopt(await guarded(() => s.create(input)))
   }
 
   /** Decrypts one version (the current one by default). The server records the read. */
@@ -393,25 +270,12 @@ export const useVaultStore = defineStore('vault', () => {
     id: string,
     version?: number,
   ): Promise<{ value: string; version: number }> {
-    requireKeys()
-    const { body } = await guarded(() => vaultApi.getSecret(id, version))
-    // Security promise: the AD binds a value to its own version only, so a server could answer
-    // with another version that opens fine (an old value as the current one, or the wrong one
-    // restored). The version must be the one asked for, or the one the answer labels current.
-    const asked = version ?? versionWithStage(body, 'current')
-    if (body.value.version !== asked) {
-      throw Object.assign(
-        new Error('The server sent another version of this secret than the one asked for.'),
-        { code: 'wrong_version' },
-      )
-    }
-    const key = folderKey(body.folderId)
-    const value = openValue(key, id, body.value)
-    const { value: _sealed, ...summary } = body
+    const s = requireSession()
+    const res = await guarded(() => s.read(id, version === undefined ? {} : { version }))
     // Only adopt the answer's summary when it is not older than what we show.
-    const known = find(id)
-    if (!known || known.summary.revision <= summary.revision) put(summary)
-    return { value, version: body.value.version }
+    const shown = find(id)
+    if (!shown || shown.summary.revision <= res.summary.revision) put(res.summary)
+    return { value: res.value, version: res.version }
   }
 
   /**
@@ -422,28 +286,10 @@ export const useVaultStore = defineStore('vault', () => {
     id: string,
     change: SecretChange,
     extra: { restoredFrom?: number } = {},
-  ) {
-    requireKeys()
-    const item = find(id)
-    if (!item) throw new Error('This secret is not in the list; reload the vault.')
-    const s = item.summary
-    const key = folderKey(s.folderId)
-    const body: Parameters<typeof vaultApi.updateSecret>[2] = {}
-    if (change.meta) {
-      const revision = s.meta.revision + 1
-      body.meta = { revision, ciphertext: sealMeta(key, id, revision, change.meta) }
-    }
-    if (change.value !== undefined) {
-      const version = latestVersion(s) + 1
-      body.value = {
-        version,
-        ...sealValue(key, id, version, change.value),
-        stage: change.stage ?? 'current',
-        ...(extra.restoredFrom !== undefined ? { restoredFrom: extra.restoredFrom } : {}),
-      }
-    }
-    const { body: summary } = await guarded(() => vaultApi.updateSecret(id, s.revision, body))
-    return put(summary)
+  ): Promise<SecretItem> {
+    const s = requireSession()
+    const item = known(id)
+    return adopt(await guarded(() => s.update(item.summary, { ...change, ...extra })))
   }
 
   /** "Restore this version": version N decrypted here, re-encrypted as a new current version. */
@@ -453,28 +299,28 @@ export const useVaultStore = defineStore('vault', () => {
   }
 
   async function promotePending(id: string): Promise<SecretItem> {
-    const item = find(id)
-    if (!item) throw new Error('This secret is not in the list; reload the vault.')
-    const { body } = await guarded(() =>
-      vaultApi.updateSecret(id, item.summary.revision, { promote: 'pending' }),
-    )
-    return put(body)
+    const s = requireSession()
+    const item = known(id)
+    return adopt(await guarded(() => s.promote(item.summary)))
   }
 
   async function deleteSecret(id: string): Promise<{ purgeAt: string }> {
-    const res = await guarded(() => vaultApi.deleteSecret(id))
+    const s = requireSession()
+    const res = await guarded(() => s.delete(id))
     items.value = items.value.filter((i) => i.id !== id)
     return res
   }
 
   async function restoreDeleted(id: string): Promise<SecretItem> {
-    const summary = await guarded(() => vaultApi.restoreSecret(id))
+    const s = requireSession()
+    const item = await guarded(() => s.restore(id))
     deletedItems.value = deletedItems.value.filter((i) => i.id !== id)
-    return put(summary)
+    return adopt(item)
   }
 
   async function purge(id: string): Promise<void> {
-    await guarded(() => vaultApi.purgeSecret(id))
+    const s = requireSession()
+    await guarded(() => s.purge(id))
     deletedItems.value = deletedItems.value.filter((i) => i.id !== id)
   }
 
@@ -483,39 +329,33 @@ export const useVaultStore = defineStore('vault', () => {
    * (the same envelope as the create page), linked to the secret on the server.
    */
   async function shareSecret(id: string, choices: ShareChoices): Promise<CreatedShare> {
-    const { value } = await readValue(id)
-    const hasPassphrase = (choices.passphrase ?? '') !== ''
-    const { fragment, request } = await createShare(
-      { kind: 'text', text: value },
-      {
-        ttlSeconds: choices.ttlSeconds,
-        maxViews: choices.maxViews,
-        ...(hasPassphrase ? { passphrase: choices.passphrase } : {}),
-      },
-    )
-    const res = await guarded(() => vaultApi.shareSecret(id, request))
+    const s = requireSession()
+    const res = await guarded(() => s.share(id, choices))
     return {
-      link: `${window.location.origin}/s#${fragment}`,
+      link: res.link,
       id: res.id,
       expiresAt: res.expiresAt,
       ttlSeconds: choices.ttlSeconds,
       maxViews: choices.maxViews,
-      hasPassphrase,
+      hasPassphrase: (choices.passphrase ?? '') !== '',
       // My links labels are for the create page; the vault page already names the secret.
       label: '',
     }
   }
 
   async function shares(id: string): Promise<VaultShare[]> {
-    return (await guarded(() => vaultApi.shares(id))).shares
+    const s = requireSession()
+    return guarded(() => s.shares(id))
   }
 
-  async function audit(query: AuditQuery): Promise<AuditPage> {
-    return guarded(() => vaultApi.audit(query))
+  async function audit(query: AuditQuery): Promise<AuditResponse> {
+    const s = requireSession()
+    return guarded(() => s.audit(query))
   }
 
   async function revokeShare(id: string, shareId: string): Promise<void> {
-    await guarded(() => vaultApi.revokeShare(id, shareId))
+    const s = requireSession()
+    await guarded(() => s.revokeShare(id, shareId))
   }
 
   /**
@@ -524,17 +364,9 @@ export const useVaultStore = defineStore('vault', () => {
    * (it must unwrap userKey: decrypt_failed, nothing sent), then the server checks its authKey.
    */
   async function changePassword(current: string, next: string): Promise<void> {
-    requireKeys()
-    const acc = account.value
-    if (!acc) throw new Error('No account.')
-    checkKdf(acc.kdf)
-    await refuseKdfDowngrade(acc.username, acc.kdf)
-    const newKdf = { ...KDF_DEFAULTS }
-    const body = await slow({ op: 'change', current, account: plainSecrets(acc), next, newKdf })
-    const res = await guarded(() => vaultApi.changePassword(body))
-    account.value = res.account
-    // What this client chose, not what the server echoes back.
-    await rememberKdf(acc.username, newKdf)
+    const s = requireSession()
+    await guarded(() => s.changePassword(current, next))
+    account.value = s.account
   }
 
   function setAutoLockMinutes(minutes: number): void {

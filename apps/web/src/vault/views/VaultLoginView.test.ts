@@ -6,16 +6,16 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import { routes } from '../../app/router.ts'
 import { installFakeVaultApi, TEST_KDF } from '../../testing/fake-vault-api.ts'
 import type { FakeVault } from '../../testing/fake-vault-api.ts'
+import { deriveAccountKeys } from '@secretsentry/keyring'
 import type { KdfParams } from '@secretsentry/keyring'
-import { kdf } from '../crypto/kdf-client.ts'
 import { KDF_REFUSED, WRONG_PASSWORD } from '../lib/errors.ts'
 import { KDF_MEMORY_KEY, rememberedKdf, rememberKdf } from '../lib/kdf-memory.ts'
 import VaultLoginView from './VaultLoginView.vue'
 
 // The real Argon2id, watched: a refused login must not even start it.
-vi.mock('../crypto/kdf-client.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../crypto/kdf-client.ts')>()
-  return { kdf: vi.fn(real.kdf) }
+vi.mock('@secretsentry/keyring', async (importOriginal) => {
+  const real = await importOriginal<typeof import('@secretsentry/keyring')>()
+  return { ...real, deriveAccountKeys: vi.fn(real.deriveAccountKeys) }
 })
 
 // Each test derives keys with Argon2id on the test thread: seconds on a busy 2-core machine.
@@ -26,7 +26,7 @@ let api: FakeVault
 beforeEach(async () => {
   setActivePinia(createPinia())
   localStorage.clear()
-  vi.mocked(kdf).mockClear()
+  vi.mocked(deriveAccountKeys).mockClear()
   api = await installFakeVaultApi()
 })
 
@@ -83,7 +83,7 @@ describe('VaultLoginView', () => {
     expect(warning.text()).toContain('Now: 19 MiB of memory, 2 passes')
     expect(warning.text()).toContain('tampered with')
     expect(api.requests.map((r) => r.url)).toEqual(['/api/prelogin'])
-    expect(kdf).not.toHaveBeenCalled()
+    expect(deriveAccountKeys).not.toHaveBeenCalled()
     expect(router.currentRoute.value.path).toBe('/vault/login')
     expect(await rememberedKdf(api.username)).toEqual(LAST_TIME)
   })
@@ -100,7 +100,7 @@ describe('VaultLoginView', () => {
     await w.find('form').trigger('submit')
     await vi.waitFor(() => expect(w.find('[role="alert"]').exists()).toBe(true))
     expect(api.requests.map((r) => r.url)).toEqual(['/api/prelogin', '/api/prelogin'])
-    expect(kdf).not.toHaveBeenCalled()
+    expect(deriveAccountKeys).not.toHaveBeenCalled()
 
     await w
       .findAll('button')
@@ -161,6 +161,8 @@ describe('VaultLoginView', () => {
     await submit(w, api.password)
     expect(w.find('[role="alert"]').exists()).toBe(false)
     await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/vault'))
+    // The watch on Argon2id sees it: the refusals above that it was not called mean something.
+    expect(deriveAccountKeys).toHaveBeenCalledTimes(1)
   })
 
   it('shows the wait from a 429', async () => {
