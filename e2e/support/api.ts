@@ -1,11 +1,7 @@
-/** @module Creates and opens real shares from Node with the envelope, over plain HTTP to the server under test. */
-import { createShare, prepareOpen, type ShareRecord } from '@secretsentry/envelope'
-import type {
-  CreateShareResponse,
-  ErrorBody,
-  OpenShareResponse,
-  ShareStatusResponse,
-} from '@secretsentry/contract/types'
+/** @module Creates and opens real shares from Node with @secretsentry/client (what the CLI runs), over plain HTTP to the server under test. */
+import { ClientError, createShareClient } from '@secretsentry/client/share'
+import type { ShareRecord, ShareStatusResponse } from '@secretsentry/client/share'
+import type { OpenShareResponse } from '@secretsentry/contract/types'
 
 export interface CreatedShare {
   id: string
@@ -21,21 +17,14 @@ export interface NewShareOptions {
   passphrase?: string
 }
 
-async function json<T>(res: Response): Promise<T> {
-  const text = await res.text()
-  try {
-    return JSON.parse(text) as T
-  } catch {
-    throw new Error(`${res.status} ${res.url}: not JSON: ${text.slice(0, 200)}`)
-  }
-}
+const client = (origin: string) => createShareClient({ origin, fetch })
 
 export async function createTextShare(
   origin: string,
   text: string,
   options: NewShareOptions = {},
 ): Promise<CreatedShare> {
-  const { fragment, request } = await createShare(
+  const { link, id, fragment, expiresAt, manageToken } = await client(origin).create(
     { kind: 'text', text },
     {
       ttlSeconds: options.ttlSeconds ?? 3600,
@@ -43,19 +32,17 @@ export async function createTextShare(
       ...(options.passphrase ? { passphrase: options.passphrase } : {}),
     },
   )
-  const res = await fetch(`${origin}/api/share`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(request),
-  })
-  if (res.status !== 201) throw new Error(`create: ${res.status} ${await res.text()}`)
-  const body = await json<CreateShareResponse>(res)
-  return { ...body, fragment, link: `${origin}/s#${fragment}` }
+  return { id, fragment, link, manageToken, expiresAt }
 }
 
 export type OpenResult =
-  | { ok: true; status: 200; body: OpenShareResponse; record: ShareRecord }
-  | { ok: false; status: number; error: ErrorBody['error'] }
+  | {
+      ok: true
+      status: 200
+      body: Omit<OpenShareResponse, 'ciphertext'>
+      record: ShareRecord
+    }
+  | { ok: false; status: number; error: { code: string; message: string } }
 
 /** Opens a share the way a client does: derive `access` from the fragment, POST it, decrypt. Consumes a view. */
 export async function openShare(
@@ -63,17 +50,16 @@ export async function openShare(
   fragment: string,
   passphrase?: string,
 ): Promise<OpenResult> {
-  const prepared = await prepareOpen(fragment, passphrase)
-  const res = await fetch(`${origin}/api/share/${prepared.id}/open`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ access: prepared.access }),
-  })
-  if (res.status === 200) {
-    const body = await json<OpenShareResponse>(res)
-    return { ok: true, status: 200, body, record: await prepared.decrypt(body) }
+  try {
+    const { record, ...body } = await client(origin).open(
+      fragment,
+      passphrase ? { passphrase } : {},
+    )
+    return { ok: true, status: 200, body, record }
+  } catch (e) {
+    if (!(e instanceof ClientError) || e.status === 0) throw e
+    return { ok: false, status: e.status, error: { code: e.code, message: e.message } }
   }
-  return { ok: false, status: res.status, error: (await json<ErrorBody>(res)).error }
 }
 
 /** The creator's view of a share (never consumes it); null when the server says 404. */
@@ -82,13 +68,10 @@ export async function shareStatus(
   id: string,
   manageToken: string,
 ): Promise<ShareStatusResponse | null> {
-  const res = await fetch(`${origin}/api/share/${id}/status`, {
-    headers: { authorization: `Bearer ${manageToken}` },
-  })
-  if (res.status === 404) {
-    await res.arrayBuffer()
-    return null
+  try {
+    return await client(origin).status(id, manageToken)
+  } catch (e) {
+    if (e instanceof ClientError && e.status === 404) return null
+    throw e
   }
-  if (res.status !== 200) throw new Error(`status: ${res.status} ${await res.text()}`)
-  return json<ShareStatusResponse>(res)
 }
