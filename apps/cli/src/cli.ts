@@ -8,6 +8,7 @@ import { checkConfig } from './commands/check-config.ts'
 import type { Command } from './commands/command.ts'
 import { serve } from './commands/serve.ts'
 import { deleteShare, open, share, status } from './commands/share.ts'
+import { VAULT_COMMANDS } from './commands/vault.ts'
 import { verify } from './commands/verify.ts'
 import { CommandError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
 import { PromptAborted } from './terminal.ts'
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   register,
   login,
   logout,
+  ...VAULT_COMMANDS,
   serve,
   backup,
   checkConfig,

@@ -28,7 +28,9 @@ import {
   type Io,
 } from '../io.ts'
 import { secretInput, writeValue } from '../terminal.ts'
+import { loggedInServer } from './account.ts'
 import type { Command } from './command.ts'
+import { shareVaultSecret } from './vault.ts'
 
 export const PASSPHRASE_ENV = 'SECRETSENTRY_PASSPHRASE'
 
@@ -110,7 +112,7 @@ function humanDuration(seconds: number): string {
 }
 
 /** Asks twice at a prompt (a typo would make the link useless); a variable is taken as is. */
-async function newPassphrase(io: Io, command: string): Promise<string> {
+export async function newPassphrase(io: Io, command: string): Promise<string> {
   const fromEnv = io.env[PASSPHRASE_ENV]
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv
   const first = await io.terminal.ask('Passphrase: ', { hidden: true })
@@ -253,10 +255,26 @@ export const share: Command = {
     'the link alone on standard output. The expiry, views and the manage token for status and',
     'delete go to standard error. The secret is never taken from an argument.',
     'Input that is not UTF-8 text (binary) is shared as a file named stdin.bin.',
-    'With PATH: a link to the current value of that vault secret (needs secretsentry login);',
-    '--file, --passphrase and --label do not apply there.',
+    'With PATH (a path like /app/production/DB_PASSWORD, or a name): a link to the current value',
+    'of that vault secret on the logged-in server, decrypted and re-encrypted here; --file does',
+    'not apply. Without PATH the secret is always standard input (or --file), never a vault one.',
   ],
-  run: async (args, io) => shareStdin(args, io),
+  run: async (args, io) => {
+    if (args.positionals[0] === undefined) return shareStdin(args, io, loggedInServer(io))
+    // A vault secret lives on the logged-in server; another --server is a mistake, not a hint.
+    const flag = args.options.get('--server')
+    const loggedIn = loggedInServer(io)
+    if (
+      typeof flag === 'string' &&
+      loggedIn &&
+      serverOrigin(flag, 'share: --server') !== loggedIn
+    ) {
+      throw new UsageError(
+        `share: PATH is a secret in the vault on ${loggedIn}; leave out --server`,
+      )
+    }
+    return shareVaultSecret(args, io)
+  },
 }
 
 /** A file name from a sender, usable in the current directory only if it is a plain name. */

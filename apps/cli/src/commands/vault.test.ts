@@ -1,0 +1,116 @@
+/** @module The vault commands as the built CLI against a real server: a whole rotation, a share of a secret, and a session that ends. */
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SESSION_FILE } from '../session-file.ts'
+import { startLive, type Live } from '../test/live.ts'
+import { cleanUp } from '../test/support.ts'
+
+const PASSWORD = 'correct horse battery staple'
+
+let live: Live
+beforeAll(async () => {
+  live = await startLive()
+})
+afterAll(async () => {
+  await live.stop()
+  cleanUp()
+})
+
+describe('the vault from the terminal', () => {
+  it('register → set → get → history → set --pending → promote → share PATH → open → logout → get is exit 4', async () => {
+    const env = { XDG_CONFIG_HOME: live.home(), SECRETSENTRY_PASSWORD: PASSWORD }
+    const ss = (args: string[], input?: string) =>
+      live.ss(args, { env, ...(input !== undefined ? { input } : {}) })
+    expect((await ss(['register', '--username', 'gina'])).code).toBe(0)
+
+    // A value with a trailing newline and no terminal: stored and printed exactly.
+    const v1 = 'first value ✓\n'
+    const set1 = await ss(
+      ['set', '/app/production/DB_PASSWORD', '--tag', 'db', '--tag', 'prod'],
+      v1,
+    )
+    expect(set1.code).toBe(0)
+    expect(set1.err).toBe('Created /app/production/DB_PASSWORD (version 1).\n')
+    const get1 = await ss(['get', '/app/production/DB_PASSWORD'])
+    expect(get1.code).toBe(0)
+    expect(get1.out).toBe(v1)
+
+    const v2 = 'rotated-Value-2'
+    const pending = await ss(['set', '/app/production/DB_PASSWORD', '--pending'], v2)
+    expect(pending.code).toBe(0)
+    expect(pending.err).toContain('version 2 as pending')
+    expect((await ss(['get', '/app/production/DB_PASSWORD'])).out).toBe(v1)
+    expect((await ss(['get', 'DB_PASSWORD', '--stage', 'pending'])).out).toBe(v2)
+    expect((await ss(['ls', '/app'])).out).toBe('/app/production/DB_PASSWORD  v1  (pending v2)\n')
+
+    const history = await ss(['history', '/app/production/DB_PASSWORD'])
+    expect(history.code).toBe(0)
+    expect(history.out).toMatch(/^v2 +\S+ +pending\nv1 +\S+ +current\n$/)
+
+    const promoted = await ss(['promote', '/app/production/DB_PASSWORD'])
+    expect(promoted.err).toBe('Promoted: version 2 of /app/production/DB_PASSWORD is current.\n')
+    const json = JSON.parse((await ss(['get', '/app/production/DB_PASSWORD', '--json'])).out)
+    expect(json).toMatchObject({ version: 2, value: v2, tags: ['db', 'prod'] })
+    expect((await ss(['get', '/app/production/DB_PASSWORD', '--stage', 'previous'])).out).toBe(v1)
+    expect((await ss(['get', '/app/production/DB_PASSWORD', '--version', '1'])).out).toBe(v1)
+
+    const shared = await ss([
+      'share',
+      '/app/production/DB_PASSWORD',
+      '--expires',
+      '5m',
+      '--views',
+      '1',
+    ])
+    expect(shared.code).toBe(0)
+    expect(shared.err).toMatch(/in 5 minutes\), 1 view/)
+    // Anyone with the link opens it, logged in or not.
+    const opened = await live.ss(['open', shared.out, '--yes'], {
+      env: { XDG_CONFIG_HOME: live.home() },
+    })
+    expect(opened.code).toBe(0)
+    expect(opened.out).toBe(v2)
+
+    // A copy of the session file taken before logout opens nothing afterwards.
+    const file = path.join(env.XDG_CONFIG_HOME, 'secretsentry', SESSION_FILE)
+    const copy = fs.readFileSync(file)
+    expect((await ss(['logout'])).code).toBe(0)
+    const after = await ss(['get', '/app/production/DB_PASSWORD'])
+    expect(after.code).toBe(4)
+    expect(after.err).toBe('secretsentry get: not logged in: run secretsentry login\n')
+    fs.writeFileSync(file, copy, { mode: 0o600 })
+    const stale = await ss(['get', '/app/production/DB_PASSWORD'])
+    expect(stale.code).toBe(4)
+    expect(stale.err).toContain('the session has ended')
+    expect(fs.existsSync(file)).toBe(false)
+  })
+
+  it('rm and restore; unknown paths are exit 3; a value that is not UTF-8, or empty, is exit 2', async () => {
+    const env = { XDG_CONFIG_HOME: live.home(), SECRETSENTRY_PASSWORD: PASSWORD }
+    const ss = (args: string[], input?: string | Uint8Array) =>
+      live.ss(args, { env, ...(input !== undefined ? { input } : {}) })
+    expect((await ss(['register', '--username', 'hank'])).code).toBe(0)
+    expect((await ss(['set', 'API_TOKEN'], 'tok')).code).toBe(0)
+    expect((await ss(['get', 'NOPE'])).code).toBe(3)
+    expect((await ss(['promote', 'API_TOKEN'])).code).toBe(3)
+
+    const removed = await ss(['rm', 'API_TOKEN'])
+    expect(removed.code).toBe(0)
+    expect(removed.err).toContain('secretsentry restore /API_TOKEN brings it back until')
+    expect((await ss(['get', 'API_TOKEN'])).code).toBe(3)
+    expect((await ss(['ls', '--deleted'])).out).toMatch(/^\/API_TOKEN {2}v1 {2}\(purged /)
+    expect((await ss(['restore', 'API_TOKEN'])).code).toBe(0)
+    expect((await ss(['get', 'API_TOKEN'])).out).toBe('tok')
+
+    const binary = await ss(['set', 'BIN'], new Uint8Array([0xff, 0xfe]))
+    expect(binary.code).toBe(2)
+    expect(binary.err).toContain('not UTF-8 text')
+    expect((await ss(['set', 'EMPTY'], '')).code).toBe(2)
+    const both = await ss(['get', 'API_TOKEN', '--version', '1', '--stage', 'current'])
+    expect(both.code).toBe(2)
+    const newPending = await ss(['set', 'NEW', '--pending'], 'x')
+    expect(newPending.code).toBe(2)
+    expect(newPending.err).toContain('does not exist yet')
+  })
+})

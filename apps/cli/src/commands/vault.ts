@@ -1,0 +1,351 @@
+/**
+ * @module The vault commands: `ls`, `get`, `set`, `rm`, `restore`, `promote`, `history`, and the
+ * vault side of `share PATH`. Secrets are addressed by path (`/app/production/DB_PASSWORD`);
+ * @secretsentry/client resolves paths over decrypted metadata, so the server never learns them.
+ *
+ * Security promise: a value comes in on standard input only and goes out on standard output
+ * only, byte for byte; it is never an argument, and no message names it.
+ */
+import {
+  cleanMeta,
+  secretPath,
+  secretsUnder,
+  splitPath,
+  validateMeta,
+  versionWithStage,
+  type SecretItem,
+  type SecretMeta,
+  type Stage,
+  type VaultSession,
+} from '@secretsentry/client/vault'
+import { UsageError, type ParsedArgs } from '../args.ts'
+import { clientCall } from '../client.ts'
+import { CommandError, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, type Io } from '../io.ts'
+import { writeValue } from '../terminal.ts'
+import { openVault } from './account.ts'
+import type { Command } from './command.ts'
+import { newPassphrase, reportLink, sharePolicy } from './share.ts'
+
+const STAGES: readonly Stage[] = ['current', 'pending', 'previous']
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** Opens the vault, runs `work`, and locks it (every key zeroed) whatever happens. */
+async function withVault<T>(io: Io, work: (vault: VaultSession) => Promise<T>): Promise<T> {
+  const vault = await openVault(io)
+  try {
+    return await clientCall(() => work(vault))
+  } finally {
+    vault.lock()
+  }
+}
+
+function pathArg(args: ParsedArgs): string {
+  return args.positionals[0] as string
+}
+
+const pathOf = (item: SecretItem): string => (item.meta ? secretPath(item.meta) : `(id ${item.id})`)
+
+/** The secret exactly at PATH (path and name), or undefined; for `set`, which creates when absent. */
+function exactly(items: readonly SecretItem[], target: string): SecretItem | undefined {
+  const { path, name } = splitPath(target)
+  const found = items.filter((i) => i.meta && i.meta.path === path && i.meta.name === name)
+  if (found.length > 1) {
+    throw new CommandError(
+      `${found.length} secrets are at ${target}: give an id instead (${found.map((i) => i.id).join(', ')})`,
+      EXIT_USAGE,
+    )
+  }
+  return found[0]
+}
+
+export const ls: Command = {
+  name: 'ls',
+  summary: 'list vault secrets (at or under PATH)',
+  usage: 'secretsentry ls [PATH] [--deleted]',
+  examples: ['secretsentry ls /app/production'],
+  spec: {
+    positionals: ['PATH'],
+    optionalPositionals: 1,
+    options: {
+      '--deleted': { value: false, help: 'the deleted secrets that can still be restored' },
+    },
+  },
+  description: ['One line per secret: its path, its current version and any pending one.'],
+  async run(args, io) {
+    const prefix = args.positionals[0] ?? '/'
+    const deleted = args.options.get('--deleted') === true
+    const items = await withVault(io, (v) => v.list(deleted ? { deleted: true } : {}))
+    const lines = secretsUnder(items, prefix).map((i) => {
+      const current = versionWithStage(i.summary, 'current')
+      const pending = versionWithStage(i.summary, 'pending')
+      const parts = [pathOf(i), current === null ? '-' : `v${current}`]
+      if (pending !== null) parts.push(`(pending v${pending})`)
+      if (deleted && i.summary.purgeAt) parts.push(`(purged ${i.summary.purgeAt})`)
+      return parts.join('  ')
+    })
+    if (lines.length > 0) io.out(`${lines.join('\n')}\n`)
+    return EXIT_OK
+  },
+}
+
+export const get: Command = {
+  name: 'get',
+  summary: "print a secret's value (current, a version, or a stage)",
+  usage: 'secretsentry get PATH [--version N | --stage current|pending|previous] [--json]',
+  examples: ['DB_PASSWORD="$(secretsentry get /app/production/DB_PASSWORD)"'],
+  spec: {
+    positionals: ['PATH'],
+    options: {
+      '--version': { value: true, help: 'this version number' },
+      '--stage': { value: true, help: 'the version with this stage: current, pending or previous' },
+      '--json': { value: false, help: 'print {path, version, value, description, tags} as JSON' },
+    },
+  },
+  description: [
+    'The value goes to standard output byte for byte (a newline is added only on a terminal).',
+    'The server records the read in the audit log.',
+  ],
+  async run(args, io) {
+    const version = args.options.get('--version')
+    const stage = args.options.get('--stage')
+    if (version !== undefined && stage !== undefined) {
+      throw new UsageError('get: give --version or --stage, not both')
+    }
+    if (typeof version === 'string' && !/^[1-9]\d{0,9}$/.test(version)) {
+      throw new UsageError(
+        `get: --version must be a version number, got ${JSON.stringify(version)}`,
+      )
+    }
+    if (typeof stage === 'string' && !STAGES.includes(stage as Stage)) {
+      throw new UsageError(
+        `get: --stage must be current, pending or previous, got ${JSON.stringify(stage)}`,
+      )
+    }
+    const { item, read } = await withVault(io, async (v) => {
+      const item = await v.resolve(pathArg(args))
+      const read = await v.read(item.summary, {
+        ...(typeof version === 'string' ? { version: Number(version) } : {}),
+        ...(typeof stage === 'string' ? { stage: stage as Stage } : {}),
+      })
+      return { item, read }
+    })
+    if (args.options.get('--json')) {
+      const out = {
+        path: pathOf(item),
+        id: item.id,
+        version: read.version,
+        value: read.value,
+        description: item.meta?.description ?? '',
+        tags: item.meta?.tags ?? [],
+      }
+      io.out(`${JSON.stringify(out)}\n`)
+      return EXIT_OK
+    }
+    await writeValue(io.terminal, new TextEncoder().encode(read.value))
+    return EXIT_OK
+  },
+}
+
+export const set: Command = {
+  name: 'set',
+  summary: 'store a value from standard input (creates the secret, or adds a version)',
+  usage: 'secretsentry set PATH [--pending] [--description TEXT] [--tag TAG]...',
+  examples: [
+    'printf %s "$NEW_PASSWORD" | secretsentry set /app/production/DB_PASSWORD --tag db --tag prod',
+    'openssl rand -base64 32 | secretsentry set /app/production/DB_PASSWORD --pending',
+  ],
+  spec: {
+    positionals: ['PATH'],
+    options: {
+      '--pending': {
+        value: false,
+        help: 'store it as the pending version (a rotation to promote later); the current one stays',
+      },
+      '--description': { value: true, help: 'the description (replaces the old one)' },
+      '--tag': {
+        value: true,
+        multiple: true,
+        help: 'a tag; repeat for several (replaces the old tags)',
+      },
+    },
+  },
+  description: [
+    'The value is all of standard input, exactly (UTF-8 text; a trailing newline is kept).',
+    'A new PATH creates the secret; an existing one gets a new version. Never from an argument.',
+  ],
+  async run(args, io) {
+    const target = pathArg(args)
+    const pending = args.options.get('--pending') === true
+    const description = args.options.get('--description')
+    const tags = args.lists.get('--tag')
+    const { path, name } = await clientCall(async () => splitPath(target))
+    if (io.terminal.stdinIsTTY)
+      io.err('Type or paste the value, then press Ctrl-D on a new line:\n')
+    const bytes = await io.terminal.readStdin()
+    if (bytes.length === 0) {
+      throw new UsageError('set: standard input is empty; pipe the value in')
+    }
+    let value: string
+    try {
+      value = STRICT_UTF8.decode(bytes)
+    } catch {
+      throw new UsageError(
+        'set: the value is not UTF-8 text; vault values are text (share a binary file with secretsentry share --file)',
+      )
+    }
+    const message = await withVault(io, async (v) => {
+      const existing = exactly(await v.list(), target)
+      const base: SecretMeta = existing?.meta ?? { name, path, description: '', tags: [] }
+      const changed = description !== undefined || tags !== undefined
+      const meta = cleanMeta({
+        ...base,
+        ...(typeof description === 'string' ? { description } : {}),
+        ...(tags ? { tags } : {}),
+      })
+      const errors = validateMeta(meta)
+      const bad = Object.entries(errors)[0]
+      if (bad) throw new UsageError(`set: --${bad[0] === 'tags' ? 'tag' : bad[0]}: ${bad[1]}`)
+      if (!existing) {
+        if (pending) {
+          throw new UsageError(
+            `set: ${target} does not exist yet; a new secret starts with a current value (leave out --pending)`,
+          )
+        }
+        const created = await v.create({ meta, value })
+        return `Created ${pathOf(created)} (version 1).`
+      }
+      const updated = await v.update(existing.summary, {
+        value,
+        stage: pending ? 'pending' : 'current',
+        ...(changed ? { meta } : {}),
+      })
+      const version = versionWithStage(updated.summary, pending ? 'pending' : 'current')
+      return `Stored ${pathOf(updated)} version ${version}${pending ? ' as pending (secretsentry promote makes it current)' : ''}.`
+    })
+    io.err(`${message}\n`)
+    return EXIT_OK
+  },
+}
+
+export const rm: Command = {
+  name: 'rm',
+  summary: 'delete a secret (recoverable with restore until it is purged)',
+  usage: 'secretsentry rm PATH',
+  examples: ['secretsentry rm /app/staging/OLD_TOKEN'],
+  spec: { positionals: ['PATH'] },
+  description: ['The secret stays recoverable for VAULT_RECOVERY_DAYS, then it is purged.'],
+  async run(args, io) {
+    const { item, result } = await withVault(io, async (v) => {
+      const item = await v.resolve(pathArg(args))
+      return { item, result: await v.delete(item.id) }
+    })
+    io.err(
+      `Deleted ${pathOf(item)}; secretsentry restore ${pathOf(item)} brings it back until ${result.purgeAt}.\n`,
+    )
+    return EXIT_OK
+  },
+}
+
+export const restore: Command = {
+  name: 'restore',
+  summary: 'bring back a deleted secret',
+  usage: 'secretsentry restore PATH',
+  examples: ['secretsentry restore /app/staging/OLD_TOKEN'],
+  spec: { positionals: ['PATH'] },
+  description: ['Only before it is purged (secretsentry ls --deleted lists what can be restored).'],
+  async run(args, io) {
+    const restored = await withVault(io, async (v) => {
+      const deleted = await v.list({ deleted: true })
+      const target = pathArg(args)
+      const item = exactly(deleted, target) ?? deleted.find((i) => i.id === target)
+      if (!item) {
+        throw new CommandError(
+          `no deleted secret at ${target} (secretsentry ls --deleted)`,
+          EXIT_NOT_FOUND,
+        )
+      }
+      return v.restore(item.id)
+    })
+    io.err(`Restored ${pathOf(restored)}.\n`)
+    return EXIT_OK
+  },
+}
+
+export const promote: Command = {
+  name: 'promote',
+  summary: 'make the pending version current (the current one becomes previous)',
+  usage: 'secretsentry promote PATH',
+  examples: ['secretsentry promote /app/production/DB_PASSWORD'],
+  spec: { positionals: ['PATH'] },
+  description: ['Finishes a rotation started with secretsentry set PATH --pending.'],
+  async run(args, io) {
+    const promoted = await withVault(io, async (v) => {
+      const item = await v.resolve(pathArg(args))
+      if (versionWithStage(item.summary, 'pending') === null) {
+        throw new CommandError(
+          `${pathOf(item)} has no pending version (set it with --pending)`,
+          EXIT_NOT_FOUND,
+        )
+      }
+      return v.promote(item.summary)
+    })
+    const current = versionWithStage(promoted.summary, 'current')
+    io.err(`Promoted: version ${current} of ${pathOf(promoted)} is current.\n`)
+    return EXIT_OK
+  },
+}
+
+export const history: Command = {
+  name: 'history',
+  summary: "a secret's versions with their stages and dates (never the values)",
+  usage: 'secretsentry history PATH [--json]',
+  examples: ['secretsentry history /app/production/DB_PASSWORD'],
+  spec: {
+    positionals: ['PATH'],
+    options: { '--json': { value: false, help: 'print the versions as JSON' } },
+  },
+  description: ['Read an older value with secretsentry get PATH --version N.'],
+  async run(args, io) {
+    const item = await withVault(io, (v) => v.resolve(pathArg(args)))
+    const versions = [...item.summary.versions].sort((a, b) => b.version - a.version)
+    if (args.options.get('--json')) {
+      io.out(`${JSON.stringify(versions)}\n`)
+      return EXIT_OK
+    }
+    const lines = versions.map((ver) =>
+      [
+        `v${ver.version}`.padEnd(5),
+        ver.createdAt,
+        ver.stages.join(',').padEnd(16),
+        ver.restoredFrom !== null ? `restored from v${ver.restoredFrom}` : '',
+      ]
+        .join('  ')
+        .trimEnd(),
+    )
+    io.out(`${lines.join('\n')}\n`)
+    return EXIT_OK
+  },
+}
+
+/** `share PATH`: a one-time link to the current value, decrypted and re-sealed here by the client. */
+export async function shareVaultSecret(args: ParsedArgs, io: Io): Promise<number> {
+  if (args.options.get('--file') !== undefined) {
+    throw new UsageError('share: give PATH or --file, not both')
+  }
+  const policy = sharePolicy(args, 'share')
+  const label = args.options.get('--label')
+  const passphrase = args.options.get('--passphrase') ? await newPassphrase(io, 'share') : undefined
+  const made = await withVault(io, async (v) => {
+    const item = await v.resolve(pathArg(args))
+    return v.share(item.id, { ...policy, ...(passphrase ? { passphrase } : {}) })
+  })
+  await reportLink(io, {
+    ...made,
+    ...policy,
+    label: typeof label === 'string' ? label : undefined,
+    json: args.options.get('--json') === true,
+  })
+  return EXIT_OK
+}
+
+export const VAULT_COMMANDS: readonly Command[] = [ls, get, set, rm, restore, promote, history]
