@@ -3,7 +3,7 @@ import { fromB64url, prepareOpen, toB64url } from '@secretsentry/envelope'
 import type { CreateShareRequest } from '@secretsentry/contract/types'
 import { describe, expect, it } from 'vitest'
 import { errorResponse, fakeFetch, jsonResponse } from './fake-fetch.test-support.ts'
-import { ClientError, createShareClient, parseLink, shareIdOf } from './share.ts'
+import { ClientError, createShareClient, isClientError, parseLink, shareIdOf } from './share.ts'
 
 const ORIGIN = 'https://secrets.example.com'
 
@@ -212,5 +212,15 @@ describe('createShareClient', () => {
     expect(client.linkFor(sealed.fragment)).toBe(`${ORIGIN}/s#${sealed.fragment}`)
     // The sealed request opens with the fragment: seal() is the same envelope as create().
     expect((await prepareOpen(sealed.fragment)).id).toBe(sealed.request.id)
+  })
+})
+
+describe('isClientError', () => {
+  it('matches ClientError, optionally by code, and nothing else', () => {
+    const err = new ClientError(403, 'wrong_access', 'no', { attemptsLeft: 2 })
+    expect(isClientError(err)).toBe(true)
+    expect(isClientError(err, 'wrong_access')).toBe(true)
+    expect(isClientError(err, 'not_found')).toBe(false)
+    expect(isClientError(Object.assign(new Error('x'), { code: 'wrong_access' }))).toBe(false)
   })
 })
