@@ -1,0 +1,143 @@
+/**
+ * @module The terminal client and the browser speak the same protocol: a link made by the built
+ * `secretsentry` CLI opens in Chromium, a link made in Chromium opens in the CLI; and a canary
+ * typed into the CLI (share, passphrase, vault value, password) is nowhere in DATA_DIR or the logs.
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { browserSkipReason } from './support/browser.ts'
+import { listFiles, scanFiles } from './support/leak-scan.ts'
+import { REPO_ROOT } from './support/paths.ts'
+import { useServerAndBrowsers } from './support/suite.ts'
+import { createViaUi, openLink, pressReveal, shareIdOfLink } from './support/ui.ts'
+
+const CLI_DIR = join(REPO_ROOT, 'apps/cli')
+let packageDir = ''
+let bundle = ''
+const homes: string[] = []
+
+/** Built into apps/cli (so its one external dependency, better-sqlite3, resolves as installed). */
+beforeAll(() => {
+  packageDir = mkdtempSync(join(CLI_DIR, 'dist', '.e2e-'))
+  execFileSync(process.execPath, [join(CLI_DIR, 'build.mjs'), join(packageDir, 'dist')], {
+    stdio: 'pipe',
+  })
+  bundle = join(packageDir, 'dist', 'secretsentry.mjs')
+}, 120_000)
+
+afterAll(() => {
+  rmSync(packageDir, { recursive: true, force: true })
+  for (const home of homes) rmSync(home, { recursive: true, force: true })
+})
+
+function newHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'ss-e2e-cli-'))
+  homes.push(home)
+  return home
+}
+
+/** Runs the CLI with only the environment given (secrets by variable, never argv), stdin piped. */
+function secretsentry(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [bundle, ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    detached: true,
+  })
+  if (input !== undefined) child.stdin?.end(input)
+  let out = ''
+  let err = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, out, err })))
+}
+
+describe.skipIf(browserSkipReason !== null)('CLI ↔ Chromium', () => {
+  const suite = useServerAndBrowsers(['browser'])
+
+  it('a link the CLI made (with a passphrase) reveals in Chromium', async () => {
+    const secret = `from the terminal ${randomUUID()}\nsecond line`
+    const passphrase = `pass ${randomUUID()}`
+    const made = await secretsentry(
+      ['share', '--passphrase', '--server', suite.server.origin],
+      { SECRETSENTRY_PASSPHRASE: passphrase, XDG_CONFIG_HOME: newHome() },
+      secret,
+    )
+    expect(made.err).not.toContain(secret)
+    expect(made.code).toBe(0)
+    const page = await suite.browser.context.newPage()
+    await openLink(page, made.out)
+    expect(await pressReveal(page, passphrase)).toBe(secret)
+  })
+
+  it('a link made in Chromium opens in the CLI, exactly once', async () => {
+    const secret = `from the browser ${randomUUID()}`
+    const page = await suite.browser.context.newPage()
+    const link = await createViaUi(page, suite.server.origin, { text: secret, maxViews: 1 })
+    const env = { XDG_CONFIG_HOME: newHome() }
+    const opened = await secretsentry(['open', link, '--yes'], env)
+    expect(opened.code).toBe(0)
+    expect(opened.out).toBe(secret)
+    expect(shareIdOfLink(link)).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect((await secretsentry(['open', link, '--yes'], env)).code).toBe(3)
+  })
+})
+
+describe('CLI canary', () => {
+  const suite = useServerAndBrowsers([])
+  const canary = {
+    shared: `CANARY-CLI-SHARE-${randomUUID()}`,
+    passphrase: `CANARY-CLI-PASSPHRASE-${randomUUID()}`,
+    value: `CANARY-CLI-VALUE-${randomUUID()}`,
+    password: `CANARY-CLI-PASSWORD-${randomUUID()}`,
+    path: `/canary/${randomUUID().slice(0, 8)}/CANARY_NAME_${randomUUID().slice(0, 8)}`,
+  }
+  let home = ''
+  let shareId = ''
+
+  beforeAll(async () => {
+    home = newHome()
+    const env = {
+      SECRETSENTRY_SERVER: suite.server.origin,
+      XDG_CONFIG_HOME: home,
+      SECRETSENTRY_PASSWORD: canary.password,
+    }
+    const made = await secretsentry(
+      ['share', '--passphrase', '--json'],
+      { ...env, SECRETSENTRY_PASSPHRASE: canary.passphrase },
+      canary.shared,
+    )
+    expect(made.code).toBe(0)
+    shareId = (JSON.parse(made.out) as { id: string }).id
+    expect((await secretsentry(['register', '--username', 'canary-user'], env)).code).toBe(0)
+    expect(
+      (await secretsentry(['set', canary.path, '--tag', 'canary'], env, canary.value)).code,
+    ).toBe(0)
+    const got = await secretsentry(['get', canary.path], env)
+    expect(got.out).toBe(canary.value)
+    const link = await secretsentry(['share', canary.path], env)
+    expect(link.code).toBe(0)
+    expect((await secretsentry(['open', link.out, '--yes'], env)).out).toBe(canary.value)
+  })
+
+  it('no file in DATA_DIR nor any log holds the shared text, the passphrase, the value, its path or the password; the config directory holds none but the path-free session', async () => {
+    const serverFiles = [
+      ...(await listFiles(suite.server.dataDir)),
+      ...[suite.server.logFile, suite.server.outputFile].filter((f) => existsSync(f)),
+    ]
+    // Positive control: the scan sees what the server does store (the share's id, as bytes).
+    const control = await scanFiles(serverFiles, { id: Buffer.from(shareId, 'base64url') })
+    expect(control.length).toBeGreaterThan(0)
+    expect(await scanFiles(serverFiles, canary)).toEqual([])
+    const configFiles = await listFiles(home)
+    expect(configFiles.length).toBeGreaterThan(0)
+    expect(await scanFiles(configFiles, canary)).toEqual([])
+  })
+})
