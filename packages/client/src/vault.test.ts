@@ -282,3 +282,77 @@ describe('sessions', () => {
     expect(c.token()).toBeNull()
   })
 })
+
+describe('request shapes', () => {
+  it('update, promote, delete, restore, purge, shares, revoke and audit send what the API expects', async () => {
+    const { fake, secrets } = fakeVault()
+    const session = await client(fake.fetch).login('alice', PASSWORD)
+    const meta = { name: 'n', description: '', tags: [], path: '' }
+    const item = await session.create({ meta, value: 'v1' })
+    const id = item.id
+    const summary = secrets.get(id)!.summary
+    const echo = () => jsonResponse(200, { ...summary, revision: summary.revision + 1 })
+    fake.route(`PUT /api/secrets/${id}`, echo)
+    fake.route(`POST /api/secrets/${id}/restore`, echo)
+    fake.route(`DELETE /api/secrets/${id}`, () =>
+      jsonResponse(200, { deletedAt: 'x', purgeAt: 'y' }),
+    )
+    fake.route(`DELETE /api/secrets/${id}?purge=true`, () => jsonResponse(204, undefined))
+    fake.route(`GET /api/secrets/${id}/shares`, () => jsonResponse(200, { shares: [] }))
+    fake.route(`DELETE /api/secrets/${id}/shares/a%2Fb`, () => jsonResponse(204, undefined))
+    fake.route('GET /api/audit?limit=5&event=secret.read', () =>
+      jsonResponse(200, { events: [], next: null }),
+    )
+    const at = fake.requests.length
+
+    await session.update(summary, { meta: { ...meta, name: 'm' }, value: 'v2', stage: 'pending' })
+    await session.promote(summary)
+    await expect(session.delete(id)).resolves.toEqual({ deletedAt: 'x', purgeAt: 'y' })
+    await session.restore(id)
+    await session.purge(id)
+    await expect(session.shares(id)).resolves.toEqual([])
+    await session.revokeShare(id, 'a/b')
+    await session.audit({ limit: 5, event: 'secret.read', before: '' })
+
+    const sent = fake.requests.slice(at)
+    expect(sent.map((r) => `${r.method} ${r.url.slice(ORIGIN.length)}`)).toEqual([
+      `PUT /api/secrets/${id}`,
+      `PUT /api/secrets/${id}`,
+      `DELETE /api/secrets/${id}`,
+      `POST /api/secrets/${id}/restore`,
+      `DELETE /api/secrets/${id}?purge=true`,
+      `GET /api/secrets/${id}/shares`,
+      `DELETE /api/secrets/${id}/shares/a%2Fb`,
+      'GET /api/audit?limit=5&event=secret.read',
+    ])
+    // Check-and-set on the revision the caller showed; the new value takes the next version.
+    expect(sent[0]!.headers['if-match']).toBe(`"${summary.revision}"`)
+    const update = JSON.parse(sent[0]!.body!)
+    expect(update.meta.revision).toBe(2)
+    expect(update.value).toMatchObject({ version: 2, stage: 'pending' })
+    expect(sent[0]!.body).not.toContain('v2')
+    expect(JSON.parse(sent[1]!.body!)).toEqual({ promote: 'pending' })
+    expect(sent.every((r) => r.method === 'GET' || r.headers['x-csrf-token'] === 'csrf-1')).toBe(
+      true,
+    )
+  })
+
+  it('maps a 409 to conflict and a 413 quota to quota_exceeded with the server message', async () => {
+    const { fake, secrets } = fakeVault()
+    const session = await client(fake.fetch).login('alice', PASSWORD)
+    const item = await session.create({
+      meta: { name: 'n', description: '', tags: [], path: '' },
+      value: 'v',
+    })
+    const summary = secrets.get(item.id)!.summary
+    fake.route(`PUT /api/secrets/${item.id}`, () => errorResponse(409, 'conflict'))
+    await expect(session.update(summary, { value: 'w' })).rejects.toMatchObject({
+      status: 409,
+      code: 'conflict',
+    })
+    fake.route('POST /api/secrets', () => errorResponse(413, 'quota_exceeded'))
+    await expect(
+      session.create({ meta: { name: 'x', description: '', tags: [], path: '' }, value: 'v' }),
+    ).rejects.toMatchObject({ code: 'quota_exceeded', message: 'quota_exceeded message' })
+  })
+})
