@@ -85,6 +85,13 @@ describe('help and version', () => {
     }
   })
 
+  it('the README lists every command', () => {
+    const readme = fs.readFileSync(path.join(import.meta.dirname, '..', 'README.md'), 'utf8')
+    for (const c of COMMANDS) {
+      expect(readme).toMatch(new RegExp(`^\\| \`secretsentry ${c.name}\\b`, 'm'))
+    }
+  })
+
   it('each command has its own help', async () => {
     const backup = await run(['backup', '--help'])
     expect(backup.out).toContain('Usage: secretsentry backup FILE [--force]')

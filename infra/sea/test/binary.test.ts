@@ -147,6 +147,22 @@ describe('single executable, from an empty directory under env -i', () => {
     expect(await openText(server.url, share.fragment)).toBe(404)
   })
 
+  it('is the terminal client too: share from stdin, then open, through the executable alone', async () => {
+    const help = await runCommand(home.binary, ['share', '--help'], home.dir)
+    expect(help.status).toBe(0)
+    expect(help.stdout).toContain('Usage: secretsentry share [PATH]')
+    const env = { SECRETSENTRY_SERVER: server.url, XDG_CONFIG_HOME: path.join(home.dir, 'cfg') }
+    const made = await runCommand(home.binary, ['share', '--expires', '5m'], home.dir, env, 'sea ✓')
+    expect(made.stderr).toContain('(in 5 minutes), 1 view')
+    expect(made.status).toBe(0)
+    const opened = await runCommand(home.binary, ['open', made.stdout, '--yes'], home.dir, env)
+    expect(opened.status).toBe(0)
+    expect(opened.stdout).toBe('sea ✓')
+    expect(
+      (await runCommand(home.binary, ['open', made.stdout, '--yes'], home.dir, env)).status,
+    ).toBe(3)
+  })
+
   it('serves the embedded web app: the built files, with SRI that matches what is served', async () => {
     for (const [page, file] of [
       ['/', 'index.html'],
