@@ -83,10 +83,11 @@ export function readLine(
         if (!hidden) output.write(ch)
       }
     }
-    output.write(question)
+    // Raw mode before the question: whatever is typed once it shows is never echoed.
     input.setRawMode(true)
     input.on('data', onData)
     input.resume()
+    output.write(question)
   })
 }
 
