@@ -6,11 +6,13 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserSkipReason } from './support/browser.ts'
-import { listFiles, scanFiles } from './support/leak-scan.ts'
+import { listFiles, scan, scanFiles } from './support/leak-scan.ts'
 import { REPO_ROOT } from './support/paths.ts'
 import { useServerAndBrowsers } from './support/suite.ts'
 import { createViaUi, openLink, pressReveal, shareIdOfLink } from './support/ui.ts'
@@ -90,6 +92,44 @@ describe.skipIf(browserSkipReason !== null)('CLI ↔ Chromium', () => {
   })
 })
 
+/** A pass-through proxy in front of `target` that keeps every request body the CLI sends. */
+async function recordingProxy(
+  target: string,
+): Promise<{ url: string; bodies: Buffer[]; close(): void }> {
+  const bodies: Buffer[] = []
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      bodies.push(body)
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(
+          (e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'host',
+        ),
+      )
+      void fetch(`${target}${req.url ?? '/'}`, {
+        method: req.method ?? 'GET',
+        headers,
+        ...(body.length > 0 ? { body } : {}),
+      }).then(
+        async (answer) => {
+          // fetch has already decoded the body: its length and encoding headers no longer apply.
+          const kept = [...answer.headers].filter(
+            ([name]) => name !== 'content-encoding' && name !== 'content-length',
+          )
+          res.writeHead(answer.status, Object.fromEntries(kept))
+          res.end(Buffer.from(await answer.arrayBuffer()))
+        },
+        () => res.writeHead(502).end(),
+      )
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}`, bodies, close: () => server.close() }
+}
+
 describe('CLI canary', () => {
   const suite = useServerAndBrowsers([])
   const canary = {
@@ -101,11 +141,15 @@ describe('CLI canary', () => {
   }
   let home = ''
   let shareId = ''
+  let proxy: Awaited<ReturnType<typeof recordingProxy>>
+
+  afterAll(() => proxy?.close())
 
   beforeAll(async () => {
     home = newHome()
+    proxy = await recordingProxy(suite.server.origin)
     const env = {
-      SECRETSENTRY_SERVER: suite.server.origin,
+      SECRETSENTRY_SERVER: proxy.url,
       XDG_CONFIG_HOME: home,
       SECRETSENTRY_PASSWORD: canary.password,
     }
@@ -123,11 +167,12 @@ describe('CLI canary', () => {
     const got = await secretsentry(['get', canary.path], env)
     expect(got.out).toBe(canary.value)
     const link = await secretsentry(['share', canary.path], env)
+    expect(link.out.startsWith(`${proxy.url}/s#`)).toBe(true)
     expect(link.code).toBe(0)
     expect((await secretsentry(['open', link.out, '--yes'], env)).out).toBe(canary.value)
   })
 
-  it('no file in DATA_DIR nor any log holds the shared text, the passphrase, the value, its path or the password; the config directory holds none but the path-free session', async () => {
+  it('no file in DATA_DIR, no log, no request body and nothing in the config directory holds the shared text, the passphrase, the value, its path or the password', async () => {
     const serverFiles = [
       ...(await listFiles(suite.server.dataDir)),
       ...[suite.server.logFile, suite.server.outputFile].filter((f) => existsSync(f)),
@@ -136,6 +181,11 @@ describe('CLI canary', () => {
     const control = await scanFiles(serverFiles, { id: Buffer.from(shareId, 'base64url') })
     expect(control.length).toBeGreaterThan(0)
     expect(await scanFiles(serverFiles, canary)).toEqual([])
+    // Every request body the CLI sent: ciphertext, ids and derived keys only.
+    expect(proxy.bodies.length).toBeGreaterThan(10)
+    const sent = proxy.bodies.flatMap((body, i) => scan(`request ${i}`, body, canary))
+    expect(sent).toEqual([])
+    expect(proxy.bodies.some((b) => b.includes(Buffer.from('"ciphertext"')))).toBe(true)
     const configFiles = await listFiles(home)
     expect(configFiles.length).toBeGreaterThan(0)
     expect(await scanFiles(configFiles, canary)).toEqual([])
