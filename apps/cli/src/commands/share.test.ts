@@ -156,6 +156,12 @@ describe('the CLI against a real server', () => {
       env: { SECRETSENTRY_PASSPHRASE: 'correct horse' },
     })
     expect(made.code).toBe(0)
+    // No terminal and no --yes: refused before anything is asked or fetched.
+    const unasked = await live.ss(['open', made.out], {
+      env: { SECRETSENTRY_PASSPHRASE: 'correct horse' },
+    })
+    expect(unasked.code).toBe(2)
+    expect(unasked.err).toContain('add --yes')
     const none = await live.ss(['open', made.out, '--yes'])
     expect(none.code).toBe(2)
     expect(none.err).toContain('this link needs its passphrase')

@@ -285,8 +285,7 @@ export function safeFileName(name: string): boolean {
     name !== '..' &&
     !name.includes('/') &&
     !name.includes('\\') &&
-    !name.includes('\0') &&
-    !name.split(/[/\\]/).includes('..')
+    !name.includes('\0')
   )
 }
 
@@ -295,14 +294,17 @@ function writeNew(file: string, data: Uint8Array, force: boolean): void {
   fs.writeFileSync(file, data, { flag: force ? 'w' : 'wx', mode: 0o600 })
 }
 
+/** Without --yes and without a person to ask, stop before anything (a prompt included). */
+function refuseUnasked(io: Io, args: ParsedArgs): void {
+  if (args.options.get('--yes') || io.terminal.stdinIsTTY) return
+  throw new CommandError(
+    'opening consumes one view of the link; add --yes to open it without asking',
+    EXIT_USAGE,
+  )
+}
+
 async function confirmOpen(io: Io, args: ParsedArgs): Promise<void> {
   if (args.options.get('--yes')) return
-  if (!io.terminal.stdinIsTTY) {
-    throw new CommandError(
-      'opening consumes one view of the link; add --yes to open it without asking',
-      EXIT_USAGE,
-    )
-  }
   io.err('Opening this link consumes one of its views.\n')
   const answer = await io.terminal.ask('Open it now? [y/N] ', { hidden: false })
   if (!/^y(es)?$/i.test((answer ?? '').trim())) {
@@ -324,6 +326,7 @@ async function openShare(args: ParsedArgs, io: Io): Promise<number> {
   if (target && !force && fs.existsSync(target)) {
     throw new CommandError(`${output} exists; add --force to replace it`, EXIT_FAILED)
   }
+  refuseUnasked(io, args)
   let passphrase: string | undefined
   let prompted = false
   if (parsed.passphrase) {
