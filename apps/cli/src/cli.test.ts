@@ -49,6 +49,13 @@ describe('help and version', () => {
   it('--help documents the exit codes 0 to 4, and every command has an example', async () => {
     const r = await run(['--help'])
     for (const code of [0, 1, 2, 3, 4]) expect(r.out).toMatch(new RegExp(`^  ${code}  \\S`, 'm'))
+    for (const name of [
+      'SECRETSENTRY_SERVER',
+      'SECRETSENTRY_PASSWORD',
+      'SECRETSENTRY_PASSPHRASE',
+    ]) {
+      expect(r.out).toMatch(new RegExp(`^  ${name} +\\S`, 'm'))
+    }
     for (const c of COMMANDS) {
       const help = await run([c.name, '--help'])
       expect(help.code).toBe(0)

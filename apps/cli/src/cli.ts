@@ -58,6 +58,14 @@ ${table([
   ['-v, --version', 'print the version'],
 ])}
 
+Environment (the client commands; secrets never go in arguments):
+${table([
+  ['SECRETSENTRY_SERVER', 'the server when --server is not given and nobody is logged in'],
+  ['SECRETSENTRY_PASSWORD', 'the account password, instead of a prompt (register, login)'],
+  ['SECRETSENTRY_PASSPHRASE', "a link's passphrase, instead of a prompt (share, open)"],
+  ['XDG_CONFIG_HOME', 'where the session file lives (default ~/.config/secretsentry)'],
+])}
+
 ${EXIT_CODES_HELP}
 `
 }

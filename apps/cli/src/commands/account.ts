@@ -19,7 +19,14 @@ import {
 } from '@secretsentry/client/vault'
 import { UsageError, type ParsedArgs } from '../args.ts'
 import { clientCall, commandErrorOf, nodeFetch, resolveServer } from '../client.ts'
-import { CommandError, EXIT_FAILED, EXIT_NOT_AUTHORISED, EXIT_OK, type Io } from '../io.ts'
+import {
+  CommandError,
+  EXIT_FAILED,
+  EXIT_NOT_AUTHORISED,
+  EXIT_NOT_FOUND,
+  EXIT_OK,
+  type Io,
+} from '../io.ts'
 import {
   configDir,
   deleteSession,
@@ -253,7 +260,9 @@ export async function openVault(io: Io): Promise<VaultSession> {
     k = await getSessionKey({ origin: data.server, fetch: nodeFetch }, data.token)
   } catch (err) {
     const e = commandErrorOf(err, data.server)
-    if (e instanceof CommandError && e.exitCode === EXIT_NOT_AUTHORISED) {
+    // Ended (401), or a live session that holds no key for this file (404): either way the
+    // file cannot be opened any more.
+    if (e instanceof CommandError && [EXIT_NOT_AUTHORISED, EXIT_NOT_FOUND].includes(e.exitCode)) {
       deleteSession(dir)
       throw new CommandError(
         'the session has ended (logged out, expired, or the password changed): run secretsentry login',

@@ -98,7 +98,10 @@ export const get: Command = {
     options: {
       '--version': { value: true, help: 'this version number' },
       '--stage': { value: true, help: 'the version with this stage: current, pending or previous' },
-      '--json': { value: false, help: 'print {path, version, value, description, tags} as JSON' },
+      '--json': {
+        value: false,
+        help: 'print {path, id, version, value, description, tags} as JSON',
+      },
     },
   },
   description: [
