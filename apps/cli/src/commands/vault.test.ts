@@ -72,6 +72,14 @@ describe('the vault from the terminal', () => {
     expect(opened.code).toBe(0)
     expect(opened.out).toBe(v2)
 
+    // PATH is always a vault secret on the logged-in server: no --file, no other server.
+    const withFile = await ss(['share', '/app/production/DB_PASSWORD', '--file', 'x'])
+    expect(withFile.code).toBe(2)
+    expect(withFile.err).toContain('give PATH or --file, not both')
+    const elsewhere = await ss(['share', 'DB_PASSWORD', '--server', 'http://127.0.0.1:9'])
+    expect(elsewhere.code).toBe(2)
+    expect(elsewhere.err).toContain('leave out --server')
+
     // A copy of the session file taken before logout opens nothing afterwards.
     const file = path.join(env.XDG_CONFIG_HOME, 'secretsentry', SESSION_FILE)
     const copy = fs.readFileSync(file)
