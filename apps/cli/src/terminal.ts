@@ -104,16 +104,17 @@ function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
 
 /** The real process: stdin/stdout, and /dev/tty for prompts when stdin carries the secret. */
 export const processTerminal: Terminal = {
-  stdinIsTTY: process.stdin.isTTY === true,
-  stdoutIsTTY: process.stdout.isTTY === true,
+  // isatty on the descriptors: touching process.stdin would open a stream for every command.
+  stdinIsTTY: tty.isatty(0),
+  stdoutIsTTY: tty.isatty(1),
   readStdin: () => readAll(process.stdin),
   writeStdout: (bytes) =>
     new Promise((resolve, reject) =>
       process.stdout.write(bytes, (err) => (err ? reject(err) : resolve())),
     ),
   async ask(question, { hidden }) {
-    if (process.stdin.isTTY) {
-      return readLine(process.stdin, process.stderr, question, hidden)
+    if (tty.isatty(0)) {
+      return readLine(process.stdin as tty.ReadStream, process.stderr, question, hidden)
     }
     // Standard input is a pipe (the secret itself, say): ask on the controlling terminal.
     let fd: number
