@@ -97,6 +97,20 @@ describe('the session file', () => {
     fs.writeFileSync(file, '{"version":1,"server":"x"}')
     expect(() => readSession(dir)).toThrow(`${file} is damaged`)
   })
+
+  it('refuses a symbolic link in its place, and writing replaces the link, never its target', () => {
+    const dir = path.join(tempDir(), 'secretsentry')
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const elsewhere = path.join(tempDir(), 'theirs.json')
+    const theirs = `${JSON.stringify({ version: 1, ...fixture().data })}\n`
+    fs.writeFileSync(elsewhere, theirs, { mode: 0o600 })
+    const file = path.join(dir, SESSION_FILE)
+    fs.symlinkSync(elsewhere, file)
+    expect(() => readSession(dir)).toThrow(`${file} is not a plain file`)
+    writeSession(dir, fixture().data)
+    expect(fs.lstatSync(file).isSymbolicLink()).toBe(false)
+    expect(fs.readFileSync(elsewhere, 'utf8')).toBe(theirs)
+  })
 })
 
 describe('fileKdfMemory', () => {

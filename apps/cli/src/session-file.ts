@@ -109,8 +109,23 @@ export function readSession(dir: string): SessionData | undefined {
   const file = path.join(dir, SESSION_FILE)
   let text: string
   try {
-    // Like ssh with a private key: a file others can read is not used.
-    if ((fs.statSync(file).mode & 0o077) !== 0) {
+    // Like ssh with a private key: a file others can read is not used. lstat, not stat: a
+    // symbolic link could point at a file someone else controls (or that others can read
+    // through another path), so the session file must be the file itself.
+    const st = fs.lstatSync(file)
+    if (st.isSymbolicLink() || !st.isFile()) {
+      throw new CommandError(
+        `${file} is not a plain file (a symbolic link?): delete it and run secretsentry login`,
+        EXIT_FAILED,
+      )
+    }
+    if (process.getuid && st.uid !== process.getuid()) {
+      throw new CommandError(
+        `${file} belongs to another user: delete it and run secretsentry login`,
+        EXIT_FAILED,
+      )
+    }
+    if ((st.mode & 0o077) !== 0) {
       throw new CommandError(
         `${file} can be read by other users: delete it and run secretsentry login`,
         EXIT_FAILED,
