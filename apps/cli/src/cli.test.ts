@@ -7,7 +7,7 @@ import { SETTING_FLAGS } from './args.ts'
 import { COMMANDS, runCli } from './cli.ts'
 import type { Io } from './io.ts'
 import { memoryTerminal } from './test/memory-terminal.ts'
-import { baseEnv, cleanUp, cli, tempDir, WEB_DIST } from './test/support.ts'
+import { baseEnv, cleanUp, cli, CONTROL_EXCEPT_NEWLINE, tempDir, WEB_DIST } from './test/support.ts'
 
 afterEach(cleanUp)
 
@@ -28,6 +28,18 @@ async function run(argv: string[], env: Record<string, string> = {}) {
   const code = await runCli(argv, m.io)
   return { code, out: m.out(), err: m.err() }
 }
+
+describe('messages on standard error', () => {
+  it('never carry terminal control sequences from arguments, names or servers', async () => {
+    // OSC 0 (set the title), a one-byte CSI (0x9b) and a right-to-left override.
+    const r = await run(['\x1b]0;pwned\x07', '\x9b2J'])
+    expect(r.code).toBe(2)
+    expect(r.err).toContain('unknown command \\u001b]0;pwned\\u0007')
+    expect(r.err).not.toMatch(CONTROL_EXCEPT_NEWLINE)
+    const bidi = await run(['help', 'evil\u202etxt.exe'])
+    expect(bidi.err).toContain('evil\\u202etxt.exe')
+  })
+})
 
 describe('help and version', () => {
   it('--help lists every command and exits 0; no command at all prints it and exits 2', async () => {

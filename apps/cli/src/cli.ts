@@ -11,6 +11,7 @@ import { deleteShare, open, share, status } from './commands/share.ts'
 import { VAULT_COMMANDS } from './commands/vault.ts'
 import { verify } from './commands/verify.ts'
 import { CommandError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
+import { forTerminal } from './sanitize.ts'
 import { PromptAborted } from './terminal.ts'
 
 export const VERSION: string = pkg.version
@@ -109,7 +110,10 @@ export function commandHelp(command: Command): string {
 }
 
 /** Runs one command line; resolves with the exit code, or 'running' while `serve` serves. */
-export async function runCli(argv: readonly string[], io: Io): Promise<number | 'running'> {
+export async function runCli(argv: readonly string[], given: Io): Promise<number | 'running'> {
+  // Every message goes through forTerminal: file names, server messages and arguments in them
+  // come from others and must not carry escape sequences to the terminal (sanitize.ts).
+  const io: Io = { ...given, err: (text) => given.err(forTerminal(text)) }
   const [first, ...rest] = argv
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
     const named = first === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined

@@ -30,6 +30,26 @@ export function serverOrigin(text: string, from: string): string {
   return `${(m[1] as string).toLowerCase()}://${(m[2] as string).toLowerCase()}`
 }
 
+/** localhost, 127.0.0.0/8 and [::1]: plain http there never crosses a network. */
+function isLoopback(origin: string): boolean {
+  const host = origin.replace(/^https?:\/\//, '').replace(/:\d+$/, '')
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/**
+ * A warning on standard error when `server` is plain http:// beyond this machine. The secret
+ * itself stays protected (it is encrypted here, and a link's key is never sent), but the
+ * ciphertext, a manage token, the bearer token and the login's authKey cross the network in
+ * clear, and whoever sits on the path can change what the server answers. Warned, not refused:
+ * a private network may be the user's informed choice.
+ */
+export function warnIfPlainHttp(io: Io, server: string): void {
+  if (!server.startsWith('http://') || isLoopback(server)) return
+  io.err(
+    `Warning: ${server} is plain http: tokens and ciphertext cross the network unencrypted and can be read or changed on the way; use https.\n`,
+  )
+}
+
 /**
  * The server a command talks to: --server, else the logged-in server, else SECRETSENTRY_SERVER.
  * With none, a usage error saying how to give one.
@@ -40,11 +60,20 @@ export function resolveServer(
   io: Io,
   loggedIn?: string,
 ): string {
-  if (typeof flag === 'string') return serverOrigin(flag, `${command}: --server`)
-  if (loggedIn) return loggedIn
   const env = io.env[SERVER_ENV]
-  if (env !== undefined && env.trim() !== '') return serverOrigin(env, SERVER_ENV)
-  throw new UsageError(`${command}: which server? Give --server URL or set ${SERVER_ENV}`)
+  const server =
+    typeof flag === 'string'
+      ? serverOrigin(flag, `${command}: --server`)
+      : loggedIn
+        ? loggedIn
+        : env !== undefined && env.trim() !== ''
+          ? serverOrigin(env, SERVER_ENV)
+          : undefined
+  if (server === undefined) {
+    throw new UsageError(`${command}: which server? Give --server URL or set ${SERVER_ENV}`)
+  }
+  warnIfPlainHttp(io, server)
+  return server
 }
 
 const NOT_FOUND = new Set(['not_found', 'secret_not_found'])

@@ -18,7 +18,7 @@ import {
   type VaultSession,
 } from '@secretsentry/client/vault'
 import { UsageError, type ParsedArgs } from '../args.ts'
-import { clientCall, commandErrorOf, nodeFetch, resolveServer } from '../client.ts'
+import { clientCall, commandErrorOf, nodeFetch, resolveServer, warnIfPlainHttp } from '../client.ts'
 import {
   CommandError,
   EXIT_FAILED,
@@ -255,6 +255,7 @@ export async function openVault(io: Io): Promise<VaultSession> {
   if (!data) {
     throw new CommandError('not logged in: run secretsentry login', EXIT_NOT_AUTHORISED)
   }
+  warnIfPlainHttp(io, data.server)
   let k: Uint8Array
   try {
     k = await getSessionKey({ origin: data.server, fetch: nodeFetch }, data.token)

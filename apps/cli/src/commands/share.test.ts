@@ -3,9 +3,10 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createShareClient } from '@secretsentry/client/share'
 import { UsageError } from '../args.ts'
 import { startLive, type Live } from '../test/live.ts'
-import { cleanUp, tempDir } from '../test/support.ts'
+import { cleanUp, CONTROL_EXCEPT_NEWLINE, tempDir } from '../test/support.ts'
 import { parseExpires, parseViews, recordFromStdin, safeFileName } from './share.ts'
 
 describe('share flags and input', () => {
@@ -49,7 +50,17 @@ describe('share flags and input', () => {
   it('a sender file name is used only when it is a plain name', () => {
     expect(safeFileName('report.pdf')).toBe(true)
     expect(safeFileName('..hidden')).toBe(true)
-    for (const bad of ['', '.', '..', '../x', 'a/b', '/etc/passwd', 'a\\b', 'x\0y']) {
+    expect(safeFileName('.env')).toBe(true)
+    expect(safeFileName('console.log')).toBe(true)
+    expect(safeFileName('ünïcode name.txt')).toBe(true)
+    const refused = [
+      ...['', '.', '..', '../x', 'a/b', '/etc/passwd', 'a\\b', 'x\0y'],
+      // Control characters (a terminal escape, a newline), Windows devices and forbidden or
+      // silently stripped characters, and a name too long for any file system.
+      ...['\x1b]0;pwned\x07.txt', 'a\nb', 'x\x9b31m', 'CON', 'nul.txt', 'Com1.log', 'a:b'],
+      ...['a?b', 'trailing.', 'trailing ', `${'x'.repeat(256)}`],
+    ]
+    for (const bad of refused) {
       expect(safeFileName(bad)).toBe(false)
     }
   })
@@ -227,6 +238,42 @@ describe('the CLI against a real server', () => {
     expect((await live.ss(['open', `${live.url}/s#nonsense`, '--yes'])).code).toBe(2)
     // Still unopened.
     expect((await live.ss(['open', made.out, '--yes'])).out).toBe('x')
+  })
+
+  it("a sender's file name with a terminal escape in it is refused and never printed raw", async () => {
+    const evil = 'report\x1b]0;pwned\x07\x1b[2J.txt'
+    const data = new Uint8Array(crypto.randomBytes(64))
+    const made = await createShareClient({ origin: live.url, fetch }).create(
+      { kind: 'file', name: evil, type: 'text/plain', data },
+      { ttlSeconds: 3600, maxViews: 2 },
+    )
+    const dest = tempDir()
+    const opened = await live.ss(['open', made.link, '--yes'], { cwd: dest })
+    expect(opened.code).toBe(0)
+    expect(opened.err).not.toMatch(CONTROL_EXCEPT_NEWLINE)
+    expect(opened.err).toContain('report\\u001b]0;pwned\\u0007')
+    expect(opened.err).toContain('is not a plain file name: refused')
+    const files = fs.readdirSync(dest)
+    expect(files).toEqual([expect.stringMatching(/^secretsentry-[A-Za-z0-9]{8}-1\.bin$/)])
+    expect(fs.readFileSync(path.join(dest, files[0] as string)).equals(data)).toBe(true)
+    // Written to standard output on request, the name in the message is made harmless too.
+    const piped = await live.ss(['open', made.link, '--yes', '--output', '-'], { cwd: dest })
+    expect(piped.code).toBe(0)
+    expect(Buffer.from(piped.outBytes).equals(data)).toBe(true)
+    expect(piped.err).not.toContain('\x1b')
+  })
+
+  it('a whole link and a different --server: refused before anything is fetched (exit 2)', async () => {
+    const made = await live.ss(['share'], { input: 'x' })
+    const other = await live.ss(['open', made.out, '--yes', '--server', 'http://127.0.0.1:9'])
+    expect(other.code).toBe(2)
+    expect(other.err).toContain(
+      `open: the link is for ${live.url}, not --server http://127.0.0.1:9`,
+    )
+    // The same server spelled with a trailing slash is no conflict; the link was still unopened.
+    const same = await live.ss(['open', made.out, '--yes', '--server', `${live.url}/`])
+    expect(same.code).toBe(0)
+    expect(same.out).toBe('x')
   })
 
   it('no server anywhere is a usage error saying how to give one; an unreachable one says so', async () => {

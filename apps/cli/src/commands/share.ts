@@ -18,7 +18,14 @@ import {
   type ShareRecord,
 } from '@secretsentry/client/share'
 import { UsageError, type ParsedArgs } from '../args.ts'
-import { clientCall, commandErrorOf, nodeFetch, resolveServer, serverOrigin } from '../client.ts'
+import {
+  clientCall,
+  commandErrorOf,
+  nodeFetch,
+  resolveServer,
+  serverOrigin,
+  warnIfPlainHttp,
+} from '../client.ts'
 import {
   CommandError,
   EXIT_FAILED,
@@ -27,6 +34,7 @@ import {
   EXIT_USAGE,
   type Io,
 } from '../io.ts'
+import { quoted } from '../sanitize.ts'
 import { secretInput, writeValue } from '../terminal.ts'
 import { loggedInServer } from './account.ts'
 import type { Command } from './command.ts'
@@ -277,7 +285,21 @@ export const share: Command = {
   },
 }
 
-/** A file name from a sender, usable in the current directory only if it is a plain name. */
+// eslint-disable-next-line no-control-regex -- control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+/** Characters Windows does not allow in a name (':' would also open an NTFS alternate stream). */
+const WINDOWS_FORBIDDEN = /[<>:"|?*]/
+/** Device names on Windows, with or without an extension: writing to them does not make a file. */
+const WINDOWS_DEVICE =
+  /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$/i
+
+/**
+ * A file name from a sender (attacker-controlled: it comes out of the decrypted record), usable
+ * in the current directory only if it is a plain name: no path ('/', '\\', '.', '..'), no NUL or
+ * other control character (they would reach the terminal in messages, and the shell in later
+ * commands), nothing Windows refuses or treats as a device, no trailing dot or space (Windows
+ * strips them, so the name written would differ from the one checked), at most 255 bytes.
+ */
 export function safeFileName(name: string): boolean {
   return (
     name !== '' &&
@@ -285,7 +307,11 @@ export function safeFileName(name: string): boolean {
     name !== '..' &&
     !name.includes('/') &&
     !name.includes('\\') &&
-    !name.includes('\0')
+    !CONTROL.test(name) &&
+    !WINDOWS_FORBIDDEN.test(name) &&
+    !WINDOWS_DEVICE.test(name) &&
+    !/[. ]$/.test(name) &&
+    Buffer.byteLength(name, 'utf8') <= 255
   )
 }
 
@@ -315,7 +341,19 @@ async function confirmOpen(io: Io, args: ParsedArgs): Promise<void> {
 async function openShare(args: ParsedArgs, io: Io): Promise<number> {
   const link = args.positionals[0] as string
   const parsed = await clientCall(async () => parseLink(link))
-  const server = parsed.origin ?? resolveServer('open', args.options.get('--server'), io)
+  const flag = args.options.get('--server')
+  // A whole link names its server; a different --server is a mistake (or someone's trick), not a
+  // hint to pick one silently.
+  if (parsed.origin && typeof flag === 'string') {
+    const given = serverOrigin(flag, 'open: --server')
+    if (given !== parsed.origin) {
+      throw new UsageError(
+        `open: the link is for ${parsed.origin}, not --server ${given}; leave out --server or check the link`,
+      )
+    }
+  }
+  const server = parsed.origin ?? resolveServer('open', flag, io)
+  if (parsed.origin) warnIfPlainHttp(io, server)
   const output = args.options.get('--output')
   const force = args.options.get('--force') === true
   const target =
@@ -377,7 +415,7 @@ async function openShare(args: ParsedArgs, io: Io): Promise<number> {
   }
   if (output === '-') {
     await io.terminal.writeStdout(record.data)
-    io.err(`(the file ${JSON.stringify(record.name)}, ${record.data.length} bytes; ${views})\n`)
+    io.err(`(the file ${quoted(record.name)}, ${record.data.length} bytes; ${views})\n`)
     return EXIT_OK
   }
   if (target) {
@@ -411,7 +449,7 @@ function saveUnderOwnName(
       io.err(`${wanted} exists and --force was not given: not replaced.\n`)
     }
   } else {
-    io.err(`The sender's file name ${JSON.stringify(wanted)} has a path in it: refused.\n`)
+    io.err(`The sender's file name ${quoted(wanted)} is not a plain file name: refused.\n`)
   }
   for (let n = 1; ; n++) {
     const fallback = `secretsentry-${id.slice(0, 8).replace(/[^A-Za-z0-9]/g, 'x')}-${n}.bin`
@@ -468,10 +506,14 @@ function tokenOf(args: ParsedArgs, command: string): string {
 
 function serverForManage(args: ParsedArgs, io: Io, command: string, linkOrId: string): string {
   const flag = args.options.get('--server')
-  if (typeof flag === 'string') return serverOrigin(flag, `${command}: --server`)
+  if (typeof flag === 'string') return resolveServer(command, flag, io)
   if (/^https?:/i.test(linkOrId.trim())) {
     const origin = /^(https?:\/\/[^/?#@\s]+)/i.exec(linkOrId.trim())?.[1]
-    if (origin) return serverOrigin(origin, command)
+    if (origin) {
+      const server = serverOrigin(origin, command)
+      warnIfPlainHttp(io, server)
+      return server
+    }
   }
   return resolveServer(command, undefined, io)
 }

@@ -188,3 +188,7 @@ export function postShare(base: string, share: Share): Promise<Response> {
     body: JSON.stringify(share.body),
   })
 }
+
+/** Any control character but newline: what no message on standard error may contain. */
+// eslint-disable-next-line no-control-regex -- control characters are what is looked for
+export const CONTROL_EXCEPT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/
