@@ -10,6 +10,7 @@
 import crypto from 'node:crypto'
 import { username as usernameSchema } from '@secretsentry/contract'
 import { getSessionKey, putSessionKey } from '@secretsentry/client/cli-session-key'
+import { MIN_PASSWORD_LENGTH, newPasswordProblem } from '@secretsentry/client/password'
 import {
   createVaultClient,
   describeKdf,
@@ -41,8 +42,6 @@ import { secretInput } from '../terminal.ts'
 import type { Command } from './command.ts'
 
 export const PASSWORD_ENV = 'SECRETSENTRY_PASSWORD'
-/** The web form's rule (apps/web vault/lib/password.ts): a long passphrase guards the vault. */
-export const MIN_PASSWORD_LENGTH = 12
 
 function vaultClient(io: Io, server: string, token?: string): VaultClient {
   const dir = configDir(io.env)
@@ -164,11 +163,9 @@ export const register: Command = {
     const server = resolveServer('register', args.options.get('--server'), io)
     const username = await askUsername(args, io, 'register')
     const password = await askPassword(io, 'register', true)
-    if (Array.from(password).length < MIN_PASSWORD_LENGTH) {
-      throw new UsageError(
-        `register: use a password of at least ${MIN_PASSWORD_LENGTH} characters; a few random words work well`,
-      )
-    }
+    // The web form's rule, from the one place every client takes it.
+    const problem = newPasswordProblem(password)
+    if (problem !== null) throw new UsageError(`register: the password: ${problem}`)
     await endOldSession(io)
     const client = vaultClient(io, server)
     const session = await clientCall(() => client.register(username, password), server)
