@@ -97,6 +97,9 @@ export function commandErrorOf(err: unknown, server?: string): unknown {
     message = 'not logged in, or the session ended: run secretsentry login'
   } else if (err.code === 'rate_limited' && err.retryAfterSeconds !== undefined) {
     message = `${message} (try again in ${err.retryAfterSeconds} s)`
+  } else if (err.code === 'kdf_downgrade') {
+    // Without a person to confirm, a downgrade is never accepted: say how to look at it.
+    message = `${message} If the server's operator lowered them on purpose, run secretsentry login at a terminal to confirm.`
   } else if (err.code === 'invalid_input' && err.details.field) {
     message = `${message} (${err.details.field})`
   }

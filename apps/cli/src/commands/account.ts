@@ -129,16 +129,18 @@ async function keepSession(
   }
 }
 
-/** Ends whatever session the file holds (best effort: a dead one is already ended). */
-async function endOldSession(io: Io): Promise<void> {
-  const old = readSession(configDir(io.env))
+/**
+ * Ends the session `old` (read from the file before the new login), once the new one exists: a
+ * refused login (a wrong password, a refused KDF downgrade) leaves the working session alone.
+ * Best effort: an unreachable server ends it by itself after SESSION_IDLE_HOURS.
+ */
+async function endOldSession(io: Io, old: SessionData | undefined): Promise<void> {
   if (!old) return
   try {
     await vaultClient(io, old.server, old.token).logout()
   } catch {
-    // Unreachable: it ends by itself after SESSION_IDLE_HOURS; the file goes anyway.
+    // Unreachable, or ended already: the new session file replaces it either way.
   }
-  deleteSession(configDir(io.env))
 }
 
 const accountOptions = {
@@ -166,9 +168,10 @@ export const register: Command = {
     // The web form's rule, from the one place every client takes it.
     const problem = newPasswordProblem(password)
     if (problem !== null) throw new UsageError(`register: the password: ${problem}`)
-    await endOldSession(io)
+    const old = readSession(configDir(io.env))
     const client = vaultClient(io, server)
     const session = await clientCall(() => client.register(username, password), server)
+    await endOldSession(io, old)
     await keepSession(io, server, client, session)
     io.err(`Registered and logged in as ${username} on ${server}.\n`)
     return EXIT_OK
@@ -193,9 +196,10 @@ export const login: Command = {
     const server = resolveServer('login', args.options.get('--server'), io)
     const username = await askUsername(args, io, 'login')
     const password = await askPassword(io, 'login', false)
-    await endOldSession(io)
+    const old = readSession(configDir(io.env))
     const client = vaultClient(io, server)
     const session = await clientCall(() => client.login(username, password), server)
+    await endOldSession(io, old)
     await keepSession(io, server, client, session)
     io.err(`Logged in as ${username} on ${server}.\n`)
     return EXIT_OK
