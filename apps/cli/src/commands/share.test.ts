@@ -229,6 +229,29 @@ describe('the CLI against a real server', () => {
     expect((await live.ss(['open', made.out, '--yes'], { cwd: dest })).code).toBe(3)
   })
 
+  it('--output at a symbolic link: refused before the view is spent, and --force replaces the link, never its target', async () => {
+    const made = await live.ss(['share', '--views', '2'], { input: 'the secret' })
+    const dest = tempDir()
+    const theirs = path.join(tempDir(), 'theirs.txt')
+    fs.writeFileSync(theirs, 'not yours to overwrite')
+    fs.symlinkSync(theirs, path.join(dest, 'out.txt'))
+    fs.symlinkSync(path.join(dest, 'nowhere'), path.join(dest, 'dangling.txt'))
+    for (const name of ['out.txt', 'dangling.txt']) {
+      const refused = await live.ss(['open', made.out, '--yes', '--output', name], { cwd: dest })
+      expect(refused.code).toBe(1)
+      expect(refused.err).toContain(`${name} exists; add --force to replace it`)
+    }
+    const forced = await live.ss(['open', made.out, '--yes', '--output', 'out.txt', '--force'], {
+      cwd: dest,
+    })
+    expect(forced.code).toBe(0)
+    expect(fs.readFileSync(theirs, 'utf8')).toBe('not yours to overwrite')
+    expect(fs.lstatSync(path.join(dest, 'out.txt')).isSymbolicLink()).toBe(false)
+    expect(fs.readFileSync(path.join(dest, 'out.txt'), 'utf8')).toBe('the secret')
+    // The refusals spent nothing: one view is left.
+    expect((await live.ss(['open', made.out, '--yes'])).out).toBe('the secret')
+  })
+
   it('a link with a key in its query string, or a broken one, is refused before any request (exit 2)', async () => {
     const made = await live.ss(['share'], { input: 'x' })
     const fragment = made.out.split('#')[1] as string

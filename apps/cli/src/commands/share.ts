@@ -315,9 +315,53 @@ export function safeFileName(name: string): boolean {
   )
 }
 
-/** Writes without replacing an existing file (`wx` fails if it exists), mode 0600: it is a secret. */
+/** Whether anything is at `file`: a file, a directory, or a symbolic link, even a dangling one. */
+function occupied(file: string): boolean {
+  try {
+    fs.lstatSync(file)
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw err
+  }
+}
+
+/**
+ * Writes a new file, mode 0600 (it is a secret), with `wx` (O_CREAT|O_EXCL): it fails if anything
+ * is there, a symbolic link included, so nothing is replaced or written through a link. With
+ * --force what is at the path is removed first: a symbolic link is replaced, never followed
+ * (it could point at any file of the user's).
+ */
 function writeNew(file: string, data: Uint8Array, force: boolean): void {
-  fs.writeFileSync(file, data, { flag: force ? 'w' : 'wx', mode: 0o600 })
+  if (force) {
+    try {
+      if (!fs.lstatSync(file).isDirectory()) fs.rmSync(file)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+  }
+  fs.writeFileSync(file, data, { flag: 'wx', mode: 0o600 })
+}
+
+/** writeNew to --output; if the path was taken meanwhile, the bytes go to a fresh name (the view is spent). */
+function writeOutput(
+  io: Io,
+  target: string,
+  output: string,
+  data: Uint8Array,
+  force: boolean,
+  id: string,
+  views: string,
+): boolean {
+  try {
+    writeNew(target, data, force)
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    io.err(`${output} appeared meanwhile: not replaced.\n`)
+    saveUnderFreshName(io, data, id, views)
+    return false
+  }
 }
 
 /** Without --yes and without a person to ask, stop before anything (a prompt included). */
@@ -361,7 +405,7 @@ async function openShare(args: ParsedArgs, io: Io): Promise<number> {
       ? path.resolve(io.terminal.cwd(), output)
       : undefined
   // Checked before the view is spent: a refusal afterwards would lose the secret.
-  if (target && !force && fs.existsSync(target)) {
+  if (target && !force && occupied(target)) {
     throw new CommandError(`${output} exists; add --force to replace it`, EXIT_FAILED)
   }
   refuseUnasked(io, args)
@@ -405,8 +449,10 @@ async function openShare(args: ParsedArgs, io: Io): Promise<number> {
   const { record } = opened
   if (record.kind === 'text') {
     if (target) {
-      writeNew(target, new TextEncoder().encode(record.text), force)
-      io.err(`Wrote the text to ${output}; ${views}.\n`)
+      const data = new TextEncoder().encode(record.text)
+      if (writeOutput(io, target, output as string, data, force, parsed.id, views)) {
+        io.err(`Wrote the text to ${output}; ${views}.\n`)
+      }
     } else {
       await writeValue(io.terminal, new TextEncoder().encode(record.text))
       io.err(`(${views})\n`)
@@ -419,8 +465,9 @@ async function openShare(args: ParsedArgs, io: Io): Promise<number> {
     return EXIT_OK
   }
   if (target) {
-    writeNew(target, record.data, force)
-    io.err(`Wrote ${output} (${record.data.length} bytes); ${views}.\n`)
+    if (writeOutput(io, target, output as string, record.data, force, parsed.id, views)) {
+      io.err(`Wrote ${output} (${record.data.length} bytes); ${views}.\n`)
+    }
     return EXIT_OK
   }
   return saveUnderOwnName(io, record, force, parsed.id, views)
@@ -451,12 +498,19 @@ function saveUnderOwnName(
   } else {
     io.err(`The sender's file name ${quoted(wanted)} is not a plain file name: refused.\n`)
   }
+  saveUnderFreshName(io, record.data, id, views)
+  return EXIT_OK
+}
+
+/** The bytes under a name of our own in the current directory, never replacing anything. */
+function saveUnderFreshName(io: Io, data: Uint8Array, id: string, views: string): void {
+  const cwd = io.terminal.cwd()
   for (let n = 1; ; n++) {
     const fallback = `secretsentry-${id.slice(0, 8).replace(/[^A-Za-z0-9]/g, 'x')}-${n}.bin`
     try {
-      writeNew(path.join(cwd, fallback), record.data, false)
-      io.err(`Wrote it to ${fallback} instead (${record.data.length} bytes); ${views}.\n`)
-      return EXIT_OK
+      writeNew(path.join(cwd, fallback), data, false)
+      io.err(`Wrote it to ${fallback} instead (${data.length} bytes); ${views}.\n`)
+      return
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
