@@ -13,6 +13,7 @@ import {
   wrapped,
   type TestUser,
 } from '../test/vault-fixtures.ts'
+import { deleteDeadSessions } from './session.queries.ts'
 import { csrfTokenFor, SESSION_COOKIE } from './session.ts'
 
 let t: TestApp
@@ -66,6 +67,25 @@ describe('the session key', () => {
     expect((await t.call('/api/logout', as(u, 'POST'))).status).toBe(204)
     expect(storedKeys()).toEqual([])
     expect((await getKey(u)).status).toBe(401)
+  })
+
+  it('dies with an expired session: idle or past its absolute end, it reads nothing, and the sweep deletes it', async () => {
+    const HOUR = 3_600_000
+    const idle = await registerUser(t, 'idle-user')
+    const busy = await registerUser(t, 'busy-user')
+    expect((await putKey(idle, rand(32))).status).toBe(204)
+    expect((await putKey(busy, rand(32))).status).toBe(204)
+    // `busy` is used every 6 hours, so only the 7-day absolute end stops it; `idle` never is.
+    for (let hours = 6; hours < 7 * 24; hours += 6) {
+      t.clock.advance(6 * HOUR)
+      expect((await getKey(busy)).status).toBe(200)
+    }
+    expect((await getKey(idle)).status).toBe(401)
+    t.clock.advance(6 * HOUR)
+    expect((await getKey(busy)).status).toBe(401)
+    expect(storedKeys()).toHaveLength(2)
+    await deleteDeadSessions(t.db, t.clock.now, 12 * HOUR, 100)
+    expect(storedKeys()).toEqual([])
   })
 
   it('dies with the sessions a password change ends', async () => {
