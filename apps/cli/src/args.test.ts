@@ -29,6 +29,7 @@ const SAMPLES: Record<string, [string, Config[keyof Config]]> = {
   VAULT_ACCOUNT_WRITES_PER_MIN: ['90', 90],
   VAULT_QUOTA_BYTES: ['1048576', 1_048_576],
   METRICS_TOKEN: ['scrape-token.0123456789', 'scrape-token.0123456789'],
+  REDIS_URL: ['redis://cache:6379/1', 'redis://cache:6379/1'],
 }
 
 /** A value loadConfig refuses, for the settings that refuse anything. */
@@ -43,6 +44,7 @@ const BAD: Record<string, string> = {
   HOST: 'a b',
   METRICS_TOKEN: 'short',
   VAULT_QUOTA_BYTES: '10GB',
+  REDIS_URL: 'http://cache:6379',
 }
 
 describe('the settings flags', () => {

@@ -15,7 +15,12 @@ import { WriteQueue, WriteQueueClosedError } from './db/write-queue.ts'
 import { ApiError, errorResponse } from './errors.ts'
 import { clientAddress, rateLimitKey } from './http/client-address.ts'
 import { drainUnreadBody } from './http/drain-body.ts'
-import { MemoryRateLimitStore, rateLimit, type RateLimitStore } from './http/rate-limit.ts'
+import {
+  FailoverRateLimitStore,
+  MemoryRateLimitStore,
+  rateLimit,
+  type RateLimitStore,
+} from './http/rate-limit.ts'
 import { securityHeaders } from './http/security-headers.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createMetrics, metricsAccess, type Metrics } from './metrics.ts'
@@ -40,6 +45,11 @@ export interface AppOptions {
   /** Key of the audit rows' client hashes; main loads it from DATA_DIR, tests get a random one. */
   auditKey?: Uint8Array
   rateLimitStore?: RateLimitStore
+  /**
+   * A store shared by every instance (Redis); wrapped so that while it fails, logins are refused
+   * and other limits fall back to this instance's memory (see FailoverRateLimitStore).
+   */
+  sharedRateLimitStore?: RateLimitStore
   /** Node process metrics in /metrics (main turns them on). */
   processMetrics?: boolean
   /** Run the expiry sweeper on a timer (main turns it on; tests call `sweeper.runOnce()`). */
@@ -106,7 +116,13 @@ export function createApp(options: AppOptions): SecretSentryApp {
   })
   const auditKey = options.auditKey ?? crypto.randomBytes(32)
   const hashClient = clientHasher(auditKey)
-  const store = options.rateLimitStore ?? new MemoryRateLimitStore()
+  const store: RateLimitStore =
+    options.rateLimitStore ??
+    (options.sharedRateLimitStore
+      ? new FailoverRateLimitStore(options.sharedRateLimitStore, (bucket, outcome) =>
+          metrics.rateLimitStoreFailures.inc({ bucket, outcome }),
+        )
+      : new MemoryRateLimitStore())
   const limiter = (bucket: string, perMinute: number) =>
     rateLimit({
       store,
@@ -199,8 +215,12 @@ export function createApp(options: AppOptions): SecretSentryApp {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
+    // Not ready while the shared rate-limit store is unreachable: logins would be refused here.
     const ready =
-      !shuttingDown && lifecycle() === 'ready' && (await isMigrated(db).catch(() => false))
+      !shuttingDown &&
+      lifecycle() === 'ready' &&
+      (store.available?.() ?? true) &&
+      (await isMigrated(db).catch(() => false))
     return c.json({ status: ready ? 'ready' : 'not ready' }, ready ? 200 : 503)
   })
   app.get('/metrics', metricsAccess(config.metricsToken), async (c) => {

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       vaultWritesPerMin: 120,
       vaultAccountWritesPerMin: 300,
       vaultQuotaBytes: 104_857_600,
+      redisUrl: null,
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
       VAULT_WRITES_PER_MIN: '30',
       VAULT_ACCOUNT_WRITES_PER_MIN: '0',
       VAULT_QUOTA_BYTES: '1000000',
+      REDIS_URL: 'redis://:pw@cache.internal:6380/2',
     })
     expect(config).toEqual({
       port: 9000,
@@ -74,7 +76,23 @@ describe('loadConfig', () => {
       vaultWritesPerMin: 30,
       vaultAccountWritesPerMin: 0,
       vaultQuotaBytes: 1_000_000,
+      redisUrl: 'redis://:pw@cache.internal:6380/2',
     })
+  })
+
+  it.each([
+    'redis://127.0.0.1:6379',
+    'rediss://cache.example:6380',
+    'redis://[::1]:6379/0',
+    'redis://cache',
+  ])('accepts REDIS_URL=%s', (url) => {
+    expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url)
+  })
+
+  it('a bad REDIS_URL is never echoed back: it may hold a password', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://:s3cret@host:99999' })).toThrow(
+      /^Invalid configuration: REDIS_URL must be a URL like redis:\/\/host:6379 \(port 1 to 65535\)$/,
+    )
   })
 
   it.each([
@@ -115,6 +133,13 @@ describe('loadConfig', () => {
     ['ALERT_THRESHOLD', '0'],
     ['METRICS_TOKEN', 'short'],
     ['METRICS_TOKEN', 'sixteen chars and a space'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_URL', 'http://cache:6379'],
+    ['REDIS_URL', 'redis://cache:70000'],
+    ['REDIS_URL', 'redis://cache:0'],
+    ['REDIS_URL', 'redis://cache:port'],
+    ['REDIS_URL', 'redis://cache:6379/db'],
+    ['REDIS_URL', 'redis://cache:6379/0?x=1'],
   ])(
     'bad configuration fails at start with a message naming the setting (%s=%j)',
     (name, value) => {

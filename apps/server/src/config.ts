@@ -61,6 +61,11 @@ export interface Config {
   vaultAccountWritesPerMin: number
   /** Bytes an account may store in the vault (every version, deleted ones until purged); 0 = no quota. */
   vaultQuotaBytes: number
+  /**
+   * `redis://` or `rediss://` URL of a Redis that holds the rate limits, so every instance of a
+   * deployment spends one budget; null keeps them in this process's memory.
+   */
+  redisUrl: string | null
 }
 
 export class ConfigError extends Error {
@@ -149,6 +154,11 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
     env: 'VAULT_QUOTA_BYTES',
     help: 'bytes of ciphertext an account may store, every version counted (0: no quota)',
   },
+  redisUrl: {
+    env: 'REDIS_URL',
+    help: 'redis://[:password@]host:port[/db] (or rediss://) shared by every instance for the rate limits',
+    defaultText: 'none: limits kept in memory, per instance',
+  },
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -195,6 +205,33 @@ function metricsToken(env: Env): string | null {
   return raw
 }
 
+/** REDIS_URL: checked here so a typo is a start-up error naming the setting, not a retry loop. */
+function redisUrl(env: Env): string | null {
+  const raw = text(env, 'REDIS_URL')
+  if (raw === undefined) return null
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    // The value is not echoed: it may hold a password.
+    throw new ConfigError('REDIS_URL', 'must be a URL like redis://host:6379 (port 1 to 65535)')
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new ConfigError(
+      'REDIS_URL',
+      `must start with redis:// or rediss://, got ${url.protocol}//`,
+    )
+  if (url.hostname === '') throw new ConfigError('REDIS_URL', 'must name a host')
+  if (url.port !== '' && Number(url.port) < 1)
+    throw new ConfigError('REDIS_URL', `port must be between 1 and 65535, got ${url.port}`)
+  if (!/^(\/\d{0,5})?$/.test(url.pathname) || url.search !== '' || url.hash !== '')
+    throw new ConfigError(
+      'REDIS_URL',
+      `may end only in a database number (/0), got "${url.pathname}"`,
+    )
+  return raw
+}
+
 function sqliteSync(env: Env): Config['sqliteSync'] {
   const raw = text(env, 'SQLITE_SYNC')?.toLowerCase() ?? 'full'
   if (raw !== 'full' && raw !== 'group')
@@ -234,6 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
     vaultAccountWritesPerMin: int(env, 'VAULT_ACCOUNT_WRITES_PER_MIN', 300, 0, 1_000_000),
     // 100 MiB: thousands of secrets with many versions each; a 1 TiB ceiling keeps the sum exact.
     vaultQuotaBytes: int(env, 'VAULT_QUOTA_BYTES', 100 * 1_048_576, 0, 2 ** 40),
+    redisUrl: redisUrl(env),
   }
 }
 

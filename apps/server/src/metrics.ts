@@ -14,6 +14,7 @@ export interface Metrics {
   sharesExpired: Counter<'where'>
   sharesDestroyed: Counter<'reason'>
   rateLimited: Counter<'bucket'>
+  rateLimitStoreFailures: Counter<'bucket' | 'outcome'>
   sweeperRuns: Counter
   sweeperFailures: Counter
   writeBatchSize: Histogram
@@ -88,6 +89,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'secretsentry_rate_limited_total',
       help: 'Requests refused with 429',
       labelNames: ['bucket'] as const,
+      registers,
+    }),
+    rateLimitStoreFailures: new Counter({
+      name: 'secretsentry_rate_limit_store_failures_total',
+      help: 'Rate-limit checks the shared store (Redis) could not answer: refused (login) or fallback (per-instance budget)',
+      labelNames: ['bucket', 'outcome'] as const,
       registers,
     }),
     sweeperRuns: new Counter({

@@ -8,6 +8,7 @@ import type { Config } from './config.ts'
 import { openDatabase, type Db, type NativeAddon } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { answerClientError } from './http/client-error.ts'
+import type { RateLimitStore } from './http/rate-limit.ts'
 import { createLogger, fileSink, type Logger } from './logger.ts'
 import type { AssetSource } from './static/asset-source.ts'
 
@@ -64,6 +65,15 @@ export async function startServer(
       level: config.logLevel,
       ...(config.logFile ? { sink: fileSink(config.logFile) } : {}),
     })
+  let shared: RateLimitStore | undefined
+  if (config.redisUrl) {
+    try {
+      shared = await connectRedis(config.redisUrl, logger)
+    } catch (err) {
+      if (ownLogger) await logger.close()
+      throw err
+    }
+  }
   const database = openDatabase(path.join(config.dataDir, DATABASE_FILE), {
     sync: config.sqliteSync === 'group' ? 'barrier' : 'commit',
     walScrubSeconds: config.walScrubSeconds,
@@ -84,6 +94,7 @@ export async function startServer(
     processMetrics: true,
     lifecycle: () => (phase === 'stopped' ? 'stopping' : phase),
     ...(database.durable ? { durable: database.durable } : {}),
+    ...(shared ? { sharedRateLimitStore: shared } : {}),
   })
 
   const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port })
@@ -105,6 +116,7 @@ export async function startServer(
   } catch (err) {
     await server.close()
     await database.close()
+    await shared?.close?.()
     if (ownLogger) await logger.close()
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
     throw new Error(`Cannot listen on ${config.host}:${config.port}: ${code}`, { cause: err })
@@ -161,6 +173,7 @@ export async function startServer(
       logger.info('write queue committed')
       await database.close()
       logger.info('database closed')
+      await shared?.close?.()
       phase = 'stopped'
       logger.info('stopped', { signal: reason })
       if (ownLogger) await logger.close()
@@ -191,4 +204,27 @@ export async function startServer(
   }
 
   return { url, port, ready, lifecycle: () => phase, stop }
+}
+
+/**
+ * The shared rate-limit store (REDIS_URL). ioredis is imported only here, so a server without
+ * Redis never loads it. Unreachable at start: an error naming the setting (a deployment that
+ * asked for shared limits must not silently run per instance); lost later: /readyz turns 503
+ * and the connection is retried until it is back.
+ */
+async function connectRedis(url: string, logger: Logger): Promise<RateLimitStore> {
+  const { RedisRateLimitStore, redisTarget } = await import('./http/redis-rate-limit.ts')
+  try {
+    const store = await RedisRateLimitStore.connect(url, {
+      onStateChange: (connected, reason) => {
+        if (connected) logger.info('redis connected', { redis: redisTarget(url) })
+        else logger.error('redis unreachable', { redis: redisTarget(url), reason })
+      },
+    })
+    return store
+  } catch (err) {
+    throw new Error(`REDIS_URL: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    })
+  }
 }

@@ -20,6 +20,9 @@ export interface RateLimitStore {
     windowMs: number,
     now: number,
   ): RateDecision | Promise<RateDecision>
+  /** False while a shared store cannot be reached (/readyz then answers 503); absent = always. */
+  available?(): boolean
+  close?(): Promise<void>
 }
 
 /**
@@ -73,6 +76,74 @@ export class MemoryRateLimitStore implements RateLimitStore {
       if (excess-- <= 0) break
       this.#tat.delete(key)
     }
+  }
+}
+
+/**
+ * Buckets whose limits bound password guessing: login and password change, per address, per
+ * account and address, and per account. While the shared store cannot be reached they refuse
+ * (fail closed) instead of falling back to a per-instance budget.
+ */
+export function failsClosed(key: string): boolean {
+  const bucket = key.slice(0, key.indexOf(':'))
+  return /^(login|password)(-account(-address)?)?$/.test(bucket)
+}
+
+/** Seconds a client refused while the shared store is unreachable is asked to wait. */
+export const STORE_DOWN_RETRY_AFTER_SECONDS = 5
+
+/**
+ * A shared store (Redis) with a per-instance MemoryRateLimitStore behind it, for the moments
+ * the shared one fails (unreachable, or slower than its command timeout).
+ *
+ * Security promise (no unlimited guessing while the limiter is blind): a login or password
+ * change whose budget cannot be checked is refused with 503 and Retry-After, never let
+ * through. Spread over instances and their restarts, per-instance budgets would multiply the
+ * bound on guesses at a password; a Redis outage instead pauses new logins (sessions already
+ * open keep working).
+ * Every other bucket (share create/open/manage, prelogin, register, vault writes) fails open to
+ * the per-instance budget: those limits bound load, not secrecy (a share's access value is
+ * guarded by its wrong-access count in the database), so an outage of Redis degrades them to
+ * "per instance" instead of taking sharing and the vault down with it.
+ */
+export class FailoverRateLimitStore implements RateLimitStore {
+  readonly #fallback = new MemoryRateLimitStore()
+  readonly #shared: RateLimitStore
+  readonly #onFailure: (bucket: string, outcome: 'refused' | 'fallback') => void
+
+  constructor(
+    shared: RateLimitStore,
+    onFailure: (bucket: string, outcome: 'refused' | 'fallback') => void = () => {},
+  ) {
+    this.#shared = shared
+    this.#onFailure = onFailure
+  }
+
+  async take(key: string, limit: number, windowMs: number, now: number): Promise<RateDecision> {
+    try {
+      return await this.#shared.take(key, limit, windowMs, now)
+    } catch {
+      const bucket = key.slice(0, key.indexOf(':'))
+      if (failsClosed(key)) {
+        this.#onFailure(bucket, 'refused')
+        throw new ApiError(
+          503,
+          'internal',
+          'Logins are paused while the rate limiter is unreachable; try again shortly',
+          { headers: { 'retry-after': String(STORE_DOWN_RETRY_AFTER_SECONDS) } },
+        )
+      }
+      this.#onFailure(bucket, 'fallback')
+      return this.#fallback.take(key, limit, windowMs, now)
+    }
+  }
+
+  available(): boolean {
+    return this.#shared.available?.() ?? true
+  }
+
+  async close(): Promise<void> {
+    await this.#shared.close?.()
   }
 }
 

@@ -8,6 +8,7 @@ import { migrateToLatest } from '../db/migrate.ts'
 import { createLogger, memorySink, type Logger } from '../logger.ts'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { ScryptCost } from '../account/auth-hash.ts'
+import type { RateLimitStore } from '../http/rate-limit.ts'
 
 export interface TestApp extends SecretSentryApp {
   db: Db
@@ -26,6 +27,8 @@ export interface TestAppOptions {
   file?: string
   /** Account hash cost; by default a cheap one (N = 2^10), so tests that log in stay fast. */
   scryptCost?: ScryptCost
+  /** A rate-limit store shared with other apps (Redis), as startServer passes it. */
+  sharedRateLimitStore?: RateLimitStore
 }
 
 export const TEST_SCRYPT_COST: ScryptCost = { logN: 10, r: 8, p: 1 }
@@ -53,6 +56,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     logger,
     clock: () => clock.now,
     scryptCost: options.scryptCost ?? TEST_SCRYPT_COST,
+    ...(options.sharedRateLimitStore ? { sharedRateLimitStore: options.sharedRateLimitStore } : {}),
   })
   return {
     ...server,
