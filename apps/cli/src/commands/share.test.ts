@@ -293,6 +293,21 @@ describe('the CLI against a real server', () => {
     expect(other.err).toContain(
       `open: the link is for ${live.url}, not --server http://127.0.0.1:9`,
     )
+    // status and delete likewise: the manage token goes to the link's server or nowhere.
+    const json = await live.ss(['share', '--json'], { input: 'y' })
+    const { link, manageToken } = JSON.parse(json.out) as { link: string; manageToken: string }
+    for (const command of ['status', 'delete']) {
+      const r = await live.ss([
+        command,
+        link,
+        '--token',
+        manageToken,
+        '--server',
+        'http://127.0.0.1:9',
+      ])
+      expect(r.code).toBe(2)
+      expect(r.err).toContain(`${command}: the link is for ${live.url}, not --server`)
+    }
     // The same server spelled with a trailing slash is no conflict; the link was still unopened.
     const same = await live.ss(['open', made.out, '--yes', '--server', `${live.url}/`])
     expect(same.code).toBe(0)

@@ -364,6 +364,31 @@ function writeOutput(
   }
 }
 
+/**
+ * The server of a link: its own origin, or for a bare fragment or id --server and the defaults.
+ * A whole link with a --server naming another is refused, not settled silently either way: one
+ * of the two is a mistake (or someone's trick), and the link's id or a manage token would go to it.
+ */
+function serverForLink(
+  command: string,
+  linkOrigin: string | null,
+  args: ParsedArgs,
+  io: Io,
+): string {
+  const flag = args.options.get('--server')
+  if (linkOrigin === null) return resolveServer(command, flag, io)
+  if (typeof flag === 'string') {
+    const given = serverOrigin(flag, `${command}: --server`)
+    if (given !== linkOrigin) {
+      throw new UsageError(
+        `${command}: the link is for ${linkOrigin}, not --server ${given}; leave out --server or check the link`,
+      )
+    }
+  }
+  warnIfPlainHttp(io, linkOrigin)
+  return linkOrigin
+}
+
 /** Without --yes and without a person to ask, stop before anything (a prompt included). */
 function refuseUnasked(io: Io, args: ParsedArgs): void {
   if (args.options.get('--yes') || io.terminal.stdinIsTTY) return
@@ -385,19 +410,7 @@ async function confirmOpen(io: Io, args: ParsedArgs): Promise<void> {
 async function openShare(args: ParsedArgs, io: Io): Promise<number> {
   const link = args.positionals[0] as string
   const parsed = await clientCall(async () => parseLink(link))
-  const flag = args.options.get('--server')
-  // A whole link names its server; a different --server is a mistake (or someone's trick), not a
-  // hint to pick one silently.
-  if (parsed.origin && typeof flag === 'string') {
-    const given = serverOrigin(flag, 'open: --server')
-    if (given !== parsed.origin) {
-      throw new UsageError(
-        `open: the link is for ${parsed.origin}, not --server ${given}; leave out --server or check the link`,
-      )
-    }
-  }
-  const server = parsed.origin ?? resolveServer('open', flag, io)
-  if (parsed.origin) warnIfPlainHttp(io, server)
+  const server = serverForLink('open', parsed.origin, args, io)
   const output = args.options.get('--output')
   const force = args.options.get('--force') === true
   const target =
@@ -559,17 +572,9 @@ function tokenOf(args: ParsedArgs, command: string): string {
 }
 
 function serverForManage(args: ParsedArgs, io: Io, command: string, linkOrId: string): string {
-  const flag = args.options.get('--server')
-  if (typeof flag === 'string') return resolveServer(command, flag, io)
-  if (/^https?:/i.test(linkOrId.trim())) {
-    const origin = /^(https?:\/\/[^/?#@\s]+)/i.exec(linkOrId.trim())?.[1]
-    if (origin) {
-      const server = serverOrigin(origin, command)
-      warnIfPlainHttp(io, server)
-      return server
-    }
-  }
-  return resolveServer(command, undefined, io)
+  // A whole link names its server; a bare id takes --server or the defaults.
+  const origin = /^https?:/i.test(linkOrId.trim()) ? parseLink(linkOrId).origin : null
+  return serverForLink(command, origin, args, io)
 }
 
 const manageSpec = {
