@@ -18,6 +18,14 @@ export function forTerminal(text: string): string {
   return text.replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
+/** `text` as one line: forTerminal, and newlines and tabs shown as `\uXXXX` too (a listing's rows). */
+export function oneLine(text: string): string {
+  return forTerminal(text).replace(
+    /[\n\t]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+}
+
 /** A name inside a one-line message: quoted, with its unsafe characters made visible. */
 export function quoted(name: string): string {
   return forTerminal(JSON.stringify(name))

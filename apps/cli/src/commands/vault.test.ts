@@ -121,4 +121,16 @@ describe('the vault from the terminal', () => {
     expect(newPending.code).toBe(2)
     expect(newPending.err).toContain('does not exist yet')
   })
+
+  it('ls shows a name with a bidirectional override escaped, so the listing says what is there', async () => {
+    const env = { XDG_CONFIG_HOME: live.home(), SECRETSENTRY_PASSWORD: PASSWORD }
+    expect((await live.ss(['register', '--username', 'ivan'], { env })).code).toBe(0)
+    // The keyring refuses control characters in a name; a right-to-left override is no control
+    // character, and would show "evilexe.txt" for a name ending in ".exe".
+    const set = await live.ss(['set', '/app/evil\u202etxt.exe'], { env, input: 'v' })
+    expect(set.code).toBe(0)
+    const ls = await live.ss(['ls'], { env })
+    expect(ls.code).toBe(0)
+    expect(ls.out).toBe('/app/evil\\u202etxt.exe  v1\n')
+  })
 })

@@ -23,6 +23,7 @@ import { clientCall } from '../client.ts'
 import { CommandError, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, type Io } from '../io.ts'
 import { writeValue } from '../terminal.ts'
 import { openVault } from './account.ts'
+import { oneLine } from '../sanitize.ts'
 import type { Command } from './command.ts'
 import { newPassphrase, reportLink, sharePolicy } from './share.ts'
 
@@ -83,7 +84,9 @@ export const ls: Command = {
       if (deleted && i.summary.purgeAt) parts.push(`(purged ${i.summary.purgeAt})`)
       return parts.join('  ')
     })
-    if (lines.length > 0) io.out(`${lines.join('\n')}\n`)
+    // One line per secret, saying what is there: a bidirectional override in a name is shown
+    // escaped (the keyring already refuses control characters; this holds if one slipped by).
+    if (lines.length > 0) io.out(`${lines.map(oneLine).join('\n')}\n`)
     return EXIT_OK
   },
 }
