@@ -1,5 +1,8 @@
 /** @module Which server, and the warning when it is plain http beyond this machine. */
-import { describe, expect, it } from 'vitest'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { runCli } from './cli.ts'
 import { resolveServer, warnIfPlainHttp } from './client.ts'
 import type { Io } from './io.ts'
 import { memoryTerminal } from './test/memory-terminal.ts'
@@ -42,5 +45,42 @@ describe('plain http', () => {
     const env = memoryIo({ SECRETSENTRY_SERVER: 'HTTP://Secrets.Example.org' })
     expect(resolveServer('share', undefined, env.io)).toBe('http://secrets.example.org')
     expect(env.err()).toContain('is plain http')
+  })
+})
+
+describe('redirects', () => {
+  const servers: http.Server[] = []
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
+  })
+  async function listen(handler: http.RequestListener): Promise<string> {
+    const server = http.createServer(handler)
+    servers.push(server)
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  }
+
+  it('are not followed: the body (ciphertext, an authKey) never goes where Location says', async () => {
+    const received: string[] = []
+    const elsewhere = await listen((req, res) => {
+      received.push(`${req.method} ${req.url}`)
+      res.writeHead(201, { 'content-type': 'application/json' }).end('{}')
+    })
+    const server = await listen((req, res) => {
+      res.writeHead(307, { location: `${elsewhere}${req.url}` }).end()
+    })
+    let err = ''
+    const io: Io = {
+      out: () => {},
+      err: (t) => void (err += t),
+      env: {},
+      terminal: memoryTerminal({ stdin: 'the secret' }),
+    }
+    const code = await runCli(['share', '--server', server], io)
+    expect(received).toEqual([])
+    expect(code).toBe(1)
+    expect(err).toBe(
+      `secretsentry share: ${server} answered with a redirect (307), which is not followed: requests carry tokens and keys. Give the address it redirects to (https://…) as --server or SECRETSENTRY_SERVER\n`,
+    )
   })
 })

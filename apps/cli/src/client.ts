@@ -16,8 +16,14 @@ import {
 
 export const SERVER_ENV = 'SECRETSENTRY_SERVER'
 
-/** Node's fetch, as the client's injected fetch: no cookies, no Origin; bearer tokens only. */
-export const nodeFetch: FetchLike = (url, init) => fetch(url, init)
+/**
+ * Node's fetch, as the client's injected fetch: no cookies, no Origin; bearer tokens only.
+ * Security promise: requests go to the server the user named and nowhere else. Redirects are
+ * not followed (`manual`): a 307/308 would re-send the body (ciphertext, a login's authKey, new
+ * wrapped keys) to wherever Location says, and the API itself never redirects. The 3xx answer
+ * becomes an error (commandErrorOf) telling the user to give the final address.
+ */
+export const nodeFetch: FetchLike = (url, init) => fetch(url, { ...init, redirect: 'manual' })
 
 /** `https://host[:port]` from what the user typed (a trailing slash is forgiven, a path is not). */
 export function serverOrigin(text: string, from: string): string {
@@ -91,7 +97,9 @@ const USAGE = new Set(['bad_link', 'bad_input', 'invalid_input', 'ambiguous'])
 export function commandErrorOf(err: unknown, server?: string): unknown {
   if (!(err instanceof ClientError)) return err
   let message = err.message
-  if (err.code === 'network') {
+  if (err.status >= 300 && err.status < 400) {
+    message = `${server ?? 'the server'} answered with a redirect (${err.status}), which is not followed: requests carry tokens and keys. Give the address it redirects to (https://…) as --server or ${SERVER_ENV}`
+  } else if (err.code === 'network') {
     message = `could not reach ${server ?? 'the server'}: check the address (--server or ${SERVER_ENV}) and that it is running`
   } else if (err.code === 'unauthenticated') {
     message = 'not logged in, or the session ended: run secretsentry login'
