@@ -252,6 +252,16 @@ describe('the CLI against a real server', () => {
     expect((await live.ss(['open', made.out, '--yes'])).out).toBe('the secret')
   })
 
+  it("open - takes the link from standard input, so the key is never in the process's arguments", async () => {
+    const made = await live.ss(['share'], { input: 'piped secret' })
+    const opened = await live.ss(['open', '-', '--yes'], { input: `${made.out}\n` })
+    expect(opened.code).toBe(0)
+    expect(opened.out).toBe('piped secret')
+    const empty = await live.ss(['open', '-', '--yes'], { input: '' })
+    expect(empty.code).toBe(2)
+    expect(empty.err).toContain('open: no link on standard input')
+  })
+
   it('a link with a key in its query string, or a broken one, is refused before any request (exit 2)', async () => {
     const made = await live.ss(['share'], { input: 'x' })
     const fragment = made.out.split('#')[1] as string

@@ -407,8 +407,25 @@ async function confirmOpen(io: Io, args: ParsedArgs): Promise<void> {
   }
 }
 
+/**
+ * The link: the argument, or with `-` asked without echo at a terminal, else read from standard
+ * input. A link is a key: as an argument it shows in `ps` to other users of the machine and
+ * lands in shell history, so `-` keeps it out of both.
+ */
+async function linkArg(args: ParsedArgs, io: Io): Promise<string> {
+  const given = args.positionals[0] as string
+  if (given !== '-') return given
+  const text = io.terminal.stdinIsTTY
+    ? await io.terminal.ask('Link: ', { hidden: true })
+    : new TextDecoder().decode(await io.terminal.readStdin())
+  if (text === undefined || text.trim() === '') {
+    throw new UsageError('open: no link on standard input; pipe it in, or give it as LINK')
+  }
+  return text.trim()
+}
+
 async function openShare(args: ParsedArgs, io: Io): Promise<number> {
-  const link = args.positionals[0] as string
+  const link = await linkArg(args, io)
   const parsed = await clientCall(async () => parseLink(link))
   const server = serverForLink('open', parsed.origin, args, io)
   const output = args.options.get('--output')
@@ -533,10 +550,11 @@ function saveUnderFreshName(io: Io, data: Uint8Array, id: string, views: string)
 export const open: Command = {
   name: 'open',
   summary: 'open a one-time link: print its text, or save its file',
-  usage: 'secretsentry open LINK [--output PATH] [--force] [--yes]',
+  usage: 'secretsentry open LINK|- [--output PATH] [--force] [--yes]',
   examples: [
     "secretsentry open 'https://secrets.example.org/s#…' > db-password.txt",
     "secretsentry open 'https://secrets.example.org/s#…' --yes --output ./key.pem",
+    'pbpaste | secretsentry open - --yes > db-password.txt   # the link kept out of ps and history',
   ],
   spec: {
     positionals: ['LINK'],
@@ -554,6 +572,8 @@ export const open: Command = {
     },
   },
   description: [
+    'LINK - reads the link from standard input (or asks for it without echo at a terminal), so',
+    'the key in it stays out of the process list and the shell history.',
     'Opening consumes one view: it asks first, unless --yes (and refuses to guess when',
     'standard input is not a terminal). A link with a passphrase asks for it without echo,',
     'or takes SECRETSENTRY_PASSPHRASE; a wrong one says how many attempts are left.',
