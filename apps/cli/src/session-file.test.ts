@@ -3,7 +3,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CommandError } from './io.ts'
+import { CommandError, EXIT_NOT_AUTHORISED } from './io.ts'
 import {
   configDir,
   deleteSession,
@@ -85,6 +85,14 @@ describe('the session file', () => {
       'the session file does not match this session',
     )
     expect(() => openUserKey(k, { ...mine, server: 'https://evil.example' })).toThrow(CommandError)
+    // Not authorised (exit 4), like an ended session: logging in again is what fixes it.
+    let caught: unknown
+    try {
+      openUserKey(other, data)
+    } catch (err) {
+      caught = err
+    }
+    expect(caught).toMatchObject({ exitCode: EXIT_NOT_AUTHORISED })
   })
 
   it('refuses a file other users can read, and a damaged one, naming the file', () => {

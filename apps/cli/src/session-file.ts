@@ -15,7 +15,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { KdfMemory, RememberedKdf } from '@secretsentry/client/vault'
-import { CommandError, EXIT_FAILED } from './io.ts'
+import { CommandError, EXIT_FAILED, EXIT_NOT_AUTHORISED } from './io.ts'
 
 export const SESSION_FILE = 'session.json'
 export const KDF_FILE = 'kdf.json'
@@ -66,9 +66,10 @@ export function openUserKey(k: Uint8Array, data: SessionData): Uint8Array {
       Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]),
     )
   } catch {
+    // Exit 4 like an ended session: the file opens nothing, and logging in again is the fix.
     throw new CommandError(
       'the session file does not match this session: run secretsentry login',
-      EXIT_FAILED,
+      EXIT_NOT_AUTHORISED,
     )
   }
 }
