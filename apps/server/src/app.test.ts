@@ -131,7 +131,7 @@ describe('health', () => {
     expect(t.queue.pending).toBe(30)
     await t.close()
     expect(t.queue.pending).toBe(0)
-    expect(t.sqlite.prepare('select count(*) as n from shares').get()).toEqual({ n: 30 })
+    expect((await t.rows('select count(*) as n from shares'))[0]).toEqual({ n: 30 })
     expect((await Promise.all(pending)).map((r) => r.status)).toEqual(Array<number>(30).fill(201))
   })
 

@@ -24,7 +24,7 @@ import {
 import { securityHeaders } from './http/security-headers.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createMetrics, metricsAccess, type Metrics } from './metrics.ts'
-import { databaseSizeBytes } from './share/share.queries.ts'
+import { databaseSizeBytes } from './db/dialect.ts'
 import { shareRoutes } from './share/share.routes.ts'
 import type { ShareDeps } from './share/share.service.ts'
 import { createSweeper, type Sweeper } from './share/sweeper.ts'

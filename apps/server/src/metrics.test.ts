@@ -151,7 +151,7 @@ describe('operations', () => {
   it('sweeper failures are counted, and a failed batch is not counted as a run', async () => {
     await t.sweeper.runOnce()
     expect(await sample('secretsentry_sweeper_runs_total')).toBe(1)
-    t.sqlite.exec('drop table shares')
+    await t.rows('drop table shares')
     await expect(t.sweeper.runOnce()).rejects.toThrow()
     expect(await sample('secretsentry_sweeper_failures_total')).toBe(1)
     expect(await sample('secretsentry_sweeper_runs_total')).toBe(1)
@@ -170,7 +170,7 @@ describe('operations', () => {
 
   it('an unhandled error is logged with the request id of its request, and no message', async () => {
     const f = shareFixture()
-    t.sqlite.exec('drop table shares')
+    await t.rows('drop table shares')
     const res = await t.call('/api/share', jsonInit('POST', f.body))
     expect(res.status).toBe(500)
     await new Promise((resolve) => setImmediate(resolve))

@@ -36,16 +36,17 @@ function spellings(value: string | Buffer): string[] {
 }
 
 /** Every cell of every table, as text (blobs in hex, base64 and as raw bytes read as latin1). */
-function everyCell(): string {
-  const tables = t.sqlite.prepare("select name from sqlite_master where type = 'table'").all() as {
+async function everyCell(): Promise<string> {
+  const tables = (await t.rows(
+    t.backend.dialect === 'postgres'
+      ? 'select table_name as name from information_schema.tables where table_schema = current_schema()'
+      : "select name from sqlite_master where type = 'table'",
+  )) as {
     name: string
   }[]
   const cells: string[] = []
   for (const { name } of tables) {
-    for (const row of t.sqlite.prepare(`select * from "${name}"`).all() as Record<
-      string,
-      unknown
-    >[]) {
+    for (const row of (await t.rows(`select * from "${name}"`)) as Record<string, unknown>[]) {
       for (const value of Object.values(row)) {
         if (Buffer.isBuffer(value))
           cells.push(value.toString('hex'), value.toString('base64'), value.toString('latin1'))
@@ -87,16 +88,14 @@ describe('no secret material at rest', () => {
       address: [ADDRESS],
     }
     // While the shares live: only the ciphertext itself is stored, nothing else secret.
-    expectAbsent(everyCell(), secrets)
-    const auditText = JSON.stringify(
-      t.sqlite.prepare('select * from audit').all(),
-      (_k, v: unknown) =>
-        v && typeof v === 'object' && 'type' in v && (v as { type: string }).type === 'Buffer'
-          ? '<blob>'
-          : v,
+    expectAbsent(await everyCell(), secrets)
+    const auditText = JSON.stringify(await t.rows('select * from audit'), (_k, v: unknown) =>
+      v && typeof v === 'object' && 'type' in v && (v as { type: string }).type === 'Buffer'
+        ? '<blob>'
+        : v,
     )
     expectAbsent(auditText, { ciphertext: [a.ciphertext.slice(0, 64), b.ciphertext.slice(0, 64)] })
-    expect(t.sqlite.prepare('select distinct client_hash from audit').all()).toEqual([
+    expect(await t.rows('select distinct client_hash from audit')).toEqual([
       { client_hash: expect.stringMatching(/^[0-9a-f]{32}$/) },
     ])
 
@@ -107,8 +106,8 @@ describe('no secret material at rest', () => {
       { method: 'DELETE', headers: { authorization: `Bearer ${b.access}` } },
       ADDRESS,
     )
-    expect(t.sqlite.prepare('select count(*) as n from shares').get()).toEqual({ n: 0 })
-    expectAbsent(everyCell(), {
+    expect((await t.rows('select count(*) as n from shares'))[0]).toEqual({ n: 0 })
+    expectAbsent(await everyCell(), {
       ...secrets,
       ciphertext: [
         a.ciphertext.slice(0, 64),
@@ -168,8 +167,8 @@ describe('fuzz', () => {
   it('garbage bodies, headers and paths on every route: never a 500, nothing changed', async () => {
     const live = shareFixture({ maxViews: 3 })
     const { manageToken } = await createOk(t, live)
-    const snapshot = () => JSON.stringify([everyCell()])
-    const before = snapshot()
+    const snapshot = async () => JSON.stringify([await everyCell()])
+    const before = await snapshot()
     const r = prng(20261123)
 
     const strings = [
@@ -330,7 +329,7 @@ describe('fuzz', () => {
       await res.arrayBuffer()
     }
     expect(sent).toBeGreaterThan(400)
-    expect(snapshot()).toBe(before)
+    expect(await snapshot()).toBe(before)
     // The live share is still intact and opens with its real access value.
     expect((await t.call(`/api/share/${live.id}/open`, openInit(live.access))).status).toBe(200)
   })

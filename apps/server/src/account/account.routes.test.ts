@@ -23,12 +23,13 @@ afterEach(async () => {
   await t.db.destroy()
 })
 
-const count = (table: string) =>
-  (t.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n
-const auditEvents = () =>
-  t.sqlite
-    .prepare('select event, result from audit where user_id is not null order by id')
-    .all() as { event: string; result: string }[]
+const count = async (table: string) =>
+  ((await t.rows(`select count(*) as n from ${table}`))[0] as { n: number }).n
+const auditEvents = async () =>
+  (await t.rows('select event, result from audit where user_id is not null order by id')) as {
+    event: string
+    result: string
+  }[]
 const login = (
   username: string,
   authKey: string,
@@ -120,11 +121,13 @@ describe('POST /api/register', () => {
     })
     expect(answer.token).toBeUndefined()
     expect(answer.expiresAt).toBe(new Date(t.clock.now + 7 * 86_400_000).toISOString())
-    expect([count('users'), count('folders'), count('sessions')]).toEqual([1, 1, 1])
-    const folder = t.sqlite.prepare('select * from folders').get() as Record<string, Buffer>
+    expect([await count('users'), await count('folders'), await count('sessions')]).toEqual([
+      1, 1, 1,
+    ])
+    const folder = (await t.rows('select * from folders'))[0] as Record<string, Buffer>
     expect(folder.wrapped_key).toEqual(Buffer.from(body.folder.wrappedKey, 'base64url'))
     expect(folder.meta).toEqual(Buffer.from(body.folder.meta, 'base64url'))
-    expect(auditEvents()).toEqual([{ event: 'login.ok', result: 'ok' }])
+    expect(await auditEvents()).toEqual([{ event: 'login.ok', result: 'ok' }])
   })
 
   it('session=bearer answers the token and sets no cookie', async () => {
@@ -148,7 +151,7 @@ describe('POST /api/register', () => {
       jsonInit('POST', registerBody('erin', { session: 'bearer' })),
     )
     const { token } = (await res.json()) as LoginResponse
-    const row = t.sqlite.prepare('select token_hash from sessions').get() as { token_hash: Buffer }
+    const row = (await t.rows('select token_hash from sessions'))[0] as { token_hash: Buffer }
     expect(row.token_hash).toEqual(
       crypto
         .createHash('sha256')
@@ -162,7 +165,9 @@ describe('POST /api/register', () => {
     const res = await t.call('/api/register', jsonInit('POST', registerBody('FRANK')))
     expect(res.status).toBe(409)
     expect(await errorOf(res)).toMatchObject({ code: 'username_taken', field: 'username' })
-    expect([count('users'), count('folders'), count('sessions')]).toEqual([1, 1, 1])
+    expect([await count('users'), await count('folders'), await count('sessions')]).toEqual([
+      1, 1, 1,
+    ])
   })
 
   it('a folder id in use is 409 and creates no user', async () => {
@@ -178,7 +183,7 @@ describe('POST /api/register', () => {
     )
     expect(res.status).toBe(409)
     expect(await errorOf(res)).toMatchObject({ code: 'conflict', field: 'folder.id' })
-    expect(count('users')).toBe(1)
+    expect(await count('users')).toBe(1)
   })
 
   const bad: [string, Record<string, unknown>, string][] = [
@@ -200,7 +205,7 @@ describe('POST /api/register', () => {
       )
       expect(res.status).toBe(400)
       expect(await errorOf(res)).toMatchObject({ code: 'invalid_input', field })
-      expect(count('users')).toBe(0)
+      expect(await count('users')).toBe(0)
     },
   )
 })
@@ -217,8 +222,8 @@ describe('POST /api/login', () => {
     expect(b.headers.get('set-cookie')).toBeNull()
     const c = await login('judy', u.authKey)
     expect(c.headers.get('set-cookie')).not.toBe(cookieA)
-    expect(count('sessions')).toBe(4)
-    expect(auditEvents().filter((e) => e.event === 'login.ok')).toHaveLength(4)
+    expect(await count('sessions')).toBe(4)
+    expect((await auditEvents()).filter((e) => e.event === 'login.ok')).toHaveLength(4)
   })
 
   it('an unknown user and a wrong key get the same 401 invalid_credentials', async () => {
@@ -229,8 +234,8 @@ describe('POST /api/login', () => {
     expect(unknown.status).toBe(401)
     expect(await wrong.json()).toEqual(await unknown.json())
     await t.queue.drain()
-    expect(auditEvents().at(-1)).toEqual({ event: 'login.failed', result: 'failed' })
-    expect(count('sessions')).toBe(1)
+    expect((await auditEvents()).at(-1)).toEqual({ event: 'login.failed', result: 'failed' })
+    expect(await count('sessions')).toBe(1)
   })
 
   it('an unknown user costs the same scrypt as a wrong key (a dummy hash is checked)', async () => {
@@ -248,7 +253,7 @@ describe('POST /api/login', () => {
     const realApp = await makeTestApp({ scryptCost: { logN: 15, r: 8, p: 1 } })
     const body = registerBody('mia')
     expect((await realApp.call('/api/register', jsonInit('POST', body))).status).toBe(201)
-    const row = realApp.sqlite.prepare('select auth_hash from users').get() as { auth_hash: string }
+    const row = (await realApp.rows('select auth_hash from users'))[0] as { auth_hash: string }
     expect(row.auth_hash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/)
     const key = Buffer.from(body.authKey, 'base64url')
     for (const form of [key.toString('hex'), body.authKey, key.toString('base64')]) {
@@ -277,9 +282,9 @@ describe('POST /api/login', () => {
     expect((await t.call('/api/register', jsonInit('POST', body), home)).status).toBe(201)
     return body
   }
-  const failedLogins = () =>
+  const failedLogins = async () =>
     (
-      t.sqlite.prepare("select count(*) as n from audit where event = 'login.failed'").get() as {
+      (await t.rows("select count(*) as n from audit where event = 'login.failed'"))[0] as {
         n: number
       }
     ).n
@@ -358,12 +363,12 @@ describe('POST /api/login', () => {
     t.clock.advance(29 * 86_400_000)
     expect((await login('sara', owner.authKey, undefined, '192.0.2.77')).status).toBe(200)
     // Stored as a keyed hash, never the address itself.
-    const stored = t.sqlite.prepare('select address_hash from login_addresses').all()
+    const stored = await t.rows('select address_hash from login_addresses')
     expect(stored).toHaveLength(1)
     expect(JSON.stringify(stored)).not.toContain('192.0.2.77')
     t.clock.advance(31 * 86_400_000)
     await t.vaultSweeper.runOnce()
-    expect(count('login_addresses')).toBe(0)
+    expect(await count('login_addresses')).toBe(0)
     // Unfamiliar again: spread-out guesses now spend the budget this address is charged too.
     for (let i = 0; i < 100; i++) await login('sara', rand(32), undefined, `10.3.0.${i}`)
     expect((await login('sara', owner.authKey, undefined, '192.0.2.77')).status).toBe(429)
@@ -411,7 +416,7 @@ describe('sessions', () => {
       jsonInit('POST', folder, { cookie, 'x-csrf-token': csrf.slice(1) + 'A' }),
     )
     expect(wrong.status).toBe(403)
-    expect(count('folders')).toBe(1)
+    expect(await count('folders')).toBe(1)
     expect((await t.call('/api/folders', { headers: { cookie } })).status).toBe(200)
     const ok = await t.call(
       '/api/folders',
@@ -486,9 +491,9 @@ describe('sessions', () => {
     expect(res.headers.get('set-cookie')).toBe(
       `${SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`,
     )
-    expect(count('sessions')).toBe(0)
+    expect(await count('sessions')).toBe(0)
     expect((await t.call('/api/account', { headers: { cookie } })).status).toBe(401)
-    expect(auditEvents().at(-1)).toEqual({ event: 'logout', result: 'ok' })
+    expect((await auditEvents()).at(-1)).toEqual({ event: 'logout', result: 'ok' })
   })
 
   it('sessions expire after SESSION_IDLE_HOURS without use; use slides the window', async () => {
@@ -517,7 +522,7 @@ describe('sessions', () => {
     await registerUser(t, 'walt')
     t.clock.advance(13 * 3_600_000)
     expect(await t.vaultSweeper.runOnce()).toEqual({ secrets: 0, sessions: 2 })
-    expect(count('sessions')).toBe(0)
+    expect(await count('sessions')).toBe(0)
   })
 })
 
@@ -551,12 +556,12 @@ describe('POST /api/account/password', () => {
       await t.call('/api/prelogin', jsonInit('POST', { username: 'xena' }))
     ).json()) as PreloginResponse
     expect(prelogin).toEqual({ kdf: change.newKdf, salt: change.newSalt })
-    expect(auditEvents()).toContainEqual({ event: 'password.changed', result: 'ok' })
+    expect(await auditEvents()).toContainEqual({ event: 'password.changed', result: 'ok' })
   })
 
   it('a wrong current authKey is 403 invalid_credentials and changes nothing', async () => {
     const u = await registerUser(t, 'yuri')
-    const before = t.sqlite.prepare('select * from users').get()
+    const before = (await t.rows('select * from users'))[0]
     const res = await t.call(
       '/api/account/password',
       jsonInit(
@@ -573,7 +578,7 @@ describe('POST /api/account/password', () => {
     )
     expect(res.status).toBe(403)
     expect(await errorOf(res)).toMatchObject({ code: 'invalid_credentials' })
-    expect(t.sqlite.prepare('select * from users').get()).toEqual(before)
+    expect((await t.rows('select * from users'))[0]).toEqual(before)
     expect((await login('yuri', u.authKey)).status).toBe(200)
   })
 

@@ -139,7 +139,7 @@ describe('what the trail keeps', () => {
     await t.call('/api/secrets', as(alice, 'GET', { 'user-agent': ua }))
     const { body } = await createSecret(t, alice)
     await t.call(`/api/secrets/${body.id}`, as(alice, 'GET', { 'user-agent': ua }))
-    const rows = JSON.stringify(t.sqlite.prepare('select * from audit').all())
+    const rows = JSON.stringify(await t.rows('select * from audit'))
     expect(rows).not.toContain('UniqueBrowserMarker')
     expect((await audit(alice, '?event=secret.read')).events[0]?.client.agent).toBe('browser')
   })
@@ -158,7 +158,7 @@ describe('what the trail keeps', () => {
   it('no row holds a ciphertext, wrapped key, authKey or token the client sent', async () => {
     const { body } = await createSecret(t, alice)
     await t.call(`/api/secrets/${body.id}`, as(alice))
-    const rows = t.sqlite.prepare('select * from audit').all() as Record<string, unknown>[]
+    const rows = (await t.rows('select * from audit')) as Record<string, unknown>[]
     const cells = rows.flatMap((r) => Object.values(r)).filter((v) => v !== null)
     const text = cells.map((v) => (Buffer.isBuffer(v) ? v.toString('hex') : String(v))).join('\n')
     const sent = [

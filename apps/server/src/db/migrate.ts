@@ -1,5 +1,6 @@
 /** @module Runs the statically imported migrations (no directory scanning, so the bundle carries them). */
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
+import { dialectOf } from './dialect.ts'
 import * as m20261123 from './migrations/20261123-204000-shares-and-audit.ts'
 import * as m20261123b from './migrations/20261123-220000-accounts-and-vault.ts'
 import * as m20261206 from './migrations/20261206-030000-audit-other-account.ts'
@@ -37,8 +38,18 @@ async function upToDate<DB>(db: Kysely<DB>): Promise<boolean> {
   }
 }
 
-function migrator<DB>(db: Kysely<DB>): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } })
+async function migrator<DB>(db: Kysely<DB>): Promise<Migrator> {
+  // PostgreSQL: the bookkeeping tables live in the schema the connection works in (Kysely would
+  // otherwise see another schema's tables and assume its own exist).
+  const schema =
+    dialectOf(db) === 'postgres'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+      : undefined
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  })
 }
 
 function applied({ error, results }: MigrationResultSet): string[] {
@@ -48,13 +59,13 @@ function applied({ error, results }: MigrationResultSet): string[] {
 
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
   if (await upToDate(db)) return []
-  return applied(await migrator(db).migrateToLatest())
+  return applied(await (await migrator(db)).migrateToLatest())
 }
 
 /** Applies the known migrations up to and including `name`: an older release's schema, for upgrade tests. */
 export async function migrateUpTo<DB>(db: Kysely<DB>, name: string): Promise<string[]> {
   if (!(name in MIGRATIONS)) throw new Error(`Unknown migration ${name}`)
-  return applied(await migrator(db).migrateTo(name))
+  return applied(await (await migrator(db)).migrateTo(name))
 }
 
 /** True when the database answers and holds every migration this build knows. */

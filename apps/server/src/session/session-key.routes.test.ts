@@ -28,9 +28,9 @@ afterEach(async () => {
 const putKey = (user: TestUser, key: string) =>
   t.call('/api/session/key', jsonInit('PUT', { key }, user.auth))
 const getKey = (user: TestUser) => t.call('/api/session/key', as(user))
-const storedKeys = () =>
+const storedKeys = async () =>
   (
-    t.sqlite.prepare('select client_key from sessions where client_key is not null').all() as {
+    (await t.rows('select client_key from sessions where client_key is not null')) as {
       client_key: Buffer
     }[]
   ).map((r) => r.client_key.toString('base64url'))
@@ -63,9 +63,9 @@ describe('the session key', () => {
     const u = await registerUser(t)
     const key = rand(32)
     expect((await putKey(u, key)).status).toBe(204)
-    expect(storedKeys()).toEqual([key])
+    expect(await storedKeys()).toEqual([key])
     expect((await t.call('/api/logout', as(u, 'POST'))).status).toBe(204)
-    expect(storedKeys()).toEqual([])
+    expect(await storedKeys()).toEqual([])
     expect((await getKey(u)).status).toBe(401)
   })
 
@@ -83,9 +83,9 @@ describe('the session key', () => {
     expect((await getKey(idle)).status).toBe(401)
     t.clock.advance(6 * HOUR)
     expect((await getKey(busy)).status).toBe(401)
-    expect(storedKeys()).toHaveLength(2)
+    expect(await storedKeys()).toHaveLength(2)
     await deleteDeadSessions(t.db, t.clock.now, 12 * HOUR, 100)
-    expect(storedKeys()).toEqual([])
+    expect(await storedKeys()).toEqual([])
   })
 
   it('dies with the sessions a password change ends', async () => {
@@ -104,7 +104,7 @@ describe('the session key', () => {
     expect((await t.call('/api/account/password', jsonInit('POST', change, u.auth))).status).toBe(
       200,
     )
-    expect(storedKeys()).toEqual([])
+    expect(await storedKeys()).toEqual([])
     expect((await getKey(other)).status).toBe(401)
   })
 
@@ -120,7 +120,7 @@ describe('the session key', () => {
     expect(put.status).toBe(403)
     expect((await errorOf(put)).code).toBe('unauthorized')
     expect((await t.call('/api/session/key', { headers })).status).toBe(403)
-    expect(storedKeys()).toEqual([])
+    expect(await storedKeys()).toEqual([])
 
     expect((await t.call('/api/session/key')).status).toBe(401)
     const u = await registerUser(t)
@@ -129,6 +129,6 @@ describe('the session key', () => {
       expect(res.status).toBe(400)
       expect((await errorOf(res)).code).toBe('invalid_input')
     }
-    expect(storedKeys()).toEqual([])
+    expect(await storedKeys()).toEqual([])
   })
 })

@@ -64,7 +64,7 @@ describe('session kinds', () => {
 
   it('each session row records its kind', async () => {
     await sessions('max')
-    const kinds = t.sqlite.prepare('select kind from sessions order by created_at, kind').all()
+    const kinds = await t.rows('select kind from sessions order by created_at, kind')
     expect(kinds).toEqual([{ kind: 'bearer' }, { kind: 'cookie' }])
   })
 })

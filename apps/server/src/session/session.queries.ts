@@ -1,6 +1,7 @@
 /** @module Session queries: plain functions taking `db` (or a transaction) first; tokens appear only as SHA-256. */
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { skipLocked } from '../db/dialect.ts'
 import { prepared } from '../db/prepared.ts'
 
 type Db = Kysely<Database>
@@ -72,11 +73,14 @@ export async function deleteDeadSessions(
   const rows = await db
     .deleteFrom('sessions')
     .where('token_hash', 'in', (eb) =>
-      eb
-        .selectFrom('sessions')
-        .select('token_hash')
-        .where((w) => w.or([w('last_seen_at', '<=', now - idleMs), w('expires_at', '<=', now)]))
-        .limit(limit),
+      skipLocked(
+        eb
+          .selectFrom('sessions')
+          .select('token_hash')
+          .where((w) => w.or([w('last_seen_at', '<=', now - idleMs), w('expires_at', '<=', now)]))
+          .limit(limit),
+        db,
+      ),
     )
     .returning('token_hash')
     .execute()

@@ -1,6 +1,7 @@
 /** @module Share and audit queries: plain functions taking `db` (or a transaction) first; snake_case stays here. */
 import { sql, type Insertable, type Kysely } from 'kysely'
 import type { AuditTable, Database, ShareTable } from '../db/database.ts'
+import { skipLocked } from '../db/dialect.ts'
 import { prepared } from '../db/prepared.ts'
 
 type Db = Kysely<Database>
@@ -154,12 +155,15 @@ export async function deleteExpiredBatch(db: Db, now: number, limit: number): Pr
   const rows = await db
     .deleteFrom('shares')
     .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('shares')
-        .select('id')
-        .where('expires_at', '<=', now)
-        .orderBy('expires_at')
-        .limit(limit),
+      skipLocked(
+        eb
+          .selectFrom('shares')
+          .select('id')
+          .where('expires_at', '<=', now)
+          .orderBy('expires_at')
+          .limit(limit),
+        db,
+      ),
     )
     .returning('id')
     .execute()
@@ -194,12 +198,4 @@ export function parseOpenTimes(openedAt: string): number[] {
     .split(',')
     .filter((part) => part.length > 0)
     .map(Number)
-}
-
-/** SQLite file size in bytes (pages in use and free), for the metrics. */
-export async function databaseSizeBytes(db: Db): Promise<number> {
-  const { rows } = await sql<{ size: number }>`
-    select page_count * page_size as size from pragma_page_count(), pragma_page_size()
-  `.execute(db)
-  return rows[0]?.size ?? 0
 }

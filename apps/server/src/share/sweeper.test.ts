@@ -18,7 +18,7 @@ afterEach(async () => {
   await t.db.destroy()
 })
 
-const count = (sqlText: string) => (t.sqlite.prepare(sqlText).get() as { n: number }).n
+const count = async (sqlText: string) => ((await t.rows(sqlText))[0] as { n: number }).n
 
 describe('sweeper', () => {
   it('deletes only expired shares, in batches, with an audit row for each', async () => {
@@ -31,16 +31,18 @@ describe('sweeper', () => {
       batchSize: 10,
     })
     expect(await sweeper.runOnce()).toBe(10)
-    expect(count('select count(*) as n from shares')).toBe(18)
+    expect(await count('select count(*) as n from shares')).toBe(18)
     expect(await sweeper.runOnce()).toBe(10)
     expect(await sweeper.runOnce()).toBe(5)
     expect(await sweeper.runOnce()).toBe(0)
-    expect(count('select count(*) as n from shares')).toBe(3)
+    expect(await count('select count(*) as n from shares')).toBe(3)
     expect(
-      count("select count(*) as n from audit where event = 'share_expired' and result = 'swept'"),
+      await count(
+        "select count(*) as n from audit where event = 'share_expired' and result = 'swept'",
+      ),
     ).toBe(25)
     expect(
-      count(
+      await count(
         "select count(*) as n from audit where event = 'share_expired' and client_hash is not null",
       ),
     ).toBe(0)
@@ -68,6 +70,6 @@ describe('sweeper', () => {
     await expect.poll(() => deleted.length, { timeout: 2000 }).toBeGreaterThan(1)
     sweeper.stop()
     expect(deleted[0]).toBe(1)
-    expect(count('select count(*) as n from shares')).toBe(0)
+    expect(await count('select count(*) as n from shares')).toBe(0)
   })
 })

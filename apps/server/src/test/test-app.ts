@@ -1,23 +1,40 @@
-/** @module Test helpers: an app over an in-memory database with a hand-moved clock, and share request bodies. */
+/**
+ * @module Test helpers: an app over a fresh database with a hand-moved clock, and share request
+ * bodies. TEST_BACKEND=postgres (the vitest `postgres` project) gives each app its own schema in
+ * the run's PostgreSQL database; otherwise an in-memory SQLite database.
+ */
 import crypto from 'node:crypto'
 import type { CreateShareRequest } from '@secretsentry/contract/types'
+import { CompiledQuery } from 'kysely'
 import { createApp, type SecretSentryApp } from '../app.ts'
 import { testConfig, type Config } from '../config.ts'
-import { openDatabase, type Db } from '../db/database.ts'
+import { openBackend, type Backend } from '../db/backend.ts'
+import type { Db } from '../db/database.ts'
+import type { DialectName } from '../db/dialect.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { createLogger, memorySink, type Logger } from '../logger.ts'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { ScryptCost } from '../account/auth-hash.ts'
 import type { RateLimitStore } from '../http/rate-limit.ts'
 
+/** The backend this test process runs on. */
+export const TEST_BACKEND: DialectName =
+  process.env.TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'
+
 export interface TestApp extends SecretSentryApp {
   db: Db
+  backend: Backend
+  /** SQLite's handle; tests that use it are SQLite-only (skipped on the postgres project). */
   sqlite: BetterSqlite3.Database
   logger: Logger
   logs: ReturnType<typeof memorySink>
   clock: { now: number; advance(ms: number): void }
   /** Number of SQL statements run so far. */
   queries(): number
+  /** PostgreSQL: the schema this app works in. */
+  schema?: string
+  /** Raw SQL with `?` placeholders on either backend, for tests that look at stored rows. */
+  rows<R = Record<string, unknown>>(sqlText: string, ...params: unknown[]): Promise<R[]>
   /** `app.request` as seen from a socket at `address`. */
   call(path: string, init?: RequestInit, address?: string): Promise<Response>
 }
@@ -29,19 +46,42 @@ export interface TestAppOptions {
   scryptCost?: ScryptCost
   /** A rate-limit store shared with other apps (Redis), as startServer passes it. */
   sharedRateLimitStore?: RateLimitStore
+  /** Another app's database (PostgreSQL: its schema): two instances of one deployment. */
+  sameDatabaseAs?: TestApp
 }
 
 export const TEST_SCRYPT_COST: ScryptCost = { logN: 10, r: 8, p: 1 }
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   let queryCount = 0
-  const { db, sqlite } = openDatabase(options.file ?? ':memory:', {
-    ...(options.config?.walScrubSeconds ? { walScrubSeconds: options.config.walScrubSeconds } : {}),
-    log: () => {
-      queryCount++
-    },
-  })
-  await migrateToLatest(db)
+  const log = () => {
+    queryCount++
+  }
+  const schema =
+    TEST_BACKEND === 'postgres' && options.file === undefined
+      ? (options.sameDatabaseAs?.schema ?? (await freshSchema()))
+      : undefined
+  const backend =
+    schema !== undefined
+      ? await openBackend({
+          kind: 'postgres',
+          url: await pgTestUrl(),
+          forTests: true,
+          max: 4,
+          schema,
+          log,
+        })
+      : await openBackend({
+          kind: 'sqlite',
+          file: options.file ?? ':memory:',
+          ...(options.config?.walScrubSeconds
+            ? { walScrubSeconds: options.config.walScrubSeconds }
+            : {}),
+          log,
+        })
+  const { db } = backend
+  if (options.sameDatabaseAs === undefined || backend.dialect === 'sqlite')
+    await migrateToLatest(db)
   const clock = {
     now: Date.UTC(2026, 0, 1),
     advance(ms: number) {
@@ -61,16 +101,55 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   return {
     ...server,
     db,
-    sqlite,
+    backend,
+    sqlite: backend.sqlite ?? sqliteOnly(),
+    ...(schema !== undefined ? { schema } : {}),
     logger,
     logs,
     clock,
     queries: () => queryCount,
+    rows: async <R>(sqlText: string, ...params: unknown[]) => {
+      let n = 0
+      const text =
+        backend.dialect === 'postgres' ? sqlText.replace(/\?/g, () => `$${++n}`) : sqlText
+      const result = await db.executeQuery<R>(CompiledQuery.raw(text, params))
+      return result.rows as R[]
+    },
     call: (path, init, address = '192.0.2.10') =>
       Promise.resolve(
         server.app.request(path, init, { incoming: { socket: { remoteAddress: address } } }),
       ),
   }
+}
+
+async function pgTestUrl(): Promise<string> {
+  const { inject } = await import('vitest')
+  return inject('pgTestUrl')
+}
+
+/** A new, empty schema in the run's database: each test app starts from nothing. */
+async function freshSchema(): Promise<string> {
+  const { default: pg } = await import('pg')
+  const name = `t_${crypto.randomBytes(8).toString('hex')}`
+  const client = new pg.Client({ connectionString: await pgTestUrl() })
+  await client.connect()
+  try {
+    await client.query(`create schema ${name}`)
+  } finally {
+    await client.end()
+  }
+  return name
+}
+
+/** Stands in for SQLite's handle on PostgreSQL: any use fails loudly, naming why. */
+function sqliteOnly(): BetterSqlite3.Database {
+  return new Proxy({} as BetterSqlite3.Database, {
+    get() {
+      throw new Error(
+        'This test reads SQLite directly; mark it SQLite-only (sqliteOnly in test/backend.ts)',
+      )
+    },
+  })
 }
 
 /** The /metrics text, read as a scraper on this machine would (loopback, no METRICS_TOKEN). */

@@ -23,12 +23,11 @@ afterEach(async () => {
   await t.db.destroy()
 })
 
-const trail = () =>
-  t.sqlite
-    .prepare(
-      'select event, result, share_id, secret_id, agent from audit where user_id = ? order by id',
-    )
-    .all(Buffer.from(alice.userId, 'base64url')) as {
+const trail = async () =>
+  (await t.rows(
+    'select event, result, share_id, secret_id, agent from audit where user_id = ? order by id',
+    Buffer.from(alice.userId, 'base64url'),
+  )) as {
     event: string
     result: string
     share_id: Buffer | null
@@ -66,7 +65,7 @@ describe('POST /api/secrets/:id/share', () => {
       status: 'active',
       opens: [],
     })
-    expect(trail().at(-1)).toMatchObject({ event: 'secret.shared', result: 'ok' })
+    expect((await trail()).at(-1)).toMatchObject({ event: 'secret.shared', result: 'ok' })
 
     t.clock.advance(1000)
     const open = await t.call(
@@ -81,7 +80,7 @@ describe('POST /api/secrets/:id/share', () => {
     expect((await open.json()) as { ciphertext: string }).toMatchObject({
       ciphertext: f.ciphertext,
     })
-    const opened = trail().at(-1)
+    const opened = (await trail()).at(-1)
     expect(opened).toMatchObject({ event: 'share.opened', result: 'ok' })
     expect(opened?.share_id).toEqual(Buffer.from(f.id, 'base64url'))
     expect(opened?.secret_id).toEqual(Buffer.from(body.id, 'base64url'))
@@ -101,7 +100,7 @@ describe('POST /api/secrets/:id/share', () => {
     await shareOf(body.id, f.body)
     const wrong = await t.call(`/api/share/${f.id}/open`, openInit(b64url(crypto.randomBytes(32))))
     expect(wrong.status).toBe(403)
-    expect(trail().at(-1)).toMatchObject({ event: 'share.opened', result: 'failed' })
+    expect((await trail()).at(-1)).toMatchObject({ event: 'share.opened', result: 'failed' })
   })
 
   it('shares one chosen version with ?version=N; a version that does not exist is 404', async () => {
@@ -155,10 +154,10 @@ describe('DELETE /api/secrets/:id/shares/:shareId', () => {
     await shareOf(body.id, f.body)
     const res = await t.call(`/api/secrets/${body.id}/shares/${f.id}`, as(alice, 'DELETE'))
     expect(res.status).toBe(204)
-    expect((t.sqlite.prepare('select count(*) as n from shares').get() as { n: number }).n).toBe(0)
+    expect(((await t.rows('select count(*) as n from shares'))[0] as { n: number }).n).toBe(0)
     expect((await shares(body.id))[0]).toMatchObject({ status: 'revoked', viewsLeft: null })
     expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access))).status).toBe(404)
-    expect(trail().at(-1)).toMatchObject({ event: 'share.revoked', result: 'ok' })
+    expect((await trail()).at(-1)).toMatchObject({ event: 'share.revoked', result: 'ok' })
   })
 
   it('a share not made from this secret is 404', async () => {

@@ -29,15 +29,13 @@ afterEach(async () => {
 describe('vault fuzz', () => {
   it('garbage bodies, queries, headers and ids: never a 500, and the existing secret is untouched', async () => {
     const { body: live } = await createSecret(t, alice)
-    const liveRows = () =>
+    const liveRows = async () =>
       JSON.stringify([
-        t.sqlite
-          .prepare('select * from secrets where id = ?')
-          .all(Buffer.from(live.id, 'base64url')),
-        t.sqlite.prepare('select * from secret_versions').all(),
-        t.sqlite.prepare('select * from users where username = ?').all('alice'),
+        await t.rows('select * from secrets where id = ?', Buffer.from(live.id, 'base64url')),
+        await t.rows('select * from secret_versions'),
+        await t.rows('select * from users where username = ?', 'alice'),
       ])
-    const before = liveRows()
+    const before = await liveRows()
     const r = prng(20261124)
     const values: unknown[] = [
       null,
@@ -215,7 +213,7 @@ describe('vault fuzz', () => {
       await res.arrayBuffer()
     }
     expect(sent).toBeGreaterThan(500)
-    expect(liveRows()).toBe(before)
+    expect(await liveRows()).toBe(before)
     expect((await t.call(`/api/secrets/${live.id}`, as(alice))).status).toBe(200)
   })
 })

@@ -29,9 +29,11 @@ async function start(config: Partial<Config>): Promise<TestApp> {
 }
 
 /** Everything the vault holds, to show a refused write changed nothing. */
-const snapshot = (app: TestApp) =>
-  ['folders', 'secrets', 'secret_versions', 'shares', 'vault_shares'].map(
-    (table) => app.sqlite.prepare(`select * from ${table} order by rowid`).all() as unknown[],
+const snapshot = async (app: TestApp) =>
+  Promise.all(
+    ['folders', 'secrets', 'secret_versions', 'shares', 'vault_shares'].map(
+      (table) => app.rows(`select * from ${table} order by 1, 2`) as Promise<unknown[]>,
+    ),
   )
 
 const create = (app: TestApp, user: TestUser, body = secretBody(user.folderId)) =>
@@ -58,7 +60,7 @@ describe('vault write limits', () => {
     const alice = await registerUser(app, 'alice')
     const bob = await registerUser(app, 'bob')
     for (let i = 0; i < 3; i++) expect((await create(app, alice)).status).toBe(201)
-    const before = snapshot(app)
+    const before = await snapshot(app)
     const body = secretBody(alice.folderId)
     const refused = await create(app, alice, body)
     expect(refused.status).toBe(429)
@@ -69,7 +71,7 @@ describe('vault write limits', () => {
     expect(error.message).toMatch(/this session/)
     expect(error.message).toContain('3 a minute')
     expect(error.message).toContain(`${retryAfter} s`)
-    expect(snapshot(app)).toEqual(before)
+    expect(await snapshot(app)).toEqual(before)
     // Every kind of write spends the same budget: folders, updates, deletes, restores, shares.
     expect(
       (
@@ -85,7 +87,7 @@ describe('vault write limits', () => {
     ).toBe(429)
     expect((await app.call(`/api/secrets/${newId()}`, as(alice, 'DELETE'))).status).toBe(429)
     expect((await app.call(`/api/secrets/${newId()}/restore`, as(alice, 'POST'))).status).toBe(429)
-    expect(snapshot(app)).toEqual(before)
+    expect(await snapshot(app)).toEqual(before)
     // Reads are not writes; another account and a later minute are unaffected.
     expect((await app.call('/api/secrets', as(alice))).status).toBe(200)
     expect((await create(app, bob)).status).toBe(201)
@@ -104,11 +106,11 @@ describe('vault write limits', () => {
     expect((await create(app, alice)).status).toBe(429)
     await relogin(app, alice)
     for (let i = 0; i < 2; i++) expect((await create(app, alice)).status).toBe(201)
-    const before = snapshot(app)
+    const before = await snapshot(app)
     const refused = await create(app, alice)
     expect(refused.status).toBe(429)
     expect((await errorOf(refused)).message).toMatch(/this account/)
-    expect(snapshot(app)).toEqual(before)
+    expect(await snapshot(app)).toEqual(before)
   })
 
   it('RATE_LIMIT_PER_MIN=0 or VAULT_WRITES_PER_MIN=0 turn the write limits off', async () => {
@@ -139,12 +141,12 @@ describe('vault storage quota', () => {
     expect(refused?.status).toBe(413)
     const error = await errorOf(refused as Response)
     expect(error.code).toBe('quota_exceeded')
-    const usedBytes = bytesOf(app, alice)
+    const usedBytes = await bytesOf(app, alice)
     expect(usedBytes).toBeLessThanOrEqual(4000)
     expect(error.message).toContain(`${usedBytes} of 4000 bytes`)
-    const before = snapshot(app)
+    const before = await snapshot(app)
     expect((await create(app, alice)).status).toBe(413)
-    expect(snapshot(app)).toEqual(before)
+    expect(await snapshot(app)).toEqual(before)
     // The quota is per account: bob still writes.
     expect((await create(app, bob)).status).toBe(201)
   })
@@ -172,13 +174,13 @@ describe('vault storage quota', () => {
     }
     expect(refused?.status).toBe(413)
     expect((await errorOf(refused as Response)).code).toBe('quota_exceeded')
-    const before = snapshot(app)
+    const before = await snapshot(app)
     const folder = await app.call(
       '/api/folders',
       jsonInit('POST', { id: newId(), wrappedKey: wrapped(), meta: sealedBlob(400) }, alice.auth),
     )
     expect(folder.status).toBe(413)
-    expect(snapshot(app)).toEqual(before)
+    expect(await snapshot(app)).toEqual(before)
     // Same-size metadata replaces the old one: no growth, so it passes at the quota.
     const edit = await app.call(
       `/api/secrets/${body.id}`,
@@ -207,8 +209,8 @@ describe('vault storage quota', () => {
     const accepted = statuses.filter((s) => s === 201).length
     expect(statuses.filter((s) => s !== 201).every((s) => s === 413)).toBe(true)
     expect(accepted).toBeGreaterThan(0)
-    expect(bytesOf(app, alice)).toBeLessThanOrEqual(4000)
-    const secrets = app.sqlite.prepare('select count(*) as n from secrets').get() as { n: number }
+    expect(await bytesOf(app, alice)).toBeLessThanOrEqual(4000)
+    const secrets = (await app.rows('select count(*) as n from secrets'))[0] as { n: number }
     expect(secrets.n).toBe(accepted)
   })
 
@@ -220,17 +222,20 @@ describe('vault storage quota', () => {
 })
 
 /** Bytes stored for `user` as the quota counts them: ciphertext and wrapped keys of every version, secret and folder metadata. */
-function bytesOf(app: TestApp, user: TestUser): number {
+async function bytesOf(app: TestApp, user: TestUser): Promise<number> {
   const id = Buffer.from(user.userId, 'base64url')
   return (
-    app.sqlite
-      .prepare(
+    (
+      await app.rows(
         `select
            (select coalesce(sum(length(v.ciphertext) + length(v.wrapped_key)), 0)
               from secret_versions v join secrets s on s.id = v.secret_id where s.user_id = ?) +
            (select coalesce(sum(length(meta)), 0) from secrets where user_id = ?) +
            (select coalesce(sum(length(meta) + length(wrapped_key)), 0) from folders where user_id = ?) as n`,
+        id,
+        id,
+        id,
       )
-      .get(id, id, id) as { n: number }
+    )[0] as { n: number }
   ).n
 }

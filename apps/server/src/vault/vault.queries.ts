@@ -7,6 +7,7 @@ import type {
   SecretVersionTable,
   VaultShareTable,
 } from '../db/database.ts'
+import { skipLocked } from '../db/dialect.ts'
 import { prepared } from '../db/prepared.ts'
 
 type Db = Kysely<Database>
@@ -122,14 +123,16 @@ export async function findVersion(db: Db, secretId: Buffer, version: number) {
 
 /** Secrets whose recovery window has passed, oldest deadline first. */
 export async function dueForPurge(db: Db, now: number, limit: number) {
-  return db
-    .selectFrom('secrets')
-    .select(['id', 'user_id'])
-    .where('purge_at', 'is not', null)
-    .where('purge_at', '<=', now)
-    .orderBy('purge_at')
-    .limit(limit)
-    .execute()
+  return skipLocked(
+    db
+      .selectFrom('secrets')
+      .select(['id', 'user_id'])
+      .where('purge_at', 'is not', null)
+      .where('purge_at', '<=', now)
+      .orderBy('purge_at')
+      .limit(limit),
+    db,
+  ).execute()
 }
 
 // ── Shares made from secrets ────────────────────────────────────────────────

@@ -29,12 +29,13 @@ afterEach(async () => {
   await t.db.destroy()
 })
 
-const count = (sqlText: string, ...args: unknown[]) =>
-  (t.sqlite.prepare(sqlText).get(...args) as { n: number }).n
-const ownerEvents = (user: TestUser) =>
-  t.sqlite
-    .prepare('select event, result, detail from audit where user_id = ? order by id')
-    .all(Buffer.from(user.userId, 'base64url')) as {
+const count = async (sqlText: string, ...args: unknown[]) =>
+  ((await t.rows(sqlText, ...args))[0] as { n: number }).n
+const ownerEvents = async (user: TestUser) =>
+  (await t.rows(
+    'select event, result, detail from audit where user_id = ? order by id',
+    Buffer.from(user.userId, 'base64url'),
+  )) as {
     event: string
     result: string
     detail: string | null
@@ -96,14 +97,17 @@ describe('POST and GET /api/secrets', () => {
       deletedAt: null,
       purgeAt: null,
     })
-    const row = t.sqlite.prepare('select meta from secrets').get() as { meta: Buffer }
+    const row = (await t.rows('select meta from secrets'))[0] as { meta: Buffer }
     expect(row.meta).toEqual(Buffer.from(body.meta.ciphertext, 'base64url'))
-    const version = t.sqlite
-      .prepare('select wrapped_key, ciphertext from secret_versions')
-      .get() as Record<string, Buffer>
+    const version = (
+      await t.rows('select wrapped_key, ciphertext from secret_versions')
+    )[0] as Record<string, Buffer>
     expect(version.wrapped_key).toEqual(Buffer.from(body.value.wrappedKey, 'base64url'))
     expect(version.ciphertext).toEqual(Buffer.from(body.value.ciphertext, 'base64url'))
-    expect(ownerEvents(alice).at(-1)).toMatchObject({ event: 'secret.created', result: 'ok' })
+    expect((await ownerEvents(alice)).at(-1)).toMatchObject({
+      event: 'secret.created',
+      result: 'ok',
+    })
   })
 
   it('lists metadata only, never values or wrapped data keys, and only the caller’s', async () => {
@@ -130,7 +134,7 @@ describe('POST and GET /api/secrets', () => {
       ...body.value,
       createdAt: new Date(t.clock.now).toISOString(),
     })
-    expect(ownerEvents(alice).at(-1)).toEqual({
+    expect((await ownerEvents(alice)).at(-1)).toEqual({
       event: 'secret.read',
       result: 'ok',
       detail: 'version 1',
@@ -150,7 +154,7 @@ describe('POST and GET /api/secrets', () => {
     )
     expect(foreign.status).toBe(404)
     expect(await errorOf(foreign)).toMatchObject({ field: 'folderId' })
-    expect(count('select count(*) as n from secrets')).toBe(1)
+    expect(await count('select count(*) as n from secrets')).toBe(1)
   })
 
   const bad: [string, (b: ReturnType<typeof secretBody>) => unknown, string][] = [
@@ -182,7 +186,7 @@ describe('POST and GET /api/secrets', () => {
       )
       expect(res.status).toBe(400)
       expect(await errorOf(res)).toMatchObject({ code: 'invalid_input', field })
-      expect(count('select count(*) as n from secrets')).toBe(0)
+      expect(await count('select count(*) as n from secrets')).toBe(0)
     },
   )
 
@@ -225,14 +229,14 @@ describe('another account’s secret', () => {
       expect(theirs.status, label).toBe(404)
       expect(await theirs.json(), label).toEqual(await none.json())
     }
-    const denied = ownerEvents(alice).filter((e) => e.event === 'access.denied')
+    const denied = (await ownerEvents(alice)).filter((e) => e.event === 'access.denied')
     expect(denied).toHaveLength(attempts.length)
     expect(denied.every((e) => e.result === 'denied')).toBe(true)
     // Nothing changed: still revision 1, not deleted, no shares.
     const mine = (await (await get(alice, `/api/secrets/${body.id}`)).json()) as SecretWithValue
     expect(mine).toMatchObject({ revision: 1, deletedAt: null })
-    expect(count('select count(*) as n from shares')).toBe(0)
-    expect(ownerEvents(bob).filter((e) => e.event === 'access.denied')).toHaveLength(0)
+    expect(await count('select count(*) as n from shares')).toBe(0)
+    expect((await ownerEvents(bob)).filter((e) => e.event === 'access.denied')).toHaveLength(0)
   })
 
   it('is on the owner’s trail as done by another account, never as the owner, and without its name', async () => {
@@ -254,17 +258,17 @@ describe('another account’s secret', () => {
   it('denied accesses raise one alert on the owner’s trail at ALERT_THRESHOLD within 15 minutes', async () => {
     const { body } = await createSecret(t, alice)
     for (let i = 0; i < 4; i++) await get(bob, `/api/secrets/${body.id}`)
-    expect(ownerEvents(alice).filter((e) => e.event === 'alert')).toHaveLength(0)
+    expect((await ownerEvents(alice)).filter((e) => e.event === 'alert')).toHaveLength(0)
     await get(bob, `/api/secrets/${body.id}`)
     await get(bob, `/api/secrets/${body.id}`)
-    const alerts = ownerEvents(alice).filter((e) => e.event === 'alert')
+    const alerts = (await ownerEvents(alice)).filter((e) => e.event === 'alert')
     expect(alerts).toHaveLength(1)
     expect(alerts[0]?.detail).toContain('5 failed logins or denied accesses')
     t.clock.advance(16 * 60_000)
     for (let i = 0; i < 4; i++) await get(bob, `/api/secrets/${body.id}`)
-    expect(ownerEvents(alice).filter((e) => e.event === 'alert')).toHaveLength(1)
+    expect((await ownerEvents(alice)).filter((e) => e.event === 'alert')).toHaveLength(1)
     await get(bob, `/api/secrets/${body.id}`)
-    expect(ownerEvents(alice).filter((e) => e.event === 'alert')).toHaveLength(2)
+    expect((await ownerEvents(alice)).filter((e) => e.event === 'alert')).toHaveLength(2)
   })
 })
 
@@ -293,7 +297,7 @@ describe('PUT /api/secrets/:id: versions, stages, check-and-set', () => {
       code: 'invalid_input',
       field: 'value.version',
     })
-    expect(count('select count(*) as n from secret_versions')).toBe(1)
+    expect(await count('select count(*) as n from secret_versions')).toBe(1)
   })
 
   it('a new current moves the old current to previous; ?stage=previous and ?version=N read them', async () => {
@@ -353,7 +357,7 @@ describe('PUT /api/secrets/:id: versions, stages, check-and-set', () => {
       stages: ['current'],
     })
     expect(stagesOf(summary)).toEqual({ 1: '', 2: 'previous', 3: 'current' })
-    expect(ownerEvents(alice).at(-1)).toMatchObject({
+    expect((await ownerEvents(alice)).at(-1)).toMatchObject({
       event: 'secret.version_restored',
       detail: 'version 3 restored from version 1',
     })
@@ -393,7 +397,7 @@ describe('PUT /api/secrets/:id: versions, stages, check-and-set', () => {
     expect(
       await errorOf(await put(alice, body.id, { value: { ...newValue(2), name: 'x' } })),
     ).toMatchObject({ field: 'value.name' })
-    expect(count('select revision as n from secrets')).toBe(1)
+    expect(await count('select revision as n from secrets')).toBe(1)
   })
 
   it('a version or stage that does not exist is 404; both at once is 400', async () => {
@@ -438,7 +442,7 @@ describe('DELETE, restore and purge', () => {
     })
     expect((await get(alice, `/api/secrets/${body.id}`)).status).toBe(200)
     expect((await t.call(`/api/secrets/${body.id}/restore`, as(alice, 'POST'))).status).toBe(409)
-    expect(ownerEvents(alice).map((e) => e.event)).toEqual(
+    expect((await ownerEvents(alice)).map((e) => e.event)).toEqual(
       expect.arrayContaining(['secret.deleted', 'secret.restored']),
     )
   })
@@ -454,12 +458,12 @@ describe('DELETE, restore and purge', () => {
     expect((await t.vaultSweeper.runOnce()).secrets).toBe(1)
     await relogin(t, alice)
     const id = Buffer.from(body.id, 'base64url')
-    expect(count('select count(*) as n from secrets where id = ?', id)).toBe(0)
-    expect(count('select count(*) as n from secret_versions where secret_id = ?', id)).toBe(0)
-    expect(count('select count(*) as n from secret_versions')).toBe(1)
+    expect(await count('select count(*) as n from secrets where id = ?', id)).toBe(0)
+    expect(await count('select count(*) as n from secret_versions where secret_id = ?', id)).toBe(0)
+    expect(await count('select count(*) as n from secret_versions')).toBe(1)
     expect((await t.call(`/api/secrets/${body.id}/restore`, as(alice, 'POST'))).status).toBe(404)
     expect((await get(alice, `/api/secrets/${kept.body.id}`)).status).toBe(200)
-    const purged = ownerEvents(alice).find((e) => e.event === 'secret.purged')
+    const purged = (await ownerEvents(alice)).find((e) => e.event === 'secret.purged')
     expect(purged).toMatchObject({ result: 'ok', detail: 'recovery window over' })
   })
 
@@ -471,7 +475,7 @@ describe('DELETE, restore and purge', () => {
     t.clock.advance(8 * 86_400_000)
     expect((await t.vaultSweeper.runOnce()).secrets).toBe(100)
     expect((await t.vaultSweeper.runOnce()).secrets).toBe(20)
-    expect(count('select count(*) as n from secret_versions')).toBe(0)
+    expect(await count('select count(*) as n from secret_versions')).toBe(0)
   })
 
   it('?purge=true purges a deleted secret now (204); on a live one it is 409', async () => {
@@ -482,8 +486,8 @@ describe('DELETE, restore and purge', () => {
     expect((await t.call(`/api/secrets/${body.id}?purge=true`, as(alice, 'DELETE'))).status).toBe(
       204,
     )
-    expect(count('select count(*) as n from secret_versions')).toBe(0)
-    expect(count('select count(*) as n from secrets')).toBe(0)
+    expect(await count('select count(*) as n from secret_versions')).toBe(0)
+    expect(await count('select count(*) as n from secrets')).toBe(0)
   })
 })
 

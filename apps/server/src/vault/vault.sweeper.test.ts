@@ -14,8 +14,8 @@ afterEach(async () => {
   await t.db.destroy()
 })
 
-const count = (table: string) =>
-  (t.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n
+const count = async (table: string) =>
+  ((await t.rows(`select count(*) as n from ${table}`))[0] as { n: number }).n
 
 describe('vault sweeper', () => {
   it('runs on its timer once started: VAULT_RECOVERY_DAYS=0 purges at the next sweep; it stops', async () => {
@@ -40,7 +40,7 @@ describe('vault sweeper', () => {
     })
     sweeper.start()
     await expect.poll(() => count('secrets'), { timeout: 2000 }).toBe(1)
-    expect(count('secret_versions')).toBe(1)
+    expect(await count('secret_versions')).toBe(1)
     t.clock.advance(2 * 3_600_000)
     await expect.poll(() => count('sessions'), { timeout: 2000 }).toBe(0)
     sweeper.stop()

@@ -1,64 +1,66 @@
 /** @module Migration: accounts, sessions and the vault (issue 3); audit rows gain an account and a secret (frozen in time, so `Kysely<any>`). */
 import { sql, type Kysely } from 'kysely'
+import { columnTypes } from '../dialect.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations must not follow today's types
 export async function up(db: Kysely<any>): Promise<void> {
+  const t = columnTypes(db)
   await db.schema
     .createTable('users')
-    .addColumn('id', 'blob', (c) => c.primaryKey().notNull())
+    .addColumn('id', t.blob, (c) => c.primaryKey().notNull())
     .addColumn('username', 'text', (c) => c.notNull().unique())
     // scrypt$N$r$p$salt$hash of the client's authKey; the password never reaches the server.
     .addColumn('auth_hash', 'text', (c) => c.notNull())
     .addColumn('kdf', 'text', (c) => c.notNull())
-    .addColumn('salt', 'blob', (c) => c.notNull())
-    .addColumn('wrapped_user_key', 'blob', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
-    .addColumn('updated_at', 'integer', (c) => c.notNull())
-    .modifyEnd(sql`strict`)
+    .addColumn('salt', t.blob, (c) => c.notNull())
+    .addColumn('wrapped_user_key', t.blob, (c) => c.notNull())
+    .addColumn('created_at', t.integer, (c) => c.notNull())
+    .addColumn('updated_at', t.integer, (c) => c.notNull())
+    .modifyEnd(t.strict)
     .execute()
 
   await db.schema
     .createTable('sessions')
     // SHA-256 of the token: a copy of the database does not log anyone in.
-    .addColumn('token_hash', 'blob', (c) => c.primaryKey().notNull())
-    .addColumn('user_id', 'blob', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('created_at', 'integer', (c) => c.notNull())
-    .addColumn('last_seen_at', 'integer', (c) => c.notNull())
-    .addColumn('expires_at', 'integer', (c) => c.notNull())
-    .modifyEnd(sql`strict`)
+    .addColumn('token_hash', t.blob, (c) => c.primaryKey().notNull())
+    .addColumn('user_id', t.blob, (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('created_at', t.integer, (c) => c.notNull())
+    .addColumn('last_seen_at', t.integer, (c) => c.notNull())
+    .addColumn('expires_at', t.integer, (c) => c.notNull())
+    .modifyEnd(t.strict)
     .execute()
   await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute()
   await db.schema.createIndex('sessions_last_seen').on('sessions').column('last_seen_at').execute()
 
   await db.schema
     .createTable('folders')
-    .addColumn('id', 'blob', (c) => c.primaryKey().notNull())
-    .addColumn('user_id', 'blob', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('wrapped_key', 'blob', (c) => c.notNull())
-    .addColumn('meta', 'blob', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
-    .modifyEnd(sql`strict`)
+    .addColumn('id', t.blob, (c) => c.primaryKey().notNull())
+    .addColumn('user_id', t.blob, (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('wrapped_key', t.blob, (c) => c.notNull())
+    .addColumn('meta', t.blob, (c) => c.notNull())
+    .addColumn('created_at', t.integer, (c) => c.notNull())
+    .modifyEnd(t.strict)
     .execute()
   await db.schema.createIndex('folders_user').on('folders').column('user_id').execute()
 
   await db.schema
     .createTable('secrets')
-    .addColumn('id', 'blob', (c) => c.primaryKey().notNull())
-    .addColumn('user_id', 'blob', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('folder_id', 'blob', (c) => c.notNull().references('folders.id'))
-    .addColumn('revision', 'integer', (c) => c.notNull())
-    .addColumn('meta_revision', 'integer', (c) => c.notNull())
-    .addColumn('meta', 'blob', (c) => c.notNull())
-    .addColumn('latest_version', 'integer', (c) => c.notNull())
+    .addColumn('id', t.blob, (c) => c.primaryKey().notNull())
+    .addColumn('user_id', t.blob, (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('folder_id', t.blob, (c) => c.notNull().references('folders.id'))
+    .addColumn('revision', t.integer, (c) => c.notNull())
+    .addColumn('meta_revision', t.integer, (c) => c.notNull())
+    .addColumn('meta', t.blob, (c) => c.notNull())
+    .addColumn('latest_version', t.integer, (c) => c.notNull())
     // A stage label sits on at most one version: one column each.
-    .addColumn('current_version', 'integer')
-    .addColumn('pending_version', 'integer')
-    .addColumn('previous_version', 'integer')
-    .addColumn('created_at', 'integer', (c) => c.notNull())
-    .addColumn('updated_at', 'integer', (c) => c.notNull())
-    .addColumn('deleted_at', 'integer')
-    .addColumn('purge_at', 'integer')
-    .modifyEnd(sql`strict`)
+    .addColumn('current_version', t.integer)
+    .addColumn('pending_version', t.integer)
+    .addColumn('previous_version', t.integer)
+    .addColumn('created_at', t.integer, (c) => c.notNull())
+    .addColumn('updated_at', t.integer, (c) => c.notNull())
+    .addColumn('deleted_at', t.integer)
+    .addColumn('purge_at', t.integer)
+    .modifyEnd(t.strict)
     .execute()
   await db.schema.createIndex('secrets_user').on('secrets').column('user_id').execute()
   await db.schema
@@ -70,30 +72,30 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('secret_versions')
-    .addColumn('secret_id', 'blob', (c) => c.notNull().references('secrets.id').onDelete('cascade'))
-    .addColumn('version', 'integer', (c) => c.notNull())
-    .addColumn('wrapped_key', 'blob', (c) => c.notNull())
-    .addColumn('ciphertext', 'blob', (c) => c.notNull())
-    .addColumn('restored_from', 'integer')
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('secret_id', t.blob, (c) => c.notNull().references('secrets.id').onDelete('cascade'))
+    .addColumn('version', t.integer, (c) => c.notNull())
+    .addColumn('wrapped_key', t.blob, (c) => c.notNull())
+    .addColumn('ciphertext', t.blob, (c) => c.notNull())
+    .addColumn('restored_from', t.integer)
+    .addColumn('created_at', t.integer, (c) => c.notNull())
     .addPrimaryKeyConstraint('secret_versions_pk', ['secret_id', 'version'])
-    .modifyEnd(sql`strict`)
+    .modifyEnd(t.strict)
     .execute()
 
   await db.schema
     .createTable('vault_shares')
     // No foreign key to shares: that row is deleted when the share is used up, expired or revoked.
-    .addColumn('share_id', 'blob', (c) => c.primaryKey().notNull())
-    .addColumn('secret_id', 'blob', (c) => c.notNull().references('secrets.id').onDelete('cascade'))
-    .addColumn('user_id', 'blob', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
-    .addColumn('expires_at', 'integer', (c) => c.notNull())
-    .addColumn('max_views', 'integer', (c) => c.notNull())
-    .addColumn('revoked_at', 'integer')
+    .addColumn('share_id', t.blob, (c) => c.primaryKey().notNull())
+    .addColumn('secret_id', t.blob, (c) => c.notNull().references('secrets.id').onDelete('cascade'))
+    .addColumn('user_id', t.blob, (c) => c.notNull())
+    .addColumn('version', t.integer, (c) => c.notNull())
+    .addColumn('created_at', t.integer, (c) => c.notNull())
+    .addColumn('expires_at', t.integer, (c) => c.notNull())
+    .addColumn('max_views', t.integer, (c) => c.notNull())
+    .addColumn('revoked_at', t.integer)
     // Times of successful opens, "ms," repeated (as shares.opened_at, which dies with its row).
     .addColumn('opened_at', 'text', (c) => c.notNull().defaultTo(''))
-    .modifyEnd(sql`strict`)
+    .modifyEnd(t.strict)
     .execute()
   await db.schema
     .createIndex('vault_shares_secret')
@@ -104,13 +106,13 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Marks shares made from a vault secret, so opening any other share never looks at vault_shares.
   await db.schema
     .alterTable('shares')
-    .addColumn('from_vault', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('from_vault', t.integer, (c) => c.notNull().defaultTo(0))
     .execute()
 
   // Account events (share events keep user_id null). The index is partial: anonymous share rows,
   // the hot path, pay nothing for it.
-  await db.schema.alterTable('audit').addColumn('user_id', 'blob').execute()
-  await db.schema.alterTable('audit').addColumn('secret_id', 'blob').execute()
+  await db.schema.alterTable('audit').addColumn('user_id', t.blob).execute()
+  await db.schema.alterTable('audit').addColumn('secret_id', t.blob).execute()
   await db.schema.alterTable('audit').addColumn('actor', 'text').execute()
   await db.schema.alterTable('audit').addColumn('agent', 'text').execute()
   await db.schema.alterTable('audit').addColumn('detail', 'text').execute()

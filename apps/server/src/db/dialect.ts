@@ -1,0 +1,58 @@
+/**
+ * @module Every place SQL differs between SQLite and PostgreSQL. Queries elsewhere are plain
+ * Kysely and run on both; when one cannot be, its two spellings live here.
+ */
+import {
+  PostgresAdapter,
+  sql,
+  type ColumnDataType,
+  type Expression,
+  type Kysely,
+  type SelectQueryBuilder,
+} from 'kysely'
+
+export type DialectName = 'sqlite' | 'postgres'
+
+/** Which database a Kysely instance (or transaction) talks to. */
+export function dialectOf<DB>(db: Kysely<DB>): DialectName {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+}
+
+/**
+ * Column types for migrations: one logical schema. Blobs are bytea on PostgreSQL; every integer
+ * is bigint there (times are milliseconds), read back as a JS number (see postgres.ts).
+ */
+export function columnTypes<DB>(db: Kysely<DB>): {
+  blob: ColumnDataType
+  integer: ColumnDataType
+  /** SQLite tables are STRICT (a wrong type is an error, as PostgreSQL's always are). */
+  strict: Expression<unknown>
+} {
+  return dialectOf(db) === 'postgres'
+    ? { blob: 'bytea', integer: 'bigint', strict: sql`` }
+    : { blob: 'blob', integer: 'integer', strict: sql`strict` }
+}
+
+/**
+ * Sweepers' batch selects: on PostgreSQL rows another instance is deleting right now are
+ * skipped, not waited for, so several instances sweep side by side without blocking each other.
+ * SQLite has one writer at a time, so there is nothing to skip.
+ */
+export function skipLocked<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  db: Kysely<DB>,
+): SelectQueryBuilder<DB, TB, O> {
+  return dialectOf(db) === 'postgres' ? query.forUpdate().skipLocked() : query
+}
+
+/** Bytes the database takes on disk, for the metrics. */
+export async function databaseSizeBytes<DB>(db: Kysely<DB>): Promise<number> {
+  const query =
+    dialectOf(db) === 'postgres'
+      ? sql<{ size: number }>`select pg_database_size(current_database()) as size`
+      : sql<{ size: number }>`
+          select page_count * page_size as size from pragma_page_count(), pragma_page_size()
+        `
+  const { rows } = await query.execute(db)
+  return Number(rows[0]?.size ?? 0)
+}

@@ -1,0 +1,86 @@
+/** @module Opening PostgreSQL (DATABASE_URL): a `pg` pool under Kysely's PostgresDialect. Imported lazily, so SQLite never loads `pg`. */
+import { Kysely, PostgresDialect, sql, type KyselyConfig } from 'kysely'
+import pg from 'pg'
+import type { Database } from './database.ts'
+
+/** The oldest PostgreSQL we run on: `delete ... using`, SKIP LOCKED and `drop database ... with (force)` are all there from 13. */
+export const MIN_POSTGRES_VERSION = 130000
+
+const INT8_OID = 20
+
+/**
+ * Times are milliseconds and counters small, so every bigint fits a double exactly; pg would
+ * hand them back as strings. A value beyond 2^53 is refused rather than rounded.
+ */
+function parseInt8(text: string): number {
+  const value = Number(text)
+  if (!Number.isSafeInteger(value)) throw new RangeError(`bigint ${text} does not fit a JS number`)
+  return value
+}
+
+export class DatabaseUrlError extends Error {
+  override readonly name = 'DatabaseUrlError'
+}
+
+export interface PostgresOptions {
+  log?: KyselyConfig['log']
+  /** Connections in the pool (default 10). */
+  max?: number
+  /** Tests: idle connections close soon and never hold the process open. */
+  forTests?: boolean
+  /** Schema every connection works in (tests: one per app); default the server's own (public). */
+  schema?: string
+}
+
+export interface OpenedPostgres {
+  db: Kysely<Database>
+  close(): Promise<void>
+}
+
+export function openPostgres(url: string, options: PostgresOptions = {}): OpenedPostgres {
+  const types = {
+    getTypeParser: ((oid: number, format?: string) =>
+      oid === INT8_OID
+        ? parseInt8
+        : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    // An unreachable server fails the request (503) instead of hanging it.
+    connectionTimeoutMillis: 5000,
+    ...(options.forTests ? { idleTimeoutMillis: 200, allowExitOnIdle: true } : {}),
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    types,
+  })
+  // An idle connection dropped by the server is an 'error' on the pool; the pool replaces it.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(options.log ? { log: options.log } : {}),
+  })
+  return {
+    db,
+    close: () => db.destroy(),
+  }
+}
+
+/** Start-up check: the server answers and is new enough; errors name DATABASE_URL, never carry a stack. */
+export async function checkPostgres(db: Kysely<Database>): Promise<void> {
+  let version: number
+  try {
+    const { rows } = await sql<{
+      v: string
+    }>`select current_setting('server_version_num') as v`.execute(db)
+    version = Number(rows[0]?.v)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const reason = code ?? (err instanceof Error ? err.message : 'unknown error')
+    throw new DatabaseUrlError(`Cannot reach the database at DATABASE_URL: ${reason}`)
+  }
+  if (!(version >= MIN_POSTGRES_VERSION)) {
+    throw new DatabaseUrlError(
+      `DATABASE_URL points to PostgreSQL ${Math.floor(version / 10000)}; SecretSentry needs ${MIN_POSTGRES_VERSION / 10000} or newer`,
+    )
+  }
+}
