@@ -29,7 +29,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3'],
+  // pg-native: pg's optional libpq binding, loaded only on request; never used here.
+  external: ['better-sqlite3', 'pg-native'],
   minify: true,
   keepNames: true,
   // Licence notices of bundled code stay inside the one file that ships.

@@ -13,7 +13,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3'],
+  // pg (and its optional libpq binding pg-native) stay external too: loaded by import() only
+  // when DATABASE_URL is set, so a SQLite server's start-up and memory do not grow.
+  external: ['better-sqlite3', 'pg', 'pg-native'],
   sourcemap: true,
   // Smaller source is less memory held by an idle server (SPEC §8: idle under 50 MB).
   minify: true,

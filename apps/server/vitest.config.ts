@@ -29,7 +29,15 @@ const SQLITE_ONLY = [
 ]
 
 const projects: TestProjectInlineConfiguration[] = [
-  { test: { ...shared, name: 'sqlite', env: { TEST_BACKEND: 'sqlite' } } },
+  {
+    test: {
+      ...shared,
+      name: 'sqlite',
+      env: { TEST_BACKEND: 'sqlite' },
+      // PostgreSQL itself: start-up, outages, two instances on one database.
+      exclude: ['src/db/postgres.test.ts'],
+    },
+  },
 ]
 if (process.env.TEST_PG_URL) {
   projects.push({

@@ -114,6 +114,8 @@ await build({
   },
   banner: { js: "var __ssImportMetaUrl=require('node:url').pathToFileURL(__filename).href;" },
   plugins: [startupTrims],
+  // pg's optional libpq binding: required only through pg.native, which SecretSentry never uses.
+  external: ['pg-native'],
   logLevel: 'warning',
 })
 step(`bundled secretsentry.cjs (${(fs.statSync(bundle).size / 1024).toFixed(0)} KiB)`)

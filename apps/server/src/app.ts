@@ -24,7 +24,7 @@ import {
 import { securityHeaders } from './http/security-headers.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createMetrics, metricsAccess, type Metrics } from './metrics.ts'
-import { databaseSizeBytes } from './db/dialect.ts'
+import { databaseSizeBytes, isDatabaseUnavailable } from './db/dialect.ts'
 import { shareRoutes } from './share/share.routes.ts'
 import type { ShareDeps } from './share/share.service.ts'
 import { createSweeper, type Sweeper } from './share/sweeper.ts'
@@ -261,6 +261,10 @@ export function createApp(options: AppOptions): SecretSentryApp {
     }
     if (err instanceof WriteQueueClosedError) {
       return errorResponse(new ApiError(503, 'internal', 'The server is shutting down; try again'))
+    }
+    if (isDatabaseUnavailable(err)) {
+      logger.warn('database unavailable', { reqId: requestIds.get(c.req.raw) })
+      return errorResponse(new ApiError(503, 'internal', 'The database is unavailable; try again'))
     }
     // Name only: messages of unexpected errors may quote input.
     logger.error('unhandled error', { error: err.name, reqId: requestIds.get(c.req.raw) })

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       vaultAccountWritesPerMin: 300,
       vaultQuotaBytes: 104_857_600,
       redisUrl: null,
+      databaseUrl: null,
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -77,6 +78,7 @@ describe('loadConfig', () => {
       vaultAccountWritesPerMin: 0,
       vaultQuotaBytes: 1_000_000,
       redisUrl: 'redis://:pw@cache.internal:6380/2',
+      databaseUrl: null,
     })
   })
 
@@ -93,6 +95,33 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_URL: 'redis://:s3cret@host:99999' })).toThrow(
       /^Invalid configuration: REDIS_URL must be a URL like redis:\/\/host:6379 \(port 1 to 65535\)$/,
     )
+  })
+
+  it.each(['postgres://u:p@db.internal:5432/secretsentry', 'postgresql://db/ss?sslmode=require'])(
+    'accepts DATABASE_URL=%s',
+    (url) => {
+      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url)
+    },
+  )
+
+  it.each([
+    ['mysql://db/ss', /must start with postgres:\/\/ or postgresql:\/\/, got mysql:\/\//],
+    ['postgres://db', /must name a database/],
+    ['postgres://db:0/ss', /port must be between 1 and 65535/],
+  ])('refuses DATABASE_URL=%s naming the setting', (url, reason) => {
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/^Invalid configuration: DATABASE_URL /)
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(reason)
+  })
+
+  it('a bad DATABASE_URL is never echoed back: it may hold a password', () => {
+    let message = ''
+    try {
+      loadConfig({ DATABASE_URL: 'postgres://u:s3cret@host:99999/db' })
+    } catch (err) {
+      message = (err as Error).message
+    }
+    expect(message).toMatch(/^Invalid configuration: DATABASE_URL must be a URL like/)
+    expect(message).not.toContain('s3cret')
   })
 
   it.each([

@@ -66,6 +66,11 @@ export interface Config {
    * deployment spends one budget; null keeps them in this process's memory.
    */
   redisUrl: string | null
+  /**
+   * `postgres://` or `postgresql://` URL: PostgreSQL holds everything, so several instances can
+   * share it; null keeps SQLite in dataDir.
+   */
+  databaseUrl: string | null
 }
 
 export class ConfigError extends Error {
@@ -159,6 +164,11 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
     help: 'redis://[:password@]host:port[/db] (or rediss://) shared by every instance for the rate limits',
     defaultText: 'none: limits kept in memory, per instance',
   },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    help: 'postgres://user:pass@host:port/db: PostgreSQL (13 or newer) instead of SQLite in DATA_DIR',
+    defaultText: 'none: SQLite in DATA_DIR',
+  },
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -232,6 +242,30 @@ function redisUrl(env: Env): string | null {
   return raw
 }
 
+/** DATABASE_URL: checked here so a typo is a start-up error naming the setting. */
+function databaseUrl(env: Env): string | null {
+  const raw = text(env, 'DATABASE_URL')
+  if (raw === undefined) return null
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    // The value is not echoed: it may hold a password.
+    throw new ConfigError('DATABASE_URL', 'must be a URL like postgres://user:pass@host:5432/db')
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new ConfigError(
+      'DATABASE_URL',
+      `must start with postgres:// or postgresql://, got ${url.protocol}//`,
+    )
+  if (url.hostname === '' && !url.searchParams.has('host'))
+    throw new ConfigError('DATABASE_URL', 'must name a host')
+  if (url.port !== '' && Number(url.port) < 1)
+    throw new ConfigError('DATABASE_URL', `port must be between 1 and 65535, got ${url.port}`)
+  if (url.pathname.length <= 1) throw new ConfigError('DATABASE_URL', 'must name a database (/db)')
+  return raw
+}
+
 function sqliteSync(env: Env): Config['sqliteSync'] {
   const raw = text(env, 'SQLITE_SYNC')?.toLowerCase() ?? 'full'
   if (raw !== 'full' && raw !== 'group')
@@ -272,6 +306,7 @@ export function loadConfig(env: Env = process.env): Config {
     // 100 MiB: thousands of secrets with many versions each; a 1 TiB ceiling keeps the sum exact.
     vaultQuotaBytes: int(env, 'VAULT_QUOTA_BYTES', 100 * 1_048_576, 0, 2 ** 40),
     redisUrl: redisUrl(env),
+    databaseUrl: databaseUrl(env),
   }
 }
 

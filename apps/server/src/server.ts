@@ -5,7 +5,8 @@ import { serve } from '@hono/node-server'
 import { createApp, VERSION, type Lifecycle } from './app.ts'
 import { loadOrCreateAuditKey } from './audit/audit.ts'
 import type { Config } from './config.ts'
-import { openDatabase, type Db, type NativeAddon } from './db/database.ts'
+import { openBackend, type Backend } from './db/backend.ts'
+import type { Db, NativeAddon } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { answerClientError } from './http/client-error.ts'
 import type { RateLimitStore } from './http/rate-limit.ts'
@@ -74,16 +75,29 @@ export async function startServer(
       throw err
     }
   }
-  const database = openDatabase(path.join(config.dataDir, DATABASE_FILE), {
-    sync: config.sqliteSync === 'group' ? 'barrier' : 'commit',
-    walScrubSeconds: config.walScrubSeconds,
-    // SQLite's code (SQLITE_IOERR…), never a message: that is all an operator needs here.
-    onScrubError: (err) =>
-      logger.error('wal scrub failed', {
-        error: err instanceof Error && 'code' in err ? String(err.code) : 'unknown',
-      }),
-    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-  })
+  let database: Backend
+  try {
+    database = await openBackend(
+      config.databaseUrl
+        ? { kind: 'postgres', url: config.databaseUrl, check: true }
+        : {
+            kind: 'sqlite',
+            file: path.join(config.dataDir, DATABASE_FILE),
+            sync: config.sqliteSync === 'group' ? 'barrier' : 'commit',
+            walScrubSeconds: config.walScrubSeconds,
+            // SQLite's code (SQLITE_IOERR…), never a message: that is all an operator needs here.
+            onScrubError: (err) =>
+              logger.error('wal scrub failed', {
+                error: err instanceof Error && 'code' in err ? String(err.code) : 'unknown',
+              }),
+            ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+          },
+    )
+  } catch (err) {
+    await shared?.close?.()
+    if (ownLogger) await logger.close()
+    throw err
+  }
   let phase: Lifecycle | 'stopped' = 'migrating'
   const server = createApp({
     db: database.db,

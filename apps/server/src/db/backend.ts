@@ -46,7 +46,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
   }
   // Lazy: a SQLite server never loads pg (start-up time and memory stay as they were).
   const { openPostgres, checkPostgres } = await import('./postgres.ts')
-  const opened = openPostgres(options.url, {
+  const opened = await openPostgres(options.url, {
     ...(options.log ? { log: options.log } : {}),
     ...(options.max ? { max: options.max } : {}),
     ...(options.forTests ? { forTests: true } : {}),

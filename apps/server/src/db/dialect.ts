@@ -56,3 +56,17 @@ export async function databaseSizeBytes<DB>(db: Kysely<DB>): Promise<number> {
   const { rows } = await query.execute(db)
   return Number(rows[0]?.size ?? 0)
 }
+
+/** Socket errors, and PostgreSQL's connection (08…) and shutdown (57P…) SQLSTATE classes. */
+const UNAVAILABLE = /^(08|57P0[1-3]|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)/
+
+/**
+ * True when PostgreSQL could not be reached or dropped the connection: the request gets a 503
+ * (try again), not a 500, and the pool reconnects by itself once the server is back.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && UNAVAILABLE.test(code)) return true
+  return /^(Connection terminated|timeout exceeded when trying to connect)/.test(err.message)
+}

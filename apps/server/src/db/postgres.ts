@@ -1,6 +1,6 @@
 /** @module Opening PostgreSQL (DATABASE_URL): a `pg` pool under Kysely's PostgresDialect. Imported lazily, so SQLite never loads `pg`. */
 import { Kysely, PostgresDialect, sql, type KyselyConfig } from 'kysely'
-import pg from 'pg'
+import type { Pool } from 'pg'
 import type { Database } from './database.ts'
 
 /** The oldest PostgreSQL we run on: `delete ... using`, SKIP LOCKED and `drop database ... with (force)` are all there from 13. */
@@ -37,14 +37,19 @@ export interface OpenedPostgres {
   close(): Promise<void>
 }
 
-export function openPostgres(url: string, options: PostgresOptions = {}): OpenedPostgres {
+export async function openPostgres(
+  url: string,
+  options: PostgresOptions = {},
+): Promise<OpenedPostgres> {
+  // Loaded here, not at the top: dist/main.js keeps pg external, so a SQLite server never reads it.
+  const { default: pg } = await import('pg')
   const types = {
     getTypeParser: ((oid: number, format?: string) =>
       oid === INT8_OID
         ? parseInt8
         : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
   }
-  const pool = new pg.Pool({
+  const pool: Pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     // An unreachable server fails the request (503) instead of hanging it.
@@ -53,8 +58,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Opened
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     types,
   })
-  // An idle connection dropped by the server is an 'error' on the pool; the pool replaces it.
+  // A connection the server drops is an 'error' event: on the pool for idle ones, on the client
+  // for one in use. Unheard, either would crash the process; the query in flight fails anyway
+  // (the request gets a 503) and the pool replaces the dead connection.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     ...(options.log ? { log: options.log } : {}),

@@ -7,11 +7,8 @@ import crypto from 'node:crypto'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    pgTestUrl: string
-  }
-}
+// For the ProvidedContext type of inject('pgTestUrl') declared there.
+import type {} from './test-app.ts'
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const admin = process.env.TEST_PG_URL

@@ -17,6 +17,13 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { ScryptCost } from '../account/auth-hash.ts'
 import type { RateLimitStore } from '../http/rate-limit.ts'
 
+/** The per-run PostgreSQL database's URL, from pg-setup.ts (vitest's provide/inject). */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgTestUrl: string
+  }
+}
+
 /** The backend this test process runs on. */
 export const TEST_BACKEND: DialectName =
   process.env.TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'

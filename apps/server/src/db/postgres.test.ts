@@ -1,0 +1,152 @@
+/** PostgreSQL-only (the `postgres` vitest project): start-up with DATABASE_URL, readiness while the database is away, and the rules across two instances on one database. */
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, inject, it } from 'vitest'
+import { testConfig } from '../config.ts'
+import { createLogger, memorySink } from '../logger.ts'
+import { startServer } from '../server.ts'
+import {
+  createOk,
+  jsonInit,
+  makeTestApp,
+  openInit,
+  shareFixture,
+  type TestApp,
+} from '../test/test-app.ts'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ss-pg-'))
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Two instances of one deployment: separate apps (queues, caches), one database. */
+async function twoInstances(): Promise<[TestApp, TestApp]> {
+  const a = await makeTestApp()
+  const b = await makeTestApp({ sameDatabaseAs: a })
+  cleanups.push(async () => {
+    for (const t of [a, b]) {
+      await t.close()
+      await t.db.destroy()
+    }
+  })
+  return [a, b]
+}
+
+/** A TCP relay to PostgreSQL that can be cut and restored: the database "goes away" and returns. */
+async function relay(target: URL) {
+  const sockets = new Set<net.Socket>()
+  let server: net.Server | undefined
+  let port = 0
+  const open = () =>
+    new Promise<void>((resolve) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(Number(target.port || 5432), target.hostname)
+        for (const s of [client, upstream]) {
+          sockets.add(s)
+          s.on('error', () => s.destroy())
+          s.on('close', () => sockets.delete(s))
+        }
+        client.pipe(upstream).pipe(client)
+      })
+      server.listen(port, '127.0.0.1', () => {
+        port = (server?.address() as net.AddressInfo).port
+        resolve()
+      })
+    })
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy()
+      if (server) server.close(() => resolve())
+      else resolve()
+    })
+  await open()
+  cleanups.push(cut)
+  return { port: () => port, cut, restore: open }
+}
+
+describe('DATABASE_URL', () => {
+  it('an unreachable server is a start-up error naming DATABASE_URL, without a stack trace', async () => {
+    const config = testConfig({
+      dataDir: tempDir(),
+      port: 0,
+      databaseUrl: 'postgres://postgres@127.0.0.1:1/none',
+    })
+    const err = await startServer(config, { announce: () => {} }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
+    expect(err?.message).toMatch(/^Cannot reach the database at DATABASE_URL: ECONNREFUSED$/)
+    expect(err?.message).not.toMatch(/\n\s+at /)
+  })
+
+  it('serves from PostgreSQL; /readyz turns 503 while the database is away and recovers by itself', async () => {
+    const target = new URL(inject('pgTestUrl'))
+    const link = await relay(target)
+    const url = new URL(target)
+    url.host = `127.0.0.1:${link.port()}`
+    const running = await startServer(
+      testConfig({ dataDir: tempDir(), port: 0, databaseUrl: url.toString() }),
+      { logger: createLogger({ level: 'silent', sink: memorySink() }), announce: () => {} },
+    )
+    cleanups.push(() => running.stop('test end'))
+    await running.ready
+    const readyz = () => fetch(`${running.url}/readyz`).then((r) => r.status)
+    expect(await readyz()).toBe(200)
+
+    const f = shareFixture()
+    const created = await fetch(`${running.url}/api/share`, jsonInit('POST', f.body))
+    expect(created.status).toBe(201)
+
+    await link.cut()
+    expect(await readyz()).toBe(503)
+    const whileAway = await fetch(`${running.url}/api/share/${f.id}/open`, openInit(f.access))
+    expect(whileAway.status).toBe(503)
+    expect(await whileAway.text()).not.toMatch(/\n\s+at /)
+
+    await link.restore()
+    await expect.poll(readyz, { timeout: 10_000, interval: 100 }).toBe(200)
+    const opened = await fetch(`${running.url}/api/share/${f.id}/open`, openInit(f.access))
+    expect(opened.status).toBe(200)
+  })
+})
+
+describe('two instances on one PostgreSQL database', () => {
+  it('of 50 concurrent opens of a one-view share, split over both, exactly one gets it (20 rounds)', async () => {
+    const [a, b] = await twoInstances()
+    for (let round = 0; round < 20; round++) {
+      const f = shareFixture({ maxViews: 1 })
+      await createOk(round % 2 === 0 ? a : b, f)
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          (i % 2 === 0 ? a : b)
+            .call(`/api/share/${f.id}/open`, openInit(f.access))
+            .then((r) => r.status),
+        ),
+      )
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1)
+      expect(statuses.filter((s) => s !== 200).every((s) => s === 404)).toBe(true)
+    }
+  })
+
+  it('five wrong access values spread over both instances destroy the share', async () => {
+    const [a, b] = await twoInstances()
+    const f = shareFixture()
+    await createOk(a, f)
+    const wrong = shareFixture().access
+    for (const [i, left] of [4, 3, 2, 1, 0].entries()) {
+      const res = await (i % 2 === 0 ? a : b).call(`/api/share/${f.id}/open`, openInit(wrong))
+      expect(res.status).toBe(403)
+      expect(await res.json()).toMatchObject({ error: { attemptsLeft: left } })
+    }
+    expect((await b.call(`/api/share/${f.id}/open`, openInit(f.access))).status).toBe(404)
+    expect(await a.rows('select id from shares')).toEqual([])
+  })
+})
