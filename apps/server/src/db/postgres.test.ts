@@ -3,8 +3,13 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { CompiledQuery } from 'kysely'
 import { afterEach, describe, expect, inject, it } from 'vitest'
+import crypto from 'node:crypto'
+import pg from 'pg'
 import { testConfig } from '../config.ts'
+import { openBackend } from './backend.ts'
+import { LATEST_MIGRATION, migrateToLatest } from './migrate.ts'
 import { createLogger, memorySink } from '../logger.ts'
 import { startServer } from '../server.ts'
 import {
@@ -115,6 +120,50 @@ describe('DATABASE_URL', () => {
     await expect.poll(readyz, { timeout: 10_000, interval: 100 }).toBe(200)
     const opened = await fetch(`${running.url}/api/share/${f.id}/open`, openInit(f.access))
     expect(opened.status).toBe(200)
+  })
+})
+
+/** Backends on one new, empty schema, as several instances starting against a fresh database. */
+async function emptySchemaBackends(n: number) {
+  const schema = `t_${crypto.randomBytes(8).toString('hex')}`
+  const admin = new pg.Client({ connectionString: inject('pgTestUrl') })
+  await admin.connect()
+  await admin.query(`create schema ${schema}`)
+  await admin.end()
+  const backends = await Promise.all(
+    Array.from({ length: n }, () =>
+      openBackend({ kind: 'postgres', url: inject('pgTestUrl'), schema, forTests: true, max: 2 }),
+    ),
+  )
+  cleanups.push(() => Promise.all(backends.map((b) => b.close())))
+  return backends
+}
+
+describe('migrations on PostgreSQL', () => {
+  it('run once when several instances start together (advisory lock)', async () => {
+    const backends = await emptySchemaBackends(3)
+    const applied = await Promise.all(backends.map((b) => migrateToLatest(b.db)))
+    // One instance applied everything; the others found it done.
+    expect(applied.filter((names) => names.length > 0)).toHaveLength(1)
+    expect(applied.flat().at(-1)).toBe(LATEST_MIGRATION)
+    const first = backends[0]
+    if (!first) throw new Error('no backend')
+    const { rows } = await first.db.executeQuery<{ n: number }>(
+      CompiledQuery.raw('select count(*) as n from kysely_migration'),
+    )
+    expect(rows[0]?.n).toBe(applied.flat().length)
+  })
+
+  it('refuse a database that holds a migration newer than this build knows', async () => {
+    const [b] = await emptySchemaBackends(1)
+    if (!b) throw new Error('no backend')
+    await migrateToLatest(b.db)
+    await b.db.executeQuery(
+      CompiledQuery.raw(
+        "insert into kysely_migration (name, timestamp) values ('29991231-000000-from-the-future', 'x')",
+      ),
+    )
+    await expect(migrateToLatest(b.db)).rejects.toThrow(/29991231-000000-from-the-future/)
   })
 })
 
