@@ -185,6 +185,21 @@ describe('two instances on one PostgreSQL database', () => {
     }
   })
 
+  it('sweepers of both instances running at once delete and audit every expired share exactly once', async () => {
+    const [a, b] = await twoInstances()
+    const n = 60
+    for (let i = 0; i < n; i++)
+      await createOk(i % 2 === 0 ? a : b, shareFixture({ ttlSeconds: 300 }))
+    for (const t of [a, b]) t.clock.advance(301_000)
+    const deleted = await Promise.all([a, b, a, b].map((t) => t.sweeper.runOnce()))
+    expect(deleted.reduce((x, y) => x + y, 0)).toBe(n)
+    expect(await a.rows('select id from shares')).toEqual([])
+    const [row] = await b.rows<{ n: number }>(
+      "select count(*) as n from audit where event = 'share_expired'",
+    )
+    expect(row?.n).toBe(n)
+  })
+
   it('five wrong access values spread over both instances destroy the share', async () => {
     const [a, b] = await twoInstances()
     const f = shareFixture()
