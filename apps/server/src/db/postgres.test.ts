@@ -92,6 +92,15 @@ describe('DATABASE_URL', () => {
     expect(err?.message).not.toMatch(/\n\s+at /)
   })
 
+  it('a database that does not exist is a start-up error naming DATABASE_URL and the database', async () => {
+    const url = new URL(inject('pgTestUrl'))
+    url.pathname = '/ss_no_such_database'
+    const config = testConfig({ dataDir: tempDir(), port: 0, databaseUrl: url.toString() })
+    await expect(startServer(config, { announce: () => {} })).rejects.toThrow(
+      /^Cannot reach the database at DATABASE_URL: database "ss_no_such_database" does not exist \(3D000\)$/,
+    )
+  })
+
   it('serves from PostgreSQL; /readyz turns 503 while the database is away and recovers by itself', async () => {
     const target = new URL(inject('pgTestUrl'))
     const link = await relay(target)

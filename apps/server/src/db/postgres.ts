@@ -83,7 +83,12 @@ export async function checkPostgres(db: Kysely<Database>): Promise<void> {
     version = Number(rows[0]?.v)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    const reason = code ?? (err instanceof Error ? err.message : 'unknown error')
+    // PostgreSQL's own refusals (SQLSTATE, e.g. 28P01 bad password, 3D000 no such database)
+    // say what is wrong and never echo the password; socket errors are named by their code.
+    const reason =
+      typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && err instanceof Error
+        ? `${err.message} (${code})`
+        : (code ?? (err instanceof Error ? err.message : 'unknown error'))
     throw new DatabaseUrlError(`Cannot reach the database at DATABASE_URL: ${reason}`)
   }
   if (!(version >= MIN_POSTGRES_VERSION)) {
