@@ -30,6 +30,7 @@ const SAMPLES: Record<string, [string, Config[keyof Config]]> = {
   VAULT_QUOTA_BYTES: ['1048576', 1_048_576],
   METRICS_TOKEN: ['scrape-token.0123456789', 'scrape-token.0123456789'],
   REDIS_URL: ['redis://cache:6379/1', 'redis://cache:6379/1'],
+  DATABASE_URL: ['postgres://app@db:5432/secrets', 'postgres://app@db:5432/secrets'],
 }
 
 /** A value loadConfig refuses, for the settings that refuse anything. */
@@ -45,6 +46,7 @@ const BAD: Record<string, string> = {
   METRICS_TOKEN: 'short',
   VAULT_QUOTA_BYTES: '10GB',
   REDIS_URL: 'http://cache:6379',
+  DATABASE_URL: 'mysql://db/secrets',
 }
 
 describe('the settings flags', () => {
