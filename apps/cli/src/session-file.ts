@@ -16,6 +16,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { KdfMemory, RememberedKdf } from '@secretsentry/client/vault'
 import { CommandError, EXIT_FAILED, EXIT_NOT_AUTHORISED } from './io.ts'
+import { writeFileAtomically } from './atomic-file.ts'
 
 export const SESSION_FILE = 'session.json'
 export const KDF_FILE = 'kdf.json'
@@ -80,23 +81,10 @@ function ensureDir(dir: string): void {
   if ((fs.statSync(dir).mode & 0o077) !== 0) fs.chmodSync(dir, 0o700)
 }
 
-/** Writes `text` to `file` atomically: a 0600 temporary file beside it, fsynced, then renamed. */
+/** Writes `text` to `file` atomically, 0600, in a 0700 directory. */
 function writeAtomically(file: string, text: string): void {
   ensureDir(path.dirname(file))
-  const tmp = `${file}.${crypto.randomBytes(6).toString('hex')}.tmp`
-  const fd = fs.openSync(tmp, 'wx', 0o600)
-  try {
-    fs.writeSync(fd, text)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  try {
-    fs.renameSync(tmp, file)
-  } catch (err) {
-    fs.rmSync(tmp, { force: true })
-    throw err
-  }
+  writeFileAtomically(file, text, 0o600)
 }
 
 export function writeSession(dir: string, data: SessionData): void {

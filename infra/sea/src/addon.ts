@@ -3,6 +3,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { writeFileAtomically } from '../../../apps/cli/src/atomic-file.ts'
 
 export interface EmbeddedAddon {
   /** File name stem, e.g. `better_sqlite3`; the cached file is `<name>-<sha256>.node`. */
@@ -76,24 +77,6 @@ function fileHash(file: string): string | null {
   }
 }
 
-/** Temp file in the same directory, fsynced, then renamed: a reader sees no file or the whole file. */
-function writeAtomically(file: string, bytes: Uint8Array): void {
-  const temp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`
-  const fd = fs.openSync(temp, 'wx', 0o500)
-  try {
-    fs.writeSync(fd, bytes)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  try {
-    fs.renameSync(temp, file)
-  } catch (err) {
-    fs.rmSync(temp, { force: true })
-    throw err
-  }
-}
-
 /** Caches the addon in `dir` (once per hash) and loads it; throws if anything does not verify. */
 function loadFrom(dir: string, addon: EmbeddedAddon, embeddedBytes: () => Uint8Array): LoadedAddon {
   ensurePrivateDir(dir)
@@ -102,7 +85,7 @@ function loadFrom(dir: string, addon: EmbeddedAddon, embeddedBytes: () => Uint8A
   // replaced. Either way the file is hashed right before loading, so what is loaded is byte for
   // byte what the manifest names.
   if (fileHash(file) !== addon.sha256) {
-    writeAtomically(file, embeddedBytes())
+    writeFileAtomically(file, embeddedBytes(), 0o500)
     if (fileHash(file) !== addon.sha256) {
       throw new AddonError(`${file} does not match the embedded addon after writing it`)
     }
