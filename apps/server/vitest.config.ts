@@ -28,6 +28,7 @@ const SQLITE_ONLY = [
   'src/db/batch-sweeper.test.ts',
   'src/db/write-queue.test.ts',
   'src/db/migrate.test.ts',
+  'src/db/postgres-version.test.ts',
 ]
 
 const projects: TestProjectInlineConfiguration[] = [

@@ -31,6 +31,7 @@ const SAMPLES: Record<string, [string, Config[keyof Config]]> = {
   METRICS_TOKEN: ['scrape-token.0123456789', 'scrape-token.0123456789'],
   REDIS_URL: ['redis://cache:6379/1', 'redis://cache:6379/1'],
   DATABASE_URL: ['postgres://app@db:5432/secrets', 'postgres://app@db:5432/secrets'],
+  SERVER_KEY_FILE: ['/run/secrets/server-key', '/run/secrets/server-key'],
 }
 
 /** A value loadConfig refuses, for the settings that refuse anything. */

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       vaultQuotaBytes: 104_857_600,
       redisUrl: null,
       databaseUrl: null,
+      serverKeyFile: null,
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -55,6 +56,7 @@ describe('loadConfig', () => {
       VAULT_ACCOUNT_WRITES_PER_MIN: '0',
       VAULT_QUOTA_BYTES: '1000000',
       REDIS_URL: 'redis://:pw@cache.internal:6380/2',
+      SERVER_KEY_FILE: '/run/secrets/server-key',
     })
     expect(config).toEqual({
       port: 9000,
@@ -79,6 +81,7 @@ describe('loadConfig', () => {
       vaultQuotaBytes: 1_000_000,
       redisUrl: 'redis://:pw@cache.internal:6380/2',
       databaseUrl: null,
+      serverKeyFile: '/run/secrets/server-key',
     })
   })
 

@@ -71,6 +71,12 @@ export interface Config {
    * share it; null keeps SQLite in dataDir.
    */
   databaseUrl: string | null
+  /**
+   * File holding the server key (HMAC key of the audit's address hashes, the login limit's known
+   * addresses and unknown accounts' stand-in salts); null: DATA_DIR/audit-key, created on first
+   * start. Every instance on one PostgreSQL database must hold the same key.
+   */
+  serverKeyFile: string | null
 }
 
 export class ConfigError extends Error {
@@ -81,6 +87,22 @@ export class ConfigError extends Error {
     readonly reason: string,
   ) {
     super(`Invalid configuration: ${setting} ${reason}`)
+  }
+}
+
+/**
+ * A start-up failure caused by one setting's value (an unreachable server, an unreadable file),
+ * found only when the server starts. `render` words it under another name, so the CLI can name
+ * the flag that set it.
+ */
+export class SettingError extends Error {
+  override readonly name: string = 'SettingError'
+  constructor(
+    readonly setting: string,
+    readonly render: (name: string) => string,
+    options?: ErrorOptions,
+  ) {
+    super(render(setting), options)
   }
 }
 
@@ -168,6 +190,11 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
     env: 'DATABASE_URL',
     help: 'postgres://user:pass@host:port/db: PostgreSQL (13 or newer) instead of SQLite in DATA_DIR',
     defaultText: 'none: SQLite in DATA_DIR',
+  },
+  serverKeyFile: {
+    env: 'SERVER_KEY_FILE',
+    help: 'file with the 32-byte server key (raw, base64 or hex) every instance on one database must share',
+    defaultText: 'DATA_DIR/audit-key, created on first start',
   },
 }
 
@@ -307,6 +334,9 @@ export function loadConfig(env: Env = process.env): Config {
     vaultQuotaBytes: int(env, 'VAULT_QUOTA_BYTES', 100 * 1_048_576, 0, 2 ** 40),
     redisUrl: redisUrl(env),
     databaseUrl: databaseUrl(env),
+    serverKeyFile: text(env, 'SERVER_KEY_FILE')
+      ? path.resolve(text(env, 'SERVER_KEY_FILE') as string)
+      : null,
   }
 }
 

@@ -3,8 +3,8 @@ import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { createApp, VERSION, type Lifecycle } from './app.ts'
-import { loadOrCreateAuditKey } from './audit/audit.ts'
-import type { Config } from './config.ts'
+import { checkSharedServerKey, loadServerKey } from './audit/server-key.ts'
+import { SettingError, type Config } from './config.ts'
 import { openBackend, type Backend } from './db/backend.ts'
 import type { Db, NativeAddon } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
@@ -66,6 +66,13 @@ export async function startServer(
       level: config.logLevel,
       ...(config.logFile ? { sink: fileSink(config.logFile) } : {}),
     })
+  let serverKey: Uint8Array
+  try {
+    serverKey = loadServerKey(config)
+  } catch (err) {
+    if (ownLogger) await logger.close()
+    throw err
+  }
   let shared: RateLimitStore | undefined
   if (config.redisUrl) {
     try {
@@ -104,10 +111,11 @@ export async function startServer(
     config,
     ...(options.assets ? { assets: options.assets } : {}),
     logger,
-    auditKey: loadOrCreateAuditKey(config.dataDir),
+    auditKey: serverKey,
     processMetrics: true,
     lifecycle: () => (phase === 'stopped' ? 'stopping' : phase),
     ...(database.durable ? { durable: database.durable } : {}),
+    ...(database.dialect === 'postgres' ? { writeConcurrency: Number(process.env.SS_WC ?? 1) } : {}),
     ...(shared ? { sharedRateLimitStore: shared } : {}),
   })
 
@@ -146,8 +154,11 @@ export async function startServer(
   })
   ;(options.announce ?? ((u) => process.stdout.write(`SecretSentry listening on ${u}\n`)))(url)
 
-  const migrated = (options.migrate ?? migrateToLatest)(database.db).then((applied) => {
+  const migrated = (options.migrate ?? migrateToLatest)(database.db).then(async (applied) => {
     if (applied.length > 0) logger.info('migrations applied', { migrations: applied.join(',') })
+    // Several instances share one PostgreSQL database; they must share the server key as well.
+    if (database.dialect === 'postgres')
+      await checkSharedServerKey(database.db, serverKey, Date.now())
     if (phase !== 'migrating') return
     phase = 'ready'
     // Only now: the sweepers' first batches need the tables.
@@ -194,8 +205,9 @@ export async function startServer(
     })())
 
   const ready = migrated.catch(async (err: unknown) => {
-    logger.error('migration failed', { error: err instanceof Error ? err.message : String(err) })
-    await stop('migration failed')
+    const what = err instanceof SettingError ? 'start-up check failed' : 'migration failed'
+    logger.error(what, { error: err instanceof Error ? err.message : String(err) })
+    await stop(what)
     throw err
   })
   // The caller may never await `ready`; a failed migration is still logged and stops the server.
@@ -237,8 +249,7 @@ async function connectRedis(url: string, logger: Logger): Promise<RateLimitStore
     })
     return store
   } catch (err) {
-    throw new Error(`REDIS_URL: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    })
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new SettingError('REDIS_URL', (name) => `${name}: ${reason}`, { cause: err })
   }
 }

@@ -1,6 +1,7 @@
 /** @module `secretsentry serve`: the server with settings from flags and the environment. */
+import { SettingError } from '@secretsentry/server/config'
 import { startServer } from '@secretsentry/server/server'
-import { resolveConfig } from '../args.ts'
+import { flagName, resolveConfig } from '../args.ts'
 import { bundledWebDir } from '../bundled.ts'
 import { EXIT_FAILED } from '../io.ts'
 import type { Command } from './command.ts'
@@ -20,18 +21,29 @@ export const serve: Command = {
     const web = bundledWebDir()
     const { config, sources } = resolveConfig(args.settings, io.env, web ? { STATIC_DIR: web } : {})
     const { embedded } = io
-    const running = await startServer(config, {
-      handleSignals: true,
-      announce: (url) => io.out(`SecretSentry listening on ${url}\n`),
-      // The single executable serves the web app it carries, unless told to serve a directory.
-      ...(embedded && sources.staticDir === 'default' ? { assets: embedded.assets } : {}),
-      ...(embedded ? { nativeBinding: embedded.sqliteAddon(config.dataDir) } : {}),
-    })
+    // A setting found wrong only at start (server unreachable, key file unreadable) is named
+    // as the user gave it: --database-url when it came from that flag.
+    const failed = (err: unknown) => {
+      const message =
+        err instanceof SettingError && args.settings.has(err.setting)
+          ? err.render(flagName(err.setting))
+          : err instanceof Error
+            ? err.message
+            : String(err)
+      io.err(`SecretSentry failed to start: ${message}\n`)
+      return EXIT_FAILED
+    }
     try {
+      const running = await startServer(config, {
+        handleSignals: true,
+        announce: (url) => io.out(`SecretSentry listening on ${url}\n`),
+        // The single executable serves the web app it carries, unless told to serve a directory.
+        ...(embedded && sources.staticDir === 'default' ? { assets: embedded.assets } : {}),
+        ...(embedded ? { nativeBinding: embedded.sqliteAddon(config.dataDir) } : {}),
+      })
       await running.ready
     } catch (err) {
-      io.err(`SecretSentry failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
-      return EXIT_FAILED
+      return failed(err)
     }
     // The listener keeps the process alive; the signal handlers end it.
     return 'running'

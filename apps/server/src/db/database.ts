@@ -128,6 +128,13 @@ export interface LoginAddressTable {
   last_ok_at: number
 }
 
+/** One row on PostgreSQL: the fingerprint of the server key every instance must share (audit/server-key.ts). */
+export interface ServerKeyCheckTable {
+  id: number
+  fingerprint: string
+  created_at: number
+}
+
 export interface Database {
   shares: ShareTable
   audit: AuditTable
@@ -138,6 +145,7 @@ export interface Database {
   secret_versions: SecretVersionTable
   vault_shares: VaultShareTable
   login_addresses: LoginAddressTable
+  server_key_check: ServerKeyCheckTable
 }
 
 export type Db = Kysely<Database>

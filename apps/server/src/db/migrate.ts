@@ -7,6 +7,7 @@ import * as m20261206 from './migrations/20261206-030000-audit-other-account.ts'
 import * as m20261206b from './migrations/20261206-040000-login-addresses.ts'
 import * as m20261206c from './migrations/20261206-050000-session-kind.ts'
 import * as m20261206d from './migrations/20261206-060000-session-key.ts'
+import * as m20261206e from './migrations/20261206-070000-server-key-check.ts'
 
 /** Names sort by time; append new migrations at the end. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261206-040000-login-addresses': m20261206b,
   '20261206-050000-session-kind': m20261206c,
   '20261206-060000-session-key': m20261206d,
+  '20261206-070000-server-key-check': m20261206e,
 }
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string

@@ -1,6 +1,7 @@
 /** @module Opening PostgreSQL (DATABASE_URL): a `pg` pool under Kysely's PostgresDialect. Imported lazily, so SQLite never loads `pg`. */
 import { Kysely, PostgresDialect, sql, type KyselyConfig } from 'kysely'
 import type { Pool } from 'pg'
+import { SettingError } from '../config.ts'
 import type { Database } from './database.ts'
 
 /** The oldest PostgreSQL we run on: `delete ... using`, SKIP LOCKED and `drop database ... with (force)` are all there from 13. */
@@ -18,8 +19,12 @@ function parseInt8(text: string): number {
   return value
 }
 
-export class DatabaseUrlError extends Error {
-  override readonly name = 'DatabaseUrlError'
+/** Words its message with the setting's name, so the CLI can name --database-url instead. */
+export class DatabaseUrlError extends SettingError {
+  override readonly name: string = 'DatabaseUrlError'
+  constructor(render: (name: string) => string) {
+    super('DATABASE_URL', render)
+  }
 }
 
 export interface PostgresOptions {
@@ -89,11 +94,23 @@ export async function checkPostgres(db: Kysely<Database>): Promise<void> {
       typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && err instanceof Error
         ? `${err.message} (${code})`
         : (code ?? (err instanceof Error ? err.message : 'unknown error'))
-    throw new DatabaseUrlError(`Cannot reach the database at DATABASE_URL: ${reason}`)
+    throw new DatabaseUrlError((name) => `Cannot reach the database at ${name}: ${reason}`)
   }
-  if (!(version >= MIN_POSTGRES_VERSION)) {
+  assertSupportedPostgres(version)
+}
+
+/** Refuses a PostgreSQL older than MIN_POSTGRES_VERSION (`server_version_num`, e.g. 120018 for 12.18). */
+export function assertSupportedPostgres(version: number): void {
+  if (!Number.isFinite(version)) {
     throw new DatabaseUrlError(
-      `DATABASE_URL points to PostgreSQL ${Math.floor(version / 10000)}; SecretSentry needs ${MIN_POSTGRES_VERSION / 10000} or newer`,
+      (name) =>
+        `${name}: the server did not report its version; SecretSentry needs PostgreSQL ${MIN_POSTGRES_VERSION / 10000} or newer`,
+    )
+  }
+  if (version < MIN_POSTGRES_VERSION) {
+    throw new DatabaseUrlError(
+      (name) =>
+        `${name} points to PostgreSQL ${Math.floor(version / 10000)}; SecretSentry needs ${MIN_POSTGRES_VERSION / 10000} or newer`,
     )
   }
 }
