@@ -1,6 +1,7 @@
 /** @module Account queries: plain functions taking `db` (or a transaction) first; snake_case stays here. */
 import type { Insertable, Kysely, Selectable } from 'kysely'
 import type { Database, UserTable } from '../db/database.ts'
+import { forUpdate } from '../db/dialect.ts'
 import { prepared } from '../db/prepared.ts'
 
 type Db = Kysely<Database>
@@ -24,8 +25,19 @@ export async function findUserById(db: Db, id: Buffer): Promise<UserRow | undefi
   return rows[0]
 }
 
-export async function insertUser(db: Db, row: Insertable<UserTable>): Promise<void> {
-  await db.insertInto('users').values(row).execute()
+/**
+ * False when the name is taken. ON CONFLICT rather than a look first: on PostgreSQL two
+ * instances may register one name at once, and the second insert then waits for the first to
+ * commit and inserts nothing, where a look-then-insert would fail on the unique index.
+ */
+export async function insertUser(db: Db, row: Insertable<UserTable>): Promise<boolean> {
+  const inserted = await db
+    .insertInto('users')
+    .values(row)
+    .onConflict((oc) => oc.column('username').doNothing())
+    .returning('id')
+    .execute()
+  return inserted.length > 0
 }
 
 export async function updateUserKeys(
@@ -79,4 +91,13 @@ export async function deleteStaleLoginAddresses(db: Db, before: number): Promise
     .where('last_ok_at', '<', before)
     .executeTakeFirst()
   return Number(result.numDeletedRows)
+}
+
+/**
+ * Holds the account's row until COMMIT (PostgreSQL; a no-op on SQLite, see forUpdate): an
+ * account's vault writes then run one after another even across instances, so a check-and-set
+ * on a revision and the quota check see every write before theirs.
+ */
+export async function lockAccount(db: Db, userId: Buffer): Promise<void> {
+  await forUpdate(db.selectFrom('users').select('id').where('id', '=', userId), db).execute()
 }

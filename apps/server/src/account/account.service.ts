@@ -101,7 +101,7 @@ export async function register(
       created_at: now,
       updated_at: now,
     }
-    await q.insertUser(trx, user)
+    if (!(await q.insertUser(trx, user))) return { kind: 'username_taken' }
     await insertFolder(trx, {
       id: r.folder.id,
       user_id: user.id,
@@ -263,6 +263,8 @@ export async function changePassword(
   return deps.queue.run(async (trx): Promise<PasswordOutcome> => {
     const now = deps.clock()
     // The stored hash must not have moved meanwhile (two changes racing): the later one loses.
+    // The lock makes that hold across instances too (PostgreSQL; see lockAccount).
+    await q.lockAccount(trx, userId)
     const current = await q.findUserById(trx, userId)
     if (!current || current.auth_hash !== user.auth_hash) return { kind: 'invalid' }
     const keys = {

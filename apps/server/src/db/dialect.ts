@@ -45,6 +45,18 @@ export function skipLocked<DB, TB extends keyof DB, O>(
   return dialectOf(db) === 'postgres' ? query.forUpdate().skipLocked() : query
 }
 
+/**
+ * A select whose rows stay locked until COMMIT on PostgreSQL, where transactions of several
+ * instances run side by side (READ COMMITTED): a read-check-write must hold what it checked.
+ * SQLite runs one write transaction at a time, so every check there already holds.
+ */
+export function forUpdate<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  db: Kysely<DB>,
+): SelectQueryBuilder<DB, TB, O> {
+  return dialectOf(db) === 'postgres' ? query.forUpdate() : query
+}
+
 /** Bytes the database takes on disk, for the metrics. */
 export async function databaseSizeBytes<DB>(db: Kysely<DB>): Promise<number> {
   const query =

@@ -4,6 +4,7 @@ import type { SecretStage, SecretSummary, VaultShare } from '@secretsentry/contr
 import type { AccountAudit, ClientInfo } from '../audit/account-audit.ts'
 import type { Database, Db, SecretTable } from '../db/database.ts'
 import type { WriteQueue } from '../db/write-queue.ts'
+import { lockAccount } from '../account/account.queries.ts'
 import { deleteShare } from '../share/share.queries.ts'
 import { insertShareOp, type NewShare, type ShareEvents } from '../share/share.service.ts'
 import { toFolder, toSummaries, toSummary, toVaultShare } from './shapes.ts'
@@ -54,6 +55,18 @@ async function overQuota(
 interface Caller {
   userId: Buffer
   client: ClientInfo
+}
+
+/**
+ * Every vault write of an account runs in one transaction that first locks the account (see
+ * lockAccount): checks such as If-Match, the next revision or the quota then hold until COMMIT
+ * even when the account's requests land on several instances.
+ */
+function writeAs<T>(deps: VaultDeps, caller: Caller, op: (trx: Db) => Promise<T>): Promise<T> {
+  return deps.queue.run(async (trx) => {
+    await lockAccount(trx, caller.userId)
+    return op(trx)
+  })
 }
 
 /**
@@ -112,7 +125,7 @@ export interface NewFolder {
 }
 
 export function createFolder(deps: VaultDeps, caller: Caller, f: NewFolder) {
-  return deps.queue.run(async (trx) => {
+  return writeAs(deps, caller, async (trx) => {
     if (await q.findFolder(trx, f.id)) return conflict('id', 'A folder with this id exists')
     const full = await overQuota(trx, deps, caller.userId, f.meta.length + f.wrappedKey.length)
     if (full) return full
@@ -142,7 +155,7 @@ export interface NewSecret {
 }
 
 export function createSecret(deps: VaultDeps, caller: Caller, s: NewSecret) {
-  return deps.queue.run(async (trx) => {
+  return writeAs(deps, caller, async (trx) => {
     const now = deps.clock()
     const folder = await q.findFolder(trx, s.folderId)
     if (!folder || !folder.user_id.equals(caller.userId)) return NOT_FOUND
@@ -240,7 +253,7 @@ export interface SecretUpdate {
  * new pending replaces the pending label; promote moves current to previous and pending to current.
  */
 export function updateSecret(deps: VaultDeps, caller: Caller, id: Buffer, u: SecretUpdate) {
-  return deps.queue.run(async (trx) => {
+  return writeAs(deps, caller, async (trx) => {
     const now = deps.clock()
     const s = await ownedSecret(trx, deps, caller, id, now)
     if (!s) return NOT_FOUND
@@ -315,7 +328,7 @@ export function updateSecret(deps: VaultDeps, caller: Caller, id: Buffer, u: Sec
  * their ciphertext, are deleted now). With `purge` a deleted secret is destroyed at once.
  */
 export function deleteSecret(deps: VaultDeps, caller: Caller, id: Buffer, purge: boolean) {
-  return deps.queue.run(async (trx) => {
+  return writeAs(deps, caller, async (trx) => {
     const now = deps.clock()
     const s = await ownedSecret(trx, deps, caller, id, now, { deleted: 'include' })
     if (!s) return NOT_FOUND
@@ -353,7 +366,7 @@ export function deleteSecret(deps: VaultDeps, caller: Caller, id: Buffer, purge:
 }
 
 export function restoreSecret(deps: VaultDeps, caller: Caller, id: Buffer) {
-  return deps.queue.run(async (trx) => {
+  return writeAs(deps, caller, async (trx) => {
     const now = deps.clock()
     const s = await ownedSecret(trx, deps, caller, id, now, { deleted: 'include' })
     if (!s) return NOT_FOUND
@@ -401,7 +414,7 @@ export function shareSecret(
   version: number | undefined,
   share: NewShare,
 ) {
-  return deps.queue.run(async (trx) => {
+  return writeAs(deps, caller, async (trx) => {
     const now = deps.clock()
     const s = await ownedSecret(trx, deps, caller, id, now)
     if (!s) return NOT_FOUND
@@ -441,7 +454,7 @@ export function listShares(deps: VaultDeps, caller: Caller, id: Buffer) {
 
 /** Deletes the live share row (its ciphertext goes with it) and marks the link revoked. */
 export function revokeShare(deps: VaultDeps, caller: Caller, id: Buffer, shareId: Buffer) {
-  return deps.queue.run(async (trx) => {
+  return writeAs(deps, caller, async (trx) => {
     const now = deps.clock()
     const s = await ownedSecret(trx, deps, caller, id, now)
     if (!s) return NOT_FOUND
