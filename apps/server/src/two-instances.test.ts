@@ -151,4 +151,24 @@ describe.skipIf(TEST_BACKEND !== 'postgres')('one user, two instances', () => {
     expect(statuses.filter((s) => s !== 201).every((s) => s === 409)).toBe(true)
     expect(await a.rows("select id from users where username = 'same-name'")).toHaveLength(1)
   })
+
+  it('denied accesses spread over both instances at once raise one alert, not one per instance', async () => {
+    const [a, b] = await twoInstances()
+    const owner = await registerUser(a)
+    const other = await registerUser(b)
+    const { body } = await createSecret(a, owner)
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        (i % 2 === 0 ? a : b)
+          .call(`/api/secrets/${body.id}`, { headers: other.auth })
+          .then((r) => r.status),
+      ),
+    )
+    expect(statuses.every((s) => s === 404)).toBe(true)
+    const alerts = await a.rows(
+      "select id from audit where event = 'alert' and user_id = ?",
+      Buffer.from(owner.userId, 'base64url'),
+    )
+    expect(alerts).toHaveLength(1)
+  })
 })

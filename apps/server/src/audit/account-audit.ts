@@ -1,5 +1,6 @@
 /** @module The account audit trail (issue 3): who did what to an account's objects, never secret material; alerts on repeated failures. */
 import type { AuditActor, AuditEventName, AuditResult } from '@secretsentry/contract/types'
+import { lockAccount } from '../account/account.queries.ts'
 import type { Db } from '../db/database.ts'
 import * as q from './account-audit.queries.ts'
 
@@ -65,6 +66,9 @@ export function createAccountAudit(options: { alertThreshold: number }): Account
         detail: e.detail ?? null,
       })
       if (!ALERTING.includes(e.event)) return
+      // Instances on one PostgreSQL database count one after another, so a burst spread over
+      // them still raises one alert per window.
+      await lockAccount(trx, e.userId)
       const since = e.at - ALERT_WINDOW_MS
       const failures = await q.countRecent(trx, e.userId, ALERTING, since)
       if (failures < options.alertThreshold) return
