@@ -17,6 +17,7 @@ import {
   jsonInit,
   makeTestApp,
   openInit,
+  scrapeMetrics,
   shareFixture,
   type TestApp,
 } from '../test/test-app.ts'
@@ -221,5 +222,31 @@ describe('two instances on one PostgreSQL database', () => {
     }
     expect((await b.call(`/api/share/${f.id}/open`, openInit(f.access))).status).toBe(404)
     expect(await a.rows('select id from shares')).toEqual([])
+  })
+})
+
+describe('group commit on PostgreSQL', () => {
+  it('under 50 concurrent creates, writes commit in fewer transactions than operations', async () => {
+    const t = await makeTestApp({ config: { rateLimitPerMin: 0 } })
+    cleanups.push(async () => {
+      await t.close()
+      await t.db.destroy()
+    })
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        t.call('/api/share', jsonInit('POST', shareFixture().body)).then((r) => r.status),
+      ),
+    )
+    expect(statuses.filter((s) => s === 201)).toHaveLength(50)
+    const text = await scrapeMetrics(t)
+    const value = (name: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
+    }
+    // Every create went through the queue, and they shared transactions (each its own: 50).
+    expect(value('secretsentry_write_batch_size_sum')).toBe(50)
+    expect(value('secretsentry_write_batch_size_count')).toBeLessThan(50)
+    const [row] = await t.rows<{ n: number }>('select count(*) as n from shares')
+    expect(row?.n).toBe(50)
   })
 })
