@@ -5,7 +5,7 @@
  * or as a browser behind a load balancer.
  */
 import crypto from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -38,9 +38,9 @@ export interface Cluster {
   readonly pg: TcpRelay | undefined
   /** The relay in front of Redis, when asked for. */
   readonly redis: TcpRelay | undefined
-  /** One more instance of the same deployment (database, Redis, audit key), ready to serve. */
+  /** One more instance of the same deployment (database, Redis, server key), ready to serve. */
   addInstance(env?: Record<string, string>): Promise<RunningServer>
-  /** Stops every instance, then the relays, drops the database and removes the data directories. */
+  /** Stops every instance (removing its directory), then the relays; drops the database and the key. */
   close(): Promise<void>
 }
 
@@ -71,7 +71,12 @@ export async function waitReady(server: RunningServer, timeoutMs = 20_000): Prom
       () => 0,
     )
     if (status === 200) return
-    if (Date.now() > deadline) throw new Error(`${server.origin} not ready (last ${status})`)
+    if (Date.now() > deadline) {
+      const output = await readFile(server.outputFile, 'utf8').catch(() => '')
+      throw new Error(
+        `${server.origin} not ready (last ${status}); output:\n${output.slice(-4000)}`,
+      )
+    }
     await new Promise((r) => setTimeout(r, 50))
   }
 }
@@ -108,17 +113,19 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
     const databaseUrl = pgRelay ? via(pgTarget.toString(), pgRelay.port) : pgTarget.toString()
     const redisUrl = redisRelay ? via(REDIS_URL, redisRelay.port) : REDIS_URL
-    // Every instance of a deployment holds the same audit key (apps/server/README.md, Storage).
-    const auditKey = crypto.randomBytes(32)
+    // Every instance on one database holds the same server key, or it refuses to serve.
+    const serverKeyFile = join(root, 'server-key')
+    await writeFile(serverKeyFile, crypto.randomBytes(32).toString('base64'), { mode: 0o600 })
 
-    let started = 0
     const addInstance = async (env: Record<string, string> = {}): Promise<RunningServer> => {
-      const dataDir = join(root, `instance-${++started}`)
-      await mkdir(dataDir, { mode: 0o700 })
-      await writeFile(join(dataDir, 'audit.key'), auditKey, { mode: 0o600 })
       const server = await startServer({
-        dataDir,
-        env: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ...options.env, ...env },
+        env: {
+          DATABASE_URL: databaseUrl,
+          REDIS_URL: redisUrl,
+          SERVER_KEY_FILE: serverKeyFile,
+          ...options.env,
+          ...env,
+        },
       })
       servers.push(server)
       await waitReady(server)
