@@ -6,6 +6,7 @@ import { login, logout, register } from './commands/account.ts'
 import { backup } from './commands/backup.ts'
 import { checkConfig } from './commands/check-config.ts'
 import type { Command } from './commands/command.ts'
+import { migrateDataCommand } from './commands/migrate-data.ts'
 import { serve } from './commands/serve.ts'
 import { deleteShare, open, share, status } from './commands/share.ts'
 import { VAULT_COMMANDS } from './commands/vault.ts'
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   ...VAULT_COMMANDS,
   serve,
   backup,
+  migrateDataCommand,
   checkConfig,
   verify,
 ]
