@@ -144,6 +144,31 @@ describe('secretsentry backup', () => {
     expect(nowhere.err).toMatch(/^secretsentry backup: /)
   })
 
+  it('with DATABASE_URL (PostgreSQL) explains pg_dump and pg_restore instead of looking for a SQLite file, the password masked', async () => {
+    const file = path.join(tempDir(), 'out.db')
+    const url = 'postgres://app:hunter2@db.internal:5432/secrets'
+    const fromFlag = await cli(['backup', file, '--database-url', url, '--data-dir', tempDir()])
+    const fromEnv = await cli(['backup', file], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: tempDir(), DATABASE_URL: url },
+    })
+    for (const r of [fromFlag, fromEnv]) {
+      expect(r.code).toBe(1)
+      expect(r.out).toBe('')
+      expect(r.err).toMatch(
+        /^secretsentry backup: DATABASE_URL is set \(postgres:\/\/app:\*\*\*@db\.internal:5432\/secrets\): the data is in PostgreSQL/,
+      )
+      expect(r.err).toContain(
+        '  pg_dump --format=custom --file=secretsentry.dump "$DATABASE_URL"\n',
+      )
+      expect(r.err).toContain(
+        '  pg_restore --no-owner --dbname="$DATABASE_URL" secretsentry.dump\n',
+      )
+      expect(r.err).not.toContain('hunter2')
+      expect(r.err).not.toContain('no database at')
+    }
+    expect(fs.existsSync(file)).toBe(false)
+  })
+
   it('a copy never replaces the target without --force, even when the target appears during the copy', () => {
     const dir = tempDir()
     const source = path.join(dir, 'source.db')

@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import type { NativeAddon } from '@secretsentry/server/db/database'
+import { redactUrl } from '@secretsentry/server/db/migrate-data'
 import { DATABASE_FILE } from '@secretsentry/server/server'
 import { resolveConfig } from '../args.ts'
 import { EXIT_FAILED, EXIT_OK } from '../io.ts'
@@ -96,6 +97,21 @@ export function backupDatabase(
   }
 }
 
+/**
+ * With DATABASE_URL the data lives in PostgreSQL, which copies itself consistently with pg_dump;
+ * there is no SQLite file to look for. The URL is shown with its password masked.
+ */
+export function postgresBackupAdvice(databaseUrl: string): string {
+  return [
+    `DATABASE_URL is set (${redactUrl(databaseUrl)}): the data is in PostgreSQL, not in a SQLite file, so this command has nothing to copy.`,
+    "Back it up with PostgreSQL's own tool (one consistent snapshot while the servers keep running):",
+    '  pg_dump --format=custom --file=secretsentry.dump "$DATABASE_URL"',
+    'Restore into a new, empty database, then point DATABASE_URL at it:',
+    '  pg_restore --no-owner --dbname="$DATABASE_URL" secretsentry.dump',
+    '',
+  ].join('\n')
+}
+
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
@@ -120,9 +136,14 @@ export const backup: Command = {
     'time taken. FILE is replaced only with --force. To restore: stop the server, put the copy',
     'at DATA_DIR/secretsentry.db (and delete any secretsentry.db-wal/-shm beside it), start it.',
     'Keep DATA_DIR/audit-key too: audit rows name clients by a hash under that key.',
+    'With DATABASE_URL (PostgreSQL) it explains pg_dump instead: PostgreSQL backs itself up.',
   ],
   async run(args, io) {
     const { config } = resolveConfig(args.settings, io.env)
+    if (config.databaseUrl) {
+      io.err(`secretsentry backup: ${postgresBackupAdvice(config.databaseUrl)}`)
+      return EXIT_FAILED
+    }
     const source = path.join(config.dataDir, DATABASE_FILE)
     const dest = path.resolve(args.positionals[0] as string)
     try {
