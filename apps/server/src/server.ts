@@ -66,13 +66,6 @@ export async function startServer(
       level: config.logLevel,
       ...(config.logFile ? { sink: fileSink(config.logFile) } : {}),
     })
-  let serverKey: Uint8Array
-  try {
-    serverKey = loadServerKey(config)
-  } catch (err) {
-    if (ownLogger) await logger.close()
-    throw err
-  }
   let shared: RateLimitStore | undefined
   if (config.redisUrl) {
     try {
@@ -101,6 +94,16 @@ export async function startServer(
           },
     )
   } catch (err) {
+    await shared?.close?.()
+    if (ownLogger) await logger.close()
+    throw err
+  }
+  // After the checks of Redis and the database, so a failed start leaves DATA_DIR as it was.
+  let serverKey: Uint8Array
+  try {
+    serverKey = loadServerKey(config)
+  } catch (err) {
+    await database.close()
     await shared?.close?.()
     if (ownLogger) await logger.close()
     throw err

@@ -82,6 +82,7 @@ describe('migrations', () => {
       'login_addresses',
       'secret_versions',
       'secrets',
+      'server_key_check',
       'sessions',
       'shares',
       'users',
