@@ -15,6 +15,7 @@ import type { AssetSource } from './static/asset-source.ts'
 
 export { MANIFEST_PATH } from './static/static.routes.ts'
 export { VERSION } from './app.ts'
+export { AUDIT_KEY_FILE } from './audit/audit.ts'
 
 /** In-flight requests get this long after SIGTERM before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 10_000

@@ -230,6 +230,7 @@ describe.skipIf(!ADMIN_URL)('secretsentry migrate-data (PostgreSQL)', () => {
     }
     const total = Object.values(counts).reduce((s, n) => s + n, 0)
     expect(result.out).toContain(`Moved ${total} rows in ${tables.length} tables`)
+    expect(result.out).toContain(`one copy of ${path.join(fixture.dataDir, 'audit-key')} (the key`)
     expect(await pgCounts(target)).toEqual(counts)
     expect(counts.audit).toBeGreaterThan(5)
     // Only read: the server that ran meanwhile wrote nothing, and neither did the move.

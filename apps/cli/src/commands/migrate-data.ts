@@ -9,7 +9,7 @@ import {
   type MigrateDataResult,
   type MigrateProgress,
 } from '@secretsentry/server/db/migrate-data'
-import { DATABASE_FILE } from '@secretsentry/server/server'
+import { AUDIT_KEY_FILE, DATABASE_FILE } from '@secretsentry/server/server'
 import { UsageError } from '../args.ts'
 import { CommandError, EXIT_FAILED, EXIT_OK, type Io } from '../io.ts'
 import type { Command } from './command.ts'
@@ -93,6 +93,21 @@ function report(result: MigrateDataResult, from: string, to: string): string {
   ].join('\n')
 }
 
+/**
+ * What to start the instances with. The server key stays a file (it never enters the database),
+ * so the one that keyed the moved address hashes must come along by hand.
+ */
+export function nextSteps(dataDir: string | null): string {
+  const key = dataDir ? path.join(dataDir, AUDIT_KEY_FILE) : null
+  return [
+    'Next: start every instance with DATABASE_URL set to the target, and SERVER_KEY_FILE naming',
+    key && fs.existsSync(key)
+      ? `one copy of ${key} (the key of the moved audit hashes and known login addresses).`
+      : `one copy of the old DATA_DIR/${AUDIT_KEY_FILE} (the key of the moved audit hashes).`,
+    '',
+  ].join('\n')
+}
+
 export const migrateDataCommand: Command = {
   name: 'migrate-data',
   summary: 'copy a SQLite database (DATA_DIR) into PostgreSQL, verified',
@@ -139,6 +154,7 @@ export const migrateDataCommand: Command = {
           : {}),
       })
       io.out(report(result, source.file, to))
+      io.out(nextSteps(source.dataDir))
       return EXIT_OK
     } catch (err) {
       if (err instanceof MigrateDataError) {
