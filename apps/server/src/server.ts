@@ -119,7 +119,6 @@ export async function startServer(
     processMetrics: true,
     lifecycle: () => (phase === 'stopped' ? 'stopping' : phase),
     ...(database.durable ? { durable: database.durable } : {}),
-    ...(database.dialect === 'postgres' ? { writeConcurrency: Number(process.env.SS_WC ?? 1) } : {}),
     ...(shared ? { sharedRateLimitStore: shared } : {}),
   })
 
