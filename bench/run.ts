@@ -1,9 +1,10 @@
 /** @module `pnpm bench`: measures the built server under load and in Chromium (SPEC §8) and prints a Markdown table for the README. */
 import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { cpus, totalmem } from 'node:os'
-import { resolve } from 'node:path'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
 import {
   chromiumAvailable,
   measurePageCrypto,
@@ -12,12 +13,22 @@ import {
   type RevealPageFigures,
 } from './lib/browser.ts'
 import { measureCrypto, type CryptoFigures } from './lib/crypto.ts'
+import {
+  createBenchDatabase,
+  histogramTotals,
+  machineCpuSeconds,
+  postgresInfo,
+  processCpuSeconds,
+  type BenchDatabase,
+  type PostgresInfo,
+} from './lib/postgres.ts'
 import { createTextShareFragment } from './lib/fixtures.ts'
 import { runLoad, type LoadFigures, type RequestPlan } from './lib/load.ts'
 import { createBodyStream, createPool, openablePool, type OpenableShare } from './lib/pool.ts'
 import {
   REPO_ROOT,
   SERVER_MAIN,
+  probe,
   rssBytes,
   startBenchServer,
   type BenchServer,
@@ -50,6 +61,11 @@ const settings = {
   crypto: process.env.BENCH_SKIP_CRYPTO !== '1',
   browser: process.env.BENCH_SKIP_BROWSER !== '1',
 }
+
+/** An admin URL (may create databases); the PostgreSQL phases run in a fresh database each and drop it. */
+const pgAdminUrl = process.env.BENCH_PG_URL || process.env.TEST_PG_URL || ''
+/** Given, the two-instance phases share it as deployed; with RATE_LIMIT_PER_MIN=0 no request consults it. */
+const redisUrl = process.env.BENCH_REDIS_URL || process.env.TEST_REDIS_URL || ''
 
 function ensureBuilt(): void {
   const web = resolve(REPO_ROOT, 'apps/web/dist/index.html')
@@ -200,6 +216,210 @@ async function measureOpens(): Promise<{ figures: LoadFigures; shares: number }>
   }
 }
 
+/** Polls /readyz: with DATABASE_URL the server answers /healthz before its migrations are done. */
+async function waitReady(origin: string): Promise<void> {
+  const deadline = Date.now() + 20_000
+  while ((await probe(`${origin}/readyz`)) !== 200) {
+    if (Date.now() > deadline) throw new Error(`${origin}/readyz not 200 within 20 s`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+interface PgCounters {
+  at: number
+  machine: { busy: number; total: number }
+  loadgen: NodeJS.CpuUsage
+  servers: number[]
+  postgres: Map<number, number>
+  batchOps: number
+  batches: number
+  batchSeconds: number
+}
+
+async function pgCounters(database: BenchDatabase, servers: BenchServer[]): Promise<PgCounters> {
+  const texts = await Promise.all(
+    servers.map((s) => fetch(`${s.origin}/metrics`).then((r) => r.text())),
+  )
+  const sizes = texts.map((t) => histogramTotals(t, 'secretsentry_write_batch_size'))
+  const seconds = texts.map((t) => histogramTotals(t, 'secretsentry_write_batch_seconds'))
+  const pids = await database.pids()
+  return {
+    at: performance.now(),
+    machine: machineCpuSeconds(),
+    loadgen: process.cpuUsage(),
+    servers: servers.map((s) => processCpuSeconds(s.pid)),
+    postgres: new Map(pids.map((pid) => [pid, processCpuSeconds(pid)])),
+    batchOps: sizes.reduce((a, b) => a + b.sum, 0),
+    batches: sizes.reduce((a, b) => a + b.count, 0),
+    batchSeconds: seconds.reduce((a, b) => a + b.sum, 0),
+  }
+}
+
+interface PgPhase {
+  kind: 'create' | 'open'
+  instances: number
+  figures: LoadFigures
+  /** Write transactions per second, operations per transaction, BEGIN-to-COMMIT ms (server metrics). */
+  batchesPerSec: number
+  opsPerBatch: number
+  batchMs: number
+  /** Transactions committed in the bench database, and WAL flushes cluster-wide, per second. */
+  commitsPerSec: number
+  walSyncsPerSec: number
+  /** CPU in cores (CPU seconds per second): servers together, PostgreSQL processes, autocannon, machine. */
+  cpu: { servers: number; postgres: number; loadgen: number; machineBusy: number; cores: number }
+}
+
+/** Stats of idle backends reach pg_stat_* within about a second; wait that long before reading them. */
+const STATS_FLUSH_MS = 1500
+
+async function settledCounts(database: BenchDatabase): Promise<{ commits: number; wal: number }> {
+  await new Promise((r) => setTimeout(r, STATS_FLUSH_MS))
+  return { commits: await database.commits(), wal: await database.walSyncs() }
+}
+
+/**
+ * Creates or opens against `instances` servers on one fresh PostgreSQL database; autocannon
+ * spreads its connections over them (connection i to server i mod n), so the load is split evenly.
+ */
+async function measurePgPhase(kind: 'create' | 'open', instances: number): Promise<PgPhase> {
+  const name = `${kind}, PostgreSQL, ${instances} instance${instances > 1 ? 's' : ''}`
+  const database = await createBenchDatabase(pgAdminUrl)
+  const servers: BenchServer[] = []
+  // Instances of one deployment share the server key (audit hashes, login limits) as they share the database.
+  const keyDir = await mkdtemp(join(tmpdir(), 'secretsentry-bench-key-'))
+  const keyFile = join(keyDir, 'server-key')
+  await writeFile(keyFile, randomBytes(32), { mode: 0o600 })
+  try {
+    for (let i = 0; i < instances; i++) {
+      const server = await startBenchServer({
+        DATABASE_URL: database.url,
+        SERVER_KEY_FILE: keyFile,
+        ...(instances > 1 && redisUrl ? { REDIS_URL: redisUrl } : {}),
+      })
+      servers.push(server)
+      await waitReady(server.origin)
+    }
+    const origins = servers.map((s) => s.origin)
+    let plan: RequestPlan
+    let exhausted: () => boolean
+    if (kind === 'create') {
+      const pool = createPool(
+        settings.maxRate * (settings.seconds + settings.warmupSeconds),
+        settings.payloadBytes,
+      )
+      let next = 0
+      plan = {
+        method: 'POST',
+        nextPath: () => '/api/share',
+        nextBody: () => pool.bodies[next++ % pool.bodies.length] as Buffer,
+      }
+      exhausted = () => next > pool.bodies.length
+    } else {
+      const shares = openablePool(openPoolSize(), settings.payloadBytes, VIEWS_EACH)
+      await seedShares(origins[0] as string, shares)
+      const opens = openPlan(shares)
+      plan = opens.plan
+      exhausted = () => opens.used() > shares.length * VIEWS_EACH
+    }
+    const load = { origin: origins, connections: settings.connections }
+    if (settings.warmupSeconds > 0)
+      await runLoad(`${name} warm-up`, { ...load, seconds: settings.warmupSeconds }, plan)
+    const countsBefore = await settledCounts(database)
+    const before = await pgCounters(database, servers)
+    const figures = await runLoad(name, { ...load, seconds: settings.seconds }, plan)
+    const after = await pgCounters(database, servers)
+    const countsAfter = await settledCounts(database)
+    log(figures)
+    if (exhausted()) console.warn(`${kind} pool exhausted: raise BENCH_MAX_RATE`)
+    const elapsed = (after.at - before.at) / 1000
+    let postgres = 0
+    for (const [pid, cpu] of after.postgres) postgres += cpu - (before.postgres.get(pid) ?? 0)
+    const batches = after.batches - before.batches
+    const phase: PgPhase = {
+      kind,
+      instances,
+      figures,
+      batchesPerSec: batches / elapsed,
+      opsPerBatch: (after.batchOps - before.batchOps) / batches,
+      batchMs: ((after.batchSeconds - before.batchSeconds) / batches) * 1000,
+      commitsPerSec: (countsAfter.commits - countsBefore.commits) / elapsed,
+      walSyncsPerSec: (countsAfter.wal - countsBefore.wal) / elapsed,
+      cpu: {
+        servers:
+          after.servers.reduce((a, b) => a + b, 0) - before.servers.reduce((a, b) => a + b, 0),
+        postgres,
+        loadgen:
+          (after.loadgen.user +
+            after.loadgen.system -
+            before.loadgen.user -
+            before.loadgen.system) /
+          1e6,
+        machineBusy: after.machine.busy - before.machine.busy,
+        cores: (after.machine.total - before.machine.total) / elapsed,
+      },
+    }
+    for (const key of ['servers', 'postgres', 'loadgen', 'machineBusy'] as const)
+      phase.cpu[key] /= elapsed
+    console.log(`  ${pgPhaseNote(phase)}`)
+    return phase
+  } finally {
+    for (const server of servers) await server.stop()
+    await database.drop()
+    await rm(keyDir, { recursive: true, force: true })
+  }
+}
+
+/** SQL statements one op sends, each a round trip: create = insert share + audit; open = find, take a view, audit. */
+const STATEMENTS_PER_OP = { create: 2, open: 3 } as const
+
+function pgPhaseNote(p: PgPhase): string {
+  const c = p.cpu
+  // A batch is BEGIN, each op's statements one after another, COMMIT: all on one connection, in sequence.
+  const roundTrips = 2 + STATEMENTS_PER_OP[p.kind] * p.opsPerBatch
+  // Batches in flight per instance, on average: near 1, its queue (one batch at a time) is the limit.
+  const inFlight = (p.batchesPerSec * p.batchMs) / 1000 / p.instances
+  return (
+    `${fmt(p.batchesPerSec)} write transactions/s of ${fmt(p.opsPerBatch, 1)} ops, ${ms(p.batchMs)} ms BEGIN to COMMIT ` +
+    `(${fmt(roundTrips)} round trips in sequence, ${ms(p.batchMs / roundTrips)} ms each; ${fmt(inFlight, 2)} batches in flight per instance); ` +
+    `${fmt(p.commitsPerSec)} commits/s in the database, ${fmt(p.walSyncsPerSec)} WAL flushes/s cluster-wide; ` +
+    `CPU (cores of ${fmt(c.cores, 1)}): server${p.instances > 1 ? 's' : ''} ${fmt(c.servers, 2)}, ` +
+    `PostgreSQL ${fmt(c.postgres, 2)}, autocannon ${fmt(c.loadgen, 2)}, whole machine ${fmt(c.machineBusy, 2)}`
+  )
+}
+
+interface PgFigures {
+  info: PostgresInfo
+  synchronousCommit: string
+  redis: boolean
+  phases: PgPhase[]
+}
+
+async function measurePostgres(): Promise<PgFigures | null> {
+  if (!pgAdminUrl) {
+    console.warn('PostgreSQL figures skipped: set BENCH_PG_URL (or TEST_PG_URL) to an admin URL')
+    return null
+  }
+  const info = await postgresInfo(pgAdminUrl)
+  const probeDb = await createBenchDatabase(pgAdminUrl)
+  const synchronousCommit = probeDb.synchronousCommit
+  await probeDb.drop()
+  console.log(
+    `PostgreSQL ${info.version}: synchronous_commit=${synchronousCommit}, fsync=${info.fsync}, ` +
+      `wal_sync_method=${info.walSyncMethod}, commit_delay=${info.commitDelay}; ` +
+      `two instances ${redisUrl ? 'share Redis for rate limits, which' : 'have no Redis; rate limits'} are off (RATE_LIMIT_PER_MIN=0)`,
+  )
+  if (synchronousCommit !== 'on')
+    throw new Error(
+      `synchronous_commit is ${synchronousCommit}, not on: figures would not be durable`,
+    )
+  const phases: PgPhase[] = []
+  for (const instances of [1, 2])
+    for (const kind of ['create', 'open'] as const)
+      phases.push(await measurePgPhase(kind, instances))
+  return { info, synchronousCommit, redis: redisUrl !== '', phases }
+}
+
 /** SPEC §8 scale: opens on a nearly empty database, then again after `rows` more shares are stored. */
 async function measureScale(rows: number): Promise<{ empty: LoadFigures; full: LoadFigures }> {
   const server = await startBenchServer()
@@ -303,6 +523,9 @@ async function main(): Promise<void> {
   const opens = await measureOpens()
   const scale = settings.scaleRows > 0 ? await measureScale(settings.scaleRows) : null
 
+  console.log('\n== PostgreSQL')
+  const postgres = await measurePostgres()
+
   let vault: VaultFigures | null = null
   if (settings.vaultSecrets > 0) {
     console.log(`\n== vault (${fmt(settings.vaultSecrets)} secrets)`)
@@ -343,6 +566,18 @@ async function main(): Promise<void> {
       `| Opens with ${fmt(settings.scaleRows)} stored shares: req/s, p99 (empty db) | ${fmt(scale.full.reqPerSec)}, ${scale.full.latencyMs.p99} ms (${fmt(scale.empty.reqPerSec)}, ${scale.empty.latencyMs.p99} ms): p99 × ${fmt(ratio, 2)} | p99 ≤ 1.5 × empty |`,
     )
   }
+  if (postgres) {
+    const sqlite = { create: creates.figures, open: opens.figures }
+    for (const p of postgres.phases) {
+      const l = p.figures.latencyMs
+      const s = sqlite[p.kind].latencyMs
+      rows.push(
+        `| ${p.kind === 'create' ? 'Creates' : 'Opens'} on PostgreSQL, ${p.instances === 1 ? 'one instance' : 'two instances'}: req/s, p50 / p99 (SQLite) | ` +
+          `${fmt(p.figures.reqPerSec)}, ${l.p50} / ${l.p99} ms (${fmt(sqlite[p.kind].reqPerSec)}, ${s.p50} / ${s.p99} ms); ` +
+          `${fmt(p.figures.non2xx)} non-2xx, ${fmt(p.figures.errors)} errors | — |`,
+      )
+    }
+  }
   rows.push(
     `| Idle RSS (RSS after create load) | ${fmt(idleRss / MiB, 1)} MiB (${fmt(creates.rssAfter / MiB, 1)}) | idle < 50 MB |`,
     `| Spawn to first /healthz, median of ${startup.n} (max) | ${ms(startup.median)} ms (${ms(startup.max)}) | < 100 ms |`,
@@ -373,7 +608,20 @@ async function main(): Promise<void> {
     `${fmt(settings.payloadBytes)} B secrets (${fmt(settings.payloadBytes + 29)} B sealed), synchronous=${env.synchronous}, ` +
     `Node ${env.node}, ${env.cpus}, ${env.memory}; autocannon (one thread) and the server on the same machine; ` +
     `opens rotate over ${fmt(opens.shares)} shares of ${VIEWS_EACH} views. Latency resolution is 1 ms.`
-  const markdown = `${rows.join('\n')}\n\n${settingsLine}\n`
+  const pgLines = postgres
+    ? [
+        `PostgreSQL ${postgres.info.version} on the same machine (\`synchronous_commit\`=${postgres.synchronousCommit}, fsync=${postgres.info.fsync}, ` +
+          `wal_sync_method=${postgres.info.walSyncMethod}, commit_delay=${postgres.info.commitDelay}), a fresh database per phase, ` +
+          `pool of 10 connections per instance; two instances: autocannon spreads its ${settings.connections} connections over both` +
+          `${postgres.redis ? ', which share Redis (rate limits off, so no request consults it)' : ''}. Where the time went:`,
+        '',
+        ...postgres.phases.map(
+          (p) =>
+            `- ${p.kind === 'create' ? 'Creates' : 'Opens'}, ${p.instances === 1 ? 'one instance' : 'two instances'}: ${pgPhaseNote(p)}`,
+        ),
+      ]
+    : ['PostgreSQL: not measured (BENCH_PG_URL and TEST_PG_URL unset).']
+  const markdown = `${rows.join('\n')}\n\n${settingsLine}\n\n${pgLines.join('\n')}\n`
   console.log(`\n${markdown}`)
   const outDir = resolve(REPO_ROOT, '.bench')
   await mkdir(outDir, { recursive: true })
@@ -390,6 +638,7 @@ async function main(): Promise<void> {
         creates,
         opens,
         scale,
+        postgres,
         vault,
         nodeCrypto,
         browser,

@@ -2,7 +2,8 @@
 import autocannon from 'autocannon'
 
 export interface LoadSettings {
-  origin: string
+  /** Several origins: connection i goes to origin i mod n, as autocannon spreads them (two instances). */
+  origin: string | string[]
   connections: number
   /** Run for this long... */
   seconds?: number
@@ -49,7 +50,8 @@ export async function runLoad(
           setupRequest: (req) => ({ ...req, path: plan.nextPath(), body: plan.nextBody() }),
         }
   const result = await autocannon({
-    url: settings.origin,
+    // autocannon takes an array of URLs (its README); @types/autocannon only knows the string.
+    url: settings.origin as string,
     connections: settings.connections,
     ...(settings.amount ? { amount: settings.amount } : { duration: settings.seconds ?? 10 }),
     requests: [request],
