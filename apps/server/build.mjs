@@ -19,7 +19,10 @@ await build({
   sourcemap: true,
   // Smaller source is less memory held by an idle server (SPEC §8: idle under 50 MB).
   minify: true,
-  keepNames: true,
+  // No keepNames: its __name() runs not only at start-up but per request too (each closure a hot
+  // function creates, e.g. Hono's Context has 15). Nothing reads minified names: our error
+  // classes set `name` explicitly (as in infra/sea/build.mjs).
+  keepNames: false,
   legalComments: 'linked',
   // Some bundled CommonJS dependencies call require(); ESM output has none unless we make one.
   banner: {
