@@ -12,6 +12,7 @@ import {
   type PageCryptoFigures,
   type RevealPageFigures,
 } from './lib/browser.ts'
+import { cpuPerRequest, cpuSample, formatCpu, type CpuPerRequest } from './lib/cpu.ts'
 import { measureCrypto, type CryptoFigures } from './lib/crypto.ts'
 import {
   createBenchDatabase,
@@ -83,6 +84,9 @@ function ensureBuilt(): void {
   }
 }
 
+/** A measured load phase with the server's CPU time per request (see lib/cpu.ts). */
+type PhaseFigures = LoadFigures & { cpu?: CpuPerRequest }
+
 const MiB = 1024 * 1024
 const fmt = (n: number, digits = 0): string =>
   Number.isFinite(n)
@@ -103,14 +107,17 @@ async function warmAndRun(
   name: string,
   server: BenchServer,
   plan: RequestPlan,
-): Promise<LoadFigures> {
+): Promise<PhaseFigures> {
   const load = { origin: server.origin, connections: settings.connections }
   if (settings.warmupSeconds > 0) {
     await runLoad(`${name} warm-up`, { ...load, seconds: settings.warmupSeconds }, plan)
   }
+  const before = cpuSample(server.pid)
   const figures = await runLoad(name, { ...load, seconds: settings.seconds }, plan)
+  const cpu = cpuPerRequest(before, cpuSample(server.pid), figures.total)
   log(figures)
-  return figures
+  console.log(`${name}: server CPU per request ${formatCpu(cpu)}`)
+  return cpu ? { ...figures, cpu } : figures
 }
 
 async function measureStartup(): Promise<{ startup: Summary; idleRss: number }> {
@@ -139,7 +146,7 @@ async function measureBaseline(): Promise<LoadFigures> {
   }
 }
 
-async function measureCreates(): Promise<{ figures: LoadFigures; rssAfter: number }> {
+async function measureCreates(): Promise<{ figures: PhaseFigures; rssAfter: number }> {
   const pool = createPool(
     settings.maxRate * (settings.seconds + settings.warmupSeconds),
     settings.payloadBytes,
@@ -201,7 +208,7 @@ function openPlan(shares: OpenableShare[]): { plan: RequestPlan; used: () => num
   }
 }
 
-async function measureOpens(): Promise<{ figures: LoadFigures; shares: number }> {
+async function measureOpens(): Promise<{ figures: PhaseFigures; shares: number }> {
   const shares = openablePool(openPoolSize(), settings.payloadBytes, VIEWS_EACH)
   const server = await startBenchServer()
   try {
@@ -483,12 +490,13 @@ async function measureBrowser(): Promise<{
   }
 }
 
-function loadRows(label: string, f: LoadFigures, budgetRate: string): string[] {
+function loadRows(label: string, f: PhaseFigures, budgetRate: string): string[] {
   const l = f.latencyMs
   return [
     `| ${label}/s | ${fmt(f.reqPerSec)} | ${budgetRate} |`,
     `| ${label} latency p50 / p90 / p99 (max) | ${l.p50} / ${l.p90} / ${l.p99} ms (${l.max}) | p99 < 20 ms |`,
     `| ${label} non-2xx / errors | ${fmt(f.non2xx)} / ${fmt(f.errors)} of ${fmt(f.total)} | 0 |`,
+    `| ${label}: server CPU per request | ${formatCpu(f.cpu)} | — |`,
   ]
 }
 
