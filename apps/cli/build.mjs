@@ -32,7 +32,9 @@ await build({
   // pg-native: pg's optional libpq binding, loaded only on request; never used here.
   external: ['better-sqlite3', 'pg-native'],
   minify: true,
-  keepNames: true,
+  // No keepNames: its __name() would run per request in the bundled server (see the server's
+  // build.mjs). Nothing reads minified names: our error classes set `name` explicitly.
+  keepNames: false,
   // Licence notices of bundled code stay inside the one file that ships.
   legalComments: 'eof',
   define: { __SECRETSENTRY_WEB_MANIFEST__: JSON.stringify(JSON.stringify(manifest)) },
