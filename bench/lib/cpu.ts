@@ -11,8 +11,9 @@ export interface CpuSample {
 const TICKS_PER_SECOND = 100
 
 function ticksMs(statFile: string): number {
-  // The command name (field 2) may contain spaces; the fields after its ')' are fixed.
-  const fields = readFileSync(statFile, 'utf8').split(') ')[1]?.split(' ') ?? []
+  // The command name (field 2) may hold spaces and parentheses; after the last ')' fields are fixed.
+  const stat = readFileSync(statFile, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   const utime = Number(fields[11])
   const stime = Number(fields[12])
   return ((utime + stime) * 1000) / TICKS_PER_SECOND
