@@ -1,5 +1,5 @@
 /** @module JSON Schemas for the OpenAPI document: named schemas (`.meta({ id })`) become components.schemas, referenced from where they are used. */
-import { z } from 'zod'
+import * as z from 'zod'
 
 export type JsonSchema = Record<string, unknown>
 

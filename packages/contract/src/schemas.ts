@@ -1,5 +1,5 @@
 /** @module Request and response schemas of the share API (SPEC §4); the server validates with them and the OpenAPI document is generated from them. */
-import { z } from 'zod'
+import * as z from 'zod'
 import { SHARE_LIMITS, b64urlLength } from './limits.ts'
 
 export const B64URL = /^[A-Za-z0-9_-]*$/

@@ -3,7 +3,7 @@
  * The terminal client keeps the account's userKey on disk encrypted under it, so the file is
  * useless once the session ends; the server never sees that file, so it learns nothing either.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { b64urlBytes } from './schemas.ts'
 
 export const SESSION_KEY_BYTES = 32
@@ -16,4 +16,3 @@ export const sessionKey = z
     ),
   })
   .meta({ id: 'SessionKey' })
-

@@ -1,5 +1,5 @@
 /** @module Request and response schemas of the accounts and vault API (SPEC §4/§5); every binary value is base64url without padding. */
-import { z } from 'zod'
+import * as z from 'zod'
 import {
   AUDIT_ACTORS,
   AUDIT_EVENTS,
