@@ -5,14 +5,20 @@ import fs from 'node:fs'
 /**
  * A temporary file beside `file`, created exclusively with `mode` (never through an existing path
  * or link), written, fsynced, then renamed over `file`; on failure the temporary file is removed.
+ * `fsync: false` is for a file whose every reader verifies it (a crash may leave it torn or empty).
  */
-export function writeFileAtomically(file: string, data: string | Uint8Array, mode: number): void {
+export function writeFileAtomically(
+  file: string,
+  data: string | Uint8Array,
+  mode: number,
+  { fsync = true }: { fsync?: boolean } = {},
+): void {
   const temp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`
   const fd = fs.openSync(temp, 'wx', mode)
   try {
     if (typeof data === 'string') fs.writeSync(fd, data)
     else fs.writeSync(fd, data)
-    fs.fsyncSync(fd)
+    if (fsync) fs.fsyncSync(fd)
   } finally {
     fs.closeSync(fd)
   }

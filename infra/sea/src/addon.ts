@@ -85,7 +85,9 @@ function loadFrom(dir: string, addon: EmbeddedAddon, embeddedBytes: () => Uint8A
   // replaced. Either way the file is hashed right before loading, so what is loaded is byte for
   // byte what the manifest names.
   if (fileHash(file) !== addon.sha256) {
-    writeFileAtomically(file, embeddedBytes(), 0o500)
+    // No fsync (on a busy disk it was most of a first start): since every start hashes the file
+    // before loading it, a copy that a crash left torn or empty is replaced, never loaded.
+    writeFileAtomically(file, embeddedBytes(), 0o500, { fsync: false })
     if (fileHash(file) !== addon.sha256) {
       throw new AddonError(`${file} does not match the embedded addon after writing it`)
     }
