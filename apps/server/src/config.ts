@@ -1,5 +1,6 @@
 /** @module Server configuration: the only module that reads `process.env`; every setting is validated at start. */
 import { fileURLToPath } from 'node:url'
+import os from 'node:os'
 import path from 'node:path'
 import { DEFAULT_WAL_SCRUB_SECONDS } from './db/wal-scrub.ts'
 
@@ -77,6 +78,11 @@ export interface Config {
    * start. Every instance on one PostgreSQL database must hold the same key.
    */
   serverKeyFile: string | null
+  /**
+   * HTTP worker processes (node:cluster) sharing the port; 1 serves from this process alone.
+   * Default: the number of cores the process may use.
+   */
+  workers: number
 }
 
 export class ConfigError extends Error {
@@ -196,7 +202,15 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
     help: 'file with the 32-byte server key (raw, base64 or hex) every instance on one database must share',
     defaultText: 'DATA_DIR/audit-key, created on first start',
   },
+  workers: {
+    env: 'WORKERS',
+    help: 'HTTP worker processes sharing the port, 1 to 64 (1: a single process)',
+    defaultText: 'the number of cores',
+  },
 }
+
+/** Beyond this, more processes only add memory and lock contention on one database. */
+const MAX_WORKERS = 64
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -337,10 +351,11 @@ export function loadConfig(env: Env = process.env): Config {
     serverKeyFile: text(env, 'SERVER_KEY_FILE')
       ? path.resolve(text(env, 'SERVER_KEY_FILE') as string)
       : null,
+    workers: int(env, 'WORKERS', Math.min(os.availableParallelism(), MAX_WORKERS), 1, MAX_WORKERS),
   }
 }
 
 /** Settings for tests and embedding: the defaults, with `overrides` on top, no environment read. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), rateLimitPerMin: 0, logLevel: 'silent', ...overrides }
+  return { ...loadConfig({}), rateLimitPerMin: 0, logLevel: 'silent', workers: 1, ...overrides }
 }
