@@ -2,7 +2,7 @@
  * @module WORKERS > 1: one primary process forks that many HTTP workers (node:cluster) sharing
  * the listening socket. Loaded only then, so a single-process server pays nothing for it.
  */
-import type { Worker } from 'node:cluster'
+import type { Cluster, Worker } from 'node:cluster'
 import type { Config } from './config.ts'
 import { createLogger, fileSink, type Logger } from './logger.ts'
 import {
@@ -146,8 +146,10 @@ export async function startPrimary(
   config: Config,
   options: PrimaryOptions & { handleSignals?: boolean } = {},
 ): Promise<RunningPrimary> {
-  // Imported here: a static import would be hoisted into the bundle's top and load for WORKERS=1 too.
-  const { default: cluster } = await import('node:cluster')
+  // Loaded here: a static import would be hoisted to the bundle's top and load for WORKERS=1
+  // too, and import() of a built-in fails in the single executable (no dynamic import there).
+  // At run time it is the cluster object itself (what require returns); the types say namespace.
+  const cluster = process.getBuiltinModule('node:cluster') as unknown as Cluster
   const ownLogger = !options.logger
   const logger =
     options.logger ??
