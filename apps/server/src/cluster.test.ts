@@ -75,7 +75,7 @@ function start(env: Record<string, string> = {}) {
     await until('workers ready', () => logs().some((l) => l.msg === 'workers ready'))
     return /SecretSentry listening on (http:\/\/\S+)/.exec(stdout)?.[1] ?? ''
   }
-  return { dir, child, exited, logs, until, ready, out: () => stdout }
+  return { dir, child, exited, logs, until, ready, out: () => stdout, err: () => stderr }
 }
 
 /** The worker processes: children of the primary running main.ts (tsx also starts esbuild). */
@@ -122,6 +122,13 @@ describe.runIf(process.platform === 'linux')('WORKERS=2', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200)
     // Both workers listen on the one port.
     expect(proc.logs().filter((l) => l.msg === 'listening')).toHaveLength(2)
+  })
+
+  it('a worker that cannot start fails the whole start: exit 1, the reason said once', async () => {
+    const proc = start({ SERVER_KEY_FILE: '/nonexistent/server-key' })
+    expect(await proc.exited).toBe(1)
+    expect(proc.err().match(/SecretSentry failed to start: .*SERVER_KEY_FILE/g)).toHaveLength(1)
+    expect(workerPids(proc.child.pid ?? -1)).toEqual([])
   })
 
   it('a client gets one rate-limit budget, not one per worker', async () => {
@@ -177,5 +184,8 @@ describe.runIf(process.platform === 'linux')('WORKERS=2', () => {
     expect(proc.logs().some((l) => l.msg === 'worker exited')).toBe(true)
     expect(workerPids(primary)).toHaveLength(2)
     expect(await post(base, '/api/share', shareFixture().body)).toBe(201)
+    // The deployment recovered: a clean stop afterwards is still exit 0.
+    proc.child.kill('SIGTERM')
+    expect(await proc.exited).toBe(0)
   })
 })

@@ -26,8 +26,7 @@ type ToPrimary = { ss: 'listening'; url: string } | { ss: 'ready' } | { ss: 'rl'
 type Take = [number, string, number, number, number]
 
 /** Decisions by take id: [id, allowed, retryAfterSeconds]. */
-type ToWorker =
-  { ss: 'stop'; reason: string } | { ss: 'rl'; decisions: [number, boolean, number][] }
+type ToWorker = { ss: 'rl'; decisions: [number, boolean, number][] }
 
 function isMessage<T extends { ss: string }>(m: unknown): m is T {
   return typeof m === 'object' && m !== null && typeof (m as { ss?: unknown }).ss === 'string'
@@ -78,13 +77,20 @@ class PrimaryRateLimitStore implements RateLimitStore {
   }
 }
 
+/** A signal that came while this worker was still starting, before startServer's own handlers. */
+let stopRequested: NodeJS.Signals | undefined
+const remember = (signal: NodeJS.Signals) => (stopRequested ??= signal)
+
 /**
  * What a forked worker adds to startServer's options: its role decides migrations and sweepers,
- * the URL goes to the primary (which prints it once), rate limits are the primary's, and the
- * primary's 'stop' (its SIGTERM) drains this worker like SIGTERM drains a single process.
+ * the URL goes to the primary (which prints it once), and rate limits are the primary's. The
+ * primary stops workers with SIGTERM, which drains one exactly as it drains a single process.
  */
 export function workerOptions(config: Config): StartServerOptions {
   const role: Role = process.env[WORKER_ROLE_ENV] === 'lead' ? 'lead' : 'follower'
+  // Until startServer handles signals, SIGTERM must not kill a worker half started.
+  process.on('SIGTERM', remember)
+  process.on('SIGINT', remember)
   return {
     announce: (url) => send({ ss: 'listening', url }),
     ...(role === 'lead' ? {} : { migrate: async () => [], sweep: false }),
@@ -97,15 +103,22 @@ export function attachWorker(running: {
   ready: Promise<void>
   stop(reason?: string): Promise<void>
 }): void {
+  process.off('SIGTERM', remember)
+  process.off('SIGINT', remember)
   const stopAndExit = (reason: string) =>
     running.stop(reason).then(
       () => process.exit(0),
       () => process.exit(1),
     )
-  process.on('message', (m: unknown) => {
-    if (isMessage<ToWorker>(m) && m.ss === 'stop') void stopAndExit(m.reason)
-  })
+  if (stopRequested) {
+    void stopAndExit(stopRequested)
+    return
+  }
   // The primary died: no one would restart or stop this worker.
+  if (!process.connected) {
+    void stopAndExit('primary gone')
+    return
+  }
   process.on('disconnect', () => void stopAndExit('primary gone'))
   running.ready.then(
     () => send({ ss: 'ready' }),
@@ -202,7 +215,8 @@ export async function startPrimary(
       } else if (m.ss === 'ready') {
         ready.add(worker)
         logger.info('worker ready', { pid: worker.process.pid, role })
-        if (!started && role === 'lead') for (let i = 1; i < config.workers; i++) fork('follower')
+        if (!started && role === 'lead' && !stopping)
+          for (let i = 1; i < config.workers; i++) fork('follower')
         if (!started && ready.size === config.workers) {
           started = true
           logger.info('workers ready', { workers: config.workers })
@@ -213,8 +227,12 @@ export async function startPrimary(
     worker.on('exit', (code, signal) => {
       const wasReady = ready.delete(worker)
       roles.delete(worker)
-      if (code !== 0) failedExit = true
-      if (stopping) return
+      if (stopping) {
+        // The exit code of the whole stop: did every worker drain cleanly? One still booting
+        // (no handler yet) dies of the SIGTERM itself, having accepted nothing: that is clean.
+        if (code !== 0 && !(signal === 'SIGTERM' && !wasReady)) failedExit = true
+        return
+      }
       if (!started) {
         // Start-up failed (port taken, migration failed, bad key file): the worker said why.
         rejectReady(new Error(`a worker failed to start (exit code ${code ?? signal})`))
@@ -239,8 +257,8 @@ export async function startPrimary(
           new Promise<void>((resolve) => {
             if (w.isDead()) return resolve()
             w.once('exit', () => resolve())
-            if (w.isConnected()) w.send({ ss: 'stop', reason } satisfies ToWorker)
-            else w.kill('SIGTERM')
+            // Not a message: a worker still starting has no listener yet, but holds SIGTERM.
+            w.process.kill('SIGTERM')
           }),
       )
       await Promise.all(exits)

@@ -1,4 +1,5 @@
 /** @module Config: defaults, accepted forms, and errors that name the setting. */
+import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './config.ts'
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
       redisUrl: null,
       databaseUrl: null,
       serverKeyFile: null,
+      workers: Math.min(os.availableParallelism(), 64),
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -57,6 +59,7 @@ describe('loadConfig', () => {
       VAULT_QUOTA_BYTES: '1000000',
       REDIS_URL: 'redis://:pw@cache.internal:6380/2',
       SERVER_KEY_FILE: '/run/secrets/server-key',
+      WORKERS: '3',
     })
     expect(config).toEqual({
       port: 9000,
@@ -82,7 +85,12 @@ describe('loadConfig', () => {
       redisUrl: 'redis://:pw@cache.internal:6380/2',
       databaseUrl: null,
       serverKeyFile: '/run/secrets/server-key',
+      workers: 3,
     })
+  })
+
+  it.each(['0', '65', 'two', '1.5'])('WORKERS=%s is a start-up error naming it', (raw) => {
+    expect(() => loadConfig({ WORKERS: raw })).toThrow(/^Invalid configuration: WORKERS /)
   })
 
   it.each([
