@@ -1,7 +1,7 @@
 /** @module Starts the real built server (`node apps/server/dist/main.js`) as a child process with a throwaway data directory. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO_ROOT, SERVER_MAIN } from './paths.ts'
@@ -52,6 +52,12 @@ async function healthy(origin: string): Promise<boolean> {
   }
 }
 
+/** With WORKERS > 1 the primary logs this once every worker is ready (not just the first). */
+async function allWorkersReady(logFile: string): Promise<boolean> {
+  const log = await readFile(logFile, 'utf8').catch(() => '')
+  return log.includes('"msg":"workers ready"')
+}
+
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const dir = await mkdtemp(join(tmpdir(), 'secretsentry-e2e-'))
   const dataDir = options.dataDir ?? join(dir, 'data')
@@ -68,13 +74,19 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     DATA_DIR: dataDir,
     LOG_FILE: logFile,
     RATE_LIMIT_PER_MIN: '0',
+    // Explicit, not the server's default: the same whatever that default becomes. The
+    // e2e-workers project runs every file again with E2E_WORKERS=2 (see vitest.config.ts).
+    WORKERS: process.env.E2E_WORKERS ?? '1',
     ...options.env,
   }
+  const workers = Number(env.WORKERS)
   const started = performance.now()
   const child = spawn(process.execPath, [SERVER_MAIN], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so crash() can kill the primary and its workers at once.
+    ...(workers > 1 ? { detached: true } : {}),
   })
   const out = createWriteStream(outputFile)
   let output = ''
@@ -92,7 +104,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) break
     origin ||= /SecretSentry listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? ''
-    if (origin && (await healthy(origin))) {
+    if (origin && (await healthy(origin)) && (workers <= 1 || (await allWorkersReady(logFile)))) {
       startupMs = performance.now() - started
       break
     }
@@ -127,7 +139,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     startupMs,
     stop,
     crash: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      if (child.exitCode === null && child.signalCode === null) {
+        // Every worker dies with the primary, as one process would: nothing gets to drain.
+        if (workers > 1 && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+        else child.kill('SIGKILL')
+      }
       return stop()
     },
     cleanup: async () => {

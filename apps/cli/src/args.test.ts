@@ -32,6 +32,7 @@ const SAMPLES: Record<string, [string, Config[keyof Config]]> = {
   REDIS_URL: ['redis://cache:6379/1', 'redis://cache:6379/1'],
   DATABASE_URL: ['postgres://app@db:5432/secrets', 'postgres://app@db:5432/secrets'],
   SERVER_KEY_FILE: ['/run/secrets/server-key', '/run/secrets/server-key'],
+  WORKERS: ['37', 37],
 }
 
 /** A value loadConfig refuses, for the settings that refuse anything. */
@@ -48,6 +49,7 @@ const BAD: Record<string, string> = {
   VAULT_QUOTA_BYTES: '10GB',
   REDIS_URL: 'http://cache:6379',
   DATABASE_URL: 'mysql://db/secrets',
+  WORKERS: '0',
 }
 
 describe('the settings flags', () => {

@@ -167,45 +167,49 @@ describe('help and version', () => {
 describe('serve start-up failures', () => {
   it('name the flag a setting came from, or its variable, without a stack trace', async () => {
     const dataDir = tempDir()
-    const byFlag = await run([
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--redis-url',
-      'redis://127.0.0.1:1',
-    ])
+    // In this process: a cluster primary would fork copies of the test runner.
+    const one = { WORKERS: '1' }
+    const byFlag = await run(
+      ['serve', '--port', '0', '--data-dir', dataDir, '--redis-url', 'redis://127.0.0.1:1'],
+      one,
+    )
     expect(byFlag.code).toBe(1)
     expect(byFlag.err).toMatch(
       /^SecretSentry failed to start: --redis-url: cannot reach redis:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)\n$/,
     )
     const byEnv = await run(['serve', '--port', '0', '--data-dir', dataDir], {
+      ...one,
       REDIS_URL: 'redis://127.0.0.1:1',
     })
     expect(byEnv.err).toMatch(/^SecretSentry failed to start: REDIS_URL: cannot reach/)
-    const db = await run([
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--database-url',
-      'postgres://postgres@127.0.0.1:1/none',
-    ])
+    const db = await run(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        '--database-url',
+        'postgres://postgres@127.0.0.1:1/none',
+      ],
+      one,
+    )
     expect(db.code).toBe(1)
     expect(db.err).toBe(
       'SecretSentry failed to start: Cannot reach the database at --database-url: ECONNREFUSED\n',
     )
-    const key = await run([
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--server-key-file',
-      path.join(dataDir, 'no-such-key'),
-    ])
+    const key = await run(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        '--server-key-file',
+        path.join(dataDir, 'no-such-key'),
+      ],
+      one,
+    )
     expect(key.code).toBe(1)
     expect(key.err).toMatch(
       /^SecretSentry failed to start: --server-key-file: cannot read .*\(ENOENT\)\n$/,

@@ -56,6 +56,8 @@ export interface AppOptions {
   startSweeper?: boolean
   /** Durability barrier for writes committed without waiting for the disk (see openDatabase). */
   durable?: () => Promise<void>
+  /** SQLite shared with other writer processes (WORKERS > 1): see WriteQueueOptions.retryBusy. */
+  retryBusyWrites?: boolean
   /** The web app's files; by default read from config.staticDir (the single executable serves them from memory). */
   assets?: AssetSource
   /** Where startServer is (default: always ready, for tests and an already migrated database). */
@@ -98,6 +100,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
   })
   const queue = new WriteQueue(db, {
     ...(options.durable ? { durable: options.durable } : {}),
+    ...(options.retryBusyWrites ? { retryBusy: true } : {}),
     onBatch: (size, seconds) => {
       metrics.writeBatchSize.observe(size)
       metrics.writeBatchSeconds.observe(seconds)

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       redisUrl: null,
       databaseUrl: null,
       serverKeyFile: null,
+      workers: 1,
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -57,6 +58,7 @@ describe('loadConfig', () => {
       VAULT_QUOTA_BYTES: '1000000',
       REDIS_URL: 'redis://:pw@cache.internal:6380/2',
       SERVER_KEY_FILE: '/run/secrets/server-key',
+      WORKERS: '3',
     })
     expect(config).toEqual({
       port: 9000,
@@ -82,7 +84,12 @@ describe('loadConfig', () => {
       redisUrl: 'redis://:pw@cache.internal:6380/2',
       databaseUrl: null,
       serverKeyFile: '/run/secrets/server-key',
+      workers: 3,
     })
+  })
+
+  it.each(['0', '65', 'two', '1.5'])('WORKERS=%s is a start-up error naming it', (raw) => {
+    expect(() => loadConfig({ WORKERS: raw })).toThrow(/^Invalid configuration: WORKERS /)
   })
 
   it.each([

@@ -29,6 +29,8 @@ function start(env: Record<string, string>) {
       DATA_DIR: path.join(dir, 'data'),
       PORT: '0',
       RATE_LIMIT_PER_MIN: '0',
+      // One process, as these tests were written for; cluster.test.ts covers WORKERS=2.
+      WORKERS: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,7 @@
 /** @module Entry point of `npm start` (dist/main.js): settings from the environment, then startServer with a graceful stop on SIGTERM/SIGINT. */
 import { ConfigError, loadConfig } from './config.ts'
 import { startServer } from './server.ts'
+import { isClusterWorker } from './worker-role.ts'
 
 function fail(err: unknown): never {
   process.stderr.write(
@@ -17,5 +18,16 @@ try {
   process.stderr.write(`${err.message}\n`)
   process.exit(1)
 }
-const running = await startServer(config, { handleSignals: true }).catch(fail)
-await running.ready.catch(fail)
+if (config.workers > 1 && !isClusterWorker()) {
+  const { startPrimary } = await import('./cluster.ts')
+  // A worker that failed to start has printed why; the primary only passes its failure on.
+  await (await startPrimary(config, { handleSignals: true })).ready.catch(() => process.exit(1))
+} else {
+  const cluster = isClusterWorker() ? await import('./cluster.ts') : undefined
+  const running = await startServer(config, {
+    handleSignals: true,
+    ...cluster?.workerOptions(config),
+  }).catch(fail)
+  cluster?.attachWorker(running)
+  await running.ready.catch(fail)
+}

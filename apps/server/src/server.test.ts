@@ -151,6 +151,8 @@ describe('main.ts under SIGTERM', () => {
         PORT: '0',
         RATE_LIMIT_PER_MIN: '0',
         LOG_LEVEL: 'info',
+        // The stages of one process's stop; cluster.test.ts covers several workers.
+        WORKERS: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -37,6 +37,10 @@ export interface StartServerOptions {
   assets?: AssetSource
   /** better-sqlite3's addon, already loaded (the single executable embeds it); default: node_modules. */
   nativeBinding?: NativeAddon
+  /** Run the expiry sweepers once ready (default true; of several worker processes only one does). */
+  sweep?: boolean
+  /** Rate-limit budgets kept elsewhere (a cluster worker asks its primary); ignored with REDIS_URL. */
+  rateLimitStore?: RateLimitStore
 }
 
 export interface RunningServer {
@@ -86,6 +90,7 @@ export async function startServer(
             file: path.join(config.dataDir, DATABASE_FILE),
             sync: config.sqliteSync === 'group' ? 'barrier' : 'commit',
             walScrubSeconds: config.walScrubSeconds,
+            sharedWriters: config.workers > 1,
             // SQLite's code (SQLITE_IOERR…), never a message: that is all an operator needs here.
             onScrubError: (err) =>
               logger.error('wal scrub failed', {
@@ -119,7 +124,9 @@ export async function startServer(
     processMetrics: true,
     lifecycle: () => (phase === 'stopped' ? 'stopping' : phase),
     ...(database.durable ? { durable: database.durable } : {}),
+    ...(database.dialect === 'sqlite' && config.workers > 1 ? { retryBusyWrites: true } : {}),
     ...(shared ? { sharedRateLimitStore: shared } : {}),
+    ...(!shared && options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
   })
 
   const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port })
@@ -165,8 +172,10 @@ export async function startServer(
     if (phase !== 'migrating') return
     phase = 'ready'
     // Only now: the sweepers' first batches need the tables.
-    server.sweeper.start()
-    server.vaultSweeper.start()
+    if (options.sweep ?? true) {
+      server.sweeper.start()
+      server.vaultSweeper.start()
+    }
     logger.info('ready', { readyMs: Math.round(performance.now() - started) })
   })
 

@@ -97,6 +97,9 @@ process.argv = [
   '0',
   '--data-dir',
   dataDir,
+  // This process stands in for the executable and cannot fork copies of itself.
+  '--workers',
+  '1',
   '--log-level',
   'silent',
 ]

@@ -20,7 +20,17 @@ import {
 
 const WEB_DIST = path.join(ROOT, 'apps/web/dist')
 /** No rate limit: the load test below sends hundreds of creates from one address. */
-const SERVE_FLAGS = ['--data-dir', 'data', '--rate-limit-per-min', '0', '--log-level', 'warn']
+// One process unless a test says otherwise (the default is one worker per core).
+const SERVE_FLAGS = [
+  '--data-dir',
+  'data',
+  '--rate-limit-per-min',
+  '0',
+  '--log-level',
+  'warn',
+  '--workers',
+  '1',
+]
 
 interface Created {
   id: string
@@ -292,7 +302,17 @@ describe('single executable, from an empty directory under env -i', () => {
         [
           runs.ours,
           home.binary,
-          ['serve', '--port', '0', '--data-dir', 'data-start', '--log-level', 'silent'],
+          [
+            'serve',
+            '--port',
+            '0',
+            '--data-dir',
+            'data-start',
+            '--log-level',
+            'silent',
+            '--workers',
+            '1',
+          ],
         ],
         [runs.bare, process.execPath, bare],
       ] as const) {
@@ -323,45 +343,48 @@ describe('single executable, from an empty directory under env -i', () => {
     )
   })
 
-  it('SIGTERM under load loses no acknowledged share', async () => {
-    const first = await serve(home.binary, home.dir, [
-      ...SERVE_FLAGS.slice(2),
-      '--data-dir',
-      'data-load',
-    ])
-    await until200(`${first.url}/readyz`)
-    const acknowledged: Created[] = []
-    let stopping: Promise<number | string> | undefined
-    let sent = 0
-    const worker = async () => {
-      for (;;) {
-        const text = `load ${sent++}`
-        try {
-          acknowledged.push(await createTextShare(first.url, text))
-        } catch {
-          return // refused or cut after SIGTERM: never acknowledged
+  // --workers 2: the executable forks itself as `<binary> serve …` (it has no script to run).
+  it.each(['1', '2'])(
+    'SIGTERM under load loses no acknowledged share (--workers %s)',
+    async (workers) => {
+      const flags = [
+        ...SERVE_FLAGS.slice(2, -2),
+        '--workers',
+        workers,
+        '--data-dir',
+        `data-load-${workers}`,
+      ]
+      const first = await serve(home.binary, home.dir, flags)
+      await until200(`${first.url}/readyz`)
+      const acknowledged: Created[] = []
+      let stopping: Promise<number | string> | undefined
+      let sent = 0
+      const worker = async () => {
+        for (;;) {
+          const text = `load ${sent++}`
+          try {
+            acknowledged.push(await createTextShare(first.url, text))
+          } catch {
+            return // refused or cut after SIGTERM: never acknowledged
+          }
+          if (acknowledged.length === 150) stopping = first.stop('SIGTERM')
         }
-        if (acknowledged.length === 150) stopping = first.stop('SIGTERM')
       }
-    }
-    await Promise.all(Array.from({ length: 32 }, worker))
-    expect(await stopping).toBe(0)
-    expect(acknowledged.length).toBeGreaterThanOrEqual(150)
+      await Promise.all(Array.from({ length: 32 }, worker))
+      expect(await stopping).toBe(0)
+      expect(acknowledged.length).toBeGreaterThanOrEqual(150)
 
-    const second = await serve(home.binary, home.dir, [
-      ...SERVE_FLAGS.slice(2),
-      '--data-dir',
-      'data-load',
-    ])
-    try {
-      await until200(`${second.url}/readyz`)
-      const lost: string[] = []
-      for (const share of acknowledged) {
-        if ((await openText(second.url, share.fragment)) !== share.text) lost.push(share.id)
+      const second = await serve(home.binary, home.dir, flags)
+      try {
+        await until200(`${second.url}/readyz`)
+        const lost: string[] = []
+        for (const share of acknowledged) {
+          if ((await openText(second.url, share.fragment)) !== share.text) lost.push(share.id)
+        }
+        expect(lost).toEqual([])
+      } finally {
+        expect(await second.stop()).toBe(0)
       }
-      expect(lost).toEqual([])
-    } finally {
-      expect(await second.stop()).toBe(0)
-    }
-  })
+    },
+  )
 })

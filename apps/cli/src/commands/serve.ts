@@ -1,10 +1,14 @@
 /** @module `secretsentry serve`: the server with settings from flags and the environment. */
 import { SettingError } from '@secretsentry/server/config'
 import { startServer } from '@secretsentry/server/server'
+import { isClusterWorker } from '@secretsentry/server/worker-role'
 import { flagName, resolveConfig } from '../args.ts'
 import { bundledWebDir } from '../bundled.ts'
 import { EXIT_FAILED } from '../io.ts'
 import type { Command } from './command.ts'
+
+/** A worker failed to start and has said why on stderr. */
+class WorkerFailed extends Error {}
 
 export const serve: Command = {
   name: 'serve',
@@ -16,6 +20,8 @@ export const serve: Command = {
     'Listens, runs the database migrations, then answers /readyz with 200.',
     'SIGTERM or SIGINT stop it gracefully: no new connections, requests in flight finish,',
     'queued writes commit, the database closes, exit code 0.',
+    'With --workers N above 1 (default 1), N processes share the port and',
+    'SIGTERM drains every one of them.',
   ],
   async run(args, io) {
     const web = bundledWebDir()
@@ -33,16 +39,35 @@ export const serve: Command = {
       io.err(`SecretSentry failed to start: ${message}\n`)
       return EXIT_FAILED
     }
+    const announce = (url: string) => io.out(`SecretSentry listening on ${url}\n`)
     try {
+      if (config.workers > 1 && !isClusterWorker()) {
+        const { startPrimary } = await import('@secretsentry/server/cluster')
+        const primary = await startPrimary(config, {
+          handleSignals: true,
+          announce,
+          // A single executable's command line has no script: workers run it as `<binary> serve …`.
+          ...(embedded ? { exec: { exec: 'serve', args: process.argv.slice(3) } } : {}),
+        })
+        // A worker that failed to start has printed why; the primary only passes the failure on.
+        await primary.ready.catch(() => {
+          throw new WorkerFailed()
+        })
+        return 'running'
+      }
+      const cluster = isClusterWorker() ? await import('@secretsentry/server/cluster') : undefined
       const running = await startServer(config, {
         handleSignals: true,
-        announce: (url) => io.out(`SecretSentry listening on ${url}\n`),
+        announce,
         // The single executable serves the web app it carries, unless told to serve a directory.
         ...(embedded && sources.staticDir === 'default' ? { assets: embedded.assets } : {}),
         ...(embedded ? { nativeBinding: embedded.sqliteAddon(config.dataDir) } : {}),
+        ...cluster?.workerOptions(config),
       })
+      cluster?.attachWorker(running)
       await running.ready
     } catch (err) {
+      if (err instanceof WorkerFailed) return EXIT_FAILED
       return failed(err)
     }
     // The listener keeps the process alive; the signal handlers end it.

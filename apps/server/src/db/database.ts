@@ -169,6 +169,12 @@ export interface OpenDatabaseOptions {
   walScrubSeconds?: number
   /** A scrub failed (it is retried at the next interval). */
   onScrubError?: (err: unknown) => void
+  /**
+   * Other processes write to the same file (WORKERS > 1): a transaction that cannot take the
+   * write lock at once fails with SQLITE_BUSY instead of blocking this event loop in SQLite's
+   * sleeping busy handler; the write queue retries it (see WriteQueueOptions.retryBusy).
+   */
+  sharedWriters?: boolean
 }
 
 /** What `process.dlopen` fills in as `module.exports` for better-sqlite3's addon. */
@@ -206,7 +212,9 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('temp_store = MEMORY')
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new SqliteDialect({
+      database: withStatementCache(sqlite, options.sharedWriters ?? false),
+    }),
     ...(options.log ? { log: options.log } : {}),
   })
   // Security promise (SPEC §6): burned, deleted and purged rows leave the WAL file too, within
@@ -253,24 +261,51 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
 const STATEMENT_CACHE_LIMIT = 200
 
 /**
+ * BEGIN IMMEDIATE with busy_timeout 0: SQLite's busy handler sleeps 1, 2, 5, 10… ms on the
+ * event loop, which with several writer processes costs every request on it that long.
+ */
+function beginWithoutWaiting(
+  sqlite: BetterSqlite3.Database,
+  stmt: BetterSqlite3.Statement,
+): BetterSqlite3.Statement {
+  const run = (...params: unknown[]) => {
+    const timeout = sqlite.pragma('busy_timeout', { simple: true }) as number
+    sqlite.pragma('busy_timeout = 0')
+    try {
+      return stmt.run(...params)
+    } finally {
+      sqlite.pragma(`busy_timeout = ${timeout}`)
+    }
+  }
+  // Kysely's driver reads only `reader` and calls `run` for a statement returning no rows.
+  return { reader: false, run } as unknown as BetterSqlite3.Statement
+}
+
+/**
  * Kysely's SQLite driver prepares every query anew; preparing costs more than running these
  * one-row statements, so prepared statements are reused by SQL text (bounded: `in (...)` lists
  * of varying length make new texts).
  */
-function withStatementCache(sqlite: BetterSqlite3.Database) {
+function withStatementCache(sqlite: BetterSqlite3.Database, sharedWriters: boolean) {
   const cache = new Map<string, BetterSqlite3.Statement>()
   return {
     close: () => {
       cache.clear()
       sqlite.close()
     },
-    prepare: (sqlText: string) => {
+    prepare: (text: string) => {
+      // Kysely opens transactions with a deferred BEGIN, which takes the write lock only at the
+      // first write. With several processes on one file (WORKERS) that upgrade fails at once
+      // with SQLITE_BUSY when another process wrote meanwhile (busy_timeout is not consulted);
+      // IMMEDIATE takes the lock up front, so a writer waits its turn. One process: no change.
+      const sqlText = text === 'begin' ? 'begin immediate' : text
       let stmt = cache.get(sqlText)
       if (!stmt) {
         if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear()
         stmt = sqlite.prepare(sqlText)
         cache.set(sqlText, stmt)
       }
+      if (sharedWriters && sqlText === 'begin immediate') return beginWithoutWaiting(sqlite, stmt)
       return stmt
     },
   }

@@ -80,5 +80,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false
   const code = (err as { code?: unknown }).code
   if (typeof code === 'string' && UNAVAILABLE.test(code)) return true
-  return /^(Connection terminated|timeout exceeded when trying to connect)/.test(err.message)
+  // pg's own words for a dropped connection: the last one when a rollback meets a client whose
+  // socket already failed (seen with several pools during a cut, WORKERS > 1).
+  return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(
+    err.message,
+  )
 }

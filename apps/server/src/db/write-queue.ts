@@ -25,6 +25,22 @@ export interface WriteQueueOptions {
    * the disk; the queue waits for this instead, without blocking the event loop.
    */
   durable?: () => Promise<void>
+  /**
+   * SQLite shared with other writer processes: a batch whose BEGIN found the write lock taken
+   * (SQLITE_BUSY, nothing run yet) is retried without blocking, for up to BUSY_GIVE_UP_MS.
+   */
+  retryBusy?: boolean
+}
+
+/** Wait before retrying a transaction that found the write lock taken (SQLITE_BUSY at BEGIN). */
+const BUSY_RETRY_MS = 1
+/** As long as busy_timeout would have waited before failing the batch. */
+const BUSY_GIVE_UP_MS = 5000
+
+function isBusy(err: unknown): boolean {
+  return (
+    typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'SQLITE_BUSY'
+  )
 }
 
 export class WriteQueueClosedError extends Error {
@@ -40,6 +56,7 @@ export class WriteQueue<DB> {
   readonly #maxBatch: number
   readonly #onBatch: ((size: number, seconds: number) => void) | undefined
   readonly #durable: (() => Promise<void>) | undefined
+  readonly #retryBusy: boolean
   #queue: Pending<DB>[] = []
   #scheduled = false
   #running = false
@@ -51,6 +68,7 @@ export class WriteQueue<DB> {
     this.#maxBatch = options.maxBatch ?? 256
     this.#onBatch = options.onBatch
     this.#durable = options.durable
+    this.#retryBusy = options.retryBusy ?? false
   }
 
   get pending(): number {
@@ -110,16 +128,26 @@ export class WriteQueue<DB> {
     }
   }
 
-  async #runBatch(batch: Pending<DB>[]) {
+  async #runBatch(batch: Pending<DB>[], busySince?: number): Promise<void> {
     let results: unknown[]
     const started = performance.now()
+    let entered = false
     try {
       results = await this.#db.transaction().execute(async (trx) => {
+        entered = true
         const out: unknown[] = []
         for (const item of batch) out.push(await item.op(trx))
         return out
       })
     } catch (err) {
+      const since = busySince ?? started
+      if (this.#retryBusy && !entered && isBusy(err) && started - since < BUSY_GIVE_UP_MS) {
+        // Another process holds the write lock. Wait without blocking, then retry with whatever
+        // arrived meanwhile: contention makes batches larger, not requests slower one by one.
+        await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS))
+        batch.push(...this.#queue.splice(0, this.#maxBatch - batch.length))
+        return this.#runBatch(batch, since)
+      }
       if (batch.length === 1) {
         batch[0]?.reject(err)
         return
