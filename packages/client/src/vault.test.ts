@@ -305,7 +305,11 @@ describe('request shapes', () => {
     )
     const at = fake.requests.length
 
-    await session.update(summary, { meta: { ...meta, name: 'm' }, value: 'v2', stage: 'pending' })
+    await session.update(summary, {
+      meta: { ...meta, name: 'm' },
+      value: 'second-plaintext-7f3a',
+      stage: 'pending',
+    })
     await session.promote(summary)
     await expect(session.delete(id)).resolves.toEqual({ deletedAt: 'x', purgeAt: 'y' })
     await session.restore(id)
@@ -330,7 +334,8 @@ describe('request shapes', () => {
     const update = JSON.parse(sent[0]!.body!)
     expect(update.meta.revision).toBe(2)
     expect(update.value).toMatchObject({ version: 2, stage: 'pending' })
-    expect(sent[0]!.body).not.toContain('v2')
+    // Long enough that random base64 cannot contain it by chance ('v2' did, about 1 run in 16).
+    expect(sent[0]!.body).not.toContain('second-plaintext-7f3a')
     expect(JSON.parse(sent[1]!.body!)).toEqual({ promote: 'pending' })
     expect(sent.every((r) => r.method === 'GET' || r.headers['x-csrf-token'] === 'csrf-1')).toBe(
       true,
