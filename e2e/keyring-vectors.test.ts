@@ -17,6 +17,10 @@ describe.skipIf(browserSkipReason !== null)('keyring vectors in Chromium', () =>
       accounts: unknown[]
       fields: unknown[]
       invalidOpens: unknown[]
+      tokens: { grants: unknown[] }[]
+      invalidTokens: unknown[]
+      invalidGrants: unknown[]
+      moves: unknown[]
     }>(KEYRING_DIR, 'test/vectors/v1.json')
     expect(vectors.accounts.length).toBeGreaterThan(0)
 
@@ -29,9 +33,17 @@ describe.skipIf(browserSkipReason !== null)('keyring vectors in Chromium', () =>
       vectors,
     )
     expect(report.failed).toEqual([])
-    // One per account, three per field and one per invalid open at least: all of them ran.
+    // One per account, three per field, one per invalid open, the service-token and move
+    // checks (3 per token, 2 per grant, 1 per invalid token or grant, 2 per move) at least: all ran.
+    expect(vectors.tokens.length).toBeGreaterThan(0)
     expect(report.passed).toBeGreaterThanOrEqual(
-      vectors.accounts.length + vectors.fields.length * 3 + vectors.invalidOpens.length,
+      vectors.accounts.length +
+        vectors.fields.length * 3 +
+        vectors.invalidOpens.length +
+        vectors.tokens.reduce((n, t) => n + 3 + t.grants.length * 2, 0) +
+        vectors.invalidTokens.length +
+        vectors.invalidGrants.length +
+        vectors.moves.length * 2,
     )
   })
 })

@@ -28,6 +28,8 @@ export type ClientErrorCode =
   | 'unsupported_version'
   | 'kdf_too_weak'
   | 'kdf_invalid'
+  /** Not a service token's text (keyring SPEC.md §11.1); the CLI and SDK say so without echoing it. */
+  | 'bad_token'
   | 'kdf_downgrade'
   | 'wrong_version'
   | 'locked'

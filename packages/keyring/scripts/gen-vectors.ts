@@ -621,6 +621,195 @@ const validKdf = [
   { algorithm: 'argon2id', memoryKiB: 1048576, iterations: 10, parallelism: 4 },
 ]
 
+// ── Service tokens (§11) ──────────────────────────────────────────────────────
+
+const tokenText = (id: string, secret: Buffer) => `sst_${id}_${b64(secret)}`
+const tokenVerifier = (authKey: Buffer) =>
+  createHash('sha256')
+    .update(Buffer.concat([Buffer.from('secretsentry/v1/token/verifier\0', 'utf8'), authKey]))
+    .digest()
+const grantContext = (tokenId: string, role: string, folderId: string) =>
+  `token-grant\0${tokenId}\0${role}\0${folderId}`
+
+const folderSub = idOf('folder-sub')
+const tokenUserKey = keyOf('user')
+interface TokenCase {
+  name: string
+  id: string
+  secret: Buffer
+}
+const tokenCases: TokenCase[] = [
+  { name: 'token-a', id: idOf('token-a'), secret: keyOf('token-a secret') },
+  { name: 'token-b', id: idOf('token-b'), secret: keyOf('token-b secret') },
+  // 0xfb bytes encode as "-_-_…" and 0xff as "_…": the text must be parsed by position.
+  {
+    name: 'token-separator-characters',
+    id: b64(Buffer.alloc(16, 0xff)),
+    secret: Buffer.alloc(32, 0xfb),
+  },
+]
+const tokens = tokenCases.map((c) => {
+  const authKey = hkdf(c.secret, `secretsentry/v1/token/auth\0${c.id}`)
+  const wrapKey = hkdf(c.secret, `secretsentry/v1/token/wrap\0${c.id}`)
+  const ownerNonce = nonceOf(`token-key ${c.name}`)
+  const grantCases = [
+    { folderId: folderA, role: 'root', folderKey: keyOf('folder') },
+    { folderId: folderSub, role: 'subfolder', folderKey: keyOf('folder-sub') },
+  ]
+  return {
+    name: c.name,
+    id: c.id,
+    secret: b64(c.secret),
+    text: tokenText(c.id, c.secret),
+    authKey: b64(authKey),
+    wrapKey: b64(wrapKey),
+    verifier: b64(tokenVerifier(authKey)),
+    userKey: b64(tokenUserKey),
+    ownerNonce: b64(ownerNonce),
+    ownerWrappedKey: b64(seal(tokenUserKey, ownerNonce, wrapAd(`token-key\0${c.id}`), wrapKey)),
+    grants: grantCases.map((g) => {
+      const nonce = nonceOf(`token-grant ${c.name} ${g.role}`)
+      return {
+        folderId: g.folderId,
+        role: g.role,
+        folderKey: b64(g.folderKey),
+        nonce: b64(nonce),
+        wrappedKey: b64(
+          seal(wrapKey, nonce, wrapAd(grantContext(c.id, g.role, g.folderId)), g.folderKey),
+        ),
+      }
+    }),
+  }
+})
+
+const tokenA = tokens[0]!
+const tokenB = tokens[1]!
+const goodText = tokenA.text
+const invalidTokens = [
+  { name: 'empty', text: '' },
+  { name: 'no-prefix', text: goodText.slice(4) },
+  { name: 'upper-case-prefix', text: `SST_${goodText.slice(4)}` },
+  { name: 'other-prefix', text: `sst2${goodText.slice(4)}` },
+  { name: 'one-char-short', text: goodText.slice(0, -1) },
+  { name: 'one-char-long', text: `${goodText}A` },
+  { name: 'trailing-newline', text: `${goodText}\n` },
+  { name: 'leading-space', text: ` ${goodText.slice(0, -1)}` },
+  { name: 'separator-dot', text: `${goodText.slice(0, 26)}.${goodText.slice(27)}` },
+  { name: 'separator-dash', text: `${goodText.slice(0, 26)}-${goodText.slice(27)}` },
+  { name: 'standard-base64-plus', text: `${goodText.slice(0, 30)}+${goodText.slice(31)}` },
+  { name: 'standard-base64-slash', text: `${goodText.slice(0, 8)}/${goodText.slice(9)}` },
+  { name: 'padding', text: `${goodText.slice(0, -1)}=` },
+  { name: 'non-ascii', text: `${goodText.slice(0, 10)}\u00e9${goodText.slice(11)}` },
+  { name: 'id-non-canonical-end', text: `sst_${'A'.repeat(21)}B_${goodText.slice(27)}` },
+  { name: 'secret-non-canonical-end', text: `${goodText.slice(0, 27)}${'A'.repeat(42)}B` },
+  {
+    name: 'id-and-secret-swapped-lengths',
+    text: `sst_${goodText.slice(27, 70)}_${goodText.slice(4, 26)}`,
+  },
+].map((v) => ({ ...v, error: 'bad_token' }))
+
+const invalidGrants = [
+  { name: 'as-another-folder', grant: 0, folderId: idOf('folder-b') },
+  { name: 'subfolder-as-root', grant: 1, role: 'root' },
+  { name: 'root-as-subfolder', grant: 0, role: 'subfolder' },
+  { name: 'under-another-token', grant: 0, tokenId: tokenB.id, wrapKey: tokenB.wrapKey },
+  { name: 'another-tokens-key-same-id', grant: 0, wrapKey: tokenB.wrapKey },
+  { name: 'same-key-another-id', grant: 0, tokenId: tokenB.id },
+  { name: 'auth-key-as-wrap-key', grant: 0, wrapKey: tokenA.authKey },
+  { name: 'verifier-as-wrap-key', grant: 0, wrapKey: tokenA.verifier },
+  { name: 'user-key-as-wrap-key', grant: 0, wrapKey: tokenA.userKey },
+  {
+    name: 'tag-bit-flipped',
+    grant: 0,
+    wrappedKey: withByte(tokenA.grants[0]!.wrappedKey, 60, (b) => b ^ 0x40),
+  },
+  {
+    name: 'nonce-bit-flipped',
+    grant: 0,
+    wrappedKey: withByte(tokenA.grants[0]!.wrappedKey, 3, (b) => b ^ 1),
+  },
+  {
+    name: 'ciphertext-bit-flipped',
+    grant: 1,
+    wrappedKey: withByte(tokenA.grants[1]!.wrappedKey, 30, (b) => b ^ 8),
+  },
+  { name: 'truncated', grant: 0, wrappedKey: cut(tokenA.grants[0]!.wrappedKey, 60) },
+  {
+    name: 'version-byte-2',
+    grant: 0,
+    wrappedKey: withByte(tokenA.grants[0]!.wrappedKey, 0, () => 2),
+    error: 'unsupported_version',
+  },
+  // The folder's ordinary wrap (under userKey, folder-key context) is no grant.
+  {
+    name: 'folder-wrap-as-grant',
+    grant: 0,
+    wrapKey: b64(keyOf('user')),
+    wrappedKey: folderWrap.wrapped,
+  },
+].map((v) => ({ token: tokenA.name, error: 'decrypt_failed', ...v }))
+
+// ── Moving a secret between folders (§12) ─────────────────────────────────────
+
+const moveSecretId = idOf('move secret')
+const moveFrom = keyOf('move from folder')
+const moveTo = { id: idOf('move to folder'), key: keyOf('move to folder') }
+const moveMeta = { name: 'DB_PASSWORD', description: 'moved', tags: ['prod'], path: '' }
+const moveVersions = [1, 2, 5].map((version) => {
+  const dataKey = keyOf(`move data ${version}`)
+  const context = `data-key\0${moveSecretId}\0${version}`
+  const valueRecord = { value: `value of version ${version}` }
+  const movedNonce = nonceOf(`move moved data ${version}`)
+  return {
+    version,
+    dataKey: b64(dataKey),
+    wrappedKey: b64(seal(moveFrom, nonceOf(`move data ${version}`), wrapAd(context), dataKey)),
+    ciphertext: b64(
+      seal(
+        dataKey,
+        nonceOf(`move value ${version}`),
+        fieldAd({ objectId: moveSecretId, version, field: 'secret-value' }),
+        canonical('secret-value', valueRecord),
+      ),
+    ),
+    valueRecord,
+    movedNonce: b64(movedNonce),
+    movedWrappedKey: b64(seal(moveTo.key, movedNonce, wrapAd(context), dataKey)),
+  }
+})
+const movedMetaNonce = nonceOf('move moved meta')
+const moves = [
+  {
+    name: 'three-versions',
+    secretId: moveSecretId,
+    fromKey: b64(moveFrom),
+    to: { id: moveTo.id, key: b64(moveTo.key) },
+    metaRevision: 4,
+    metaRecord: moveMeta,
+    meta: b64(
+      seal(
+        moveFrom,
+        nonceOf('move meta'),
+        fieldAd({ objectId: moveSecretId, version: 4, field: 'secret-meta' }),
+        canonical('secret-meta', moveMeta),
+      ),
+    ),
+    versions: moveVersions,
+    movedMeta: {
+      revision: 5,
+      nonce: b64(movedMetaNonce),
+      ciphertext: b64(
+        seal(
+          moveTo.key,
+          movedMetaNonce,
+          fieldAd({ objectId: moveSecretId, version: 5, field: 'secret-meta' }),
+          canonical('secret-meta', moveMeta),
+        ),
+      ),
+    },
+  },
+]
+
 const doc = {
   description:
     'SecretSentry vault keys v1 known-answer vectors (packages/keyring/SPEC.md). Binary values are base64url without padding. Generated by scripts/gen-vectors.ts (node:crypto HKDF and AES-256-GCM, @noble/hashes argon2id checked against RFC 9106).',
@@ -632,6 +821,10 @@ const doc = {
   invalidOpens,
   validKdf,
   invalidKdf,
+  tokens,
+  invalidTokens,
+  invalidGrants,
+  moves,
 }
 
 // Non-ASCII and NUL escaped as \uXXXX so no editor or tool can re-normalise the NFD password vector.
@@ -642,5 +835,5 @@ const json = JSON.stringify(doc, null, 2).replace(
 const out = fileURLToPath(new URL('../test/vectors/v1.json', import.meta.url))
 writeFileSync(out, `${json}\n`)
 console.log(
-  `wrote ${accounts.length} accounts, ${wraps.length} wraps, ${fields.length} fields, 1 chain, ${invalidUnwraps.length} invalid unwraps, ${invalidOpens.length} invalid opens, ${invalidKdf.length} invalid kdf to ${out}`,
+  `wrote ${accounts.length} accounts, ${wraps.length} wraps, ${fields.length} fields, 1 chain, ${invalidUnwraps.length} invalid unwraps, ${invalidOpens.length} invalid opens, ${invalidKdf.length} invalid kdf, ${tokens.length} tokens, ${invalidTokens.length} invalid tokens, ${invalidGrants.length} invalid grants, ${moves.length} moves to ${out}`,
 )

@@ -10,6 +10,8 @@ import { EnvelopeError } from '@secretsentry/envelope/internal'
  *   object, version, field or context, tampered or truncated bytes.
  * - `unsupported_version`: a wrapped key or sealed field of a format version this code does not know.
  * - `bad_record`: authentic plaintext that is not a valid record (a buggy or hostile client wrote it).
+ * - `bad_token`: a string that is not a service token's text (SPEC.md §11.1): wrong prefix,
+ *   length, separator or characters. A caller can tell "this is not a token" from a bug.
  */
 export type KeyringErrorCode =
   | 'bad_input'
@@ -18,6 +20,7 @@ export type KeyringErrorCode =
   | 'decrypt_failed'
   | 'unsupported_version'
   | 'bad_record'
+  | 'bad_token'
 
 /** Messages never include key material, passwords or plaintext: they may end up in logs. */
 export class KeyringError extends Error {

@@ -56,3 +56,33 @@ export type {
   SealedVersion,
   UnlockedAccount,
 } from './vault.ts'
+export {
+  GRANT_ROLES,
+  TOKEN_LENGTH,
+  TOKEN_PREFIX,
+  TOKEN_SECRET_BYTES,
+  createServiceToken,
+  deriveTokenKeys,
+  formatToken,
+  grantFolder,
+  openGrant,
+  parseToken,
+  pathIsWithin,
+  tokenGrantContext,
+  tokenKeyContext,
+  tokenVerifier,
+  tokenVerifierMatches,
+  unlockServiceToken,
+  unwrapTokenKey,
+} from './token.ts'
+export type {
+  GrantRole,
+  NewServiceToken,
+  OpenedGrant,
+  ServiceToken,
+  TokenGrant,
+  TokenKeys,
+  UnlockedToken,
+} from './token.ts'
+export { rewrapForMove } from './move.ts'
+export type { SecretMove, SecretToMove, VersionKey } from './move.ts'

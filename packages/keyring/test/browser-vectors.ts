@@ -10,15 +10,34 @@ import {
   openSecretMeta,
   openSecretValue,
   openSecretVersion,
+  deriveTokenKeys,
+  formatToken,
+  grantFolder,
+  openGrant,
+  parseToken,
+  rewrapForMove,
   sealField,
   sealFolderMeta,
   sealSecretMeta,
   sealSecretValue,
+  tokenKeyContext,
+  tokenVerifier,
+  tokenVerifierMatches,
   unlockAccount,
+  unlockServiceToken,
   unwrapKey,
+  unwrapTokenKey,
   wrapKey,
+  dataKeyContext,
 } from '../src/index.ts'
-import type { FieldBinding, FolderMeta, KdfParams, SecretMeta, SecretValue } from '../src/index.ts'
+import type {
+  FieldBinding,
+  FolderMeta,
+  GrantRole,
+  KdfParams,
+  SecretMeta,
+  SecretValue,
+} from '../src/index.ts'
 
 export interface AccountVector {
   name: string
@@ -67,6 +86,61 @@ export interface ChainVector {
   }
 }
 
+export interface TokenVector {
+  name: string
+  id: string
+  secret: string
+  text: string
+  authKey: string
+  wrapKey: string
+  verifier: string
+  userKey: string
+  ownerNonce: string
+  ownerWrappedKey: string
+  grants: {
+    folderId: string
+    role: GrantRole
+    folderKey: string
+    nonce: string
+    wrappedKey: string
+  }[]
+}
+
+export interface InvalidGrantVector {
+  name: string
+  /** The token vector whose grant is tampered with. */
+  token: string
+  /** Index into that token's grants. */
+  grant: number
+  /** Overrides: what the holder presents or is presented with instead of the vector's own. */
+  folderId?: string
+  role?: string
+  tokenId?: string
+  wrapKey?: string
+  wrappedKey?: string
+  error: string
+}
+
+export interface MoveVector {
+  name: string
+  secretId: string
+  fromKey: string
+  to: { id: string; key: string }
+  metaRevision: number
+  metaRecord: SecretMeta
+  meta: string
+  versions: {
+    version: number
+    dataKey: string
+    wrappedKey: string
+    ciphertext: string
+    valueRecord: SecretValue
+    movedNonce: string
+    movedWrappedKey: string
+  }[]
+  movedMeta: { revision: number; nonce: string; ciphertext: string }
+}
+
 export interface KeyringVectors {
   accounts: AccountVector[]
   wraps: WrapVector[]
@@ -89,6 +163,10 @@ export interface KeyringVectors {
   }[]
   validKdf: unknown[]
   invalidKdf: { name: string; kdf: unknown; error: string }[]
+  tokens: TokenVector[]
+  invalidTokens: { name: string; text: string; error: string }[]
+  invalidGrants: InvalidGrantVector[]
+  moves: MoveVector[]
 }
 
 export interface VectorReport {
@@ -243,6 +321,136 @@ export async function runVectorChecks(vectors: KeyringVectors): Promise<VectorRe
     await check(`invalidKdf/${k.name}`, () =>
       expectError(k.name, k.error, () => assertKdfParams(k.kdf)),
     )
+  }
+
+  for (const t of vectors.tokens) {
+    await check(`token/${t.name}/text`, () => {
+      const parsed = parseToken(t.text)
+      expectEqual('id', parsed.id, t.id)
+      expectEqual('secret', toB64url(parsed.secret), t.secret)
+      expectEqual('text', formatToken({ id: t.id, secret: fromB64url(t.secret) }), t.text)
+    })
+    await check(`token/${t.name}/keys`, () => {
+      const k = deriveTokenKeys({ id: t.id, secret: fromB64url(t.secret) })
+      expectEqual('authKey', toB64url(k.authKey), t.authKey)
+      expectEqual('wrapKey', toB64url(k.wrapKey), t.wrapKey)
+      expectEqual('verifier', toB64url(tokenVerifier(k.authKey)), t.verifier)
+      const v = fromB64url(t.verifier)
+      if (!tokenVerifierMatches(v, k.authKey)) throw new Error('verifier does not match authKey')
+      if (tokenVerifierMatches(v, k.wrapKey)) throw new Error('verifier matches wrapKey')
+      const u = unlockServiceToken(t.text)
+      expectEqual(
+        'unlocked',
+        `${u.id} ${u.authKey} ${toB64url(u.wrapKey)}`,
+        `${t.id} ${t.authKey} ${t.wrapKey}`,
+      )
+    })
+    await check(`token/${t.name}/owner-key`, () => {
+      const wrapped = wrapKey(fromB64url(t.userKey), fromB64url(t.wrapKey), tokenKeyContext(t.id), {
+        nonce: fromB64url(t.ownerNonce),
+      })
+      expectEqual('ownerWrappedKey', toB64url(wrapped), t.ownerWrappedKey)
+      const key = unwrapTokenKey(fromB64url(t.userKey), t.id, t.ownerWrappedKey)
+      expectEqual('wrapKey', toB64url(key), t.wrapKey)
+    })
+    for (const [i, g] of t.grants.entries()) {
+      const folder = { id: g.folderId, key: fromB64url(g.folderKey) }
+      await check(`token/${t.name}/grant/${i}/wrap`, () => {
+        const made = grantFolder(fromB64url(t.wrapKey), t.id, folder, g.role, {
+          nonce: fromB64url(g.nonce),
+        })
+        expectEqual(
+          'grant',
+          JSON.stringify(made),
+          JSON.stringify({ folderId: g.folderId, role: g.role, wrappedKey: g.wrappedKey }),
+        )
+      })
+      await check(`token/${t.name}/grant/${i}/open`, () => {
+        const opened = openGrant(fromB64url(t.wrapKey), t.id, g)
+        expectEqual(
+          'grant',
+          `${opened.folderId} ${opened.role} ${toB64url(opened.key)}`,
+          `${g.folderId} ${g.role} ${g.folderKey}`,
+        )
+      })
+    }
+  }
+  for (const t of vectors.invalidTokens) {
+    await check(`invalidToken/${t.name}`, () =>
+      expectError(t.name, t.error, () => parseToken(t.text)),
+    )
+  }
+  for (const x of vectors.invalidGrants) {
+    await check(`invalidGrant/${x.name}`, async () => {
+      const t = vectors.tokens.find((v) => v.name === x.token)
+      const g = t?.grants[x.grant]
+      if (!t || !g) throw new Error(`unknown vector ${x.token}/${x.grant}`)
+      const grant = {
+        folderId: x.folderId ?? g.folderId,
+        role: (x.role ?? g.role) as GrantRole,
+        wrappedKey: x.wrappedKey ?? g.wrappedKey,
+      }
+      await expectError(x.name, x.error, () =>
+        openGrant(fromB64url(x.wrapKey ?? t.wrapKey), x.tokenId ?? t.id, grant),
+      )
+    })
+  }
+  for (const m of vectors.moves) {
+    const toKey = fromB64url(m.to.key)
+    const input = {
+      id: m.secretId,
+      metaRevision: m.metaRevision,
+      meta: m.meta,
+      versions: m.versions.map((v) => ({ version: v.version, wrappedKey: v.wrappedKey })),
+    }
+    // Random nonces: the result is checked by opening it, not by its bytes.
+    await check(`move/${m.name}/rewrap`, () => {
+      const moved = rewrapForMove(fromB64url(m.fromKey), { id: m.to.id, key: toKey }, input)
+      expectEqual('folderId', moved.folderId, m.to.id)
+      expectEqual('revision', String(moved.meta.revision), String(m.movedMeta.revision))
+      const meta = openSecretMeta(toKey, m.secretId, moved.meta.revision, moved.meta.ciphertext)
+      expectEqual('meta', JSON.stringify(meta), JSON.stringify(m.metaRecord))
+      for (const [i, v] of m.versions.entries()) {
+        const w = moved.versions[i]!
+        expectEqual('version', String(w.version), String(v.version))
+        const context = dataKeyContext(m.secretId, v.version)
+        expectEqual(
+          'dataKey',
+          toB64url(unwrapKey(toKey, fromB64url(w.wrappedKey), context)),
+          v.dataKey,
+        )
+        const value = openSecretVersion(toKey, m.secretId, { ...w, ciphertext: v.ciphertext })
+        expectEqual('value', JSON.stringify(value), JSON.stringify(v.valueRecord))
+      }
+    })
+    // The generator's moved bytes: reproduced with its nonces, and opened as a client would.
+    await check(`move/${m.name}/moved-vector`, () => {
+      for (const v of m.versions) {
+        const context = dataKeyContext(m.secretId, v.version)
+        const again = wrapKey(toKey, fromB64url(v.dataKey), context, {
+          nonce: fromB64url(v.movedNonce),
+        })
+        expectEqual('movedWrappedKey', toB64url(again), v.movedWrappedKey)
+        const value = openSecretVersion(toKey, m.secretId, {
+          version: v.version,
+          wrappedKey: v.movedWrappedKey,
+          ciphertext: v.ciphertext,
+        })
+        expectEqual('value', JSON.stringify(value), JSON.stringify(v.valueRecord))
+      }
+      const binding = {
+        objectId: m.secretId,
+        version: m.movedMeta.revision,
+        field: 'secret-meta',
+      } as const
+      const plaintext = openField(toKey, fromB64url(m.movedMeta.ciphertext), binding)
+      const resealed = sealField(toKey, plaintext, binding, {
+        nonce: fromB64url(m.movedMeta.nonce),
+      })
+      expectEqual('movedMeta', toB64url(resealed), m.movedMeta.ciphertext)
+      const meta = openSecretMeta(toKey, m.secretId, m.movedMeta.revision, m.movedMeta.ciphertext)
+      expectEqual('meta', JSON.stringify(meta), JSON.stringify(m.metaRecord))
+    })
   }
   return report
 }

@@ -31,6 +31,20 @@ import {
   unwrapUserKey,
   wrapKey,
   wrapUserKey,
+  createServiceToken,
+  deriveTokenKeys,
+  formatToken,
+  grantFolder,
+  openGrant,
+  parseToken,
+  pathIsWithin,
+  rewrapForMove,
+  tokenGrantContext,
+  tokenKeyContext,
+  tokenVerifier,
+  tokenVerifierMatches,
+  unlockServiceToken,
+  unwrapTokenKey,
 } from '../src/index.ts'
 import type { KdfParams } from '../src/index.ts'
 
@@ -164,6 +178,52 @@ const badSealedVersions: [string, unknown][] = [
   ['version 0', { ...sealedVersion, version: 0 }],
   ['wrappedKey missing', { version: 1, ciphertext: secret.value.ciphertext }],
   ['ciphertext not base64url', { ...sealedVersion, ciphertext: 'a+b/' }],
+]
+
+const serviceToken = createServiceToken(account.userKey, folder)
+const parsedToken = parseToken(serviceToken.text)
+const tokenKeys = deriveTokenKeys(parsedToken)
+const grant = serviceToken.grants[0]!
+const badTokens: [string, unknown][] = [
+  ['null', null],
+  ['string', serviceToken.text],
+  ['id missing', { secret: parsedToken.secret }],
+  ['secret 16 bytes', { ...parsedToken, secret: new Uint8Array(16) }],
+  ['secret as text', { ...parsedToken, secret: serviceToken.text.slice(27) }],
+  ...badIds.map(([w, v]): [string, unknown] => [`id ${w}`, { ...parsedToken, id: v }]),
+]
+const badRoles: [string, unknown][] = [
+  ['undefined', undefined],
+  ['capitalised', 'Root'],
+  ['other', 'parent'],
+  ['number', 0],
+]
+const badGrants: [string, unknown][] = [
+  ['null', null],
+  ['wrappedKey missing', { folderId: grant.folderId, role: grant.role }],
+  ['wrappedKey padded', { ...grant, wrappedKey: `${grant.wrappedKey}=` }],
+  ...badRoles.map(([w, v]): [string, unknown] => [`role ${w}`, { ...grant, role: v }]),
+  ...badIds.map(([w, v]): [string, unknown] => [`folderId ${w}`, { ...grant, folderId: v }]),
+]
+const moveInput = {
+  id: secret.id,
+  metaRevision: 1,
+  meta: secret.meta.ciphertext,
+  versions: [{ version: 1, wrappedKey: secret.value.wrappedKey }],
+}
+const badMoves: [string, unknown][] = [
+  ['null', null],
+  ['versions missing', { ...moveInput, versions: undefined }],
+  ['versions empty', { ...moveInput, versions: [] }],
+  ['versions repeated', { ...moveInput, versions: [moveInput.versions[0], moveInput.versions[0]] }],
+  ['version 0', { ...moveInput, versions: [{ ...moveInput.versions[0], version: 0 }] }],
+  [
+    'wrappedKey bytes',
+    { ...moveInput, versions: [{ version: 1, wrappedKey: new Uint8Array(61) }] },
+  ],
+  ['meta missing', { ...moveInput, meta: undefined }],
+  ['metaRevision at the maximum', { ...moveInput, metaRevision: 2 ** 31 - 1 }],
+  ...badIds.map(([w, v]): [string, unknown] => [`id ${w}`, { ...moveInput, id: v }]),
 ]
 
 type Case = [fn: string, what: string, call: () => unknown]
@@ -494,6 +554,166 @@ const cases: Case[] = [
     () => changePassword('pw', account, 'new', KDF, as(v)),
   ]),
 ]
+
+cases.push(
+  ...badTokens.map(([w, v]): Case => ['formatToken', `token ${w}`, () => formatToken(as(v))]),
+  ...[
+    ['undefined', undefined],
+    ['bytes', new Uint8Array(70)],
+  ].map(([w, v]): Case => ['parseToken', `text ${w}`, () => parseToken(as(v))]),
+  ...badTokens.map(([w, v]): Case => [
+    'deriveTokenKeys',
+    `token ${w}`,
+    () => deriveTokenKeys(as(v)),
+  ]),
+  ...badKeys.map(([w, v]): Case => ['tokenVerifier', `authKey ${w}`, () => tokenVerifier(as(v))]),
+  ...badKeys.map(([w, v]): Case => [
+    'tokenVerifierMatches',
+    `verifier ${w}`,
+    () => tokenVerifierMatches(as(v), tokenKeys.authKey),
+  ]),
+  ...badKeys.map(([w, v]): Case => [
+    'tokenVerifierMatches',
+    `authKey ${w}`,
+    () => tokenVerifierMatches(key, as(v)),
+  ]),
+  ...badIds.map(([w, v]): Case => [
+    'tokenKeyContext',
+    `tokenId ${w}`,
+    () => tokenKeyContext(as(v)),
+  ]),
+  ...badIds.map(([w, v]): Case => [
+    'tokenGrantContext',
+    `tokenId ${w}`,
+    () => tokenGrantContext(as(v), id, 'root'),
+  ]),
+  ...badIds.map(([w, v]): Case => [
+    'tokenGrantContext',
+    `folderId ${w}`,
+    () => tokenGrantContext(id, as(v), 'root'),
+  ]),
+  ...badRoles.map(([w, v]): Case => [
+    'tokenGrantContext',
+    `role ${w}`,
+    () => tokenGrantContext(id, id, as(v)),
+  ]),
+  ...badKeys.map(([w, v]): Case => [
+    'grantFolder',
+    `tokenWrapKey ${w}`,
+    () => grantFolder(as(v), parsedToken.id, folder, 'root'),
+  ]),
+  ...badIds.map(([w, v]): Case => [
+    'grantFolder',
+    `tokenId ${w}`,
+    () => grantFolder(tokenKeys.wrapKey, as(v), folder, 'root'),
+  ]),
+  ...[
+    ['null', null],
+    ['key 16 bytes', { ...folder, key: new Uint8Array(16) }],
+    ...badIds.map(([w, v]): [string, unknown] => [`id ${w}`, { ...folder, id: v }]),
+  ].map(([w, v]): Case => [
+    'grantFolder',
+    `folder ${w}`,
+    () => grantFolder(tokenKeys.wrapKey, parsedToken.id, as(v), 'root'),
+  ]),
+  ...badRoles.map(([w, v]): Case => [
+    'grantFolder',
+    `role ${w}`,
+    () => grantFolder(tokenKeys.wrapKey, parsedToken.id, folder, as(v)),
+  ]),
+  ...badNonces.map(([w, v]): Case => [
+    'grantFolder',
+    `opts ${w}`,
+    () => grantFolder(tokenKeys.wrapKey, parsedToken.id, folder, 'root', as(v)),
+  ]),
+  ...badKeys.map(([w, v]): Case => [
+    'openGrant',
+    `tokenWrapKey ${w}`,
+    () => openGrant(as(v), parsedToken.id, grant),
+  ]),
+  ...badIds.map(([w, v]): Case => [
+    'openGrant',
+    `tokenId ${w}`,
+    () => openGrant(tokenKeys.wrapKey, as(v), grant),
+  ]),
+  ...badGrants.map(([w, v]): Case => [
+    'openGrant',
+    `grant ${w}`,
+    () => openGrant(tokenKeys.wrapKey, parsedToken.id, as(v)),
+  ]),
+  ...badKeys.map(([w, v]): Case => [
+    'unwrapTokenKey',
+    `userKey ${w}`,
+    () => unwrapTokenKey(as(v), serviceToken.id, serviceToken.ownerWrappedKey),
+  ]),
+  ...badIds.map(([w, v]): Case => [
+    'unwrapTokenKey',
+    `tokenId ${w}`,
+    () => unwrapTokenKey(account.userKey, as(v), serviceToken.ownerWrappedKey),
+  ]),
+  ...badB64.map(([w, v]): Case => [
+    'unwrapTokenKey',
+    `ownerWrappedKey ${w}`,
+    () => unwrapTokenKey(account.userKey, serviceToken.id, as(v)),
+  ]),
+  ...badKeys.map(([w, v]): Case => [
+    'createServiceToken',
+    `userKey ${w}`,
+    () => createServiceToken(as(v), folder),
+  ]),
+  ...[
+    ['null', null],
+    ['key missing', { id: folder.id }],
+    ...badIds.map(([w, v]): [string, unknown] => [`id ${w}`, { ...folder, id: v }]),
+  ].map(([w, v]): Case => [
+    'createServiceToken',
+    `root ${w}`,
+    () => createServiceToken(account.userKey, as(v)),
+  ]),
+  ...[
+    ['null', null],
+    ['an object', folder],
+    ['the root again', [folder]],
+    ['an entry without key', [{ id }]],
+  ].map(([w, v]): Case => [
+    'createServiceToken',
+    `subfolders ${w}`,
+    () => createServiceToken(account.userKey, folder, as(v)),
+  ]),
+  ...[
+    ['undefined', undefined],
+    ['bytes', new Uint8Array(70)],
+  ].map(([w, v]): Case => ['unlockServiceToken', `text ${w}`, () => unlockServiceToken(as(v))]),
+  ['pathIsWithin', 'path number', () => pathIsWithin(as(1), '')],
+  ['pathIsWithin', 'root null', () => pathIsWithin('/a', as(null))],
+  ...badKeys.map(([w, v]): Case => [
+    'rewrapForMove',
+    `fromKey ${w}`,
+    () => rewrapForMove(as(v), { id, key }, moveInput),
+  ]),
+  ...[
+    ['null', null],
+    ['key missing', { id }],
+    ...badIds.map(([w, v]): [string, unknown] => [`id ${w}`, { id: v, key }]),
+  ].map(([w, v]): Case => [
+    'rewrapForMove',
+    `to ${w}`,
+    () => rewrapForMove(folder.key, as(v), moveInput),
+  ]),
+  ...badMoves.map(([w, v]): Case => [
+    'rewrapForMove',
+    `secret ${w}`,
+    () => rewrapForMove(folder.key, { id, key }, as(v)),
+  ]),
+  ...[
+    ['string', 'x'],
+    ['meta invalid', { meta: { name: '' } }],
+  ].map(([w, v]): Case => [
+    'rewrapForMove',
+    `opts ${w}`,
+    () => rewrapForMove(folder.key, { id, key }, moveInput, as(v)),
+  ]),
+)
 
 function toSealed(): string {
   return secret.value.ciphertext

@@ -16,8 +16,18 @@ import {
   sealSecretMeta,
   unwrapKey,
   wrapKey,
+  KeyringError,
+  deriveTokenKeys,
+  formatToken,
+  grantFolder,
+  openGrant,
+  parseToken,
+  rewrapForMove,
+  tokenVerifier,
+  tokenVerifierMatches,
+  unlockServiceToken,
 } from '../src/index.ts'
-import type { FieldBinding, FieldName, SecretMeta } from '../src/index.ts'
+import type { FieldBinding, FieldName, GrantRole, SecretMeta } from '../src/index.ts'
 
 const FIELDS: FieldName[] = ['secret-meta', 'secret-value', 'folder-meta']
 const id = (g: Gen) => toB64url(g.bytes(16))
@@ -157,6 +167,167 @@ describe('properties', () => {
         ).toBe('decrypt_failed')
       }
       expect(fromB64url(toB64url(unwrapKey(kek, wrapped, context)))).toHaveLength(32)
+    }
+  })
+})
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const randomToken = (g: Gen) => ({ id: id(g), secret: g.bytes(32) })
+const GRANT_ROLE_LIST: GrantRole[] = ['root', 'subfolder']
+
+describe('service token properties', () => {
+  it('random tokens round-trip through their text, and their grants through grantFolder/openGrant', () => {
+    for (let s = 300; s < 400; s++) {
+      const g = gen(s)
+      const token = randomToken(g)
+      const text = formatToken(token)
+      expect(parseToken(text), `seed ${s}`).toEqual(token)
+      const { wrapKey: tokenWrapKey } = deriveTokenKeys(token)
+      const folder = { id: id(g), key: g.bytes(32) }
+      const role = g.pick(GRANT_ROLE_LIST)
+      const grant = grantFolder(tokenWrapKey, token.id, folder, role)
+      expect(openGrant(unlockServiceToken(text).wrapKey, token.id, grant), `seed ${s}`).toEqual({
+        folderId: folder.id,
+        role,
+        key: folder.key,
+      })
+    }
+  })
+
+  it('a grant for folder A under token T opens neither as folder B, nor as the other role, nor under token T′', () => {
+    for (let s = 400; s < 500; s++) {
+      const g = gen(s)
+      const t = randomToken(g)
+      const other = randomToken(g)
+      const kt = deriveTokenKeys(t)
+      const ko = deriveTokenKeys(other)
+      const folderA = { id: id(g), key: g.bytes(32) }
+      const role = g.pick(GRANT_ROLE_LIST)
+      const grant = grantFolder(kt.wrapKey, t.id, folderA, role)
+      const otherRole = role === 'root' ? 'subfolder' : 'root'
+      const attempts: [string, () => unknown][] = [
+        ['folder B', () => openGrant(kt.wrapKey, t.id, { ...grant, folderId: id(g) })],
+        ['other role', () => openGrant(kt.wrapKey, t.id, { ...grant, role: otherRole })],
+        ["token T'", () => openGrant(ko.wrapKey, other.id, grant)],
+        ["T' key, T id", () => openGrant(ko.wrapKey, t.id, grant)],
+        ["T key, T' id", () => openGrant(kt.wrapKey, other.id, grant)],
+        ['authKey', () => openGrant(kt.authKey, t.id, grant)],
+        ['verifier', () => openGrant(tokenVerifier(kt.authKey), t.id, grant)],
+        // Same secret, another id: the id is bound into the derivation, not only the AD.
+        [
+          'same secret other id',
+          () => openGrant(deriveTokenKeys({ ...t, id: other.id }).wrapKey, t.id, grant),
+        ],
+      ]
+      for (const [what, fn] of attempts) {
+        expect(errorCode(fn), `seed ${s} ${what}`).toBe('decrypt_failed')
+      }
+    }
+  })
+
+  it('every flipped bit and every truncation of a grant fails', () => {
+    const g = gen(501)
+    const t = randomToken(g)
+    const { wrapKey: k } = deriveTokenKeys(t)
+    const grant = grantFolder(k, t.id, { id: id(g), key: g.bytes(32) }, 'root')
+    const bytes = fromB64url(grant.wrappedKey)
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const tampered = bytes.slice()
+      tampered[bit >> 3]! ^= 1 << (bit & 7)
+      expect(
+        errorCode(() => openGrant(k, t.id, { ...grant, wrappedKey: toB64url(tampered) })),
+        `bit ${bit}`,
+      ).toBe(bit < 8 ? 'unsupported_version' : 'decrypt_failed')
+    }
+    for (let n = 1; n < bytes.length; n++) {
+      const cut = toB64url(bytes.subarray(0, n))
+      expect(
+        errorCode(() => openGrant(k, t.id, { ...grant, wrappedKey: cut })),
+        `len ${n}`,
+      ).toBe('decrypt_failed')
+    }
+  })
+
+  it('authKey, wrapKey and verifier are pairwise distinct, and the verifier matches only its authKey', () => {
+    for (let s = 600; s < 700; s++) {
+      const g = gen(s)
+      const k = deriveTokenKeys(randomToken(g))
+      const v = tokenVerifier(k.authKey)
+      expect(new Set([k.authKey, k.wrapKey, v].map(toB64url)).size, `seed ${s}`).toBe(3)
+      expect(tokenVerifierMatches(v, k.authKey)).toBe(true)
+      expect(tokenVerifierMatches(v, k.wrapKey)).toBe(false)
+      expect(tokenVerifierMatches(v, g.bytes(32))).toBe(false)
+    }
+  })
+
+  it('every one-character change of a token text is refused or is another token: one spelling per token', () => {
+    const g = gen(701)
+    const token = randomToken(g)
+    const text = formatToken(token)
+    const outside = ['+', '/', '=', ' ', '.', '\n', 'é', '\u0000']
+    for (let i = 0; i < text.length; i++) {
+      for (const c of [...ALPHABET, ...outside]) {
+        if (c === text[i]) continue
+        const changed = text.slice(0, i) + c + text.slice(i + 1)
+        let parsed: ReturnType<typeof parseToken> | undefined
+        try {
+          parsed = parseToken(changed)
+        } catch (e) {
+          expect(e instanceof KeyringError ? e.code : e, `${i} ${JSON.stringify(c)}`).toBe(
+            'bad_token',
+          )
+          continue
+        }
+        // Accepted only inside the id or secret, with an alphabet character, canonically.
+        expect(i >= 4 && i !== 26 && ALPHABET.includes(c), `${i} ${JSON.stringify(c)}`).toBe(true)
+        expect(formatToken(parsed)).toBe(changed)
+        expect(parsed.id === token.id && toB64url(parsed.secret) === toB64url(token.secret)).toBe(
+          false,
+        )
+      }
+    }
+    for (let n = 0; n <= 90; n++) {
+      if (n === text.length) continue
+      const t = n <= text.length ? text.slice(0, n) : text + 'A'.repeat(n - text.length)
+      expect(
+        errorCode(() => parseToken(t)),
+        `length ${n}`,
+      ).toBe('bad_token')
+    }
+  })
+
+  it('rewrapForMove: any set of versions opens under the new key with the same values', () => {
+    for (let s = 800; s < 830; s++) {
+      const g = gen(s)
+      const from = { id: id(g), key: g.bytes(32) }
+      const to = { id: id(g), key: g.bytes(32) }
+      const secretId = id(g)
+      const revision = g.int(1, 1000)
+      const meta = randomMeta(g)
+      const versions = [
+        ...new Set(Array.from({ length: g.int(1, 6) }, () => g.int(1, 2 ** 31 - 1))),
+      ]
+      const stored = versions.map((version) => {
+        const value = { value: g.text(g.int(0, 50)).replace(/\p{Cs}/gu, '?') }
+        return { version, value, ...createSecretVersion(from.key, secretId, version, value) }
+      })
+      const moved = rewrapForMove(from.key, to, {
+        id: secretId,
+        metaRevision: revision,
+        meta: sealSecretMeta(from.key, secretId, revision, meta),
+        versions: stored.map(({ version, wrappedKey }) => ({ version, wrappedKey })),
+      })
+      expect(
+        openSecretMeta(to.key, secretId, revision + 1, moved.meta.ciphertext),
+        `seed ${s}`,
+      ).toEqual(meta)
+      moved.versions.forEach((v, i) => {
+        const sealed = { ...v, ciphertext: stored[i]!.ciphertext }
+        expect(openSecretVersion(to.key, secretId, sealed), `seed ${s}`).toEqual(stored[i]!.value)
+        expect(errorCode(() => openSecretVersion(from.key, secretId, sealed))).toBe(
+          'decrypt_failed',
+        )
+      })
     }
   })
 })

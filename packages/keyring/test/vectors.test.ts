@@ -1,7 +1,7 @@
 /** @module Known-answer tests: the keyring reproduces and opens every v1 vector made by the independent node:crypto generator. */
 import { describe, expect, it } from 'vitest'
 import { runVectorChecks } from './browser-vectors.ts'
-import type { KeyringVectors } from './browser-vectors.ts'
+import type { KeyringVectors, TokenVector } from './browser-vectors.ts'
 import json from './vectors/v1.json'
 
 const vectors = json as KeyringVectors
@@ -19,13 +19,21 @@ describe('keyring v1 known-answer vectors', () => {
       vectors.invalidUnwraps.length +
       vectors.invalidOpens.length +
       vectors.validKdf.length +
-      vectors.invalidKdf.length
+      vectors.invalidKdf.length +
+      // 3 per token and 2 per grant, 1 per invalid token or grant, 2 per move.
+      vectors.tokens.reduce((n, t) => n + 3 + t.grants.length * 2, 0) +
+      vectors.invalidTokens.length +
+      vectors.invalidGrants.length +
+      vectors.moves.length * 2
     expect(report.passed).toBe(expected)
   }, 60_000)
 
   it('the checker reports a wrong vector instead of passing it', async () => {
     const w = vectors.wraps[0]!
     const f = vectors.fields[0]!
+    const [t, u] = vectors.tokens as [TokenVector, TokenVector]
+    const m = vectors.moves[0]!
+    const grant = t.grants[0]!
     const broken: KeyringVectors = {
       accounts: [],
       wraps: [{ ...w, wrapped: vectors.wraps[1]!.wrapped }],
@@ -37,6 +45,22 @@ describe('keyring v1 known-answer vectors', () => {
       invalidOpens: [],
       validKdf: [{ algorithm: 'argon2id', memoryKiB: 1024, iterations: 1, parallelism: 1 }],
       invalidKdf: [],
+      tokens: [
+        {
+          ...t,
+          verifier: u.verifier,
+          ownerWrappedKey: u.ownerWrappedKey,
+          grants: [{ ...grant, folderKey: t.grants[1]!.folderKey }],
+        },
+      ],
+      invalidTokens: [{ name: 'valid', text: u.text, error: 'bad_token' }],
+      invalidGrants: [{ name: 'intact', token: t.name, grant: 0, error: 'decrypt_failed' }],
+      moves: [
+        {
+          ...m,
+          versions: [{ ...m.versions[0]!, dataKey: m.versions[1]!.dataKey }],
+        },
+      ],
     }
     const report = await runVectorChecks(broken)
     expect(report.failed.map((x) => x.name).sort()).toEqual(
@@ -47,6 +71,14 @@ describe('keyring v1 known-answer vectors', () => {
         `field/${f.name}/open`,
         `field/${f.name}/record-encoding`,
         `invalidUnwrap/intact`,
+        `token/${t.name}/keys`,
+        `token/${t.name}/owner-key`,
+        `token/${t.name}/grant/0/wrap`,
+        `token/${t.name}/grant/0/open`,
+        'invalidToken/valid',
+        'invalidGrant/intact',
+        `move/${m.name}/rewrap`,
+        `move/${m.name}/moved-vector`,
         'validKdf/{"algorithm":"argon2id","memoryKiB":1024,"iterations":1,"parallelism":1}',
       ].sort(),
     )
@@ -76,6 +108,26 @@ describe('keyring v1 known-answer vectors', () => {
         'folder-meta-as-secret-meta',
       ]),
     )
+    expect(vectors.invalidGrants.map((g) => g.name)).toEqual(
+      expect.arrayContaining([
+        'as-another-folder',
+        'subfolder-as-root',
+        'under-another-token',
+        'auth-key-as-wrap-key',
+        'verifier-as-wrap-key',
+        'tag-bit-flipped',
+      ]),
+    )
+    expect(vectors.invalidTokens.map((x) => x.name)).toEqual(
+      expect.arrayContaining([
+        'no-prefix',
+        'one-char-short',
+        'one-char-long',
+        'padding',
+        'non-ascii',
+      ]),
+    )
+    expect(vectors.tokens.map((x) => x.text.slice(26, 27))).toEqual(['_', '_', '_'])
     expect(vectors.invalidKdf.map((k) => k.error)).toEqual(
       expect.arrayContaining(['kdf_too_weak', 'kdf_invalid']),
     )

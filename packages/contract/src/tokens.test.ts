@@ -1,0 +1,63 @@
+/** @module Contract tests of the token and move shapes: one root grant, no folder or version twice, exact sizes. */
+import { describe, expect, it } from 'vitest'
+import { b64urlLength, secretMove, serviceTokenKeys, tokenGrant } from './index.ts'
+
+const b = (n: number, c = 'A') => c.repeat(b64urlLength(n))
+const root = { folderId: b(16), role: 'root', wrappedKey: b(61) }
+const sub = { folderId: b(16, 'B'), role: 'subfolder', wrappedKey: b(61) }
+const body = { id: b(16), verifier: b(32), ownerWrappedKey: b(61), grants: [root, sub] }
+const issue = (r: {
+  success: boolean
+  error?: { issues: { path: PropertyKey[]; message: string }[] }
+}) => (r.error ? `${r.error.issues[0]!.path.join('.')}: ${r.error.issues[0]!.message}` : 'ok')
+
+describe('serviceTokenKeys', () => {
+  it('accepts a root grant and subfolder grants', () => {
+    expect(issue(serviceTokenKeys.safeParse(body))).toBe('ok')
+  })
+
+  it('refuses no root, two roots, a folder twice, and a token text in place of the verifier', () => {
+    expect(issue(serviceTokenKeys.safeParse({ ...body, grants: [sub] }))).toMatch(
+      /^grants: .*exactly one root/,
+    )
+    expect(
+      issue(serviceTokenKeys.safeParse({ ...body, grants: [root, { ...sub, role: 'root' }] })),
+    ).toMatch(/exactly one root/)
+    expect(
+      issue(
+        serviceTokenKeys.safeParse({
+          ...body,
+          grants: [root, { ...sub, folderId: root.folderId }],
+        }),
+      ),
+    ).toBe('grants.1.folderId: repeats an earlier folder')
+    expect(
+      issue(serviceTokenKeys.safeParse({ ...body, verifier: `sst_${b(16)}_${b(32)}` })),
+    ).toMatch(/^verifier/)
+    expect(issue(serviceTokenKeys.safeParse({ ...body, secret: b(32) }))).not.toBe('ok')
+  })
+
+  it('grants name their field when wrong', () => {
+    expect(issue(tokenGrant.safeParse({ ...root, role: 'parent' }))).toMatch(/^role/)
+    expect(issue(tokenGrant.safeParse({ ...root, wrappedKey: b(60) }))).toMatch(/^wrappedKey/)
+  })
+})
+
+describe('secretMove', () => {
+  const move = {
+    folderId: b(16),
+    meta: { revision: 2, ciphertext: b(60) },
+    versions: [{ version: 1, wrappedKey: b(61) }],
+  }
+
+  it('accepts a move and refuses no versions, a version twice, revision 1', () => {
+    expect(issue(secretMove.safeParse(move))).toBe('ok')
+    expect(issue(secretMove.safeParse({ ...move, versions: [] }))).toMatch(/^versions/)
+    expect(
+      issue(secretMove.safeParse({ ...move, versions: [move.versions[0], move.versions[0]] })),
+    ).toBe('versions.1.version: repeats an earlier version')
+    expect(issue(secretMove.safeParse({ ...move, meta: { ...move.meta, revision: 1 } }))).toMatch(
+      /^meta.revision/,
+    )
+  })
+})
