@@ -680,7 +680,7 @@ function sideBySide(): Promise<void> {
     rounds: Math.max(1, envInt('BENCH_SIDE_ROUNDS', 3)),
     ssMaxRate: settings.maxRate,
     pbMaxRate: envInt('BENCH_PB_MAX_RATE', 5000),
-    pbChildren: Math.max(1, envInt('BENCH_PB_CHILDREN', 8)),
+    pbChildren: Math.max(1, envInt('BENCH_PB_CHILDREN', 4)),
     extraWorkers: extra,
   })
 }

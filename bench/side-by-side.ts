@@ -389,7 +389,7 @@ async function measureStartups(
     console.log(
       `${f.label}: start-up median ${fmt(median(f.startupMs), 1)} ms (${f.startupMs.map((x) => fmt(x)).join(', ')}); ` +
         `idle RSS ${fmt(median(m.map((x) => x.rssBytes)) / MiB, 1)} MiB, PSS ${fmt(median(m.map((x) => x.pssBytes)) / MiB, 1)} MiB, ` +
-        `private ${fmt(median(m.map((x) => x.privateBytes)) / MiB, 1)} MiB ` +
+        `of which anonymous ${fmt(median(m.map((x) => x.pssAnonBytes)) / MiB, 1)} MiB ` +
         `over ${m[0]?.processes ?? '?'} processes`,
     )
   }
@@ -504,14 +504,14 @@ export async function runSideBySide(settings: SideSettings): Promise<void> {
   }
   const memRows = [
     '',
-    '| start-up and idle memory | spawn to first 200 of GET /, median (min–max) | idle RSS, sum of processes | idle PSS, sum of processes | idle private (USS), sum |',
+    '| start-up and idle memory | spawn to first 200 of GET /, median (min–max) | idle RSS, sum of processes | idle PSS, sum of processes | idle PSS, anonymous part |',
     '|---|---|---|---|---|',
     ...startups.map((f) => {
       const m = f.memory
       return (
         `| ${f.label} | ${fmt(median(f.startupMs))} ms (${fmt(Math.min(...f.startupMs))}–${fmt(Math.max(...f.startupMs))}) | ` +
         `${fmt(median(m.map((x) => x.rssBytes)) / MiB, 1)} MiB | ${fmt(median(m.map((x) => x.pssBytes)) / MiB, 1)} MiB (${m[0]?.processes ?? '?'} processes) | ` +
-        `${fmt(median(m.map((x) => x.privateBytes)) / MiB, 1)} MiB |`
+        `${fmt(median(m.map((x) => x.pssAnonBytes)) / MiB, 1)} MiB |`
       )
     }),
   ]

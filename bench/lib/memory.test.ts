@@ -16,16 +16,17 @@ SwapPss:               0 kB
 `
 
 describe('parseSmapsRollup', () => {
-  it('reads Rss, Pss and the private pages in bytes, not the Pss_* breakdown', () => {
+  it('reads Rss, Pss and Pss_Anon in bytes, not the fields that start alike', () => {
     expect(parseSmapsRollup(ROLLUP)).toEqual({
       rssBytes: 1640 * 1024,
       pssBytes: 182 * 1024,
-      privateBytes: (40 + 112) * 1024,
+      pssAnonBytes: 112 * 1024,
     })
   })
 
   it('returns null when a field is missing', () => {
     expect(parseSmapsRollup(ROLLUP.replace(/^Pss: .*$/m, ''))).toBeNull()
+    expect(parseSmapsRollup(ROLLUP.replace(/^Pss_Anon: .*$/m, ''))).toBeNull()
     expect(parseSmapsRollup('')).toBeNull()
   })
 })
@@ -56,6 +57,7 @@ describe('process tree', () => {
     if (!memory) return // no smaps_rollup (not Linux, or an old kernel)
     expect(memory.processes).toBeGreaterThanOrEqual(1)
     expect(memory.rssBytes).toBeGreaterThanOrEqual(memory.pssBytes)
-    expect(memory.pssBytes).toBeGreaterThanOrEqual(memory.privateBytes)
+    expect(memory.pssBytes).toBeGreaterThanOrEqual(memory.pssAnonBytes)
+    expect(memory.pssAnonBytes).toBeGreaterThan(0)
   })
 })

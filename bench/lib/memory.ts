@@ -9,14 +9,18 @@ import { readdirSync, readFileSync } from 'node:fs'
 export interface Memory {
   rssBytes: number
   pssBytes: number
-  /** Pages no other process maps (USS). PSS also depends on who else runs: a second `node` on the machine halves the share of node's code pages that PSS charges to ours. */
-  privateBytes: number
+  /**
+   * The anonymous part of PSS (heap, stacks; shared only with forked relatives, as php-fpm's
+   * workers share their master's pages). The file-backed rest of PSS depends on who else runs:
+   * every other `node` on the machine takes a share of node's code pages from ours.
+   */
+  pssAnonBytes: number
   processes: number
 }
 
 type Rollup = Omit<Memory, 'processes'>
 
-/** Rss, Pss and private pages (bytes) from the text of /proc/<pid>/smaps_rollup; null when a field is missing. */
+/** Rss, Pss and Pss_Anon (bytes) from the text of /proc/<pid>/smaps_rollup; null when a field is missing. */
 export function parseSmapsRollup(text: string): Rollup | null {
   const kib = (field: string): number | null => {
     const value = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1]
@@ -24,10 +28,9 @@ export function parseSmapsRollup(text: string): Rollup | null {
   }
   const rss = kib('Rss')
   const pss = kib('Pss')
-  const clean = kib('Private_Clean')
-  const dirty = kib('Private_Dirty')
-  if (rss === null || pss === null || clean === null || dirty === null) return null
-  return { rssBytes: rss, pssBytes: pss, privateBytes: clean + dirty }
+  const anon = kib('Pss_Anon')
+  if (rss === null || pss === null || anon === null) return null
+  return { rssBytes: rss, pssBytes: pss, pssAnonBytes: anon }
 }
 
 /** The parent pid from the text of /proc/<pid>/stat (fields after the last ')' are fixed). */
@@ -74,7 +77,7 @@ export function processTree(roots: number[]): number[] {
 
 /** Sums RSS and PSS over the trees rooted at `roots`; null where smaps_rollup cannot be read. */
 export function treeMemory(roots: number[]): Memory | null {
-  const total: Memory = { rssBytes: 0, pssBytes: 0, privateBytes: 0, processes: 0 }
+  const total: Memory = { rssBytes: 0, pssBytes: 0, pssAnonBytes: 0, processes: 0 }
   for (const pid of processTree(roots)) {
     let text: string
     try {
@@ -86,7 +89,7 @@ export function treeMemory(roots: number[]): Memory | null {
     if (!m) return null
     total.rssBytes += m.rssBytes
     total.pssBytes += m.pssBytes
-    total.privateBytes += m.privateBytes
+    total.pssAnonBytes += m.pssAnonBytes
     total.processes++
   }
   return total.processes > 0 ? total : null
