@@ -285,7 +285,7 @@ function pbBurnPool(origin: string, settings: SideSettings): BurnPool {
  * GET /?pasteid=<id> (X-Requested-With: JSONHttpRequest) on a burn-after-reading paste, which
  * the server deletes while answering it (lib/Model/Paste.php get()); no second request.
  * Enough for the warm-up is made first; after it, enough for the measured seconds at the rate
- * the warm-up reached, plus half again.
+ * the warm-up reached, twice over (on a shared machine the measured seconds can run faster).
  */
 async function measureBurns(
   contender: Contender,
@@ -306,7 +306,7 @@ async function measureBurns(
       settings,
       async (warmup) => {
         const rate = Math.max(warmup?.reqPerSec ?? 0, createRate)
-        const need = burnPoolSize(rate, settings.seconds, { headroom: 1.5 })
+        const need = burnPoolSize(rate, settings.seconds, { headroom: 2 })
         if (pool.remaining() < need) await pool.seed(need - pool.remaining())
       },
     )
