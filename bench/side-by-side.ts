@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import { processesCpuMs } from './lib/cpu.ts'
-import { runLoad, type LoadFigures, type RequestPlan } from './lib/load.ts'
+import { runLoad, type RequestPlan } from './lib/load.ts'
 import { processTree, treeMemory, type Memory } from './lib/memory.ts'
 import { createPool, openablePool, type OpenableShare } from './lib/pool.ts'
 import {
@@ -109,44 +109,36 @@ async function freePort(): Promise<number> {
   })
 }
 
-/** Runs warm-up then the measured phase; CPU is summed over every process of the server. */
+/**
+ * One measured phase, for `seconds` or until `amount` answers; CPU is summed over every process of
+ * the server. The rate is answers over the phase's wall time (both ways of ending it alike).
+ */
 async function measured(
   name: string,
   target: Target,
   plan: RequestPlan,
   settings: SideSettings,
-  afterWarmup?: (warmup: LoadFigures | null) => Promise<void>,
-): Promise<{ figures: LoadFigures; result: RoundResult }> {
-  const load = { origin: target.origin, connections: settings.connections }
-  const warmup =
-    settings.warmupSeconds > 0
-      ? await runLoad(`${name} warm-up`, { ...load, seconds: settings.warmupSeconds }, plan)
-      : null
-  await afterWarmup?.(warmup)
+  end: { seconds: number } | { amount: number },
+): Promise<RoundResult> {
   const pids = processTree(target.roots)
   const before = processesCpuMs(pids)
-  const figures = await runLoad(name, { ...load, seconds: settings.seconds }, plan)
+  const figures = await runLoad(
+    name,
+    { origin: target.origin, connections: settings.connections, ...end },
+    plan,
+  )
   const after = processesCpuMs(pids)
   const failed = figures.non2xx + figures.errors + figures.timeouts + figures.mismatches
   const l = figures.latencyMs
   const cpuUs = ((after - before) * 1000) / Math.max(1, figures.total)
+  const reqPerSec = figures.total / figures.seconds
   console.log(
-    `${name}: ${fmt(figures.reqPerSec)} req/s, p50 ${l.p50} / p99 ${l.p99} ms (max ${l.max}), ` +
+    `${name}: ${fmt(reqPerSec)} req/s over ${fmt(figures.seconds, 1)} s, p50 ${l.p50} / p99 ${l.p99} ms (max ${l.max}), ` +
       `${fmt(failed)} failed of ${fmt(figures.total)} (status ${JSON.stringify(figures.statusCodes)}, ` +
       `${figures.mismatches} refused bodies), server CPU ${fmt(cpuUs)} µs/request`,
   )
   if (failed > 0) console.warn(`  ${name}: ${fmt(failed)} requests did not succeed`)
-  return {
-    figures,
-    result: {
-      reqPerSec: figures.reqPerSec,
-      p50: l.p50,
-      p99: l.p99,
-      failed,
-      total: figures.total,
-      cpuUs,
-    },
-  }
+  return { reqPerSec, p50: l.p50, p99: l.p99, failed, total: figures.total, cpuUs }
 }
 
 /** Precomputed create bodies per system, reused every round (each phase starts on an empty store). */
@@ -183,13 +175,19 @@ async function measureCreates(
 ): Promise<RoundResult> {
   const target = await contender.start()
   try {
-    const { result } = await measured(
-      `${contender.label} creates`,
-      target,
-      createPlan(contender.system, bodies),
-      settings,
-    )
-    return result
+    const name = `${contender.label} creates`
+    const plan = createPlan(contender.system, bodies)
+    if (settings.warmupSeconds > 0)
+      await runLoad(
+        `${name} warm-up`,
+        {
+          origin: target.origin,
+          connections: settings.connections,
+          seconds: settings.warmupSeconds,
+        },
+        plan,
+      )
+    return await measured(name, target, plan, settings, { seconds: settings.seconds })
   } finally {
     await target.stop()
   }
@@ -200,8 +198,6 @@ interface BurnPool {
   /** Makes `count` more with the same load generator, 50 connections; throws unless all succeed. */
   seed(count: number): Promise<void>
   plan: RequestPlan
-  /** Made and not yet opened. */
-  remaining(): number
   /** Opens sent after the pool ran out (those fail: the secret is gone). */
   overrun(): number
 }
@@ -235,7 +231,6 @@ function ssBurnPool(origin: string, settings: SideSettings): BurnPool {
       },
       nextBody: () => current?.open ?? Buffer.from('{}'),
     },
-    remaining: () => Math.max(0, shares.length - next),
     overrun: () => Math.max(0, next - shares.length),
   }
 }
@@ -274,7 +269,6 @@ function pbBurnPool(origin: string, settings: SideSettings): BurnPool {
       // A paste already burned (or missing) is {"status":1,...} with HTTP 200.
       verifyBody: (body) => body.startsWith('{"status":0'),
     },
-    remaining: () => Math.max(0, ids.length - next),
     overrun: () => Math.max(0, next - ids.length),
   }
 }
@@ -284,8 +278,10 @@ function pbBurnPool(origin: string, settings: SideSettings): BurnPool {
  * SecretSentry: POST /api/share/:id/open on a 1-view share. PrivateBin 2.0.6: the page's one
  * GET /?pasteid=<id> (X-Requested-With: JSONHttpRequest) on a burn-after-reading paste, which
  * the server deletes while answering it (lib/Model/Paste.php get()); no second request.
- * Enough for the warm-up is made first; after it, enough for the measured seconds at the rate
- * the warm-up reached, twice over (on a shared machine the measured seconds can run faster).
+ * Each phase opens exactly the secrets made for it (autocannon's `amount`), so none runs out
+ * and none is opened twice: the warm-up as many as the create rate gives in its seconds, the
+ * measured phase as many as the warm-up's rate (or the create rate, if higher) gives in
+ * BENCH_SECONDS; the rate is the opens over the time they took.
  */
 async function measureBurns(
   contender: Contender,
@@ -294,26 +290,28 @@ async function measureBurns(
 ): Promise<RoundResult> {
   const target = await contender.start()
   try {
+    const name = `${contender.label} read-and-burn opens`
     const pool =
       contender.system === 'ss'
         ? ssBurnPool(target.origin, settings)
         : pbBurnPool(target.origin, settings)
-    await pool.seed(burnPoolSize(createRate, settings.warmupSeconds, { headroom: 4 }))
-    const { result } = await measured(
-      `${contender.label} read-and-burn opens`,
-      target,
-      pool.plan,
-      settings,
-      async (warmup) => {
-        const rate = Math.max(warmup?.reqPerSec ?? 0, createRate)
-        const need = burnPoolSize(rate, settings.seconds, { headroom: 2 })
-        if (pool.remaining() < need) await pool.seed(need - pool.remaining())
-      },
-    )
-    if (pool.overrun() > 0)
-      console.warn(
-        `  ${contender.label}: the prepared secrets ran out; ${pool.overrun()} opens found theirs gone`,
+    const floor = settings.connections * 20
+    let rate = createRate
+    if (settings.warmupSeconds > 0) {
+      const count = burnPoolSize(createRate, settings.warmupSeconds, { headroom: 1, min: floor })
+      await pool.seed(count)
+      const warm = await runLoad(
+        `${name} warm-up`,
+        { origin: target.origin, connections: settings.connections, amount: count },
+        pool.plan,
       )
+      rate = Math.max(rate, warm.total / warm.seconds)
+    }
+    const count = burnPoolSize(rate, settings.seconds, { headroom: 1, min: floor })
+    await pool.seed(count)
+    const result = await measured(name, target, pool.plan, settings, { amount: count })
+    if (pool.overrun() > 0)
+      console.warn(`  ${name}: ${pool.overrun()} opens found no prepared secret left`)
     return result
   } finally {
     await target.stop()

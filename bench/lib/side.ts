@@ -65,17 +65,17 @@ export function compare(ss: RoundResult[], pb: RoundResult[]): Comparison {
 }
 
 /**
- * How many read-and-burn shares (or pastes) to prepare for one open phase with its warm-up: each
- * is opened once, so the pool must outlast the phase. Sized from the rate the same system just
- * reached on creates, times `headroom` (opens may be faster), within [min, max].
+ * How many read-and-burn shares (or pastes) to prepare for an open phase of `seconds` at an
+ * expected `rate` (each is opened once), times `headroom`, within [min, max]: the phase opens
+ * exactly that many, so a wrong guess changes its length, never what it measures.
  */
 export function burnPoolSize(
-  createRate: number,
+  rate: number,
   seconds: number,
   options: { headroom?: number; min?: number; max?: number } = {},
 ): number {
   const { headroom = 2, min = 2000, max = 400_000 } = options
-  const wanted = Number.isFinite(createRate) ? Math.ceil(createRate * seconds * headroom) : max
+  const wanted = Number.isFinite(rate) ? Math.ceil(rate * seconds * headroom) : max
   return Math.min(max, Math.max(min, wanted))
 }
 
