@@ -20,7 +20,7 @@ import {
   startPrivateBin,
   type PrivateBinSetup,
 } from './lib/privatebin.ts'
-import { REPO_ROOT, SERVER_BINARY, startBenchServer } from './lib/server.ts'
+import { REPO_ROOT, SERVER_BINARY, freePort, startBenchServer } from './lib/server.ts'
 import {
   burnPoolSize,
   compare,
@@ -95,18 +95,6 @@ function contenders(settings: SideSettings, pb: PrivateBinSetup | null): Contend
     })
   }
   return list
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net')
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      srv.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
 }
 
 /**

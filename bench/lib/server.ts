@@ -24,7 +24,8 @@ export interface BenchServer {
   stop(): Promise<void>
 }
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const srv = createServer()
     srv.once('error', reject)
