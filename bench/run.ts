@@ -36,6 +36,7 @@ import {
 } from './lib/server.ts'
 import { summarize, type Summary } from './lib/stats.ts'
 import { measureVault, type VaultFigures } from './lib/vault.ts'
+import { runSideBySide } from './side-by-side.ts'
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -658,7 +659,34 @@ async function main(): Promise<void> {
   console.log(`written to ${outDir}/results.md and results.json`)
 }
 
-main().catch((err: unknown) => {
+/** `pnpm bench --side-by-side` (or BENCH_SIDE_BY_SIDE=1): SecretSentry against PrivateBin, see side-by-side.ts. */
+function sideBySide(): Promise<void> {
+  ensureBuilt()
+  const extra = (process.env.BENCH_SIDE_WORKERS ?? '')
+    .split(',')
+    .filter((w) => w.trim() !== '')
+    .map((w) => {
+      const n = Number(w)
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error('BENCH_SIDE_WORKERS must list whole numbers ≥ 1')
+      return n
+    })
+  return runSideBySide({
+    seconds: settings.seconds,
+    connections: settings.connections,
+    warmupSeconds: settings.warmupSeconds,
+    payloadBytes: settings.payloadBytes,
+    startupRuns: settings.startupRuns,
+    rounds: Math.max(1, envInt('BENCH_SIDE_ROUNDS', 3)),
+    ssMaxRate: settings.maxRate,
+    pbMaxRate: envInt('BENCH_PB_MAX_RATE', 5000),
+    pbChildren: Math.max(1, envInt('BENCH_PB_CHILDREN', 4)),
+    extraWorkers: extra,
+  })
+}
+
+const wantSide = process.argv.includes('--side-by-side') || process.env.BENCH_SIDE_BY_SIDE === '1'
+;(wantSide ? sideBySide() : main()).catch((err: unknown) => {
   console.error(err)
   process.exitCode = 1
 })

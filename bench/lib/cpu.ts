@@ -55,3 +55,16 @@ export function formatCpu(cpu: CpuPerRequest | undefined): string {
   if (!cpu) return 'n/a'
   return `${Math.round(cpu.processUs)} µs (main thread ${Math.round(cpu.mainThreadUs)} µs)`
 }
+
+/** CPU milliseconds used so far by all of `pids` together (a server of several processes); NaN off Linux. */
+export function processesCpuMs(pids: number[]): number {
+  let total = 0
+  for (const pid of pids) {
+    try {
+      total += ticksMs(`/proc/${pid}/stat`)
+    } catch {
+      return Number.NaN
+    }
+  }
+  return total
+}

@@ -23,14 +23,32 @@ export interface LoadFigures {
   non2xx: number
   errors: number
   timeouts: number
+  /** Answers the plan's `verifyBody` refused (PrivateBin reports errors with HTTP 200). */
+  mismatches: number
   statusCodes: Record<string, number>
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number }
 }
 
-/** What each request is: a fixed GET, or a POST whose path and body the caller picks each time. */
-export type RequestPlan =
+/**
+ * What each request is: a fixed GET, a GET whose path the caller picks each time, or a POST whose
+ * path and body the caller picks each time; optionally extra headers, a check of each answer's body
+ * (refusals are counted as `mismatches`) and a callback that sees each answer (seeding collects ids).
+ */
+export type RequestPlan = (
   | { method: 'GET'; path: string }
+  | { method: 'GET'; nextPath: () => string }
   | { method: 'POST'; nextPath: () => string; nextBody: () => Buffer }
+) & {
+  headers?: Record<string, string>
+  verifyBody?: (body: string) => boolean
+  onResponse?: (status: number, body: string) => void
+}
+
+/** autocannon hands the body as the string it collected (its types also allow a Buffer or nothing). */
+function verifyWith(check: (body: string) => boolean) {
+  return (body: string | Buffer | undefined): boolean =>
+    check(typeof body === 'string' ? body : (body?.toString('utf8') ?? ''))
+}
 
 /**
  * Runs one phase. POST bodies are precomputed by the caller: `nextPath`/`nextBody` only pick the
@@ -42,14 +60,25 @@ export async function runLoad(
   plan: RequestPlan,
 ): Promise<LoadFigures> {
   const request: autocannon.Request =
-    plan.method === 'GET'
-      ? { method: 'GET', path: plan.path }
-      : {
+    plan.method === 'POST'
+      ? {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...plan.headers },
           setupRequest: (req) => ({ ...req, path: plan.nextPath(), body: plan.nextBody() }),
         }
+      : 'path' in plan
+        ? { method: 'GET', path: plan.path, ...(plan.headers ? { headers: plan.headers } : {}) }
+        : {
+            method: 'GET',
+            ...(plan.headers ? { headers: plan.headers } : {}),
+            setupRequest: (req) => ({ ...req, path: plan.nextPath() }),
+          }
+  if (plan.onResponse) {
+    const seen = plan.onResponse
+    request.onResponse = (status, body) => seen(status, body)
+  }
   const result = await autocannon({
+    ...(plan.verifyBody ? { verifyBody: verifyWith(plan.verifyBody) } : {}),
     // autocannon takes an array of URLs (its README); @types/autocannon only knows the string.
     url: settings.origin as string,
     connections: settings.connections,
@@ -70,6 +99,7 @@ export async function runLoad(
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    mismatches: result.mismatches ?? 0,
     statusCodes,
     latencyMs: {
       p50: result.latency.p50,

@@ -10,19 +10,22 @@ import { fileURLToPath } from 'node:url'
 
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..')
 export const SERVER_MAIN = resolve(REPO_ROOT, 'apps/server/dist/main.js')
+/** The single executable `pnpm build:binary` makes (infra/sea). */
+export const SERVER_BINARY = resolve(REPO_ROOT, 'dist/secretsentry')
 
 export interface BenchServer {
   origin: string
   pid: number
   dataDir: string
-  /** Milliseconds from spawn() to the first 200 from /healthz. */
+  /** Milliseconds from spawn() to the first 200 from the probed path (/healthz unless told). */
   startupMs: number
   /** The last lines the server printed, for error messages. */
   output(): string
   stop(): Promise<void>
 }
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const srv = createServer()
     srv.once('error', reject)
@@ -61,13 +64,25 @@ export function rssBytes(pid: number): number {
   }
 }
 
-export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
+export interface StartOptions {
+  /** The program and its arguments; default `node apps/server/dist/main.js`. */
+  command?: [string, ...string[]]
+  /** The path whose first 200 ends the start-up time; default /healthz. */
+  probePath?: string
+}
+
+export async function startBenchServer(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<BenchServer> {
+  const [file, ...args] = options.command ?? [process.execPath, SERVER_MAIN]
+  const probePath = options.probePath ?? '/healthz'
   const dir = await mkdtemp(join(tmpdir(), 'secretsentry-bench-'))
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   let output = ''
   const started = performance.now()
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  const child = spawn(file, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -89,7 +104,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   let startupMs = -1
   const deadline = Date.now() + 20_000
   while (Date.now() < deadline && child.exitCode === null) {
-    if ((await probe(`${origin}/healthz`)) === 200) {
+    if ((await probe(`${origin}${probePath}`)) === 200) {
       startupMs = performance.now() - started
       break
     }
@@ -105,7 +120,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   }
   if (startupMs < 0) {
     await stop()
-    throw new Error(`server did not answer /healthz within 20 s; output:\n${output}`)
+    throw new Error(`server did not answer ${probePath} within 20 s; output:\n${output}`)
   }
   return {
     origin,
