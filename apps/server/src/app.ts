@@ -26,7 +26,7 @@ import { createLogger, type Logger } from './logger.ts'
 import { createMetrics, metricsAccess, type Metrics } from './metrics.ts'
 import { databaseSizeBytes, isDatabaseUnavailable } from './db/dialect.ts'
 import { shareRoutes } from './share/share.routes.ts'
-import type { ShareDeps, ShareWriter } from './share/share.service.ts'
+import type { ShareDeps } from './share/share.service.ts'
 import { createSweeper, type Sweeper } from './share/sweeper.ts'
 import type { AssetSource } from './static/asset-source.ts'
 import { staticRoutes } from './static/static.routes.ts'
@@ -58,8 +58,6 @@ export interface AppOptions {
   durable?: () => Promise<void>
   /** SQLite shared with other writer processes (WORKERS > 1): see WriteQueueOptions.retryBusy. */
   retryBusyWrites?: boolean
-  /** Creates and opens are committed by another process (WORKERS > 1 on SQLite: the primary). */
-  shareWriter?: ShareWriter
   /** The web app's files; by default read from config.staticDir (the single executable serves them from memory). */
   assets?: AssetSource
   /** Where startServer is (default: always ready, for tests and an already migrated database). */
@@ -108,12 +106,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
       metrics.writeBatchSeconds.observe(seconds)
     },
   })
-  const deps: ShareDeps = {
-    db,
-    queue,
-    clock,
-    ...(options.shareWriter ? { writer: options.shareWriter } : {}),
-  }
+  const deps: ShareDeps = { db, queue, clock }
   const sweeper = createSweeper({
     deps,
     intervalSeconds: config.sweepIntervalSeconds,

@@ -11,22 +11,8 @@ import {
   type RateDecision,
   type RateLimitStore,
 } from './http/rate-limit.ts'
-import { sqliteOptions, type StartServerOptions } from './server.ts'
+import type { StartServerOptions } from './server.ts'
 import { WORKER_ROLE_ENV } from './worker-role.ts'
-import { openBackend, type Backend } from './db/backend.ts'
-import type { Database, NativeAddon } from './db/database.ts'
-import { RemoteShareWriter, isWriteRequest, shareWriteServer } from './db/shared-writer.ts'
-import { WriteQueue } from './db/write-queue.ts'
-import { createAccountAudit } from './audit/account-audit.ts'
-import { vaultShareEvents } from './vault/vault.service.ts'
-
-/** Set by the primary in every worker when it commits their creates and opens (SQLite). */
-const SHARED_WRITER_ENV = 'SECRETSENTRY_SHARED_WRITER'
-
-/** SQLite: the primary is the one writer of creates and opens (see db/shared-writer.ts). */
-function primaryWrites(config: Config): boolean {
-  return !config.databaseUrl && process.env.SS_WRITER !== 'workers'
-}
 
 /**
  * 'lead' runs what must happen once per deployment: the migrations (before any other worker is
@@ -109,7 +95,6 @@ export function workerOptions(config: Config): StartServerOptions {
     announce: (url) => send({ ss: 'listening', url }),
     ...(role === 'lead' ? {} : { migrate: async () => [], sweep: false }),
     ...(config.redisUrl ? {} : { rateLimitStore: new PrimaryRateLimitStore() }),
-    ...(process.env[SHARED_WRITER_ENV] === '1' ? { shareWriter: new RemoteShareWriter() } : {}),
   }
 }
 
@@ -150,8 +135,6 @@ export interface PrimaryOptions {
    * node:cluster does). The single executable passes its command line without the script.
    */
   exec?: { exec: string; args: string[] }
-  /** better-sqlite3's addon, already loaded (the single executable embeds it). */
-  nativeBinding?: NativeAddon
 }
 
 export interface RunningPrimary {
@@ -189,28 +172,7 @@ export async function startPrimary(
     })
   const announce =
     options.announce ?? ((u: string) => process.stdout.write(`SecretSentry listening on ${u}\n`))
-  // 'advanced' (structured clone): shares and ciphertexts cross as bytes, not JSON arrays of numbers.
-  cluster.setupPrimary({
-    serialization: 'advanced',
-    ...(options.exec ? { exec: options.exec.exec, args: options.exec.args } : {}),
-  })
-  // The one writer of creates and opens: every worker's requests join its group commits.
-  let writer: { backend: Backend; queue: WriteQueue<Database> } | undefined
-  let serveWrites: ReturnType<typeof shareWriteServer> | undefined
-  if (primaryWrites(config)) {
-    const backend = await openBackend(sqliteOptions(config, logger, options.nativeBinding))
-    const queue = new WriteQueue(backend.db, {
-      retryBusy: true,
-      ...(backend.durable ? { durable: backend.durable } : {}),
-    })
-    writer = { backend, queue }
-    serveWrites = shareWriteServer(queue, {
-      clock: Date.now,
-      events: vaultShareEvents({
-        audit: createAccountAudit({ alertThreshold: config.alertThreshold }),
-      }),
-    })
-  }
+  if (options.exec) cluster.setupPrimary({ exec: options.exec.exec, args: options.exec.args })
   const store = config.redisUrl ? undefined : new MemoryRateLimitStore()
   const roles = new Map<Worker, Role>()
   const ready = new Set<Worker>()
@@ -229,13 +191,9 @@ export async function startPrimary(
   allReady.catch(() => {})
 
   const fork = (role: Role): Worker => {
-    const worker = cluster.fork({
-      [WORKER_ROLE_ENV]: role,
-      ...(serveWrites ? { [SHARED_WRITER_ENV]: '1' } : {}),
-    })
+    const worker = cluster.fork({ [WORKER_ROLE_ENV]: role })
     roles.set(worker, role)
     worker.on('message', (m: unknown) => {
-      if (serveWrites && isWriteRequest(m)) return serveWrites(worker, m)
       if (!isMessage<ToPrimary>(m)) return
       if (m.ss === 'rl') {
         const decisions = m.takes.map(
@@ -304,11 +262,6 @@ export async function startPrimary(
           }),
       )
       await Promise.all(exits)
-      // Every worker has drained, so every write handed over has been answered.
-      if (writer) {
-        await writer.queue.close()
-        await writer.backend.close()
-      }
       logger.info('stopped', { signal: reason })
       if (ownLogger) await logger.close()
       return failedExit ? 1 : 0

@@ -5,14 +5,13 @@ import { serve } from '@hono/node-server'
 import { createApp, VERSION, type Lifecycle } from './app.ts'
 import { checkSharedServerKey, loadServerKey } from './audit/server-key.ts'
 import { SettingError, type Config } from './config.ts'
-import { openBackend, type Backend, type BackendOptions } from './db/backend.ts'
+import { openBackend, type Backend } from './db/backend.ts'
 import type { Db, NativeAddon } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { answerClientError } from './http/client-error.ts'
 import type { RateLimitStore } from './http/rate-limit.ts'
 import { createLogger, fileSink, type Logger } from './logger.ts'
 import type { AssetSource } from './static/asset-source.ts'
-import type { ShareWriter } from './share/share.service.ts'
 
 export { MANIFEST_PATH } from './static/static.routes.ts'
 export { VERSION } from './app.ts'
@@ -42,8 +41,6 @@ export interface StartServerOptions {
   sweep?: boolean
   /** Rate-limit budgets kept elsewhere (a cluster worker asks its primary); ignored with REDIS_URL. */
   rateLimitStore?: RateLimitStore
-  /** Creates and opens committed by another process (a cluster worker hands them to its primary). */
-  shareWriter?: ShareWriter
 }
 
 export interface RunningServer {
@@ -88,7 +85,19 @@ export async function startServer(
     database = await openBackend(
       config.databaseUrl
         ? { kind: 'postgres', url: config.databaseUrl, check: true }
-        : sqliteOptions(config, logger, options.nativeBinding),
+        : {
+            kind: 'sqlite',
+            file: path.join(config.dataDir, DATABASE_FILE),
+            sync: config.sqliteSync === 'group' ? 'barrier' : 'commit',
+            walScrubSeconds: config.walScrubSeconds,
+            sharedWriters: config.workers > 1,
+            // SQLite's code (SQLITE_IOERR…), never a message: that is all an operator needs here.
+            onScrubError: (err) =>
+              logger.error('wal scrub failed', {
+                error: err instanceof Error && 'code' in err ? String(err.code) : 'unknown',
+              }),
+            ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+          },
     )
   } catch (err) {
     await shared?.close?.()
@@ -118,7 +127,6 @@ export async function startServer(
     ...(database.dialect === 'sqlite' && config.workers > 1 ? { retryBusyWrites: true } : {}),
     ...(shared ? { sharedRateLimitStore: shared } : {}),
     ...(!shared && options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
-    ...(options.shareWriter ? { shareWriter: options.shareWriter } : {}),
   })
 
   const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port })
@@ -234,27 +242,6 @@ export async function startServer(
   }
 
   return { url, port, ready, lifecycle: () => phase, stop }
-}
-
-/** SQLite in DATA_DIR as the server opens it; the cluster's primary opens it the same way. */
-export function sqliteOptions(
-  config: Config,
-  logger: Logger,
-  nativeBinding: NativeAddon | undefined,
-): BackendOptions {
-  return {
-    kind: 'sqlite',
-    file: path.join(config.dataDir, DATABASE_FILE),
-    sync: config.sqliteSync === 'group' ? 'barrier' : 'commit',
-    walScrubSeconds: config.walScrubSeconds,
-    sharedWriters: config.workers > 1,
-    // SQLite's code (SQLITE_IOERR…), never a message: that is all an operator needs here.
-    onScrubError: (err) =>
-      logger.error('wal scrub failed', {
-        error: err instanceof Error && 'code' in err ? String(err.code) : 'unknown',
-      }),
-    ...(nativeBinding ? { nativeBinding } : {}),
-  }
 }
 
 /**

@@ -12,16 +12,6 @@ export interface ShareDeps {
   clock: () => number
   /** Told about opens and deletions inside their transaction (the vault audits its own shares). */
   events?: ShareEvents
-  /**
-   * Another process commits creates and opens (WORKERS > 1 on SQLite: one writer, see
-   * shared-writer.ts); it runs exactly createShareOp and openShareOp there.
-   */
-  writer?: ShareWriter
-}
-
-export interface ShareWriter {
-  create(share: NewShare, clientHash: string): Promise<CreateOutcome>
-  open(id: Buffer, presented: Buffer, clientHash: string, agent: Agent): Promise<OpenOutcome>
 }
 
 export interface ShareEvents {
@@ -69,14 +59,8 @@ export function createShare(
   share: NewShare,
   clientHash: string,
 ): Promise<CreateOutcome> {
-  if (deps.writer) return deps.writer.create(share, clientHash)
-  return deps.queue.run(createShareOp(deps, share, clientHash))
+  return deps.queue.run((trx) => insertShareOp(trx, share, deps.clock(), clientHash))
 }
-
-export const createShareOp =
-  (deps: Pick<ShareDeps, 'clock'>, share: NewShare, clientHash: string) =>
-  (trx: Db): Promise<CreateOutcome> =>
-    insertShareOp(trx, share, deps.clock(), clientHash)
 
 /** The create as a step of a larger write (a share made from a vault secret). */
 export async function insertShareOp(
@@ -123,20 +107,7 @@ export function openShare(
   agent: Agent = 'other',
 ): Promise<OpenOutcome> {
   const presented = sha256(access)
-  if (deps.writer) return deps.writer.open(id, presented, clientHash, agent)
-  return deps.queue.run(openShareOp(deps, id, presented, clientHash, agent))
-}
-
-/** The open as a write op; `presented` is SHA-256 of the access value (compared with the verifier). */
-export const openShareOp =
-  (
-    deps: Pick<ShareDeps, 'clock' | 'events'>,
-    id: Buffer,
-    presented: Buffer,
-    clientHash: string,
-    agent: Agent,
-  ) =>
-  async (trx: Db): Promise<OpenOutcome> => {
+  return deps.queue.run(async (trx): Promise<OpenOutcome> => {
     const now = deps.clock()
     const row = await q.findShare(trx, id)
     if (!row) return { kind: 'not_found', expired: false }
@@ -160,7 +131,8 @@ export const openShareOp =
     )
     if (row.from_vault) await deps.events?.opened(trx, id, true, now, { hash: clientHash, agent })
     return { kind: 'opened', view }
-  }
+  })
+}
 
 async function wrongAccess(
   trx: Db,
