@@ -10,24 +10,30 @@ function fail(err: unknown): never {
   process.exit(1)
 }
 
-let config
-try {
-  config = loadConfig()
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err
-  process.stderr.write(`${err.message}\n`)
-  process.exit(1)
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    process.stderr.write(`${err.message}\n`)
+    process.exit(1)
+  }
+  if (config.workers > 1 && !isClusterWorker()) {
+    const { startPrimary } = await import('./cluster.ts')
+    // A worker that failed to start has printed why; the primary only passes its failure on.
+    await (await startPrimary(config, { handleSignals: true })).ready.catch(() => process.exit(1))
+  } else {
+    const cluster = isClusterWorker() ? await import('./cluster.ts') : undefined
+    const running = await startServer(config, {
+      handleSignals: true,
+      ...cluster?.workerOptions(config),
+    }).catch(fail)
+    cluster?.attachWorker(running)
+    await running.ready.catch(fail)
+  }
 }
-if (config.workers > 1 && !isClusterWorker()) {
-  const { startPrimary } = await import('./cluster.ts')
-  // A worker that failed to start has printed why; the primary only passes its failure on.
-  await (await startPrimary(config, { handleSignals: true })).ready.catch(() => process.exit(1))
-} else {
-  const cluster = isClusterWorker() ? await import('./cluster.ts') : undefined
-  const running = await startServer(config, {
-    handleSignals: true,
-    ...cluster?.workerOptions(config),
-  }).catch(fail)
-  cluster?.attachWorker(running)
-  await running.ready.catch(fail)
-}
+
+// No top-level await: the bundle is CommonJS (dist/main.js runs it through vm.Script with a code
+// cache). An unexpected error still ends the process as an unhandled rejection, with its stack.
+void main()
