@@ -1,6 +1,6 @@
 /**
- * @module Builds the server for `npm start`: dist/server.cjs (one CommonJS bundle; better-sqlite3
- * and pg stay external), dist/server.cjs.cache (V8's code cache of it after a training start) and
+ * @module Builds the server for `npm start`: dist/server.cjs (one CommonJS bundle; pg and
+ * better-sqlite3's compiled addon stay outside), dist/server.cjs.cache (V8's code cache of it after a training start) and
  * dist/main.js (lib/main.mjs: runs the bundle with that cache).
  *
  * `node build.mjs [DIST/main.js]`; tests build elsewhere so they do not race a real build.
@@ -30,9 +30,10 @@ await build({
   // CommonJS: a classic script is what vm.Script compiles with a code cache (lib/main.mjs).
   format: 'cjs',
   target: 'node20',
-  // pg (and its optional libpq binding pg-native) stay external too: loaded by import() only
-  // when DATABASE_URL is set, so a SQLite server's start-up and memory do not grow.
-  external: ['better-sqlite3', 'pg', 'pg-native'],
+  // better-sqlite3's JavaScript is bundled (main.ts hands it its addon by path). pg and its
+  // optional libpq binding pg-native stay external: loaded by import() only when DATABASE_URL is
+  // set, so a SQLite server's start-up and memory do not grow.
+  external: ['pg', 'pg-native'],
   sourcemap: true,
   // Smaller source is less memory held by an idle server (SPEC §8: idle under 50 MB).
   minify: true,

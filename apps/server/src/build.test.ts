@@ -6,7 +6,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const serverDir = path.resolve(import.meta.dirname, '..')
-// Inside apps/server so that the external better-sqlite3 resolves as it does for dist/main.js.
+// Inside apps/server so that better-sqlite3's addon and pg resolve as they do for dist/main.js.
 fs.mkdirSync(path.join(serverDir, 'dist'), { recursive: true })
 const outDir = fs.mkdtempSync(path.join(serverDir, 'dist', '.test-'))
 const dataDirs: string[] = []
@@ -89,10 +89,11 @@ describe('build.mjs', () => {
     )
   }, 120_000)
 
-  it('bundles src/main.ts into CommonJS, keeping better-sqlite3 external', () => {
+  it('bundles src/main.ts into CommonJS, with better-sqlite3 but not its addon or pg', () => {
     const bundle = fs.readFileSync(path.join(outDir, 'build', 'server.cjs'), 'utf8')
-    expect(bundle).not.toMatch(/\n\s*function Database\(filenameGiven/)
-    expect(bundle).toContain('require("better-sqlite3")')
+    expect(bundle).not.toContain('require("better-sqlite3")')
+    expect(bundle).toContain('better-sqlite3/build/Release/better_sqlite3.node')
+    expect(bundle).toContain('import("pg")')
     // No top-level await or import.meta left: vm.Script compiles a classic script.
     expect(bundle).not.toContain('import.meta')
   })

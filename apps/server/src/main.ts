@@ -1,5 +1,6 @@
 /** @module Entry point of `npm start` (dist/main.js): settings from the environment, then startServer with a graceful stop on SIGTERM/SIGINT. */
-import { ConfigError, loadConfig } from './config.ts'
+import { createRequire } from 'node:module'
+import { ConfigError, loadConfig, type Config } from './config.ts'
 import { startServer } from './server.ts'
 import { isClusterWorker } from './worker-role.ts'
 
@@ -8,6 +9,19 @@ function fail(err: unknown): never {
     `SecretSentry failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
   )
   process.exit(1)
+}
+
+/**
+ * better-sqlite3's addon by its path. The bundle carries better-sqlite3's JavaScript (so the code
+ * cache covers it); left to itself it would load the `bindings` package, which tries a dozen paths.
+ */
+function sqliteAddon(config: Config): { nativeBinding?: string } {
+  if (config.databaseUrl) return {}
+  return {
+    nativeBinding: createRequire(import.meta.url).resolve(
+      'better-sqlite3/build/Release/better_sqlite3.node',
+    ),
+  }
 }
 
 async function main(): Promise<void> {
@@ -27,6 +41,7 @@ async function main(): Promise<void> {
     const cluster = isClusterWorker() ? await import('./cluster.ts') : undefined
     const running = await startServer(config, {
       handleSignals: true,
+      ...sqliteAddon(config),
       ...cluster?.workerOptions(config),
     }).catch(fail)
     cluster?.attachWorker(running)

@@ -38,8 +38,11 @@ export interface StartServerOptions {
   shutdownGraceMs?: number
   /** The web app's files instead of config.staticDir (the single executable serves them from memory). */
   assets?: AssetSource
-  /** better-sqlite3's addon, already loaded (the single executable embeds it); default: node_modules. */
-  nativeBinding?: NativeAddon
+  /**
+   * better-sqlite3's addon: already loaded (the single executable embeds it) or its path
+   * (dist/main.js); default: better-sqlite3 looks for it itself.
+   */
+  nativeBinding?: string | NativeAddon
   /** Run the expiry sweepers once ready (default true; of several worker processes only one does). */
   sweep?: boolean
   /** Rate-limit budgets kept elsewhere (a cluster worker asks its primary); ignored with REDIS_URL. */
