@@ -128,7 +128,9 @@ async function measureStartup(): Promise<{ startup: Summary; idleRss: number }> 
     const server = await startBenchServer()
     samples.push(server.startupMs)
     if (i === 0) {
-      // Idle: started, answered one health check, then left alone for a second.
+      // Idle: started, created three shares (the first requests load what /healthz does not), then
+      // left alone for a second.
+      for (let n = 0; n < 3; n++) await createTextShareFragment(server.origin, `idle ${n}`)
       await new Promise((r) => setTimeout(r, 1000))
       idleRss = rssBytes(server.pid)
     }

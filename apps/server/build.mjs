@@ -1,21 +1,39 @@
-/** @module Bundles the server into one ESM file, dist/main.js (better-sqlite3 stays external: it is native). */
-import { build } from 'esbuild'
+/**
+ * @module Builds the server for `npm start`: dist/server.cjs (one CommonJS bundle; pg and
+ * better-sqlite3's compiled addon stay outside), dist/server.cjs.cache (V8's code cache of it after a training start) and
+ * dist/main.js (lib/main.mjs: runs the bundle with that cache).
+ *
+ * `node build.mjs [DIST/main.js]`; tests build elsewhere so they do not race a real build.
+ */
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { startupTrims } from './build-trims.mjs'
 
-const here = fileURLToPath(new URL('.', import.meta.url))
-// `node build.mjs [outfile]`; tests build elsewhere so they do not race a real build.
-const outfile = process.argv[2] ?? `${here}dist/main.js`
+const here = path.dirname(fileURLToPath(import.meta.url))
+const main = path.resolve(process.argv[2] ?? path.join(here, 'dist/main.js'))
+const dist = path.dirname(main)
+const bundle = path.join(dist, 'server.cjs')
+fs.mkdirSync(dist, { recursive: true })
+// A cache of an older bundle would only be rejected; none is better than a wrong one meanwhile.
+fs.rmSync(`${bundle}.cache`, { force: true })
+// dist/main.js was the bundle itself before; its source map would now describe another file.
+fs.rmSync(`${main}.map`, { force: true })
 
 await build({
-  entryPoints: [`${here}src/main.ts`],
-  outfile,
+  entryPoints: [path.join(here, 'src/main.ts')],
+  outfile: bundle,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // CommonJS: a classic script is what vm.Script compiles with a code cache (lib/main.mjs).
+  format: 'cjs',
   target: 'node20',
-  // pg (and its optional libpq binding pg-native) stay external too: loaded by import() only
-  // when DATABASE_URL is set, so a SQLite server's start-up and memory do not grow.
-  external: ['better-sqlite3', 'pg', 'pg-native'],
+  // better-sqlite3's JavaScript is bundled (main.ts hands it its addon by path). pg and its
+  // optional libpq binding pg-native stay external: loaded by import() only when DATABASE_URL is
+  // set, so a SQLite server's start-up and memory do not grow.
+  external: ['pg', 'pg-native'],
   sourcemap: true,
   // Smaller source is less memory held by an idle server (SPEC §8: idle under 50 MB).
   minify: true,
@@ -24,9 +42,26 @@ await build({
   // classes set `name` explicitly (as in infra/sea/build.mjs).
   keepNames: false,
   legalComments: 'linked',
-  // Some bundled CommonJS dependencies call require(); ESM output has none unless we make one.
-  banner: {
-    js: "import { createRequire as __ssCreateRequire } from 'node:module'; const require = __ssCreateRequire(import.meta.url);",
-  },
+  // Modules locate files relative to themselves (config.ts: the web build two folders up).
+  define: { 'import.meta.url': '__ssImportMetaUrl' },
+  banner: { js: "var __ssImportMetaUrl=require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [startupTrims],
   logLevel: 'warning',
 })
+fs.copyFileSync(path.join(here, 'lib/main.mjs'), main)
+
+// The training start runs with this node: V8 accepts a cache only from the same version and flags.
+const trained = spawnSync(
+  process.execPath,
+  [path.join(here, 'scripts/train-code-cache.mjs'), dist],
+  {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TMPDIR: process.env.TMPDIR ?? '' },
+    timeout: 120_000,
+  },
+)
+if (trained.status !== 0) {
+  throw new Error(
+    `the training start for the code cache failed:\n${trained.stdout}${trained.stderr}`,
+  )
+}

@@ -4,11 +4,15 @@
  *
  * `node infra/sea/measure-startup.mjs [--rounds N] BINARY...` (default: dist/secretsentry). Each
  * binary runs `serve` from its own empty directory under an empty environment, as the binary test
- * does; one warm-up round (addon cache written, database migrated) is not counted. Per round:
+ * does; a `.js` file instead runs as `node FILE` with only HOST, PORT, LOG_LEVEL, WORKERS and
+ * DATA_DIR set (e.g. apps/server/dist/main.js). One warm-up round (addon cache written, database
+ * migrated) is not counted. Per round:
  * - spawn → first 200 on /healthz (after the "listening" line), wall and CPU time (schedstat, all
  *   threads, read when the answer arrived);
- * - for the executables: spawn → /readyz 200, idle RSS 1.5 s later, then the first real API
- *   requests (a share create, then a vault prelogin), each timed alone.
+ * - the same for a first start: `serve` in a new data directory, where the executable writes its
+ *   SQLite addon to the cache (DATA_DIR/.cache under `env -i`) and creates the database;
+ * - for the servers: spawn → /readyz 200, then 1.5 s later the first real API requests (a share
+ *   create, then a vault prelogin), each timed alone, and idle RSS 1.5 s after those.
  */
 import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -49,9 +53,9 @@ function rssMiB(pid) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 /** Spawns and resolves once the "listening" line is out; `exited` settles when the process ends. */
-function start(file, argv, cwd) {
+function start(file, argv, cwd, env = {}) {
   const began = performance.now()
-  const child = spawn(file, argv, { cwd, env: {}, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(file, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise((resolve) => child.on('exit', resolve))
   let output = ''
   return new Promise((resolve, reject) => {
@@ -74,13 +78,19 @@ async function timed(url, init) {
 
 const b64url = (n) => crypto.randomBytes(n).toString('base64url')
 
-async function runOnce(candidate) {
-  const s = await start(candidate.file, candidate.argv, candidate.dir)
+let firstStarts = 0
+
+/** One start; `first`: in a new data directory, so the addon is written to its cache first. */
+async function runOnce(candidate, first = false) {
+  const fresh = first ? `first-${++firstStarts}` : 'data'
+  const argv = candidate.argv.map((a) => (a === 'data' ? fresh : a))
+  const env = candidate.env && { ...candidate.env, DATA_DIR: fresh }
+  const s = await start(candidate.file, argv, candidate.dir, env)
   const res = await fetch(`${s.url}/healthz`)
   await res.arrayBuffer()
   const sample = { wall: performance.now() - s.began, cpu: cpuMs(s.child.pid) }
   if (res.status !== 200) throw new Error(`${candidate.name}: /healthz answered ${res.status}`)
-  if (candidate.server) {
+  if (candidate.server && !first) {
     for (;;) {
       const ready = await fetch(`${s.url}/readyz`)
       await ready.arrayBuffer()
@@ -89,7 +99,6 @@ async function runOnce(candidate) {
     }
     sample.ready = performance.now() - s.began
     await sleep(1500)
-    sample.rss = rssMiB(s.child.pid)
     const json = { 'content-type': 'application/json', origin: s.url }
     const create = await timed(`${s.url}/api/share`, {
       method: 'POST',
@@ -114,6 +123,9 @@ async function runOnce(candidate) {
       throw new Error(`${candidate.name}: prelogin answered ${prelogin.status}`)
     }
     sample.prelogin = prelogin.ms
+    // Idle after start-up and those first requests, not before them.
+    await sleep(1500)
+    sample.rss = rssMiB(s.child.pid)
   }
   s.child.kill('SIGTERM')
   await s.exited
@@ -126,6 +138,17 @@ const candidates = [
   ...binaries.map((file, i) => {
     const dir = path.join(work, `bin${i}`)
     fs.mkdirSync(dir)
+    if (/\.[cm]?js$/.test(file)) {
+      // `node dist/main.js` (npm start's server): settings from the environment, nothing else set.
+      return {
+        name: `node ${path.relative(process.cwd(), file) || file}`,
+        file: process.execPath,
+        dir,
+        server: true,
+        argv: [file],
+        env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', WORKERS: '1' },
+      }
+    }
     const copy = path.join(dir, 'secretsentry')
     fs.copyFileSync(file, copy)
     fs.chmodSync(copy, 0o755)
@@ -143,8 +166,12 @@ const samples = new Map(candidates.map((c) => [c, []]))
 const load = () => os.loadavg()[0].toFixed(1)
 const loads = [load()]
 for (const c of candidates) await runOnce(c) // warm-up: addon cache, migrations
+const firsts = new Map(candidates.filter((c) => c.server).map((c) => [c, []]))
 for (let i = 0; i < rounds; i++) {
-  for (const c of candidates) samples.get(c).push(await runOnce(c))
+  for (const c of candidates) {
+    if (c.server) firsts.get(c).push(await runOnce(c, true))
+    samples.get(c).push(await runOnce(c))
+  }
   loads.push(load())
 }
 
@@ -161,6 +188,11 @@ for (const c of candidates) {
   const pick = (key) => s.map((x) => x[key])
   const parts = [`healthz wall ${figure(pick('wall'))}`, `CPU ${figure(pick('cpu'))}`]
   if (c.server) {
+    const first = firsts.get(c)
+    parts.push(
+      `first start (new data directory) healthz wall ${figure(first.map((x) => x.wall))}`,
+      `CPU ${figure(first.map((x) => x.cpu))}`,
+    )
     parts.push(
       `readyz wall ${figure(pick('ready'))}`,
       `idle RSS ${figure(pick('rss'), 'MiB')}`,

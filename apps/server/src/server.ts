@@ -13,6 +13,9 @@ import type { RateLimitStore } from './http/rate-limit.ts'
 import { createLogger, fileSink, type Logger } from './logger.ts'
 import type { AssetSource } from './static/asset-source.ts'
 
+/** globalThis key under which the bundle's loader says what became of its V8 code cache. */
+export const CODE_CACHE_STATE = Symbol.for('secretsentry.codeCache')
+
 export { MANIFEST_PATH } from './static/static.routes.ts'
 export { VERSION } from './app.ts'
 export { AUDIT_KEY_FILE } from './audit/audit.ts'
@@ -35,8 +38,11 @@ export interface StartServerOptions {
   shutdownGraceMs?: number
   /** The web app's files instead of config.staticDir (the single executable serves them from memory). */
   assets?: AssetSource
-  /** better-sqlite3's addon, already loaded (the single executable embeds it); default: node_modules. */
-  nativeBinding?: NativeAddon
+  /**
+   * better-sqlite3's addon: already loaded (the single executable embeds it) or its path
+   * (dist/main.js); default: better-sqlite3 looks for it itself.
+   */
+  nativeBinding?: string | NativeAddon
   /** Run the expiry sweepers once ready (default true; of several worker processes only one does). */
   sweep?: boolean
   /** Rate-limit budgets kept elsewhere (a cluster worker asks its primary); ignored with REDIS_URL. */
@@ -162,6 +168,10 @@ export async function startServer(
     port,
     startupMs: Math.round(performance.now() - started),
   })
+  // Set by dist/main.js and the single executable's loader: whether V8 took the build's code cache
+  // (a rejected one only makes start-up slower, so nothing else would show it).
+  const codeCache: unknown = (globalThis as Record<symbol, unknown>)[CODE_CACHE_STATE]
+  if (typeof codeCache === 'string') logger.debug('code cache', { state: codeCache })
   ;(options.announce ?? ((u) => process.stdout.write(`SecretSentry listening on ${u}\n`)))(url)
 
   const migrated = (options.migrate ?? migrateToLatest)(database.db).then(async (applied) => {

@@ -30,6 +30,58 @@ function counting() {
   return { seen, plugin }
 }
 
+/** The raw SQL (pragmas and such) a Kysely instance sends. */
+function rawStatements() {
+  const seen: string[] = []
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => {
+      if (args.node.kind === 'RawNode') seen.push(args.node.sqlFragments.join('?'))
+      return args.node
+    },
+    transformResult: (args) => Promise.resolve(args.result),
+  }
+  return { seen, plugin }
+}
+
+const synchronous = async (opened: ReturnType<typeof openDatabase>) =>
+  (await sql<{ synchronous: number }>`pragma synchronous`.execute(opened.db)).rows[0]?.synchronous
+
+describe('migrateToLatest on a new SQLite database', () => {
+  it('migrates without an fsync per statement, then restores FULL and checkpoints to disk', async () => {
+    const file = tempFile()
+    const opened = openDatabase(file)
+    const { seen, plugin } = rawStatements()
+    const applied = await migrateToLatest(opened.db.withPlugin(plugin))
+    expect(applied.at(-1)).toBe(LATEST_MIGRATION)
+    expect(seen).toContain('pragma synchronous = OFF')
+    // SPEC §7: commits after this are durable again (FULL is 2).
+    expect(await synchronous(opened)).toBe(2)
+    // The checkpoint moved every migration into the database file and emptied the WAL.
+    expect(fs.statSync(`${file}-wal`).size).toBe(0)
+    await opened.close()
+    const reopened = openDatabase(file)
+    expect(await migrateToLatest(reopened.db)).toEqual([])
+    await reopened.close()
+  })
+
+  it("restores the database's own setting (NORMAL with SQLITE_SYNC=barrier)", async () => {
+    const opened = openDatabase(tempFile(), { sync: 'barrier' })
+    await migrateToLatest(opened.db)
+    expect(await synchronous(opened)).toBe(1)
+    await opened.close()
+  })
+
+  it('keeps its setting for a database that holds anything, even one table', async () => {
+    const opened = openDatabase(tempFile())
+    await sql`create table kept (x integer)`.execute(opened.db)
+    const { seen, plugin } = rawStatements()
+    await migrateToLatest(opened.db.withPlugin(plugin))
+    expect(seen.filter((s) => s.includes('synchronous'))).toEqual([])
+    expect(await synchronous(opened)).toBe(2)
+    await opened.close()
+  })
+})
+
 describe('migrateToLatest', () => {
   it('on an up-to-date database sends one read and takes no migration lock', async () => {
     const file = tempFile()

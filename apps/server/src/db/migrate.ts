@@ -59,9 +59,37 @@ function applied({ error, results }: MigrationResultSet): string[] {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
 
+/**
+ * A SQLite database without a single table (a first start in an empty DATA_DIR) is migrated with
+ * synchronous=OFF: Kysely runs SQLite's DDL outside transactions, so each statement would be a
+ * commit with its own fsync, and /healthz waits behind them all (the driver is synchronous; on a
+ * busy disk that was half a second).
+ * Then the setting is restored and a checkpoint puts everything on disk before the API opens.
+ * Nothing is lost meanwhile: the database held nothing, and WAL recovery after a crash keeps a
+ * prefix of the commits, as it would with an fsync each. A database that holds anything, even one
+ * table, is migrated with its own setting.
+ */
+async function unsyncedWhenEmpty<T, DB>(db: Kysely<DB>, run: () => Promise<T>): Promise<T> {
+  if (dialectOf(db) !== 'sqlite') return run()
+  const { rows } = await sql<{ n: number }>`select count(*) as n from sqlite_master`.execute(db)
+  if (rows[0]?.n !== 0) return run()
+  const setting = (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]
+  const level = Number(setting?.synchronous)
+  if (!Number.isInteger(level)) return run()
+  await sql`pragma synchronous = OFF`.execute(db)
+  try {
+    return await run()
+  } finally {
+    await sql.raw(`pragma synchronous = ${level}`).execute(db)
+    // With the setting back, the checkpoint fsyncs the WAL, copies it into the database file and
+    // fsyncs that: every migration is on disk before migrateToLatest returns.
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db)
+  }
+}
+
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
   if (await upToDate(db)) return []
-  return applied(await (await migrator(db)).migrateToLatest())
+  return applied(await unsyncedWhenEmpty(db, async () => (await migrator(db)).migrateToLatest()))
 }
 
 /** Applies the known migrations up to and including `name`: an older release's schema, for upgrade tests. */
