@@ -258,6 +258,15 @@ export function vaultPaths({
         },
       },
     },
+    '/api/secrets/{id}/keys': {
+      get: {
+        summary:
+          'Every version’s data key, wrapped under the folder key (never a value): what a move re-wraps',
+        security: SESSION_READ,
+        parameters: [idParam],
+        responses: { '200': ok(v.secretKeysResponse), '404': notFound, ...read },
+      },
+    },
     '/api/secrets/{id}/move': {
       post: {
         summary:

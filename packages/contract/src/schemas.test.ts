@@ -107,6 +107,7 @@ describe('openApiDocument', () => {
       '/api/register',
       '/api/secrets',
       '/api/secrets/{id}',
+      '/api/secrets/{id}/keys',
       '/api/secrets/{id}/move',
       '/api/secrets/{id}/restore',
       '/api/secrets/{id}/share',

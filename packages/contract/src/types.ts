@@ -26,6 +26,7 @@ export type PasswordChangeResponse = z.infer<typeof v.passwordChangeResponse>
 export type CreateFolderRequest = z.input<typeof v.createFolderRequest>
 export type Folder = z.infer<typeof v.folder>
 export type UpdateFolderRequest = z.input<typeof v.updateFolderRequest>
+export type SecretKeysResponse = z.infer<typeof v.secretKeysResponse>
 export type MoveSecretRequest = z.input<typeof v.moveSecretRequest>
 export type FoldersResponse = z.infer<typeof v.foldersResponse>
 export type SecretStage = z.infer<typeof v.secretStage>

@@ -309,6 +309,22 @@ export const updateSecretRequest = z
   })
   .meta({ id: 'UpdateSecretRequest' })
 
+export const secretKeysResponse = z
+  .object({
+    revision: z.int().min(1),
+    folderId: vaultId,
+    versions: z.array(
+      z.object({
+        version: versionNumber,
+        wrappedKey: wrappedKey('This version’s data key wrapped under the folder key'),
+      }),
+    ),
+  })
+  .meta({
+    id: 'SecretKeysResponse',
+    description: 'Every version’s wrapped data key (no values): what a move re-wraps',
+  })
+
 export const deleteSecretResponse = z
   .object({ deletedAt: isoTime, purgeAt: isoTime })
   .meta({ id: 'DeleteSecretResponse' })

@@ -304,3 +304,19 @@ describe('POST /api/secrets/:id/move', () => {
     expect((await errorOf(gone)).message).toContain('restore it first')
   })
 })
+
+describe('GET /api/secrets/:id/keys', () => {
+  it('gives every version’s wrapped key and the revision, only to the owner, without a read event', async () => {
+    const { body, summary } = await createSecret(t, alice)
+    const res = await t.call(`/api/secrets/${summary.id}/keys`, as(alice))
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({
+      revision: 1,
+      folderId: alice.folderId,
+      versions: [{ version: 1, wrappedKey: body.value.wrappedKey }],
+    })
+    expect((await t.call(`/api/secrets/${summary.id}/keys`, as(bob))).status).toBe(404)
+    const reads = await t.rows("select count(*) as n from audit where event = 'secret.read'")
+    expect(Number((reads[0] as { n: number }).n)).toBe(0)
+  })
+})

@@ -85,6 +85,15 @@ export async function setVersionWrappedKey(
     .execute()
 }
 
+export async function wrappedKeys(db: Db, secretId: Buffer) {
+  return db
+    .selectFrom('secret_versions')
+    .select(['version', 'wrapped_key'])
+    .where('secret_id', '=', secretId)
+    .orderBy('version')
+    .execute()
+}
+
 export async function versionNumbers(db: Db, secretId: Buffer): Promise<number[]> {
   const rows = await db
     .selectFrom('secret_versions')

@@ -18,6 +18,7 @@ import type {
   AuditResponse,
   DeleteSecretResponse,
   FoldersResponse,
+  SecretKeysResponse,
   SecretsResponse,
   SecretWithValue,
   VaultSharesResponse,
@@ -285,6 +286,20 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
             return c.json(response, 200)
           }
         }
+      })
+      .get('/secrets/:id/keys', async (c) => {
+        const outcome = await vault.secretKeys(deps, caller(c), paramId(c, 'id'))
+        if (outcome.kind === 'not_found') throw notFound()
+        const response: SecretKeysResponse = {
+          revision: outcome.secret.revision,
+          folderId: outcome.secret.folder_id.toString('base64url'),
+          versions: outcome.keys.map((k) => ({
+            version: Number(k.version),
+            wrappedKey: k.wrapped_key.toString('base64url'),
+          })),
+        }
+        c.header('etag', etag(response.revision))
+        return c.json(response, 200)
       })
       .post('/secrets/:id/move', async (c) => {
         const id = paramId(c, 'id')

@@ -450,6 +450,18 @@ export function updateSecret(deps: VaultDeps, caller: Caller, id: Buffer, u: Sec
   })
 }
 
+/**
+ * Every version's wrapped data key, for a move. Not on the audit trail as a read: a wrapped key
+ * opens nothing without the folder key, which only the client holds; the move itself is audited.
+ */
+export async function secretKeys(deps: VaultDeps, caller: Caller, id: Buffer) {
+  return deps.queue.run(async (trx) => {
+    const s = await ownedSecret(trx, deps, caller, id, deps.clock())
+    if (!s) return NOT_FOUND
+    return { kind: 'ok' as const, secret: s, keys: await q.wrappedKeys(trx, id) }
+  })
+}
+
 export interface SecretMove {
   ifMatch: number
   folderId: Buffer
