@@ -44,6 +44,10 @@ export const EVENT_LABELS: Record<AuditEventName, string> = {
   'secret.shared': 'Secret shared',
   'share.opened': 'Share link opened',
   'share.revoked': 'Share link revoked',
+  'folder.created': 'Folder created',
+  'folder.updated': 'Folder renamed or moved',
+  'folder.deleted': 'Folder deleted',
+  'secret.moved': 'Secret moved to another folder',
   'access.denied': 'Access refused',
   alert: 'Alert',
 }
