@@ -102,7 +102,7 @@ describe('VaultListView folders', () => {
     })
     const w = await mountList()
     const tree = () => w.findAll('nav[aria-label="Folders"] .node').map((b) => b.text())
-    expect(tree()).toEqual(['All secrets', '⌂Top level', '▸app', '▸production'])
+    expect(tree()).toEqual(['All secrets', '⌂Top level', '›app', '›production'])
     expect(names(w)).toEqual(['DB', 'Loose'])
 
     await w
