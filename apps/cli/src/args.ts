@@ -38,6 +38,8 @@ export interface OptionSpec {
   help: string
   /** May be given more than once; every value is kept, in order (ParsedArgs.lists). */
   multiple?: boolean
+  /** A one-letter switch that means the same (`-p` for `--parents`). */
+  short?: string
 }
 
 export interface FlagSpec {
@@ -62,7 +64,10 @@ export interface ParsedArgs {
   positionals: string[]
 }
 
-type NodeOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>
+type NodeOptions = Record<
+  string,
+  { type: 'string' | 'boolean'; multiple?: boolean; short?: string }
+>
 
 /**
  * Why node:util parseArgs refused `argv`, naming the flag: parsed once more leniently, with
@@ -128,6 +133,7 @@ export function parseArgs(command: string, argv: readonly string[], spec: FlagSp
     options[name] = {
       type: o.value ? 'string' : 'boolean',
       ...(o.multiple ? { multiple: true } : {}),
+      ...(o.short ? { short: o.short } : {}),
     }
   }
   let tokens

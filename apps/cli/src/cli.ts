@@ -95,7 +95,7 @@ export function commandHelp(command: Command): string {
       'Flags:',
       table(
         Object.entries(command.spec.options).map(([name, o]) => [
-          o.value ? `${name} <value>` : name,
+          `${o.short ? `-${o.short}, ` : ''}${o.value ? `${name} <value>` : name}`,
           o.help,
         ]),
       ),

@@ -82,7 +82,7 @@ export function resolveServer(
   return server
 }
 
-const NOT_FOUND = new Set(['not_found', 'secret_not_found'])
+const NOT_FOUND = new Set(['not_found', 'secret_not_found', 'folder_not_found'])
 const NOT_AUTHORISED = new Set([
   'unauthenticated',
   'unauthorized',

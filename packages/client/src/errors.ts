@@ -35,6 +35,8 @@ export type ClientErrorCode =
   | 'locked'
   | 'secret_not_found'
   | 'ambiguous'
+  | 'folder_not_found'
+  | 'folder_exists'
   | 'bad_input'
 
 export interface ClientErrorDetails {

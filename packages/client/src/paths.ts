@@ -1,9 +1,10 @@
 /**
- * @module Addressing secrets by path, shared by the CLI and the SDK: `/app/production/database/DB_PASSWORD`
- * is the secret named `DB_PASSWORD` whose metadata path is `/app/production/database`. Until
- * folders exist every secret is in the account's first folder, so a path is the metadata path
- * plus the name, and a bare name (or `/NAME`) finds a secret without a path. Resolution runs over
- * decrypted metadata only: the server never learns which name was looked up.
+ * @module Addressing secrets by path, shared by the CLI and the SDK: a secret's path is its
+ * folder's path, then its metadata path, then its name. `/app/production/database/DB_PASSWORD`
+ * is the secret `DB_PASSWORD` in the folder `/app/production/database` (or, for a secret kept
+ * in the root folder, one whose metadata path is `/app/production/database`). A bare name (or
+ * `/NAME`) finds a secret without a path. Resolution runs over decrypted metadata only: the
+ * server never learns which name was looked up.
  */
 import { localError } from './errors.ts'
 import { PATH_PATTERN } from './meta.ts'
@@ -14,12 +15,16 @@ export interface VaultItem<S = unknown> {
   id: string
   meta: SecretMeta | null
   summary: S
+  /** The path of the secret's folder ('' for the root folder, or when unknown). */
+  folderPath?: string
 }
 
-/** `/path/NAME`, or `/NAME` for a secret without a path. */
-export function secretPath(meta: SecretMeta): string {
-  return `${meta.path}/${meta.name}`
+/** `/folder/path/NAME`, or `/NAME` for a secret without a path in the root folder. */
+export function secretPath(meta: SecretMeta, folderPath = ''): string {
+  return `${folderPath}${meta.path}/${meta.name}`
 }
+
+const itemPath = (i: VaultItem): string => secretPath(i.meta!, i.folderPath ?? '')
 
 /** Splits `/a/b/NAME` into the metadata path `/a/b` and the name; `NAME` or `/NAME` has path ''. */
 export function splitPath(input: string): { path: string; name: string } {
@@ -41,9 +46,9 @@ export function splitPath(input: string): { path: string; name: string } {
   return { path, name }
 }
 
-function matches(meta: SecretMeta, text: string): boolean {
+function matches(item: VaultItem, text: string): boolean {
   // The name alone, as typed (a name may itself contain slashes), or the full path.
-  return meta.name === text || secretPath(meta) === text
+  return item.meta!.name === text || itemPath(item) === text
 }
 
 /**
@@ -55,10 +60,10 @@ export function resolveSecret<I extends VaultItem>(items: readonly I[], input: s
   if (text === '') throw localError('bad_input', 'path is empty', { field: 'path' })
   const byId = items.find((i) => i.id === text)
   if (byId) return byId
-  const found = items.filter((i) => i.meta !== null && matches(i.meta, text))
+  const found = items.filter((i) => i.meta !== null && matches(i, text))
   if (found.length === 1) return found[0]!
   if (found.length === 0) throw localError('secret_not_found', `No secret at ${text}.`)
-  const candidates = found.map((i) => `${secretPath(i.meta!)} (id ${i.id})`)
+  const candidates = found.map((i) => `${itemPath(i)} (id ${i.id})`)
   throw localError(
     'ambiguous',
     `${found.length} secrets match ${text}: ${candidates.join(', ')}. Use a full path or an id.`,
@@ -72,8 +77,8 @@ export function secretsUnder<I extends VaultItem>(items: readonly I[], prefix = 
   return items
     .filter((i) => {
       if (i.meta === null) return false
-      const full = secretPath(i.meta)
+      const full = itemPath(i)
       return p === '' || full === p || full.startsWith(`${p}/`) || i.meta.name === prefix.trim()
     })
-    .sort((a, b) => secretPath(a.meta!).localeCompare(secretPath(b.meta!)))
+    .sort((a, b) => itemPath(a).localeCompare(itemPath(b)))
 }

@@ -14,17 +14,23 @@ import { createShare, EnvelopeError, fromB64url, toB64url } from '@secretsentry/
 import {
   changePassword as changeAccountPassword,
   createAccount,
+  createFolder as createFolderRecord,
   createSecretVersion,
+  dataKeyContext,
   deriveAccountKeys,
+  FIRST_FOLDER_NAME,
   KDF_DEFAULTS,
   KeyringError,
   newId,
   openFolder,
   openSecretMeta,
   openSecretVersion,
+  sealFolderMeta,
   sealSecretMeta,
   unlockAccount,
+  unwrapKey,
   unwrapUserKey,
+  wrapKey,
 } from '@secretsentry/keyring'
 import type { KdfParams } from '@secretsentry/keyring'
 import type {
@@ -39,6 +45,8 @@ import type {
   DeleteSecretResponse,
   Folder,
   LoginResponse,
+  MoveSecretRequest,
+  SecretKeysResponse,
   PasswordChangeResponse,
   PreloginResponse,
   SecretStage,
@@ -56,6 +64,18 @@ import { formatLink } from './link.ts'
 import type { SecretMeta } from './meta.ts'
 import { resolveSecret } from './paths.ts'
 import type { VaultItem } from './paths.ts'
+import {
+  buildTree,
+  checkFolderName,
+  ENVIRONMENTS,
+  findFolder,
+  folderSegments,
+  parentBinding,
+  placeSecret,
+  requireFolder,
+  sealedParentOf,
+} from './folders.ts'
+import type { FolderItem, OpenedFolderInfo } from './folders.ts'
 
 export { ClientError } from './errors.ts'
 export type { ClientErrorCode, ClientErrorDetails } from './errors.ts'
@@ -66,6 +86,8 @@ export { cleanMeta, META_LIMITS, PATH_PATTERN, validateMeta } from './meta.ts'
 export type { MetaErrors, SecretMeta } from './meta.ts'
 export { resolveSecret, secretPath, secretsUnder, splitPath } from './paths.ts'
 export type { VaultItem } from './paths.ts'
+export { ENVIRONMENTS, FOLDER_NAME_PATTERN, findFolder, folderSegments } from './folders.ts'
+export type { FolderItem } from './folders.ts'
 export type { KdfParams } from '@secretsentry/keyring'
 export type {
   Account,
@@ -110,6 +132,11 @@ export interface LoginOptions {
 export interface SecretInput {
   meta: SecretMeta
   value: string
+  /**
+   * The folder (path or id) to create the secret in, its metadata path kept as given. Without
+   * it, the deepest folder whose path starts `meta.path` takes it, with the rest as its path.
+   */
+  folder?: string
 }
 
 export interface SecretChange {
@@ -187,6 +214,34 @@ export interface VaultSession {
   audit(query?: AuditQuery): Promise<AuditResponse>
   /** Re-wraps the user key under the new password (today's KDF defaults); nothing else changes. */
   changePassword(current: string, next: string): Promise<void>
+  /** The folder tree as last fetched, in path order; the root (path '') first. */
+  folders(): FolderItem[]
+  /** Fetches the folders again (another session may have changed them). */
+  refreshFolders(): Promise<FolderItem[]>
+  /**
+   * Creates the folder at `path` (like /app/production/database). With `parents` (the default)
+   * missing parents are created and an existing folder is returned as is; without, a missing
+   * parent is folder_not_found and an existing folder folder_exists.
+   */
+  mkdir(path: string, options?: { parents?: boolean }): Promise<FolderItem>
+  /** New name, same parent (check-and-set on the folder's revision). */
+  renameFolder(pathOrId: string, name: string): Promise<FolderItem>
+  /**
+   * Moves a folder (and everything in it): into `dest` when that folder exists, else to `dest`'s
+   * parent under `dest`'s last segment as its name. Only ids change on the server.
+   */
+  moveFolder(pathOrId: string, dest: string): Promise<FolderItem>
+  /** Deletes an empty folder (the server refuses one with subfolders or secrets, deleted ones too). */
+  removeFolder(pathOrId: string): Promise<void>
+  /**
+   * Moves a secret into the folder at `destPath`: every version's data key is unwrapped here
+   * with the old folder key and wrapped under the new one, and the metadata re-sealed under it
+   * (its own path cleared, so the secret sits right in the folder); the server swaps all of it
+   * at once or nothing.
+   */
+  moveSecret(summary: SecretSummary, destPath: string): Promise<SecretItem>
+  /** development, staging and production under `projectPath` (created when missing; idempotent). */
+  environments(projectPath: string): Promise<FolderItem[]>
 }
 
 export interface VaultClient {
@@ -299,42 +354,60 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     return res.account
   }
 
-  async function openFolders(userKey: Uint8Array): Promise<Map<string, Uint8Array>> {
+  interface OpenFolders {
+    keys: Map<string, Uint8Array>
+    infos: OpenedFolderInfo[]
+  }
+
+  /** Opens every folder (keys already held are reused, so a refresh unwraps only new ones). */
+  async function openFolders(userKey: Uint8Array, held?: OpenFolders): Promise<OpenFolders> {
     const { folders } = await call<{ folders: Folder[] }>('GET', '/api/folders')
     const keys = new Map<string, Uint8Array>()
+    const infos: OpenedFolderInfo[] = []
     try {
-      for (const f of folders)
-        keys.set(
-          f.id,
-          viaCrypto(() => openFolder(userKey, f).key),
-        )
+      for (const f of folders) {
+        const opened = viaCrypto(() => openFolder(userKey, f))
+        const old = held?.keys.get(f.id)
+        if (old) wipe(opened.key)
+        keys.set(f.id, old ?? opened.key)
+        infos.push({
+          id: f.id,
+          name: opened.meta.name,
+          sealedParent: sealedParentOf(opened.meta.path),
+          revision: f.revision,
+        })
+      }
     } catch (e) {
-      wipe(...keys.values())
+      for (const [id, k] of keys) if (held?.keys.get(id) !== k) wipe(k)
       throw e
     }
+    if (held) for (const [id, k] of held.keys) if (!keys.has(id)) wipe(k)
     // Map order is insertion order: the first folder stays first.
-    return keys
+    return { keys, infos }
   }
 
   async function startSession(account: Account, userKey: Uint8Array): Promise<VaultSession> {
-    let folderKeys: Map<string, Uint8Array>
+    let opened: OpenFolders
     try {
-      folderKeys = await openFolders(userKey)
+      opened = await openFolders(userKey)
     } catch (e) {
       wipe(userKey)
       throw e
     }
-    return makeSession(account, userKey, folderKeys)
+    return makeSession(account, userKey, opened)
   }
 
   function makeSession(
     initialAccount: Account,
     userKey: Uint8Array,
-    folderKeys: Map<string, Uint8Array>,
+    initialFolders: OpenFolders,
   ): VaultSession {
     let account = initialAccount
     let locked = false
-    const defaultFolderId: string | null = folderKeys.keys().next().value ?? null
+    let opened = initialFolders
+    const folderKeys = opened.keys
+    let tree = buildTree(opened.infos)
+    const defaultFolderId: string | null = tree.find((f) => f.root)?.id ?? null
     /** Decrypted metadata by secret id and ciphertext, so a refresh opens only what changed. */
     const metaCache = new Map<string, { ciphertext: string; meta: SecretMeta | null }>()
 
@@ -351,9 +424,10 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     }
 
     function decrypt(summary: SecretSummary): SecretItem {
+      const folderPath = tree.find((f) => f.id === summary.folderId)?.path ?? ''
       const cached = metaCache.get(summary.id)
       if (cached && cached.ciphertext === summary.meta.ciphertext) {
-        return { id: summary.id, summary, meta: cached.meta }
+        return { id: summary.id, summary, meta: cached.meta, folderPath }
       }
       const key = locked ? undefined : folderKeys.get(summary.folderId)
       let meta: SecretMeta | null = null
@@ -366,7 +440,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         }
         metaCache.set(summary.id, { ciphertext: summary.meta.ciphertext, meta })
       }
-      return { id: summary.id, summary, meta }
+      return { id: summary.id, summary, meta, folderPath }
     }
 
     async function list(opts: { deleted?: boolean } = {}): Promise<SecretItem[]> {
@@ -376,6 +450,8 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         opts.deleted ? '/api/secrets?deleted=true' : '/api/secrets',
       )
       requireOpen()
+      // A folder made by another session since this one opened: fetch the tree again.
+      if (secrets.some((s) => !folderKeys.has(s.folderId))) await refreshFolders()
       const wanted = opts.deleted ? secrets.filter((s) => s.deletedAt !== null) : secrets
       return wanted.map(decrypt)
     }
@@ -450,7 +526,190 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       return decrypt(res)
     }
 
+    async function refreshFolders(): Promise<FolderItem[]> {
+      requireOpen()
+      const next = await openFolders(userKey, opened)
+      if (locked) {
+        wipe(...next.keys.values())
+        throw localError('locked', 'The vault is locked.')
+      }
+      folderKeys.clear()
+      for (const [id, k] of next.keys) folderKeys.set(id, k)
+      opened = { keys: folderKeys, infos: next.infos }
+      tree = buildTree(opened.infos)
+      return tree
+    }
+
+    const folderUrl = (id: string): string => `/api/folders/${encodeURIComponent(id)}`
+    const pathOf = (segments: string[]): string => segments.map((x) => `/${x}`).join('')
+
+    async function createChild(parent: FolderItem, name: string): Promise<FolderItem> {
+      const created = viaCrypto(() =>
+        createFolderRecord(userKey, { name, path: parentBinding(parent.id) }),
+      )
+      try {
+        await call<Folder>('POST', '/api/folders', {
+          id: created.id,
+          parentId: parent.id,
+          wrappedKey: created.wrappedKey,
+          meta: created.meta,
+        })
+      } finally {
+        wipe(created.key)
+      }
+      await refreshFolders()
+      return requireFolder(tree, created.id)
+    }
+
+    async function mkdir(path: string, opts: { parents?: boolean } = {}): Promise<FolderItem> {
+      requireOpen()
+      const segments = folderSegments(path)
+      const parents = opts.parents ?? true
+      await refreshFolders()
+      let at = tree.find((f) => f.root)
+      if (!at) throw localError('folder_not_found', 'This account has no root folder.')
+      if (segments.length === 0) {
+        if (parents) return at
+        throw localError('folder_exists', 'The root folder / exists.')
+      }
+      for (let i = 0; i < segments.length; i++) {
+        const here = pathOf(segments.slice(0, i + 1))
+        const existing = tree.find((f) => f.path === here)
+        const last = i === segments.length - 1
+        if (existing) {
+          if (last && !parents) throw localError('folder_exists', `A folder ${here} exists.`)
+          at = existing
+          continue
+        }
+        if (!last && !parents) {
+          throw localError('folder_not_found', `No folder ${here}; create parents too (-p).`)
+        }
+        at = await createChild(at, segments[i]!)
+      }
+      return at
+    }
+
+    /** New metadata (name and sealed parent) for a folder, sent with check-and-set. */
+    async function reseatFolder(
+      folder: FolderItem,
+      parent: FolderItem,
+      name: string,
+    ): Promise<FolderItem> {
+      if (folder.root) throw localError('bad_input', 'The root folder cannot be renamed or moved.')
+      if (tree.some((f) => f.path === `${parent.path}/${name}` && f.id !== folder.id)) {
+        throw localError('folder_exists', `A folder ${parent.path}/${name} exists.`)
+      }
+      const key = folderKeys.get(folder.id)
+      if (!key) throw localError('folder_not_found', 'This folder cannot be opened.')
+      const meta = viaCrypto(() =>
+        sealFolderMeta(key, folder.id, { name, path: parentBinding(parent.id) }),
+      )
+      await call<Folder>(
+        'PUT',
+        folderUrl(folder.id),
+        { parentId: parent.id, meta },
+        { 'if-match': revisionTag(folder.revision) },
+      )
+      await refreshFolders()
+      return requireFolder(tree, folder.id)
+    }
+
+    async function moveSecret(summary: SecretSummary, destPath: string): Promise<SecretItem> {
+      requireOpen()
+      await refreshFolders()
+      const dest = requireFolder(tree, destPath)
+      if (dest.id === summary.folderId) {
+        throw localError('bad_input', 'The secret is already in this folder.', { field: 'dest' })
+      }
+      const oldKey = folderKey(summary.folderId)
+      const newKey = folderKey(dest.id)
+      const keys = await call<SecretKeysResponse>('GET', `${secretUrl(summary.id)}/keys`)
+      if (keys.revision !== summary.revision || keys.folderId !== summary.folderId) {
+        throw localError(
+          'conflict',
+          `The secret changed meanwhile (now at revision ${keys.revision}); list it again and retry.`,
+        )
+      }
+      const item = decrypt(summary)
+      if (!item.meta) throw localError('decrypt_failed', 'This secret’s metadata cannot be opened.')
+      const versions = viaCrypto(() =>
+        keys.versions.map((v) => {
+          const context = dataKeyContext(summary.id, v.version)
+          const dataKey = unwrapKey(oldKey, fromB64url(v.wrappedKey), context)
+          try {
+            return { version: v.version, wrappedKey: toB64url(wrapKey(newKey, dataKey, context)) }
+          } finally {
+            wipe(dataKey)
+          }
+        }),
+      )
+      const revision = summary.meta.revision + 1
+      const body: MoveSecretRequest = {
+        folderId: dest.id,
+        meta: {
+          revision,
+          ciphertext: sealMeta(newKey, summary.id, revision, { ...item.meta, path: '' }),
+        },
+        versions,
+      }
+      const res = await call<SecretSummary>('POST', `${secretUrl(summary.id)}/move`, body, {
+        'if-match': revisionTag(summary.revision),
+      })
+      return decrypt(res)
+    }
+
     return {
+      folders: () => {
+        requireOpen()
+        return tree.slice()
+      },
+      refreshFolders,
+      mkdir,
+      moveSecret,
+
+      async renameFolder(pathOrId, name) {
+        requireOpen()
+        await refreshFolders()
+        const folder = requireFolder(tree, pathOrId)
+        const parent = tree.find((f) => f.id === folder.parentId)
+        if (!parent) throw localError('folder_not_found', 'The folder’s parent cannot be found.')
+        return reseatFolder(folder, parent, checkFolderName(name))
+      },
+
+      async moveFolder(pathOrId, dest) {
+        requireOpen()
+        await refreshFolders()
+        const folder = requireFolder(tree, pathOrId)
+        const into = findFolder(tree, dest)
+        if (into) return reseatFolder(folder, into, folder.name)
+        const segments = folderSegments(dest, 'dest')
+        const name = segments.pop()!
+        const parent = tree.find((f) => f.path === pathOf(segments))
+        if (!parent) {
+          throw localError('folder_not_found', `No folder ${pathOf(segments) || '/'} to move into.`)
+        }
+        return reseatFolder(folder, parent, name)
+      },
+
+      async removeFolder(pathOrId) {
+        requireOpen()
+        await refreshFolders()
+        const folder = requireFolder(tree, pathOrId)
+        if (folder.root) throw localError('bad_input', 'The root folder cannot be deleted.')
+        await call<void>('DELETE', folderUrl(folder.id), undefined, {
+          'if-match': revisionTag(folder.revision),
+        })
+        await refreshFolders()
+      },
+
+      async environments(projectPath) {
+        requireOpen()
+        const base = pathOf(folderSegments(projectPath))
+        const made: FolderItem[] = []
+        for (const env of ENVIRONMENTS) made.push(await mkdir(`${base}/${env}`))
+        return made
+      },
+
       get account() {
         return account
       },
@@ -464,6 +723,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         locked = true
         wipe(userKey, ...folderKeys.values())
         folderKeys.clear()
+        tree = []
         metaCache.clear()
       },
 
@@ -483,7 +743,17 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
 
       async create(input) {
         requireOpen()
-        const folderId = defaultFolderId
+        let folderId = defaultFolderId
+        let meta = input.meta
+        if (input.folder !== undefined) {
+          folderId = requireFolder(tree, input.folder).id
+        } else {
+          const placed = placeSecret(tree, input.meta.path)
+          if (placed.folder) {
+            folderId = placed.folder.id
+            meta = { ...input.meta, path: placed.rest }
+          }
+        }
         if (!folderId)
           throw localError('not_found', 'This account has no folder to keep secrets in.')
         const key = folderKey(folderId)
@@ -491,7 +761,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         const request: CreateSecretRequest = {
           id,
           folderId,
-          meta: { ciphertext: sealMeta(key, id, 1, input.meta) },
+          meta: { ciphertext: sealMeta(key, id, 1, meta) },
           value: sealValue(key, id, 1, input.value),
         }
         return decrypt(await call<SecretSummary>('POST', '/api/secrets', request))
@@ -630,11 +900,12 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         throw e
       }
       await rememberKdf(guard, memoryKey(username), created.kdf)
-      return makeSession(
-        account,
-        created.userKey,
-        new Map([[created.folder.id, created.folder.key]]),
-      )
+      return makeSession(account, created.userKey, {
+        keys: new Map([[created.folder.id, created.folder.key]]),
+        infos: [
+          { id: created.folder.id, name: FIRST_FOLDER_NAME, sealedParent: null, revision: 1 },
+        ],
+      })
     },
 
     async login(username, password, opts = {}) {

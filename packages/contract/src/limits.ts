@@ -54,6 +54,8 @@ export const VAULT_LIMITS = {
   kdfDefaults: { algorithm: 'argon2id', memoryKiB: 65536, iterations: 3, parallelism: 1 },
   kdfMinimums: { memoryKiB: 19456, iterations: 2, parallelism: 1 },
   kdfMaximums: { memoryKiB: 1048576, iterations: 10, parallelism: 4 },
+  /** Versions one move request may re-wrap (a secret with more cannot be moved). */
+  moveMaxVersions: 10_000,
   auditPageDefault: 50,
   auditPageMax: 200,
 } as const
@@ -78,6 +80,10 @@ export const AUDIT_EVENTS = [
   'secret.shared',
   'share.opened',
   'share.revoked',
+  'folder.created',
+  'folder.updated',
+  'folder.deleted',
+  'secret.moved',
   'access.denied',
   'alert',
 ] as const

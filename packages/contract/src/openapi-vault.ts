@@ -39,6 +39,15 @@ export function vaultPaths({
   const notFound = errorResponse("Unknown, another account's, or deleted (indistinguishable)")
   const conflict = (description: string) => errorResponse(description)
   const idParam = param('id', 'path', v.vaultId)
+  const ifMatch = (required: boolean) => ({
+    name: 'If-Match',
+    in: 'header',
+    required,
+    description: 'The stored revision, quoted as in the ETag',
+    schema: { type: 'string' },
+  })
+  const ifMatchRequired = ifMatch(true)
+  const ifMatchOptional = ifMatch(false)
   const authed = { '401': unauthenticated, '403': csrf, ...commonErrors }
   /** Writes that store bytes: past the account's quota they are refused whole. */
   const quota = {
@@ -142,9 +151,42 @@ export function vaultPaths({
         requestBody: body(v.createFolderRequest),
         responses: {
           '201': created(v.folder),
+          '404': errorResponse('parentId: no such folder of the caller’s'),
           '409': conflict('The id exists'),
           ...authed,
           ...quota,
+        },
+      },
+    },
+    '/api/folders/{id}': {
+      put: {
+        summary:
+          'Rename and/or move a folder: new sealed FolderMeta and parent; If-Match (required) for check-and-set',
+        security: SESSION,
+        parameters: [idParam, ifMatchRequired],
+        requestBody: body(v.updateFolderRequest),
+        responses: {
+          '200': ok(v.folder, 'The folder; ETag: "<revision>"'),
+          '404': errorResponse('No such folder of the caller’s (field id or parentId)'),
+          '409': conflict(
+            'Stale If-Match, or parentId is the folder itself or one of its subfolders (a cycle)',
+          ),
+          ...authed,
+          ...quota,
+        },
+      },
+      delete: {
+        summary:
+          'Delete an empty folder (no subfolders, no secrets, deleted ones in their recovery window included)',
+        security: SESSION,
+        parameters: [idParam, ifMatchOptional],
+        responses: {
+          '204': { description: 'Deleted' },
+          '404': errorResponse('No such folder of the caller’s'),
+          '409': conflict(
+            'Stale If-Match, the folder is not empty (the message counts what is left), or it is the last top-level folder',
+          ),
+          ...authed,
         },
       },
     },
@@ -213,6 +255,33 @@ export function vaultPaths({
           '404': notFound,
           '409': conflict('already_deleted, or purge of a secret not deleted'),
           ...authed,
+        },
+      },
+    },
+    '/api/secrets/{id}/keys': {
+      get: {
+        summary:
+          'Every version’s data key, wrapped under the folder key (never a value): what a move re-wraps',
+        security: SESSION_READ,
+        parameters: [idParam],
+        responses: { '200': ok(v.secretKeysResponse), '404': notFound, ...read },
+      },
+    },
+    '/api/secrets/{id}/move': {
+      post: {
+        summary:
+          'Move a secret to another folder: every version’s data key re-wrapped and the metadata re-sealed under the destination folder key, swapped all at once; If-Match (required)',
+        security: SESSION,
+        parameters: [idParam, ifMatchRequired],
+        requestBody: body(v.moveSecretRequest),
+        responses: {
+          '200': ok(v.secretSummary),
+          '404': errorResponse('No such secret, or folderId is not a folder of the caller’s'),
+          '409': conflict(
+            'Stale If-Match, versions not exactly the stored set, wrong meta revision, already in that folder, or deleted',
+          ),
+          ...authed,
+          ...quota,
         },
       },
     },

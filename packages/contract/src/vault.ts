@@ -145,16 +145,63 @@ export const passwordChangeResponse = z.object({ account }).meta({ id: 'Password
 
 // ── Folders ─────────────────────────────────────────────────────────────────
 
-export const createFolderRequest = folderInput.meta({ id: 'CreateFolderRequest' })
+const parentId = vaultId.nullable().meta({
+  description:
+    'The parent folder (null: a top-level folder). The tree is ids only; names and paths stay sealed',
+})
+
+export const createFolderRequest = folderInput
+  .extend({ parentId: parentId.optional() })
+  .meta({ id: 'CreateFolderRequest' })
 
 export const folder = z
   .object({
     id: vaultId,
+    parentId: vaultId.nullable(),
+    revision: z.int().min(1).meta({ description: 'Bumped by every rename or move; the ETag' }),
     wrappedKey: wrappedKey('Folder key wrapped under userKey'),
     meta: z.string(),
     createdAt: isoTime,
   })
   .meta({ id: 'Folder' })
+
+/** Rename and move are one change: the sealed FolderMeta binds the folder's parent (keyring SPEC §6.3). */
+export const updateFolderRequest = z
+  .strictObject({
+    parentId,
+    meta: sealedMeta('FolderMeta with the new name and parent'),
+  })
+  .meta({ id: 'UpdateFolderRequest' })
+
+/**
+ * Moving a secret to another folder: every version's data key re-wrapped under the destination
+ * folder key, and the metadata re-sealed under it at the next revision (both were under the old
+ * folder key). The value ciphertexts do not change (they are under the data keys).
+ */
+export const moveSecretRequest = z
+  .strictObject({
+    folderId: vaultId.meta({ description: 'The destination folder' }),
+    meta: z.strictObject({
+      revision: z.int().min(2).meta({ description: 'Stored meta revision + 1 (bound in the AD)' }),
+      ciphertext: sealedMeta('SecretMeta, sealed under the destination folder key'),
+    }),
+    versions: z
+      .array(
+        z.strictObject({
+          version: z
+            .int()
+            .min(1)
+            .max(2 ** 31 - 1),
+          wrappedKey: wrappedKey(
+            'This version’s data key wrapped under the destination folder key',
+          ),
+        }),
+      )
+      .min(1, 'must name every version of the secret')
+      .max(L.moveMaxVersions, `must be at most ${L.moveMaxVersions} versions`)
+      .meta({ description: 'Every version of the secret, exactly once' }),
+  })
+  .meta({ id: 'MoveSecretRequest' })
 
 export const foldersResponse = z
   .object({ folders: z.array(folder) })
@@ -261,6 +308,22 @@ export const updateSecretRequest = z
     promote: z.literal('pending').optional(),
   })
   .meta({ id: 'UpdateSecretRequest' })
+
+export const secretKeysResponse = z
+  .object({
+    revision: z.int().min(1),
+    folderId: vaultId,
+    versions: z.array(
+      z.object({
+        version: versionNumber,
+        wrappedKey: wrappedKey('This version’s data key wrapped under the folder key'),
+      }),
+    ),
+  })
+  .meta({
+    id: 'SecretKeysResponse',
+    description: 'Every version’s wrapped data key (no values): what a move re-wraps',
+  })
 
 export const deleteSecretResponse = z
   .object({ deletedAt: isoTime, purgeAt: isoTime })

@@ -134,3 +134,70 @@ describe('the vault from the terminal', () => {
     expect(ls.out).toBe('/app/evil\\u202etxt.exe  v1\n')
   })
 })
+
+describe('folders from the terminal', () => {
+  it('mkdir -p → set inside → mv secret → value still opens → mv folder → rmdir refusals → mkdir --environments', async () => {
+    const env = { XDG_CONFIG_HOME: live.home(), SECRETSENTRY_PASSWORD: PASSWORD }
+    const ss = (args: string[], input?: string) =>
+      live.ss(args, { env, ...(input !== undefined ? { input } : {}) })
+    expect((await ss(['register', '--username', 'folder-fan'])).code).toBe(0)
+
+    const noParent = await ss(['mkdir', '/app/production/database'])
+    expect(noParent.code).toBe(3)
+    expect(noParent.err).toContain('No folder /app')
+    const made = await ss(['mkdir', '-p', '/app/production/database'])
+    expect(made.code).toBe(0)
+    expect(made.err).toBe(
+      'Created /app/\nCreated /app/production/\nCreated /app/production/database/\n',
+    )
+    expect((await ss(['mkdir', '--parents', '/app/production'])).err).toBe(
+      'Nothing to do: /app/production exists.\n',
+    )
+    expect((await ss(['mkdir', '/app'])).code).toBe(1)
+    expect((await ss(['ls', '--folders'])).out).toBe(
+      '/\n/app/\n/app/production/\n/app/production/database/\n',
+    )
+
+    // Stored at a path inside a folder, the secret goes in that folder.
+    expect((await ss(['set', '/app/production/API_KEY'], 'k-1')).code).toBe(0)
+    expect((await ss(['set', '/DB_PASSWORD'], 'p-1')).code).toBe(0)
+    expect((await ss(['set', '/DB_PASSWORD'], 'p-2')).code).toBe(0)
+    const moved = await ss(['mv', '/DB_PASSWORD', '/app/production/database'])
+    expect(moved.code).toBe(0)
+    expect(moved.err).toBe('Moved /DB_PASSWORD to /app/production/database/DB_PASSWORD.\n')
+    expect((await ss(['get', '/app/production/database/DB_PASSWORD'])).out).toBe('p-2')
+    expect((await ss(['get', '/app/production/database/DB_PASSWORD', '--version', '1'])).out).toBe(
+      'p-1',
+    )
+    expect((await ss(['mv', '/NOPE', '/app'])).code).toBe(3)
+    expect((await ss(['mv', '/app/production/API_KEY', '/nowhere'])).code).toBe(3)
+
+    // A folder: into an existing folder, or renamed.
+    expect((await ss(['mkdir', '/archive'])).code).toBe(0)
+    expect((await ss(['mv', '/app/production', '/archive'])).err).toBe(
+      'Moved /app/production/ to /archive/production/.\n',
+    )
+    expect((await ss(['get', '/archive/production/database/DB_PASSWORD'])).out).toBe('p-2')
+    expect((await ss(['mv', '/archive/production/', '/prod'])).err).toBe(
+      'Moved /archive/production/ to /prod/.\n',
+    )
+    const cycle = await ss(['mv', '/prod', '/prod/database'])
+    expect(cycle.code).toBe(1)
+    expect(cycle.err).toContain('subfolders')
+
+    const notEmpty = await ss(['rmdir', '/prod'])
+    expect(notEmpty.code).toBe(1)
+    expect(notEmpty.err).toContain('1 subfolder(s), 1 secret(s)')
+    expect((await ss(['rmdir', '/archive'])).code).toBe(0)
+    expect((await ss(['rmdir', '/archive'])).code).toBe(3)
+
+    const envs = await ss(['mkdir', '/shop', '--environments'])
+    expect(envs.err).toBe(
+      'Created /shop/\nCreated /shop/development/\nCreated /shop/production/\nCreated /shop/staging/\n',
+    )
+    expect((await ss(['mkdir', '/shop', '--environments'])).err).toContain('Nothing to do')
+    expect((await ss(['ls', '--folders', '/shop'])).out).toBe(
+      '/shop/\n/shop/development/\n/shop/production/\n/shop/staging/\n',
+    )
+  })
+})

@@ -1,6 +1,6 @@
 /**
- * @module The vault commands: `ls`, `get`, `set`, `rm`, `restore`, `promote`, `history`, and the
- * vault side of `share PATH`. Secrets are addressed by path (`/app/production/DB_PASSWORD`);
+ * @module The vault commands: `ls`, `get`, `set`, `rm`, `restore`, `promote`, `history`, the
+ * folder commands `mkdir`, `mv`, `rmdir`, and the vault side of `share PATH`. Secrets are addressed by path (`/app/production/DB_PASSWORD`);
  * @secretsentry/client resolves paths over decrypted metadata, so the server never learns them.
  *
  * Security promise: a value comes in on standard input only and goes out on standard output
@@ -8,11 +8,13 @@
  */
 import {
   cleanMeta,
+  findFolder,
   secretPath,
   secretsUnder,
   splitPath,
   validateMeta,
   versionWithStage,
+  type FolderItem,
   type SecretItem,
   type SecretMeta,
   type Stage,
@@ -44,12 +46,15 @@ function pathArg(args: ParsedArgs): string {
   return args.positionals[0] as string
 }
 
-const pathOf = (item: SecretItem): string => (item.meta ? secretPath(item.meta) : `(id ${item.id})`)
+const pathOf = (item: SecretItem): string =>
+  item.meta ? secretPath(item.meta, item.folderPath) : `(id ${item.id})`
+const folderLabel = (f: FolderItem): string => `${f.path}/`
 
-/** The secret exactly at PATH (path and name), or undefined; for `set`, which creates when absent. */
+/** The secret exactly at PATH (folder, path and name), or undefined; for `set`, which creates when absent. */
 function exactly(items: readonly SecretItem[], target: string): SecretItem | undefined {
   const { path, name } = splitPath(target)
-  const found = items.filter((i) => i.meta && i.meta.path === path && i.meta.name === name)
+  const full = `${path}/${name}`
+  const found = items.filter((i) => i.meta && secretPath(i.meta, i.folderPath) === full)
   if (found.length > 1) {
     throw new CommandError(
       `${found.length} secrets are at ${target}: give an id instead (${found.map((i) => i.id).join(', ')})`,
@@ -69,12 +74,23 @@ export const ls: Command = {
     optionalPositionals: 1,
     options: {
       '--deleted': { value: false, help: 'the deleted secrets that can still be restored' },
+      '--folders': { value: false, help: 'the folders at or under PATH instead (ending in /)' },
     },
   },
   description: ['One line per secret: its path, its current version and any pending one.'],
   async run(args, io) {
     const prefix = args.positionals[0] ?? '/'
     const deleted = args.options.get('--deleted') === true
+    if (args.options.get('--folders') === true) {
+      if (deleted) throw new UsageError('ls: give --folders or --deleted, not both')
+      const tree = await withVault(io, (v) => v.refreshFolders())
+      const p = prefix.trim().replace(/\/+$/, '')
+      const lines = tree
+        .filter((f) => p === '' || f.path === p || f.path.startsWith(`${p}/`))
+        .map(folderLabel)
+      if (lines.length > 0) io.out(`${lines.map(oneLine).join('\n')}\n`)
+      return EXIT_OK
+    }
     const items = await withVault(io, (v) => v.list(deleted ? { deleted: true } : {}))
     const lines = secretsUnder(items, prefix).map((i) => {
       const current = versionWithStage(i.summary, 'current')
@@ -354,4 +370,126 @@ export async function shareVaultSecret(args: ParsedArgs, io: Io): Promise<number
   return EXIT_OK
 }
 
-export const VAULT_COMMANDS: readonly Command[] = [ls, get, set, rm, restore, promote, history]
+export const mkdir: Command = {
+  name: 'mkdir',
+  summary:
+    'create a folder (with -p its missing parents; with --environments dev/staging/prod in it)',
+  usage: 'secretsentry mkdir PATH [-p] [--environments]',
+  examples: [
+    'secretsentry mkdir -p /app/production/database',
+    'secretsentry mkdir /shop --environments',
+  ],
+  spec: {
+    positionals: ['PATH'],
+    options: {
+      '--parents': {
+        value: false,
+        short: 'p',
+        help: 'create missing parents too; an existing folder is not an error',
+      },
+      '--environments': {
+        value: false,
+        help: 'also create development, staging and production in PATH (implies -p; safe to repeat)',
+      },
+    },
+  },
+  description: [
+    'Each folder has its own key; its name is encrypted here, so the server sees only ids.',
+    'A secret stored at a path inside a folder (secretsentry set /app/production/NAME) goes in it.',
+  ],
+  async run(args, io) {
+    const target = pathArg(args)
+    const environments = args.options.get('--environments') === true
+    const parents = environments || args.options.get('--parents') === true
+    const { before, after } = await withVault(io, async (v) => {
+      const before = new Set((await v.refreshFolders()).map((f) => f.id))
+      await v.mkdir(target, { parents })
+      if (environments) await v.environments(target)
+      return { before, after: v.folders() }
+    })
+    const made = after.filter((f) => !before.has(f.id))
+    io.err(
+      made.length === 0
+        ? `Nothing to do: ${target} exists.\n`
+        : `${made.map((f) => `Created ${folderLabel(f)}`).join('\n')}\n`,
+    )
+    return EXIT_OK
+  },
+}
+
+export const rmdir: Command = {
+  name: 'rmdir',
+  summary: 'delete an empty folder',
+  usage: 'secretsentry rmdir PATH',
+  examples: ['secretsentry rmdir /app/old'],
+  spec: { positionals: ['PATH'] },
+  description: [
+    'Only an empty folder: no subfolders and no secrets, counting deleted ones that can still be',
+    'restored (purge them first). Nothing is deleted recursively.',
+  ],
+  async run(args, io) {
+    const target = pathArg(args)
+    await withVault(io, (v) => v.removeFolder(target))
+    io.err(`Deleted the folder ${target}.\n`)
+    return EXIT_OK
+  },
+}
+
+export const mv: Command = {
+  name: 'mv',
+  summary: 'move a secret into a folder, or move or rename a folder',
+  usage: 'secretsentry mv SRC DEST',
+  examples: [
+    'secretsentry mv /app/DB_PASSWORD /app/production',
+    'secretsentry mv /app/staging /app/stage',
+  ],
+  spec: { positionals: ['SRC', 'DEST'] },
+  description: [
+    "A secret SRC goes into the existing folder DEST: each version's key is re-wrapped here under",
+    "DEST's key, and the server swaps them all at once. A folder SRC goes into DEST when DEST is a",
+    'folder, else it is moved and renamed to DEST. SRC ending in / always means the folder.',
+  ],
+  async run(args, io) {
+    const [src, dest] = args.positionals as [string, string]
+    const message = await withVault(io, async (v) => {
+      const tree = await v.refreshFolders()
+      const folder = findFolder(tree, src)
+      const wantsFolder = src.trim().endsWith('/')
+      let secret: SecretItem | undefined
+      if (!wantsFolder) {
+        try {
+          secret = await v.resolve(src)
+        } catch (e) {
+          if (!folder) throw e
+        }
+      }
+      if (secret && folder && !folder.root) {
+        throw new UsageError(
+          `mv: both a folder and a secret are at ${src}: write ${src.trim()}/ for the folder, or the secret's id`,
+        )
+      }
+      if (secret) {
+        const moved = await v.moveSecret(secret.summary, dest)
+        return `Moved ${pathOf(secret)} to ${pathOf(moved)}.`
+      }
+      if (!folder) throw new CommandError(`no secret or folder at ${src}`, EXIT_NOT_FOUND)
+      const moved = await v.moveFolder(folder.id, dest)
+      return `Moved ${folderLabel(folder)} to ${folderLabel(moved)}.`
+    })
+    io.err(`${message}\n`)
+    return EXIT_OK
+  },
+}
+
+export const VAULT_COMMANDS: readonly Command[] = [
+  ls,
+  get,
+  set,
+  rm,
+  restore,
+  promote,
+  history,
+  mkdir,
+  mv,
+  rmdir,
+]

@@ -105,6 +105,8 @@ export async function register(
     await insertFolder(trx, {
       id: r.folder.id,
       user_id: user.id,
+      parent_id: null,
+      revision: 1,
       wrapped_key: r.folder.wrappedKey,
       meta: r.folder.meta,
       created_at: now,

@@ -78,6 +78,9 @@ export interface SessionTable {
 export interface FolderTable {
   id: Buffer
   user_id: Buffer
+  /** null: a top-level folder. */
+  parent_id: Buffer | null
+  revision: number
   wrapped_key: Buffer
   meta: Buffer
   created_at: number

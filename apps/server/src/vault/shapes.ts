@@ -29,6 +29,8 @@ export function toAccount(u: UserRow): Account {
 export function toFolder(f: FolderRow): Folder {
   return {
     id: b64(f.id),
+    parentId: f.parent_id ? b64(f.parent_id) : null,
+    revision: Number(f.revision),
     wrappedKey: b64(f.wrapped_key),
     meta: b64(f.meta),
     createdAt: iso(f.created_at),

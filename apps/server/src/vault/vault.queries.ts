@@ -27,6 +27,83 @@ export async function findFolder(db: Db, id: Buffer): Promise<{ user_id: Buffer 
   return db.selectFrom('folders').select('user_id').where('id', '=', id).executeTakeFirst()
 }
 
+export async function findFolderRow(db: Db, id: Buffer): Promise<FolderRow | undefined> {
+  return db.selectFrom('folders').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Every folder of an account as (id, parent): enough to walk the tree without reading metadata. */
+export async function folderParents(
+  db: Db,
+  userId: Buffer,
+): Promise<{ id: Buffer; parent_id: Buffer | null }[]> {
+  return db
+    .selectFrom('folders')
+    .select(['id', 'parent_id'])
+    .where('user_id', '=', userId)
+    .execute()
+}
+
+export async function updateFolder(
+  db: Db,
+  id: Buffer,
+  set: Updateable<FolderTable>,
+): Promise<void> {
+  await db.updateTable('folders').set(set).where('id', '=', id).execute()
+}
+
+export async function deleteFolder(db: Db, id: Buffer): Promise<void> {
+  await db.deleteFrom('folders').where('id', '=', id).execute()
+}
+
+/** What keeps a folder from being deleted: subfolders, live secrets, deleted secrets not yet purged. */
+export async function folderContents(db: Db, id: Buffer) {
+  const { rows } = await sql<{ folders: number; live: number; deleted: number }>`
+    select
+      (select count(*) from folders where parent_id = ${id}) as folders,
+      (select count(*) from secrets where folder_id = ${id} and deleted_at is null) as live,
+      (select count(*) from secrets where folder_id = ${id} and deleted_at is not null) as deleted
+  `.execute(db)
+  const r = rows[0]
+  return {
+    folders: Number(r?.folders ?? 0),
+    live: Number(r?.live ?? 0),
+    deleted: Number(r?.deleted ?? 0),
+  }
+}
+
+export async function setVersionWrappedKey(
+  db: Db,
+  secretId: Buffer,
+  version: number,
+  wrappedKey: Buffer,
+): Promise<void> {
+  await db
+    .updateTable('secret_versions')
+    .set({ wrapped_key: wrappedKey })
+    .where('secret_id', '=', secretId)
+    .where('version', '=', version)
+    .execute()
+}
+
+export async function wrappedKeys(db: Db, secretId: Buffer) {
+  return db
+    .selectFrom('secret_versions')
+    .select(['version', 'wrapped_key'])
+    .where('secret_id', '=', secretId)
+    .orderBy('version')
+    .execute()
+}
+
+export async function versionNumbers(db: Db, secretId: Buffer): Promise<number[]> {
+  const rows = await db
+    .selectFrom('secret_versions')
+    .select('version')
+    .where('secret_id', '=', secretId)
+    .orderBy('version')
+    .execute()
+  return rows.map((r) => Number(r.version))
+}
+
 export async function insertFolder(db: Db, row: Insertable<FolderTable>): Promise<void> {
   await db.insertInto('folders').values(row).execute()
 }

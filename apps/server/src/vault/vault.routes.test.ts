@@ -62,7 +62,12 @@ describe('folders', () => {
     const body = { id: newId(), wrappedKey: wrapped(), meta: sealedBlob(30) }
     const res = await t.call('/api/folders', jsonInit('POST', body, alice.auth))
     expect(res.status).toBe(201)
-    expect(await res.json()).toEqual({ ...body, createdAt: new Date(t.clock.now).toISOString() })
+    expect(await res.json()).toEqual({
+      ...body,
+      parentId: null,
+      revision: 1,
+      createdAt: new Date(t.clock.now).toISOString(),
+    })
     const again = await t.call(
       '/api/folders',
       jsonInit('POST', { ...body, wrappedKey: wrapped() }, bob.auth),

@@ -6,8 +6,10 @@ import {
   createSecretRequest,
   deleteSecretQuery,
   listSecretsQuery,
+  moveSecretRequest,
   secretQuery,
   shareSecretQuery,
+  updateFolderRequest,
   updateSecretRequest,
   vaultId,
 } from '@secretsentry/contract'
@@ -16,6 +18,7 @@ import type {
   AuditResponse,
   DeleteSecretResponse,
   FoldersResponse,
+  SecretKeysResponse,
   SecretsResponse,
   SecretWithValue,
   VaultSharesResponse,
@@ -46,6 +49,8 @@ export interface VaultRouteOptions {
 
 const SMALL_BODY_BYTES = 64 * 1024
 const JSON_SLACK_BYTES = 4096
+/** One `{"version":N,"wrappedKey":"<82 chars>"}` entry of a move, with room to spare. */
+const MOVE_BYTES_PER_VERSION = 128
 
 const notFound = () => new ApiError(404, 'not_found', 'No such secret')
 const noVersion = () => new ApiError(404, 'not_found', 'No such version of this secret')
@@ -74,7 +79,18 @@ function ifMatch(c: Context): number | undefined {
   return Number(m[1])
 }
 
+/** For renames, moves and secret moves, which must say which revision they were made from. */
+function requiredIfMatch(c: Context): number {
+  const revision = ifMatch(c)
+  if (revision === undefined) {
+    throw invalid('If-Match', 'If-Match: required, the quoted revision the change was made from')
+  }
+  return revision
+}
+
 const etag = (revision: number) => `"${revision}"`
+const noFolder = (field: string) =>
+  new ApiError(404, 'not_found', `${field}: no such folder`, { field })
 
 export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
   const { deps, session, sameOrigin, maxSecretBytes } = o
@@ -100,6 +116,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
   return (
     new Hono<SessionEnv>()
       .use('/folders', sameOrigin, session, o.writeLimit)
+      .use('/folders/*', sameOrigin, session, o.writeLimit)
       // '/secrets/*' also matches '/secrets' itself (a second entry would run the session twice).
       .use('/secrets/*', sameOrigin, session, o.writeLimit)
       .use('/audit', session)
@@ -113,12 +130,38 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
         const body = parseWith(createFolderRequest, await readJsonBody(c, SMALL_BODY_BYTES))
         const outcome = await vault.createFolder(deps, caller(c), {
           id: canonical('id', body.id),
+          parentId: body.parentId ? canonical('parentId', body.parentId) : null,
           wrappedKey: canonical('wrappedKey', body.wrappedKey),
           meta: canonical('meta', body.meta),
         })
         if (outcome.kind === 'conflict') throw conflict(outcome)
         if (outcome.kind === 'quota_exceeded') throw quotaExceeded(outcome)
+        if (outcome.kind === 'no_parent') throw noFolder('parentId')
+        c.header('etag', etag(outcome.folder.revision))
         return c.json(outcome.folder, 201)
+      })
+      .put('/folders/:id', async (c) => {
+        const id = paramId(c, 'id')
+        const expected = requiredIfMatch(c)
+        const body = parseWith(updateFolderRequest, await readJsonBody(c, SMALL_BODY_BYTES))
+        const outcome = await vault.updateFolder(deps, caller(c), id, {
+          ifMatch: expected,
+          parentId: body.parentId ? canonical('parentId', body.parentId) : null,
+          meta: canonical('meta', body.meta),
+        })
+        if (outcome.kind === 'not_found') throw noFolder('id')
+        if (outcome.kind === 'no_parent') throw noFolder('parentId')
+        if (outcome.kind === 'conflict') throw conflict(outcome)
+        if (outcome.kind === 'quota_exceeded') throw quotaExceeded(outcome)
+        c.header('etag', etag(outcome.folder.revision))
+        return c.json(outcome.folder, 200)
+      })
+      .delete('/folders/:id', async (c) => {
+        const id = paramId(c, 'id')
+        const outcome = await vault.deleteFolder(deps, caller(c), id, ifMatch(c))
+        if (outcome.kind === 'not_found') throw noFolder('id')
+        if (outcome.kind === 'conflict') throw conflict(outcome)
+        return c.body(null, 204)
       })
       .get('/secrets', async (c) => {
         const query = parseQuery(c, listSecretsQuery)
@@ -243,6 +286,44 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
             return c.json(response, 200)
           }
         }
+      })
+      .get('/secrets/:id/keys', async (c) => {
+        const outcome = await vault.secretKeys(deps, caller(c), paramId(c, 'id'))
+        if (outcome.kind === 'not_found') throw notFound()
+        const response: SecretKeysResponse = {
+          revision: outcome.secret.revision,
+          folderId: outcome.secret.folder_id.toString('base64url'),
+          versions: outcome.keys.map((k) => ({
+            version: Number(k.version),
+            wrappedKey: k.wrapped_key.toString('base64url'),
+          })),
+        }
+        c.header('etag', etag(response.revision))
+        return c.json(response, 200)
+      })
+      .post('/secrets/:id/move', async (c) => {
+        const id = paramId(c, 'id')
+        const expected = requiredIfMatch(c)
+        const limit = SMALL_BODY_BYTES + VAULT_LIMITS.moveMaxVersions * MOVE_BYTES_PER_VERSION
+        const body = parseWith(moveSecretRequest, await readJsonBody(c, limit))
+        const outcome = await vault.moveSecret(deps, caller(c), id, {
+          ifMatch: expected,
+          folderId: canonical('folderId', body.folderId),
+          meta: {
+            revision: body.meta.revision,
+            ciphertext: canonical('meta.ciphertext', body.meta.ciphertext),
+          },
+          versions: body.versions.map((v, i) => ({
+            version: v.version,
+            wrappedKey: canonical(`versions.${i}.wrappedKey`, v.wrappedKey),
+          })),
+        })
+        if (outcome.kind === 'not_found') throw notFound()
+        if (outcome.kind === 'no_folder') throw noFolder('folderId')
+        if (outcome.kind === 'conflict') throw conflict(outcome)
+        if (outcome.kind === 'quota_exceeded') throw quotaExceeded(outcome)
+        c.header('etag', etag(outcome.summary.revision))
+        return c.json(outcome.summary, 200)
       })
       .post('/secrets/:id/restore', async (c) => {
         const outcome = await vault.restoreSecret(deps, caller(c), paramId(c, 'id'))

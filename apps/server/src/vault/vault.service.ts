@@ -120,24 +120,151 @@ async function summaryOf(trx: Db, id: Buffer): Promise<SecretSummary> {
 
 export interface NewFolder {
   id: Buffer
+  parentId: Buffer | null
   wrappedKey: Buffer
   meta: Buffer
+}
+
+const folderEvent = (caller: Caller, at: number, folderId: Buffer) => ({
+  userId: caller.userId,
+  result: 'ok' as const,
+  actor: 'user' as const,
+  client: caller.client,
+  at,
+  // Audit rows have no folder column; the id (never a name) goes in the detail.
+  detail: `folder ${folderId.toString('base64url')}`,
+})
+
+/** The caller's folder, or undefined for an unknown id or another account's (the same 404). */
+async function ownedFolder(trx: Db, caller: Caller, id: Buffer) {
+  const folder = await q.findFolderRow(trx, id)
+  return folder && folder.user_id.equals(caller.userId) ? folder : undefined
 }
 
 export function createFolder(deps: VaultDeps, caller: Caller, f: NewFolder) {
   return writeAs(deps, caller, async (trx) => {
     if (await q.findFolder(trx, f.id)) return conflict('id', 'A folder with this id exists')
+    if (f.parentId && !(await ownedFolder(trx, caller, f.parentId))) {
+      return { kind: 'no_parent' as const }
+    }
     const full = await overQuota(trx, deps, caller.userId, f.meta.length + f.wrappedKey.length)
     if (full) return full
     const row = {
       id: f.id,
       user_id: caller.userId,
+      parent_id: f.parentId,
+      revision: 1,
       wrapped_key: f.wrappedKey,
       meta: f.meta,
       created_at: deps.clock(),
     }
     await q.insertFolder(trx, row)
+    await deps.audit.record(trx, {
+      ...folderEvent(caller, row.created_at, f.id),
+      event: 'folder.created',
+    })
     return { kind: 'created' as const, folder: toFolder(row) }
+  })
+}
+
+export interface FolderUpdate {
+  ifMatch: number
+  parentId: Buffer | null
+  meta: Buffer
+}
+
+/**
+ * Rename and/or move: the new sealed FolderMeta (which binds the parent, so the client can tell
+ * a tree the server rearranged) replaces the old one when If-Match names the stored revision.
+ * Security promise (a tree, never a cycle): the new parent may be neither the folder itself nor
+ * one of its subfolders; checked on the account's whole (id, parent) list inside the locked
+ * write, so two concurrent moves cannot build a cycle between them.
+ */
+export function updateFolder(deps: VaultDeps, caller: Caller, id: Buffer, u: FolderUpdate) {
+  return writeAs(deps, caller, async (trx) => {
+    const now = deps.clock()
+    const folder = await ownedFolder(trx, caller, id)
+    if (!folder) return NOT_FOUND
+    if (u.ifMatch !== folder.revision) {
+      return conflict('If-Match', `Changed meanwhile: the folder is at revision ${folder.revision}`)
+    }
+    if (u.parentId) {
+      if (u.parentId.equals(id))
+        return conflict('parentId', 'parentId: a folder cannot be its own parent')
+      const parents = new Map(
+        (await q.folderParents(trx, caller.userId)).map((r) => [r.id.toString('hex'), r.parent_id]),
+      )
+      if (!parents.has(u.parentId.toString('hex'))) return { kind: 'no_parent' as const }
+      // Walk up from the new parent; meeting the folder means the parent is inside it. The
+      // walk is bounded by the number of folders even if stored rows already held a loop.
+      let at: Buffer | null = u.parentId
+      for (let steps = 0; at && steps <= parents.size; steps++) {
+        if (at.equals(id)) {
+          return conflict(
+            'parentId',
+            'parentId: a folder cannot move into one of its own subfolders',
+          )
+        }
+        at = parents.get(at.toString('hex')) ?? null
+      }
+    }
+    const full = await overQuota(trx, deps, caller.userId, u.meta.length - folder.meta.length)
+    if (full) return full
+    const moved = !(u.parentId === null
+      ? folder.parent_id === null
+      : folder.parent_id !== null && folder.parent_id.equals(u.parentId))
+    await q.updateFolder(trx, id, {
+      parent_id: u.parentId,
+      meta: u.meta,
+      revision: folder.revision + 1,
+    })
+    await deps.audit.record(trx, {
+      ...folderEvent(caller, now, id),
+      event: 'folder.updated',
+      detail: `folder ${id.toString('base64url')} ${moved ? 'moved' : 'renamed'}, revision ${folder.revision + 1}`,
+    })
+    const row = await q.findFolderRow(trx, id)
+    if (!row) throw new Error('folder vanished inside its own transaction')
+    return { kind: 'updated' as const, folder: toFolder(row) }
+  })
+}
+
+/**
+ * Only an empty folder is deleted: no subfolders and no secrets, counting deleted secrets still
+ * in their recovery window (they keep their data keys wrapped under this folder's key, so
+ * deleting the key would destroy them early). Nothing is deleted recursively: the caller moves
+ * or purges what is left first. The last top-level folder stays, so new secrets always have a home.
+ */
+export function deleteFolder(deps: VaultDeps, caller: Caller, id: Buffer, ifMatch?: number) {
+  return writeAs(deps, caller, async (trx) => {
+    const now = deps.clock()
+    const folder = await ownedFolder(trx, caller, id)
+    if (!folder) return NOT_FOUND
+    if (ifMatch !== undefined && ifMatch !== folder.revision) {
+      return conflict('If-Match', `Changed meanwhile: the folder is at revision ${folder.revision}`)
+    }
+    const left = await q.folderContents(trx, id)
+    if (left.folders + left.live + left.deleted > 0) {
+      const parts: string[] = []
+      if (left.folders) parts.push(`${left.folders} subfolder(s)`)
+      if (left.live) parts.push(`${left.live} secret(s)`)
+      if (left.deleted) parts.push(`${left.deleted} deleted secret(s) in the recovery window`)
+      return conflict(
+        'id',
+        `The folder is not empty: it holds ${parts.join(', ')}; move, delete or purge them first`,
+      )
+    }
+    if (folder.parent_id === null) {
+      const topLevel = (await q.folderParents(trx, caller.userId)).filter(
+        (r) => r.parent_id === null,
+      )
+      if (topLevel.length <= 1) {
+        return conflict('id', 'This is the account’s last top-level folder; it cannot be deleted')
+      }
+    }
+    await q.deleteFolder(trx, id)
+    await deps.audit.record(trx, { ...folderEvent(caller, now, id), event: 'folder.deleted' })
+    return { kind: 'deleted' as const }
   })
 }
 
@@ -320,6 +447,76 @@ export function updateSecret(deps: VaultDeps, caller: Caller, id: Buffer, u: Sec
       detail: details.join('; '),
     })
     return { kind: 'updated' as const, summary: await summaryOf(trx, id) }
+  })
+}
+
+/**
+ * Every version's wrapped data key, for a move. Not on the audit trail as a read: a wrapped key
+ * opens nothing without the folder key, which only the client holds; the move itself is audited.
+ */
+export async function secretKeys(deps: VaultDeps, caller: Caller, id: Buffer) {
+  return deps.queue.run(async (trx) => {
+    const s = await ownedSecret(trx, deps, caller, id, deps.clock())
+    if (!s) return NOT_FOUND
+    return { kind: 'ok' as const, secret: s, keys: await q.wrappedKeys(trx, id) }
+  })
+}
+
+export interface SecretMove {
+  ifMatch: number
+  folderId: Buffer
+  meta: { revision: number; ciphertext: Buffer }
+  versions: { version: number; wrappedKey: Buffer }[]
+}
+
+/**
+ * Moves a secret to another folder of the caller's. The client re-wrapped every version's data
+ * key under the destination folder key and re-sealed the metadata under it.
+ * Security promise (all or nothing): the request must name exactly the stored versions, each
+ * once, and If-Match the stored revision; every check runs before any write and the swap is one
+ * transaction, so a secret never ends up with some data keys under the old folder key and some
+ * under the new one (which would make those versions unreadable).
+ */
+export function moveSecret(deps: VaultDeps, caller: Caller, id: Buffer, m: SecretMove) {
+  return writeAs(deps, caller, async (trx) => {
+    const now = deps.clock()
+    const s = await ownedSecret(trx, deps, caller, id, now, { deleted: 'include' })
+    if (!s) return NOT_FOUND
+    if (s.deleted_at !== null) return conflict('id', 'The secret is deleted; restore it first')
+    if (m.ifMatch !== s.revision) {
+      return conflict('If-Match', `Changed meanwhile: the secret is at revision ${s.revision}`)
+    }
+    const dest = await ownedFolder(trx, caller, m.folderId)
+    if (!dest) return { kind: 'no_folder' as const }
+    if (s.folder_id.equals(m.folderId))
+      return conflict('folderId', 'folderId: the secret is already in this folder')
+    if (m.meta.revision !== s.meta_revision + 1) {
+      return conflict('meta.revision', `meta.revision: must be ${s.meta_revision + 1}`)
+    }
+    const stored = await q.versionNumbers(trx, id)
+    const sent = m.versions.map((v) => v.version).sort((a, b) => a - b)
+    if (sent.length !== stored.length || sent.some((v, i) => v !== stored[i])) {
+      return conflict(
+        'versions',
+        `versions: must re-wrap exactly the stored versions (${stored.length}: ${stored.join(', ')}), each once`,
+      )
+    }
+    const full = await overQuota(trx, deps, caller.userId, m.meta.ciphertext.length - s.meta.length)
+    if (full) return full
+    for (const v of m.versions) await q.setVersionWrappedKey(trx, id, v.version, v.wrappedKey)
+    await q.updateSecret(trx, id, {
+      folder_id: m.folderId,
+      meta: m.meta.ciphertext,
+      meta_revision: m.meta.revision,
+      revision: s.revision + 1,
+      updated_at: now,
+    })
+    await deps.audit.record(trx, {
+      ...event(caller, now, id),
+      event: 'secret.moved',
+      detail: `to folder ${m.folderId.toString('base64url')}, ${stored.length} version(s) re-wrapped`,
+    })
+    return { kind: 'moved' as const, summary: await summaryOf(trx, id) }
   })
 }
 

@@ -8,6 +8,8 @@ import type { KdfParams, NewAccount } from '@secretsentry/keyring'
 import type {
   AuditEntry,
   CreateSecretRequest,
+  Folder,
+  MoveSecretRequest,
   SecretSummary,
   UpdateSecretRequest,
 } from '@secretsentry/contract/types'
@@ -53,6 +55,8 @@ export interface FakeVault {
   touch(id: string): void
   /** What GET /api/audit answers (one page, newest first). */
   audit: AuditEntry[]
+  /** The folder rows, first the account's first folder; opaque like the server's. */
+  folders: Folder[]
 }
 
 /** An account made with the real keyring (at the minimum KDF unless told) and a fetch mock serving it. */
@@ -88,6 +92,16 @@ export async function installFakeVaultApi(
     session,
     preloginOverride: null,
     audit: [],
+    folders: [
+      {
+        id: account.folder.id,
+        parentId: null,
+        revision: 1,
+        wrappedKey: account.folder.wrappedKey,
+        meta: account.folder.meta,
+        createdAt,
+      },
+    ],
     touch(id) {
       const s = secrets.get(id)
       if (s) s.summary = { ...s.summary, revision: s.summary.revision + 1, updatedAt: now() }
@@ -141,11 +155,71 @@ export async function installFakeVaultApi(
     }
     if (method === 'GET' && path === '/api/audit')
       return json(200, { events: fake.audit, next: null })
-    if (method === 'GET' && path === '/api/folders') {
-      const f = account.folder
+    if (method === 'GET' && path === '/api/folders') return json(200, { folders: fake.folders })
+    if (method === 'POST' && path === '/api/folders') {
+      const req = data as { id: string; wrappedKey: string; meta: string; parentId?: string | null }
+      const folder: Folder = {
+        id: req.id,
+        parentId: req.parentId ?? null,
+        revision: 1,
+        wrappedKey: req.wrappedKey,
+        meta: req.meta,
+        createdAt: now(),
+      }
+      fake.folders.push(folder)
+      return json(201, folder)
+    }
+    const fm = /^\/api\/folders\/([^/]+)$/.exec(path)
+    const folder = fm ? fake.folders.find((f) => f.id === decodeURIComponent(fm[1]!)) : undefined
+    if (fm) {
+      if (!folder) return error(404, 'not_found')
+      if (headers['if-match'] !== undefined && headers['if-match'] !== `"${folder.revision}"`)
+        return error(409, 'conflict', 'The folder changed meanwhile')
+      if (method === 'PUT') {
+        const req = data as { parentId: string | null; meta: string }
+        Object.assign(folder, {
+          parentId: req.parentId,
+          meta: req.meta,
+          revision: folder.revision + 1,
+        })
+        return json(200, folder)
+      }
+      if (method === 'DELETE') {
+        const used =
+          fake.folders.some((f) => f.parentId === folder.id) ||
+          [...secrets.values()].some((x) => x.summary.folderId === folder.id)
+        if (used) return error(409, 'conflict', 'The folder is not empty: it holds 1 secret(s)')
+        fake.folders.splice(fake.folders.indexOf(folder), 1)
+        return new Response(null, { status: 204 })
+      }
+    }
+    const keys = /^\/api\/secrets\/([^/]+)\/keys$/.exec(path)
+    const keyed = keys ? secrets.get(decodeURIComponent(keys[1]!)) : undefined
+    if (keys && keyed && method === 'GET') {
       return json(200, {
-        folders: [{ id: f.id, wrappedKey: f.wrappedKey, meta: f.meta, createdAt }],
+        revision: keyed.summary.revision,
+        folderId: keyed.summary.folderId,
+        versions: [...keyed.values].map(([version, v]) => ({ version, wrappedKey: v.wrappedKey })),
       })
+    }
+    const mv = /^\/api\/secrets\/([^/]+)\/move$/.exec(path)
+    const moving = mv ? secrets.get(decodeURIComponent(mv[1]!)) : undefined
+    if (mv && moving && method === 'POST') {
+      if (headers['if-match'] !== `"${moving.summary.revision}"`)
+        return error(409, 'conflict', 'The secret changed meanwhile')
+      const req = data as unknown as MoveSecretRequest
+      for (const v of req.versions) {
+        const old = moving.values.get(v.version)
+        if (old) moving.values.set(v.version, { ...old, wrappedKey: v.wrappedKey })
+      }
+      moving.summary = {
+        ...moving.summary,
+        folderId: req.folderId,
+        revision: moving.summary.revision + 1,
+        meta: req.meta,
+        updatedAt: now(),
+      }
+      return json(200, moving.summary)
     }
     if (path === '/api/secrets') {
       if (method === 'GET') {

@@ -86,6 +86,15 @@ const SAMPLES: AuditEvent[] = [
     client: { hash: null, agent: 'other' },
     detail: '5 failed logins or denied accesses within 15 minutes',
   }),
+  ev({ event: 'folder.created', detail: 'folder AAAAAAAAAAAAAAAAAAAAAA' }),
+  ev({ event: 'folder.updated', detail: 'folder AAAAAAAAAAAAAAAAAAAAAA renamed, revision 2' }),
+  ev({ event: 'folder.updated', detail: 'folder AAAAAAAAAAAAAAAAAAAAAA moved, revision 3' }),
+  ev({ event: 'folder.deleted', detail: 'folder AAAAAAAAAAAAAAAAAAAAAA' }),
+  ev({
+    event: 'secret.moved',
+    secretId: SECRET,
+    detail: 'to folder AAAAAAAAAAAAAAAAAAAAAA, 3 version(s) re-wrapped',
+  }),
 ]
 
 const line = (e: AuditEvent) => {
@@ -128,6 +137,19 @@ describe('describeEvent', () => {
     })
     expect(line(SAMPLES[7]!).who).toBe('by you, from the command line')
     expect(line(SAMPLES[0]!).text).toBe('Account created')
+  })
+
+  it('says what happened to folders and moved secrets, never their ids', () => {
+    const texts = SAMPLES.filter((e) => e.event.startsWith('folder.') || e.event === 'secret.moved')
+      .map(line)
+      .map((l) => [l.text, l.more])
+    expect(texts).toEqual([
+      ['Created a folder', null],
+      ['Renamed a folder', null],
+      ['Moved a folder', null],
+      ['Deleted an empty folder', null],
+      ['Moved “DB password” to another folder', '3 versions re-encrypted for the new folder'],
+    ])
   })
 
   it('names a secret the vault no longer holds as a deleted one', () => {

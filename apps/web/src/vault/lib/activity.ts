@@ -44,6 +44,10 @@ export const EVENT_LABELS: Record<AuditEventName, string> = {
   'secret.shared': 'Secret shared',
   'share.opened': 'Share link opened',
   'share.revoked': 'Share link revoked',
+  'folder.created': 'Folder created',
+  'folder.updated': 'Folder renamed or moved',
+  'folder.deleted': 'Folder deleted',
+  'secret.moved': 'Secret moved to another folder',
   'access.denied': 'Access refused',
   alert: 'Alert',
 }
@@ -196,6 +200,22 @@ export function describeEvent(e: AuditEvent, nameOf: (id: string) => string | nu
         what = ['A share link of ', secret, ' was deleted with its manage link']
       else what = ['Revoked a share link of ', secret]
       break
+    case 'folder.created':
+      what = ['Created a folder']
+      break
+    case 'folder.updated':
+      what = [/ moved,/.test(e.detail ?? '') ? 'Moved a folder' : 'Renamed a folder']
+      break
+    case 'folder.deleted':
+      what = ['Deleted an empty folder']
+      break
+    case 'secret.moved': {
+      what = ['Moved ', secret, ' to another folder']
+      const [count] = numbers(e.detail, /(\d+) version/g)
+      if (count !== undefined)
+        more = `${plural(count, 'version', 'versions')} re-encrypted for the new folder`
+      break
+    }
     case 'access.denied':
       what = ['Someone tried to open ', secret, ' without access']
       break

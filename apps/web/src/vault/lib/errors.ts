@@ -49,6 +49,9 @@ export function vaultErrorMessage(err: unknown): string {
       return 'This item no longer exists. It may have been deleted, purged or never existed.'
     case 'rate_limited':
       return waitMessage(err instanceof ClientError ? err.details.retryAfterSeconds : undefined)
+    case 'folder_exists':
+    case 'folder_not_found':
+      return err instanceof ClientError ? err.message : 'No such folder.'
     case 'quota_exceeded':
       // The server's sentence says how much is used of how much, and how to make room.
       return err instanceof ClientError ? err.message : 'Your vault is full.'

@@ -32,6 +32,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, toRaw } from 'vue'
 import { createVaultClient, versionWithStage } from '@secretsentry/client/vault'
 import type {
+  FolderItem,
   Account,
   AuditQuery,
   AuditResponse,
@@ -92,6 +93,8 @@ export const useVaultStore = defineStore('vault', () => {
   const account = ref<Account | null>(null)
   const items = shallowRef<SecretItem[]>([])
   const deletedItems = shallowRef<SecretItem[]>([])
+  /** The folder tree (names decrypted here), in path order, the root first. */
+  const folders = shallowRef<FolderItem[]>([])
   /** 0..1 while Argon2id runs, else null (for the progress bar). */
   const deriving = ref<number | null>(null)
   const autoLockMinutes = ref(loadAutoLock())
@@ -124,6 +127,7 @@ export const useVaultStore = defineStore('vault', () => {
     wipeKeys()
     items.value = []
     deletedItems.value = []
+    folders.value = []
     flash.value = null
     status.value = 'locked'
     lockReason.value = reason
@@ -134,6 +138,7 @@ export const useVaultStore = defineStore('vault', () => {
     wipeKeys()
     items.value = []
     deletedItems.value = []
+    folders.value = []
     flash.value = null
     account.value = null
     status.value = 'anonymous'
@@ -229,6 +234,28 @@ export const useVaultStore = defineStore('vault', () => {
     const list = await guarded(() => s.list())
     if (status.value !== 'unlocked' || session !== s) return
     items.value = list
+    folders.value = s.folders()
+  }
+
+  /** Runs a folder change, then takes the new tree and the list (secret paths follow folders). */
+  async function folderChange<T>(change: (s: VaultSession) => Promise<T>): Promise<T> {
+    const s = requireSession()
+    const result = await guarded(() => change(s))
+    if (status.value === 'unlocked' && session === s) folders.value = s.folders()
+    await refresh()
+    return result
+  }
+
+  const mkdir = (path: string) => folderChange((s) => s.mkdir(path))
+  const renameFolder = (id: string, name: string) => folderChange((s) => s.renameFolder(id, name))
+  const moveFolder = (id: string, dest: string) => folderChange((s) => s.moveFolder(id, dest))
+  const removeFolder = (id: string) => folderChange((s) => s.removeFolder(id))
+  const environments = (projectPath: string) => folderChange((s) => s.environments(projectPath))
+
+  async function moveSecret(id: string, destPath: string): Promise<SecretItem> {
+    const s = requireSession()
+    const moved = await guarded(() => s.moveSecret(known(id).summary, destPath))
+    return adopt(moved)
   }
 
   async function refreshDeleted(): Promise<void> {
@@ -389,6 +416,13 @@ export const useVaultStore = defineStore('vault', () => {
     account,
     items,
     deletedItems,
+    folders,
+    mkdir,
+    renameFolder,
+    moveFolder,
+    removeFolder,
+    environments,
+    moveSecret,
     deriving,
     autoLockMinutes,
     lockReason,

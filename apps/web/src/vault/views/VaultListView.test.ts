@@ -87,3 +87,76 @@ describe('VaultListView', () => {
     expect(w.findAll('li.item')).toHaveLength(105)
   }, 60_000)
 })
+
+describe('VaultListView folders', () => {
+  it('shows the tree and a breadcrumb, filters by folder, creates folders and the environments', async () => {
+    const store = useVaultStore()
+    await store.mkdir('/app/production')
+    await store.createSecret({
+      meta: { name: 'DB', description: '', tags: [], path: '/app/production' },
+      value: 'x',
+    })
+    await store.createSecret({
+      meta: { name: 'Loose', description: '', tags: [], path: '' },
+      value: 'y',
+    })
+    const w = await mountList()
+    const tree = () => w.findAll('nav[aria-label="Folders"] .node').map((b) => b.text())
+    expect(tree()).toEqual(['All secrets', '⌂Top level', '›app', '›production'])
+    expect(names(w)).toEqual(['DB', 'Loose'])
+
+    await w
+      .findAll('.node')
+      .find((b) => b.text().endsWith('production'))!
+      .trigger('click')
+    expect(names(w)).toEqual(['DB'])
+    const crumbs = w.findAll('nav[aria-label="Folder path"] button').map((b) => b.text())
+    expect(crumbs).toEqual(['All', 'Top level', 'app', 'production'])
+    expect(w.find('.path').text()).toBe('/app/production')
+    await w
+      .findAll('.crumb')
+      .find((b) => b.text() === 'Top level')!
+      .trigger('click')
+    expect(names(w)).toEqual(['Loose'])
+
+    // New folder in the top level, then the environments helper in it.
+    await w
+      .findAll('button')
+      .find((b) => b.text() === 'New folder')!
+      .trigger('click')
+    await w.find('input#folder-name').setValue('shop')
+    await w.find('form.folder-form').trigger('submit')
+    await flushPromises()
+    expect(w.find('[role="status"].notice-ok').text()).toBe('Created /shop.')
+    await w
+      .findAll('button')
+      .find((b) => b.text() === 'Environments')!
+      .trigger('click')
+    await w.find('form.folder-form').trigger('submit')
+    await flushPromises()
+    expect(store.folders.map((f) => f.path)).toEqual([
+      '',
+      '/app',
+      '/app/production',
+      '/shop',
+      '/shop/development',
+      '/shop/production',
+      '/shop/staging',
+    ])
+    // The names went to the server sealed only.
+    expect(api.requests.some((r) => r.body?.includes('development'))).toBe(false)
+
+    // A folder with a secret in it cannot be deleted: the server's reason is shown.
+    await w
+      .findAll('.node')
+      .find((b) => b.text().endsWith('production') && !b.attributes('title')?.startsWith('/shop'))!
+      .trigger('click')
+    await w
+      .findAll('button')
+      .find((b) => b.text() === 'Delete')!
+      .trigger('click')
+    await w.find('form.folder-form').trigger('submit')
+    await flushPromises()
+    expect(w.find('.folder-form [role="alert"]').text()).toContain('not empty')
+  })
+})

@@ -99,3 +99,27 @@ describe('VaultSecretView', () => {
     expect((await store.readValue(id)).value).toBe('sk_live_1')
   })
 })
+
+describe('VaultSecretView move', () => {
+  it('moves the secret to another folder; its value still opens there', async () => {
+    const store = useVaultStore()
+    const dest = await store.mkdir('/ops/prod')
+    const w = await mountPage()
+    await button(w, 'Move').trigger('click')
+    const options = w.findAll('select#move-dest option').map((o) => o.text())
+    expect(options).toEqual(['/ops', '/ops/prod'])
+    await w.find('select#move-dest').setValue(dest.id)
+    await w
+      .findAll('.confirm button')
+      .find((b) => b.text() === 'Move')!
+      .trigger('click')
+    await flushPromises()
+    expect(w.find('[role="status"]').text()).toBe('Moved to /ops/prod.')
+    expect(w.find('.path').text()).toBe('/ops/prod')
+    expect(store.find(id)?.summary.folderId).toBe(dest.id)
+    expect((await store.readValue(id)).value).toBe('sk_live_1')
+    const move = api.requests.find((r) => r.url.endsWith('/move'))!
+    expect(move.headers['if-match']).toBe('"1"')
+    expect(move.body).not.toContain('Stripe')
+  })
+})
