@@ -16,7 +16,6 @@ import {
   createAccount,
   createFolder as createFolderRecord,
   createSecretVersion,
-  dataKeyContext,
   deriveAccountKeys,
   FIRST_FOLDER_NAME,
   KDF_DEFAULTS,
@@ -25,12 +24,11 @@ import {
   openFolder,
   openSecretMeta,
   openSecretVersion,
+  rewrapForMove,
   sealFolderMeta,
   sealSecretMeta,
   unlockAccount,
-  unwrapKey,
   unwrapUserKey,
-  wrapKey,
 } from '@secretsentry/keyring'
 import type { KdfParams } from '@secretsentry/keyring'
 import type {
@@ -630,27 +628,26 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
           `The secret changed meanwhile (now at revision ${keys.revision}); list it again and retry.`,
         )
       }
-      const item = decrypt(summary)
-      if (!item.meta) throw localError('decrypt_failed', 'This secret’s metadata cannot be opened.')
-      const versions = viaCrypto(() =>
-        keys.versions.map((v) => {
-          const context = dataKeyContext(summary.id, v.version)
-          const dataKey = unwrapKey(oldKey, fromB64url(v.wrappedKey), context)
-          try {
-            return { version: v.version, wrappedKey: toB64url(wrapKey(newKey, dataKey, context)) }
-          } finally {
-            wipe(dataKey)
-          }
-        }),
+      const { meta } = decrypt(summary)
+      if (!meta) throw localError('decrypt_failed', 'This secret’s metadata cannot be opened.')
+      // The keyring's one implementation of SPEC.md §12: every data key re-wrapped, meta re-sealed.
+      const moved = viaCrypto(() =>
+        rewrapForMove(
+          oldKey,
+          { id: dest.id, key: newKey },
+          {
+            id: summary.id,
+            metaRevision: summary.meta.revision,
+            meta: summary.meta.ciphertext,
+            versions: keys.versions,
+          },
+          { meta: { ...meta, path: '' } },
+        ),
       )
-      const revision = summary.meta.revision + 1
       const body: MoveSecretRequest = {
-        folderId: dest.id,
-        meta: {
-          revision,
-          ciphertext: sealMeta(newKey, summary.id, revision, { ...item.meta, path: '' }),
-        },
-        versions,
+        folderId: moved.folderId,
+        meta: moved.meta,
+        versions: moved.versions,
       }
       const res = await call<SecretSummary>('POST', `${secretUrl(summary.id)}/move`, body, {
         'if-match': revisionTag(summary.revision),

@@ -1,11 +1,11 @@
 /**
- * @module The cryptographic parts of service-token and secret-move bodies (packages/keyring
- * SPEC.md §11, §12), for the routes to compose with their own fields (flags, expiry). Every
+ * @module The cryptographic parts of service-token bodies (packages/keyring SPEC.md §11; a
+ * secret move is vault.ts's moveSecretRequest), for the routes to compose with their own fields (flags, expiry). Every
  * binary value is base64url without padding; the server can check shapes, never open anything.
  */
 import * as z from 'zod'
-import { VAULT_LIMITS, b64urlLength } from './limits.ts'
-import { B64URL, b64urlBytes } from './schemas.ts'
+import { VAULT_LIMITS } from './limits.ts'
+import { b64urlBytes } from './schemas.ts'
 
 export const SERVICE_TOKEN_LIMITS = {
   tokenIdBytes: 16,
@@ -15,8 +15,6 @@ export const SERVICE_TOKEN_LIMITS = {
   authKeyBytes: 32,
   /** One root grant and at most this many minus one subfolder grants per token. */
   maxGrants: 500,
-  /** A moved secret lists every version; bounded so one body stays small. */
-  maxMoveVersions: 10_000,
 } as const
 
 /** `root` for the token's folder, `subfolder` for each folder below it the owner included. */
@@ -79,50 +77,3 @@ export const tokenAuthKey = b64urlBytes(
   T.authKeyBytes,
   'The token authKey; the server compares SHA-256 of it with the verifier',
 )
-
-const versionNumber = z
-  .int()
-  .min(1)
-  .max(2 ** 31 - 1)
-
-/** keyring rewrapForMove's result, minus the secret id (in the path): one write replaces all of it. */
-export const secretMove = z
-  .strictObject({
-    folderId,
-    meta: z.strictObject({
-      revision: z
-        .int()
-        .min(2)
-        .max(2 ** 31 - 1)
-        .meta({ description: 'Stored meta revision + 1' }),
-      ciphertext: z
-        .string()
-        .regex(B64URL, 'must be base64url without padding')
-        .min(b64urlLength(VAULT_LIMITS.sealedMinBytes))
-        .max(b64urlLength(VAULT_LIMITS.metaMaxBytes))
-        .meta({ description: 'SecretMeta sealed under the new folder key' }),
-    }),
-    versions: z
-      .array(
-        z.strictObject({
-          version: versionNumber,
-          wrappedKey: wrapped('The version data key, wrapped under the new folder key'),
-        }),
-      )
-      .min(1)
-      .max(T.maxMoveVersions),
-  })
-  .superRefine((body, ctx) => {
-    const seen = new Set<number>()
-    body.versions.forEach((v, i) => {
-      if (seen.has(v.version)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['versions', i, 'version'],
-          message: 'repeats an earlier version',
-        })
-      }
-      seen.add(v.version)
-    })
-  })
-  .meta({ id: 'SecretMove' })

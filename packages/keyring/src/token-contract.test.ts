@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   GRANT_ROLES as CONTRACT_ROLES,
-  secretMove,
+  moveSecretRequest,
   serviceTokenKeys,
   tokenAuthKey,
 } from '@secretsentry/contract'
@@ -29,7 +29,7 @@ describe('token and move bodies agree with the API contract', () => {
     expect(GRANT_ROLES).toEqual(CONTRACT_ROLES)
   })
 
-  it('rewrapForMove gives a valid SecretMove body', () => {
+  it('rewrapForMove gives a valid MoveSecretRequest body', () => {
     const s = createSecret(root, { name: 'x', description: '', tags: [], path: '' }, { value: 'v' })
     const { id, ...body } = rewrapForMove(root.key, sub, {
       id: s.id,
@@ -38,6 +38,6 @@ describe('token and move bodies agree with the API contract', () => {
       versions: [{ version: 1, wrappedKey: s.value.wrappedKey }],
     })
     expect(id).toBe(s.id)
-    expect(secretMove.parse(body)).toEqual(body)
+    expect(moveSecretRequest.parse(body)).toEqual(body)
   })
 })
