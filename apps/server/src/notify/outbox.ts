@@ -3,6 +3,7 @@
  * event that causes them, then a worker delivers them at least once, retrying with backoff for
  * about a day, across restarts, and on PostgreSQL without two instances sending one row twice.
  */
+import crypto from 'node:crypto'
 import type { ChannelKind, Database, Db, OutboxTable } from '../db/database.ts'
 import { skipLocked } from '../db/dialect.ts'
 import type { WriteQueue } from '../db/write-queue.ts'
@@ -96,7 +97,11 @@ export const DEFAULT_RETRY: RetryPolicy = {
  * Wait before attempt `attempts + 1`: exponential, with "equal jitter" (half fixed, half random),
  * so receivers that come back are not hit by every instance's retries at the same moment.
  */
-export function retryDelay(policy: RetryPolicy, attempts: number, random = Math.random): number {
+export function retryDelay(
+  policy: RetryPolicy,
+  attempts: number,
+  random = () => crypto.randomInt(0, 1 << 30) / (1 << 30),
+): number {
   const exp = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempts - 1, 30))
   return Math.round(exp / 2 + (exp / 2) * random())
 }
