@@ -9,7 +9,7 @@ import type {
   WebhookSetRequest,
   WebhookSetResponse,
 } from '@secretsentry/contract/types'
-import { connect, type ConnectionOptions } from './http.ts'
+import { connect, type ConnectionOptions, type Method } from './http.ts'
 
 export interface NotificationsClient {
   status(): Promise<NotificationsResponse>
@@ -24,22 +24,22 @@ export interface NotificationsClient {
 
 export function notificationsClient(
   options: ConnectionOptions,
-  /** Authorization (bearer) or X-CSRF-Token (cookie session) headers, read at each call. */
-  headers: () => Record<string, string>,
+  /** Authorization (bearer) or X-CSRF-Token (cookie session) headers for a request of `method`. */
+  auth: (method: Method) => Record<string, string>,
 ): NotificationsClient {
   const conn = connect(options)
+  const call = <T>(method: Method, path: string, body?: unknown) =>
+    conn.call<T>(method, path, { ...(body === undefined ? {} : { body }), headers: auth(method) })
+  const send = async (method: Method, path: string) => {
+    await conn.send(method, path, { headers: auth(method) })
+  }
   return {
-    status: () => conn.call('GET', '/api/account/notifications', { headers: headers() }),
-    setWebhook: (body) => conn.call('PUT', '/api/account/webhook', { body, headers: headers() }),
-    removeWebhook: async () => {
-      await conn.send('DELETE', '/api/account/webhook', { headers: headers() })
-    },
-    testWebhook: () => conn.call('POST', '/api/account/webhook/test', { headers: headers() }),
-    setEmail: (address) =>
-      conn.call('PUT', '/api/account/email', { body: { address }, headers: headers() }),
-    removeEmail: async () => {
-      await conn.send('DELETE', '/api/account/email', { headers: headers() })
-    },
-    testEmail: () => conn.call('POST', '/api/account/email/test', { headers: headers() }),
+    status: () => call('GET', '/api/account/notifications'),
+    setWebhook: (body) => call('PUT', '/api/account/webhook', body),
+    removeWebhook: () => send('DELETE', '/api/account/webhook'),
+    testWebhook: () => call('POST', '/api/account/webhook/test'),
+    setEmail: (address) => call('PUT', '/api/account/email', { address }),
+    removeEmail: () => send('DELETE', '/api/account/email'),
+    testEmail: () => call('POST', '/api/account/email/test'),
   }
 }

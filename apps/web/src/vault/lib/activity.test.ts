@@ -86,6 +86,12 @@ const SAMPLES: AuditEvent[] = [
     client: { hash: null, agent: 'other' },
     detail: '5 failed logins or denied accesses within 15 minutes',
   }),
+  ev({
+    event: 'alert',
+    actor: 'system',
+    client: { hash: null, agent: 'other' },
+    detail: 'webhook deliveries failing: 5 in a row',
+  }),
 ]
 
 const line = (e: AuditEvent) => {
@@ -128,6 +134,16 @@ describe('describeEvent', () => {
     })
     expect(line(SAMPLES[7]!).who).toBe('by you, from the command line')
     expect(line(SAMPLES[0]!).text).toBe('Account created')
+  })
+
+  it('tells the two alerts apart', () => {
+    expect(line(SAMPLES.at(-2)!).text).toBe(
+      '5 failed log-ins or refused accesses within 15 minutes',
+    )
+    expect(line(SAMPLES.at(-1)!)).toMatchObject({
+      text: 'The last 5 deliveries to your webhook failed',
+      badge: { text: 'Alert' },
+    })
   })
 
   it('names a secret the vault no longer holds as a deleted one', () => {
