@@ -102,6 +102,20 @@ export function notifyRoutes(o: NotifyRouteOptions): Hono<SessionEnv> {
     })
     // Sent now, not through the outbox: the person pressing the button wants the answer.
     const outcome = await notifications.deliver(channel, event)
+    // Shown as the channel's last success or failure; the failures-in-a-row count is the
+    // outbox's alone, so pressing the button cannot raise or silence the failing alert.
+    await queue.run(async (trx) => {
+      await trx
+        .updateTable('notification_channels')
+        .set(
+          outcome.ok
+            ? { last_success_at: o.clock() }
+            : { last_failure_at: o.clock(), last_error: outcome.error },
+        )
+        .where('user_id', '=', userId)
+        .where('kind', '=', kind)
+        .execute()
+    })
     return outcome.ok
       ? { delivered: true, status: outcome.status }
       : {

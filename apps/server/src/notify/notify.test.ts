@@ -379,8 +379,13 @@ describe('delivery', () => {
       type: 'webhook.test',
     })
     r.status = 500
+    expect((await status(t, alice)).webhook).toMatchObject({ lastSuccessAt: expect.any(String) })
     const bad = await t.call('/api/account/webhook/test', as(alice, 'POST'))
     expect(await bad.json()).toEqual({ delivered: false, status: 500, error: 'HTTP 500' })
+    expect((await status(t, alice)).webhook).toMatchObject({
+      lastError: 'HTTP 500',
+      consecutiveFailures: 0,
+    })
     const bob = await registerUser(t, 'bob')
     expect((await t.call('/api/account/webhook/test', as(bob, 'POST'))).status).toBe(404)
   })
