@@ -15,7 +15,8 @@ await build({
   target: 'node20',
   // pg (and its optional libpq binding pg-native) stay external too: loaded by import() only
   // when DATABASE_URL is set, so a SQLite server's start-up and memory do not grow.
-  external: ['better-sqlite3', 'pg', 'pg-native'],
+  // nodemailer likewise: imported only when SMTP_URL is set.
+  external: ['better-sqlite3', 'pg', 'pg-native', 'nodemailer'],
   sourcemap: true,
   // Smaller source is less memory held by an idle server (SPEC §8: idle under 50 MB).
   minify: true,
