@@ -32,8 +32,9 @@ await build({
   target: 'node20',
   // better-sqlite3's JavaScript is bundled (main.ts hands it its addon by path). pg and its
   // optional libpq binding pg-native stay external: loaded by import() only when DATABASE_URL is
-  // set, so a SQLite server's start-up and memory do not grow.
-  external: ['pg', 'pg-native'],
+  // set, so a SQLite server's start-up and memory do not grow. nodemailer likewise: imported only
+  // when SMTP_URL is set.
+  external: ['pg', 'pg-native', 'nodemailer'],
   sourcemap: true,
   // Smaller source is less memory held by an idle server (SPEC §8: idle under 50 MB).
   minify: true,

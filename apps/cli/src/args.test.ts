@@ -33,6 +33,9 @@ const SAMPLES: Record<string, [string, Config[keyof Config]]> = {
   DATABASE_URL: ['postgres://app@db:5432/secrets', 'postgres://app@db:5432/secrets'],
   SERVER_KEY_FILE: ['/run/secrets/server-key', '/run/secrets/server-key'],
   WORKERS: ['37', 37],
+  WEBHOOK_ALLOW_PRIVATE: ['true', true],
+  SMTP_URL: ['smtp://mail.example.com:587', 'smtp://mail.example.com:587'],
+  MAIL_FROM: ['alerts@example.com', 'alerts@example.com'],
 }
 
 /** A value loadConfig refuses, for the settings that refuse anything. */
@@ -50,6 +53,9 @@ const BAD: Record<string, string> = {
   REDIS_URL: 'http://cache:6379',
   DATABASE_URL: 'mysql://db/secrets',
   WORKERS: '0',
+  WEBHOOK_ALLOW_PRIVATE: 'maybe',
+  SMTP_URL: 'http://mail.example.com',
+  MAIL_FROM: 'nobody',
 }
 
 describe('the settings flags', () => {

@@ -7,6 +7,7 @@ import { backup } from './commands/backup.ts'
 import { checkConfig } from './commands/check-config.ts'
 import type { Command } from './commands/command.ts'
 import { migrateDataCommand } from './commands/migrate-data.ts'
+import { alertEmail, webhook } from './commands/notify.ts'
 import { serve } from './commands/serve.ts'
 import { deleteShare, open, share, status } from './commands/share.ts'
 import { VAULT_COMMANDS } from './commands/vault.ts'
@@ -26,6 +27,8 @@ export const COMMANDS: readonly Command[] = [
   login,
   logout,
   ...VAULT_COMMANDS,
+  webhook,
+  alertEmail,
   serve,
   backup,
   migrateDataCommand,

@@ -32,6 +32,11 @@ import type { AssetSource } from './static/asset-source.ts'
 import { staticRoutes } from './static/static.routes.ts'
 import type { ScryptCost } from './account/auth-hash.ts'
 import { createVaultApi } from './vault/vault.api.ts'
+import {
+  createNotifications,
+  type NotificationOptions,
+  type Notifications,
+} from './notify/notifications.ts'
 import type { VaultSweeper } from './vault/vault.sweeper.ts'
 
 export const VERSION: string = pkg.version
@@ -64,6 +69,11 @@ export interface AppOptions {
   lifecycle?: () => Lifecycle
   /** scrypt cost of the stored account hashes (default N = 2^15); tests lower it for speed. */
   scryptCost?: ScryptCost
+  /** Tests: the outbox's retry schedule, lease and poll interval, and a DNS resolver for webhooks. */
+  notify?: Pick<
+    NotificationOptions,
+    'retry' | 'leaseMs' | 'intervalSeconds' | 'lookup' | 'wallClock'
+  >
 }
 
 /**
@@ -82,6 +92,8 @@ export interface SecretSentryApp {
   sweeper: Sweeper
   /** Purges deleted secrets after their recovery window, and dead sessions. */
   vaultSweeper: VaultSweeper
+  /** The outbox and its delivery worker (started with the sweepers). */
+  notifications: Notifications
   /** Readiness turns 503, the sweeper stops, queued writes commit; the caller then closes the db. */
   close(): Promise<void>
 }
@@ -97,6 +109,15 @@ export function createApp(options: AppOptions): SecretSentryApp {
     version: VERSION,
     dbSizeBytes: () => databaseSizeBytes(db),
     processMetrics: options.processMetrics ?? false,
+    outboxPending: async () => {
+      const rows = await db
+        .selectFrom('outbox')
+        .select(['channel', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('status', '=', 'pending')
+        .groupBy('channel')
+        .execute()
+      return rows.map((r) => ({ channel: r.channel, n: Number(r.n) }))
+    },
   })
   const queue = new WriteQueue(db, {
     ...(options.durable ? { durable: options.durable } : {}),
@@ -135,6 +156,17 @@ export function createApp(options: AppOptions): SecretSentryApp {
       key: (c) => rateLimitKey(clientAddress(c, config.trustProxy)),
       onLimited: (b) => metrics.rateLimited.inc({ bucket: b }),
     })
+  const notifications = createNotifications({
+    db,
+    queue,
+    clock,
+    logger,
+    metrics,
+    allowPrivate: config.webhookAllowPrivate,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    ...options.notify,
+  })
   const vault = createVaultApi({
     db,
     queue,
@@ -148,6 +180,9 @@ export function createApp(options: AppOptions): SecretSentryApp {
     store,
     limiter,
     ...(options.scryptCost ? { scryptCost: options.scryptCost } : {}),
+    notifications,
+    notifyTestLimit: limiter('notify-test', Math.ceil(config.rateLimitPerMin / 6)),
+    ...(options.notify?.lookup ? { lookup: options.notify.lookup } : {}),
   })
   // Opens of shares made from vault secrets land on the owner's audit trail.
   deps.events = vault.shareEvents
@@ -277,6 +312,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
   if (options.startSweeper) {
     sweeper.start()
     vault.sweeper.start()
+    notifications.worker.start()
   }
 
   return {
@@ -285,10 +321,13 @@ export function createApp(options: AppOptions): SecretSentryApp {
     queue,
     sweeper,
     vaultSweeper: vault.sweeper,
+    notifications,
     async close() {
       shuttingDown = true
       sweeper.stop()
       vault.sweeper.stop()
+      // Before the queue closes: a delivery in flight records its outcome through it.
+      await notifications.close()
       await queue.close()
     },
   }

@@ -1,7 +1,7 @@
 /** @module Config: defaults, accepted forms, and errors that name the setting. */
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from './config.ts'
+import { checkSettingPairs, ConfigError, loadConfig } from './config.ts'
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -29,6 +29,9 @@ describe('loadConfig', () => {
       databaseUrl: null,
       serverKeyFile: null,
       workers: 1,
+      webhookAllowPrivate: false,
+      smtpUrl: null,
+      mailFrom: null,
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -59,6 +62,9 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://:pw@cache.internal:6380/2',
       SERVER_KEY_FILE: '/run/secrets/server-key',
       WORKERS: '3',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      SMTP_URL: 'smtps://alerts:pw@mail.example.com:465',
+      MAIL_FROM: 'SecretSentry <alerts@example.com>',
     })
     expect(config).toEqual({
       port: 9000,
@@ -85,7 +91,16 @@ describe('loadConfig', () => {
       databaseUrl: null,
       serverKeyFile: '/run/secrets/server-key',
       workers: 3,
+      webhookAllowPrivate: true,
+      smtpUrl: 'smtps://alerts:pw@mail.example.com:465',
+      mailFrom: 'SecretSentry <alerts@example.com>',
     })
+  })
+
+  it('SMTP_URL needs MAIL_FROM, named in the error', () => {
+    expect(() => checkSettingPairs(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' }))).toThrow(
+      /^Invalid configuration: MAIL_FROM must be set when SMTP_URL is$/,
+    )
   })
 
   it.each(['0', '65', 'two', '1.5'])('WORKERS=%s is a start-up error naming it', (raw) => {
@@ -179,6 +194,10 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'redis://cache:port'],
     ['REDIS_URL', 'redis://cache:6379/db'],
     ['REDIS_URL', 'redis://cache:6379/0?x=1'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'maybe'],
+    ['SMTP_URL', 'http://mail.example.com'],
+    ['SMTP_URL', 'mail.example.com:25'],
+    ['MAIL_FROM', 'not an address'],
   ])(
     'bad configuration fails at start with a message naming the setting (%s=%j)',
     (name, value) => {

@@ -82,6 +82,15 @@ export interface Config {
    * Default 1 (see loadConfig).
    */
   workers: number
+  /**
+   * Webhooks may go to loopback, private and link-local addresses (SSRF guard off). For a
+   * receiver on the same host or network; default false.
+   */
+  webhookAllowPrivate: boolean
+  /** `smtp://` (STARTTLS when offered) or `smtps://` (TLS) server for alert mail; null: no email. */
+  smtpUrl: string | null
+  /** Sender address of alert mail; required with smtpUrl. */
+  mailFrom: string | null
 }
 
 export class ConfigError extends Error {
@@ -205,6 +214,20 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
     env: 'WORKERS',
     help: 'HTTP worker processes sharing the port, 1 to 64 (1: a single process)',
   },
+  webhookAllowPrivate: {
+    env: 'WEBHOOK_ALLOW_PRIVATE',
+    help: 'let webhooks reach loopback, private and link-local addresses (true/false)',
+  },
+  smtpUrl: {
+    env: 'SMTP_URL',
+    help: 'smtp://user:pass@host:587 (STARTTLS when offered; ?requireTLS=true insists) or smtps://host:465 for alert mail',
+    defaultText: 'none: no email alerts',
+  },
+  mailFrom: {
+    env: 'MAIL_FROM',
+    help: 'sender address of alert mail (required with SMTP_URL)',
+    defaultText: 'none',
+  },
 }
 
 /** Beyond this, more processes only add memory and lock contention on one database. */
@@ -305,6 +328,45 @@ function databaseUrl(env: Env): string | null {
   return raw
 }
 
+function bool(env: Env, name: string): boolean {
+  const raw = text(env, name)?.toLowerCase()
+  if (raw === undefined || raw === 'false' || raw === 'off' || raw === '0') return false
+  if (raw === 'true' || raw === 'on' || raw === '1') return true
+  throw new ConfigError(name, `must be true or false, got "${raw}"`)
+}
+
+/** SMTP_URL: checked here so a typo is a start-up error naming the setting. */
+function smtpUrl(env: Env): string | null {
+  const raw = text(env, 'SMTP_URL')
+  if (raw === undefined) return null
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    // The value is not echoed: it may hold a password.
+    throw new ConfigError('SMTP_URL', 'must be a URL like smtp://user:pass@mail.example.com:587')
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new ConfigError('SMTP_URL', `must start with smtp:// or smtps://, got ${url.protocol}//`)
+  if (url.hostname === '') throw new ConfigError('SMTP_URL', 'must name a host')
+  return raw
+}
+
+const MAIL_ADDRESS = /^[^\s@<>"]+@[^\s@<>"]+$/
+
+/** MAIL_FROM: an address, or "Name <address>". */
+function mailFrom(env: Env): string | null {
+  const raw = text(env, 'MAIL_FROM')
+  if (raw === undefined) return null
+  const address = /<([^<>]*)>$/.exec(raw)?.[1] ?? raw
+  if (!MAIL_ADDRESS.test(address))
+    throw new ConfigError(
+      'MAIL_FROM',
+      `must be an email address like alerts@example.com, got "${raw}"`,
+    )
+  return raw
+}
+
 function sqliteSync(env: Env): Config['sqliteSync'] {
   const raw = text(env, 'SQLITE_SYNC')?.toLowerCase() ?? 'full'
   if (raw !== 'full' && raw !== 'group')
@@ -353,7 +415,16 @@ export function loadConfig(env: Env = process.env): Config {
     // fewer creates per second (6,000 vs 7,800) and tripled idle memory (RSS 202 vs 69.5 MB), so
     // more processes are a choice for bigger machines, measured there (apps/server/README.md).
     workers: int(env, 'WORKERS', 1, 1, MAX_WORKERS),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE'),
+    smtpUrl: smtpUrl(env),
+    mailFrom: mailFrom(env),
   }
+}
+
+/** Settings that only make sense together; startServer checks them before opening anything. */
+export function checkSettingPairs(config: Config): void {
+  if (config.smtpUrl !== null && config.mailFrom === null)
+    throw new ConfigError('MAIL_FROM', 'must be set when SMTP_URL is')
 }
 
 /** Settings for tests and embedding: the defaults, with `overrides` on top, no environment read. */

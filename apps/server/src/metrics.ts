@@ -19,6 +19,10 @@ export interface Metrics {
   sweeperFailures: Counter
   writeBatchSize: Histogram
   writeBatchSeconds: Histogram
+  outboxDelivered: Counter<'channel'>
+  outboxAttemptFailures: Counter<'channel'>
+  outboxFailed: Counter<'channel'>
+  alerts: Counter<'kind'>
 }
 
 export interface MetricsOptions {
@@ -28,6 +32,8 @@ export interface MetricsOptions {
   dbSizeBytes: () => Promise<number>
   /** Process metrics (memory, event-loop lag); off in tests. */
   processMetrics?: boolean
+  /** Notifications waiting in the outbox (every instance's), by channel; read when scraped. */
+  outboxPending?: () => Promise<{ channel: string; n: number }[]>
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -48,6 +54,20 @@ export function createMetrics(options: MetricsOptions): Metrics {
       this.set(await options.dbSizeBytes())
     },
   })
+  const pending = options.outboxPending
+  if (pending) {
+    new Gauge({
+      name: 'secretsentry_outbox_pending',
+      help: 'Notifications not yet delivered (still being retried), by channel',
+      labelNames: ['channel'] as const,
+      registers,
+      async collect() {
+        const rows = await pending()
+        for (const channel of ['webhook', 'email'])
+          this.set({ channel }, rows.find((r) => r.channel === channel)?.n ?? 0)
+      },
+    })
+  }
   return {
     registry,
     httpRequests: new Counter({
@@ -117,6 +137,30 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'secretsentry_write_batch_seconds',
       help: 'Time from BEGIN to durable COMMIT of one batch (the event loop waits for it with SQLite)',
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+      registers,
+    }),
+    outboxDelivered: new Counter({
+      name: 'secretsentry_outbox_delivered_total',
+      help: 'Notifications delivered (receiver answered 2xx, or the SMTP server accepted the mail), by channel',
+      labelNames: ['channel'] as const,
+      registers,
+    }),
+    outboxAttemptFailures: new Counter({
+      name: 'secretsentry_outbox_attempt_failures_total',
+      help: 'Delivery attempts that failed (each is retried with backoff until the notification is a day old), by channel',
+      labelNames: ['channel'] as const,
+      registers,
+    }),
+    outboxFailed: new Counter({
+      name: 'secretsentry_outbox_failed_total',
+      help: 'Notifications given up on after a day of retries, by channel',
+      labelNames: ['channel'] as const,
+      registers,
+    }),
+    alerts: new Counter({
+      name: 'secretsentry_alerts_total',
+      help: 'Account alerts raised: failed_access (ALERT_THRESHOLD reached), webhook_failing (deliveries failing in a row)',
+      labelNames: ['kind'] as const,
       registers,
     }),
   }

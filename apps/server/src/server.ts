@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { createApp, VERSION, type Lifecycle } from './app.ts'
 import { checkSharedServerKey, loadServerKey } from './audit/server-key.ts'
-import { SettingError, type Config } from './config.ts'
+import { checkSettingPairs, SettingError, type Config } from './config.ts'
 import { openBackend, type Backend } from './db/backend.ts'
 import type { Db, NativeAddon } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
@@ -70,6 +70,7 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const started = performance.now()
+  checkSettingPairs(config)
   const ownLogger = !options.logger
   const logger =
     options.logger ??
@@ -185,6 +186,9 @@ export async function startServer(
     if (options.sweep ?? true) {
       server.sweeper.start()
       server.vaultSweeper.start()
+      // Where the sweepers run: one process per SQLite file; on PostgreSQL every instance, and
+      // SKIP LOCKED plus leases keep them from sending one notification twice.
+      server.notifications.worker.start()
     }
     logger.info('ready', { readyMs: Math.round(performance.now() - started) })
   })

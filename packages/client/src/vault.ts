@@ -10,6 +10,7 @@
  * - A VaultSession holds the unwrapped keys in memory only; `lock()` overwrites them with zeros
  *   and drops every decrypted record, and every later call throws `locked`.
  */
+import { notificationsClient, type NotificationsClient } from './notifications.ts'
 import { createShare, EnvelopeError, fromB64url, toB64url } from '@secretsentry/envelope'
 import {
   changePassword as changeAccountPassword,
@@ -244,6 +245,8 @@ export interface VaultSession {
 
 export interface VaultClient {
   readonly origin: string
+  /** The account's notification channels, over this client's session (cookie + CSRF, or bearer). */
+  readonly notifications: NotificationsClient
   /** The bearer token of the session (null for cookie sessions or before login). */
   token(): string | null
   register(username: string, password: string): Promise<VaultSession>
@@ -870,6 +873,9 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
 
   return {
     origin: http.origin,
+    notifications: notificationsClient({ origin: http.origin, fetch: options.fetch }, (method) =>
+      authHeaders(method),
+    ),
     token: () => (bearerMode ? token : null),
 
     async register(username, password) {

@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import * as v from './vault.ts'
 import { createShareRequest, createShareResponse } from './schemas.ts'
 import { sessionKey } from './session-key.ts'
+import * as n from './notifications.ts'
 
 type Schema = z.ZodType
 export interface OpenApiHelpers {
@@ -137,6 +138,67 @@ export function vaultPaths({
         security: SESSION,
         requestBody: body(v.passwordChangeRequest),
         responses: { '200': ok(v.passwordChangeResponse), ...authed },
+      },
+    },
+    '/api/account/notifications': {
+      get: {
+        summary:
+          "The account's webhook and alert email, how delivery went, and the newest deliveries",
+        security: SESSION_READ,
+        responses: { '200': ok(n.notificationsResponse), ...read },
+      },
+    },
+    '/api/account/webhook': {
+      put: {
+        summary:
+          'Set the webhook: URL (public addresses only unless WEBHOOK_ALLOW_PRIVATE) and signing secret, returned this once',
+        security: SESSION,
+        requestBody: body(n.webhookSetRequest),
+        responses: { '200': ok(n.webhookSetResponse), ...authed },
+      },
+      delete: {
+        summary: 'Remove the webhook; notifications waiting for it are dropped',
+        security: SESSION,
+        responses: { '204': { description: 'Removed' }, ...authed },
+      },
+    },
+    '/api/account/webhook/test': {
+      post: {
+        summary: 'Send a signed webhook.test event now and answer how it went',
+        security: SESSION,
+        responses: {
+          '200': ok(n.channelTestResponse),
+          '404': errorResponse('No webhook is set'),
+          ...authed,
+        },
+      },
+    },
+    '/api/account/email': {
+      put: {
+        summary: 'Set the alert email address (needs a server with SMTP_URL)',
+        security: SESSION,
+        requestBody: body(n.emailSetRequest),
+        responses: {
+          '200': ok(n.notificationsResponse),
+          '409': conflict('This server sends no mail (no SMTP_URL)'),
+          ...authed,
+        },
+      },
+      delete: {
+        summary: 'Remove the alert email address',
+        security: SESSION,
+        responses: { '204': { description: 'Removed' }, ...authed },
+      },
+    },
+    '/api/account/email/test': {
+      post: {
+        summary: 'Send a test mail now and answer how it went',
+        security: SESSION,
+        responses: {
+          '200': ok(n.channelTestResponse),
+          '404': errorResponse('No alert email is set'),
+          ...authed,
+        },
       },
     },
     '/api/folders': {

@@ -97,7 +97,12 @@ describe('openApiDocument', () => {
     expect(doc.info.version).toBe('1.2.3')
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/account',
+      '/api/account/email',
+      '/api/account/email/test',
+      '/api/account/notifications',
       '/api/account/password',
+      '/api/account/webhook',
+      '/api/account/webhook/test',
       '/api/audit',
       '/api/folders',
       '/api/folders/{id}',

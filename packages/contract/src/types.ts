@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import type * as s from './schemas.ts'
 import type * as v from './vault.ts'
 import type * as k from './session-key.ts'
+import type * as n from './notifications.ts'
 
 export type CreateShareRequest = z.infer<typeof s.createShareRequest>
 export type CreateShareResponse = z.infer<typeof s.createShareResponse>
@@ -47,3 +48,10 @@ export type AuditActor = z.infer<typeof v.auditActor>
 export type AuditEntry = z.infer<typeof v.auditEntry>
 export type AuditResponse = z.infer<typeof v.auditResponse>
 export type SessionKey = z.infer<typeof k.sessionKey>
+export type WebhookSetRequest = z.input<typeof n.webhookSetRequest>
+export type EmailSetRequest = z.input<typeof n.emailSetRequest>
+export type ChannelStatus = z.infer<typeof n.channelStatus>
+export type NotificationDelivery = z.infer<typeof n.notificationDelivery>
+export type NotificationsResponse = z.infer<typeof n.notificationsResponse>
+export type WebhookSetResponse = z.infer<typeof n.webhookSetResponse>
+export type ChannelTestResponse = z.infer<typeof n.channelTestResponse>

@@ -20,7 +20,8 @@ export interface Live {
   stop(): Promise<void>
 }
 
-export async function startLive(): Promise<Live> {
+/** `settings`: more server settings by environment name (WEBHOOK_ALLOW_PRIVATE…). */
+export async function startLive(settings: Record<string, string> = {}): Promise<Live> {
   const bundle = buildBundle()
   const root = tempDir('ss-live-')
   const dataDir = path.join(root, 'data')
@@ -31,6 +32,7 @@ export async function startLive(): Promise<Live> {
     RATE_LIMIT_PER_MIN: '0',
     LOG_LEVEL: 'debug',
     LOG_FILE: logFile,
+    ...settings,
   })
   const server: RunningServer = await startServer(config, { announce: () => {} })
   await server.ready

@@ -23,12 +23,14 @@ export async function countRecent(
   userId: Buffer,
   events: AuditEventName[],
   since: number,
+  /** Only rows whose detail contains this. */
+  detailContains?: string,
 ): Promise<number> {
-  const row = await db
+  let query = db
     .selectFrom((eb) =>
       eb
         .selectFrom('audit')
-        .select(['event', 'at'])
+        .select(['event', 'at', 'detail'])
         .where('user_id', '=', userId)
         .orderBy('id', 'desc')
         .limit(RECENT_SCAN_LIMIT)
@@ -37,7 +39,8 @@ export async function countRecent(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('event', 'in', events)
     .where('at', '>=', since)
-    .executeTakeFirst()
+  if (detailContains !== undefined) query = query.where('detail', 'like', `%${detailContains}%`)
+  const row = await query.executeTakeFirst()
   return row?.n ?? 0
 }
 

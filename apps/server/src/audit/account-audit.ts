@@ -28,6 +28,8 @@ export interface AccountEvent {
 
 export const ALERT_WINDOW_MS = 15 * 60_000
 const ALERTING: AuditEventName[] = ['login.failed', 'access.denied']
+/** The words after the count in the failed-access alert's detail. */
+const FAILED_ACCESS_DETAIL = 'failed logins or denied accesses'
 
 const BROWSER = /\bMozilla\/\d/
 const CLI =
@@ -50,7 +52,17 @@ export interface AccountAudit {
  * Failed logins and denied accesses on one account: when they reach `alertThreshold` within
  * 15 minutes, one `alert` event is written, and no second one in the same window.
  */
-export function createAccountAudit(options: { alertThreshold: number }): AccountAudit {
+export function createAccountAudit(options: {
+  alertThreshold: number
+  /** After the alert row, in the same transaction: notify the account's channels (issue 12). */
+  onAlert?: (
+    trx: Db,
+    userId: Buffer,
+    failures: number,
+    windowMinutes: number,
+    at: number,
+  ) => Promise<void>
+}): AccountAudit {
   return {
     async record(trx, e) {
       await q.insertAccountAudit(trx, {
@@ -72,15 +84,17 @@ export function createAccountAudit(options: { alertThreshold: number }): Account
       const since = e.at - ALERT_WINDOW_MS
       const failures = await q.countRecent(trx, e.userId, ALERTING, since)
       if (failures < options.alertThreshold) return
-      if ((await q.countRecent(trx, e.userId, ['alert'], since)) > 0) return
+      // Other alerts (a failing webhook) do not silence this one.
+      if ((await q.countRecent(trx, e.userId, ['alert'], since, FAILED_ACCESS_DETAIL)) > 0) return
       await q.insertAccountAudit(trx, {
         at: e.at,
         event: 'alert',
         result: 'ok',
         actor: 'system',
         user_id: e.userId,
-        detail: `${failures} failed logins or denied accesses within 15 minutes`,
+        detail: `${failures} ${FAILED_ACCESS_DETAIL} within 15 minutes`,
       })
+      await options.onAlert?.(trx, e.userId, failures, ALERT_WINDOW_MS / 60_000, e.at)
     },
   }
 }

@@ -80,6 +80,8 @@ describe('migrations', () => {
       'audit',
       'folders',
       'login_addresses',
+      'notification_channels',
+      'outbox',
       'secret_versions',
       'secrets',
       'server_key_check',

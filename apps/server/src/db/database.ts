@@ -138,6 +138,40 @@ export interface ServerKeyCheckTable {
   created_at: number
 }
 
+export type ChannelKind = 'webhook' | 'email'
+
+/** Where an account's notifications go, and how delivery there has been going (issue 12). */
+export interface NotificationChannelTable {
+  user_id: Buffer
+  kind: ChannelKind
+  target: string
+  secret: Buffer | null
+  created_at: number
+  last_success_at: number | null
+  last_failure_at: number | null
+  last_error: string | null
+  consecutive_failures: Generated<number>
+}
+
+export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'dropped'
+
+/** One event to deliver to one channel, written in the transaction of the event itself. */
+export interface OutboxTable {
+  id: string
+  event_id: string
+  user_id: Buffer
+  channel: ChannelKind
+  type: string
+  payload: string
+  status: OutboxStatus
+  attempts: Generated<number>
+  created_at: number
+  next_attempt_at: number
+  lease_until: number | null
+  last_error: string | null
+  done_at: number | null
+}
+
 export interface Database {
   shares: ShareTable
   audit: AuditTable
@@ -149,6 +183,8 @@ export interface Database {
   vault_shares: VaultShareTable
   login_addresses: LoginAddressTable
   server_key_check: ServerKeyCheckTable
+  notification_channels: NotificationChannelTable
+  outbox: OutboxTable
 }
 
 export type Db = Kysely<Database>

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto'
 import type { CreateShareRequest } from '@secretsentry/contract/types'
 import { CompiledQuery } from 'kysely'
-import { createApp, type SecretSentryApp } from '../app.ts'
+import { createApp, type AppOptions, type SecretSentryApp } from '../app.ts'
 import { testConfig, type Config } from '../config.ts'
 import { openBackend, type Backend } from '../db/backend.ts'
 import type { Db } from '../db/database.ts'
@@ -55,6 +55,8 @@ export interface TestAppOptions {
   sharedRateLimitStore?: RateLimitStore
   /** Another app's database (PostgreSQL: its schema): two instances of one deployment. */
   sameDatabaseAs?: TestApp
+  /** The outbox's retry schedule, lease, poll interval and webhook DNS resolver. */
+  notify?: AppOptions['notify']
 }
 
 export const TEST_SCRYPT_COST: ScryptCost = { logN: 10, r: 8, p: 1 }
@@ -104,6 +106,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     clock: () => clock.now,
     scryptCost: options.scryptCost ?? TEST_SCRYPT_COST,
     ...(options.sharedRateLimitStore ? { sharedRateLimitStore: options.sharedRateLimitStore } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
   })
   return {
     ...server,

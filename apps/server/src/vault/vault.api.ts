@@ -16,6 +16,9 @@ import { requireSession, sameOrigin, type SessionEnv } from '../session/session.
 import { sessionKeyRoutes } from '../session/session-key.routes.ts'
 import type { ShareEvents } from '../share/share.service.ts'
 import { vaultRoutes } from './vault.routes.ts'
+import type { Notifications } from '../notify/notifications.ts'
+import { notifyRoutes } from '../notify/notify.routes.ts'
+import type { Lookup } from '../notify/ssrf.ts'
 import { vaultShareEvents, type VaultDeps } from './vault.service.ts'
 import { createVaultSweeper, type VaultSweeper } from './vault.sweeper.ts'
 
@@ -35,6 +38,10 @@ export interface VaultApiOptions {
   limiter: (bucket: string, perMinute: number) => MiddlewareHandler
   /** scrypt cost of stored authKey hashes; tests lower it for speed. */
   scryptCost?: ScryptCost
+  notifications: Notifications
+  /** Test sends to a webhook or email address, per address. */
+  notifyTestLimit: MiddlewareHandler
+  lookup?: Lookup
 }
 
 export interface VaultApi {
@@ -83,7 +90,11 @@ export function vaultWriteLimit(o: {
 
 export function createVaultApi(o: VaultApiOptions): VaultApi {
   const { config } = o
-  const audit = createAccountAudit({ alertThreshold: config.alertThreshold })
+  const audit = createAccountAudit({
+    alertThreshold: config.alertThreshold,
+    onAlert: (trx, userId, failures, windowMinutes, at) =>
+      o.notifications.failedAccessAlert(trx, userId, failures, windowMinutes, at),
+  })
   const deps: VaultDeps = {
     db: o.db,
     queue: o.queue,
@@ -141,6 +152,20 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
       }),
     )
     .route('/', sessionKeyRoutes({ db: o.db, queue: o.queue, session, sameOrigin: origin }))
+    .route(
+      '/',
+      notifyRoutes({
+        notifications: o.notifications,
+        db: o.db,
+        queue: o.queue,
+        clock: o.clock,
+        session,
+        sameOrigin: origin,
+        testLimit: o.notifyTestLimit,
+        allowPrivate: config.webhookAllowPrivate,
+        ...(o.lookup ? { lookup: o.lookup } : {}),
+      }),
+    )
     .route(
       '/',
       vaultRoutes({

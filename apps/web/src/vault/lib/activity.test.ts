@@ -86,6 +86,12 @@ const SAMPLES: AuditEvent[] = [
     client: { hash: null, agent: 'other' },
     detail: '5 failed logins or denied accesses within 15 minutes',
   }),
+  ev({
+    event: 'alert',
+    actor: 'system',
+    client: { hash: null, agent: 'other' },
+    detail: 'webhook deliveries failing: 5 in a row',
+  }),
   ev({ event: 'folder.created', detail: 'folder AAAAAAAAAAAAAAAAAAAAAA' }),
   ev({ event: 'folder.updated', detail: 'folder AAAAAAAAAAAAAAAAAAAAAA renamed, revision 2' }),
   ev({ event: 'folder.updated', detail: 'folder AAAAAAAAAAAAAAAAAAAAAA moved, revision 3' }),
@@ -150,6 +156,15 @@ describe('describeEvent', () => {
       ['Deleted an empty folder', null],
       ['Moved “DB password” to another folder', '3 versions re-encrypted for the new folder'],
     ])
+  })
+
+  it('tells the two alerts apart', () => {
+    const alerts = SAMPLES.filter((e) => e.event === 'alert')
+    expect(line(alerts[0]!).text).toBe('5 failed log-ins or refused accesses within 15 minutes')
+    expect(line(alerts[1]!)).toMatchObject({
+      text: 'The last 5 deliveries to your webhook failed',
+      badge: { text: 'Alert' },
+    })
   })
 
   it('names a secret the vault no longer holds as a deleted one', () => {

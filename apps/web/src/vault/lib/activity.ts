@@ -220,6 +220,16 @@ export function describeEvent(e: AuditEvent, nameOf: (id: string) => string | nu
       what = ['Someone tried to open ', secret, ' without access']
       break
     case 'alert': {
+      if (e.detail?.startsWith('webhook deliveries failing')) {
+        const [inARow] = numbers(e.detail, /(\d+) in a row/g)
+        what = [
+          inARow !== undefined
+            ? `The last ${inARow} deliveries to your webhook failed`
+            : 'Deliveries to your webhook keep failing',
+        ]
+        badge = { text: 'Alert', tone: 'warn' }
+        break
+      }
       const [count] = numbers(e.detail, /^(\d+)/g)
       what = [
         count !== undefined

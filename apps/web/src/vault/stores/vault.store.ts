@@ -28,6 +28,7 @@
  *   this lazy vault chunk, which the browser checks against the build's hashes
  *   (app/pinned-import.ts); not in a Web Worker, whose script cannot carry integrity.
  */
+import type { NotificationsClient } from '@secretsentry/client/notifications'
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, toRaw } from 'vue'
 import { createVaultClient, versionWithStage } from '@secretsentry/client/vault'
@@ -405,6 +406,11 @@ export const useVaultStore = defineStore('vault', () => {
     }
   }
 
+  /** The account's notification channels (webhook, alert email): session only, no keys needed. */
+  function notify<T>(work: (n: NotificationsClient) => Promise<T>): Promise<T> {
+    return guarded(() => work(client.notifications))
+  }
+
   /** The display name of a secret id (for the audit page), when it is in the decrypted list. */
   function nameOf(id: string | null): string | null {
     if (!id) return null
@@ -451,6 +457,7 @@ export const useVaultStore = defineStore('vault', () => {
     audit,
     changePassword,
     setAutoLockMinutes,
+    notify,
     nameOf,
   }
 })

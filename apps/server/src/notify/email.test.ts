@@ -1,0 +1,180 @@
+/** @module Alert email through a real SMTP server (smtp-server on 127.0.0.1): delivered by the outbox, plain text and HTML, no secret, link or key. */
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { SMTPServer } from 'smtp-server'
+import type { NotificationsResponse } from '@secretsentry/contract/types'
+import { jsonInit, makeTestApp, type TestApp } from '../test/test-app.ts'
+import {
+  as,
+  createSecret,
+  errorOf,
+  rand,
+  registerUser,
+  type TestUser,
+} from '../test/vault-fixtures.ts'
+
+interface Mail {
+  from: string
+  to: string[]
+  raw: string
+}
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function smtp(): Promise<{ port: number; mails: Mail[] }> {
+  const mails: Mail[] = []
+  const server = new SMTPServer({
+    authOptional: true,
+    // Plain SMTP on loopback: nodemailer would otherwise upgrade to STARTTLS with a self-signed certificate.
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      stream.on('end', () => {
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString(),
+        })
+        callback()
+      })
+    },
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return { port: (server.server.address() as AddressInfo).port, mails }
+}
+
+async function app(smtpPort: number | null): Promise<TestApp> {
+  const t = await makeTestApp({
+    config: {
+      alertThreshold: 3,
+      webhookAllowPrivate: true,
+      smtpUrl: smtpPort === null ? null : `smtp://127.0.0.1:${smtpPort}`,
+      mailFrom: smtpPort === null ? null : 'SecretSentry <alerts@example.test>',
+    },
+    notify: { retry: { baseMs: 1000, capMs: 1000, giveUpAfterMs: 60_000 } },
+  })
+  cleanups.push(async () => {
+    await t.close()
+    await t.db.destroy()
+  })
+  return t
+}
+
+const setEmail = (t: TestApp, user: TestUser, address: string) =>
+  t.call('/api/account/email', {
+    ...jsonInit('PUT', { address }),
+    headers: { ...user.auth, 'content-type': 'application/json' },
+  })
+
+async function failLogins(t: TestApp, user: TestUser) {
+  for (let i = 0; i < 3; i++) {
+    await t.call(
+      '/api/login',
+      jsonInit('POST', { username: user.username, authKey: rand(32) }),
+      `203.0.113.${i}`,
+    )
+    await t.queue.drain()
+  }
+}
+
+/** The mail's decoded text: quoted-printable soft breaks and escapes undone. */
+const decoded = (raw: string) =>
+  raw
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+
+describe('alert email', () => {
+  it('the failed-access alert is mailed, in text and HTML, with no secret, link or key in it', async () => {
+    const server = await smtp()
+    const t = await app(server.port)
+    const alice = await registerUser(t, 'alice')
+    // A vault secret and a webhook secret exist; neither may reach a mail.
+    await createSecret(t, alice)
+    const hook = await t.call('/api/account/webhook', {
+      ...jsonInit('PUT', { url: 'http://127.0.0.1:9/h' }),
+      headers: { ...alice.auth, 'content-type': 'application/json' },
+    })
+    const { secret } = (await hook.json()) as { secret: string }
+    expect((await setEmail(t, alice, 'alice@example.test')).status).toBe(200)
+    await failLogins(t, alice)
+    await t.notifications.worker.runOnce()
+    expect(server.mails).toHaveLength(1)
+    const mail = server.mails[0]!
+    expect(mail.to).toEqual(['alice@example.test'])
+    expect(mail.from).toBe('alerts@example.test')
+    const text = decoded(mail.raw)
+    expect(text).toMatch(/^Subject: SecretSentry: repeated failed access to your account/m)
+    expect(text).toMatch(/Content-Type: text\/plain/)
+    expect(text).toMatch(/Content-Type: text\/html/)
+    expect(text).toContain(
+      'Account alice had 3 failed log-ins or refused accesses within 15 minutes.',
+    )
+    // Security promise: no link (no scheme at all), no secret, no key.
+    expect(text).not.toMatch(/https?:|:\/\/|www\./i)
+    expect(text).not.toContain(secret.slice(6, 30))
+    expect(text).not.toContain(alice.authKey)
+    expect(text).not.toContain(alice.token)
+    const s = (await (
+      await t.call('/api/account/notifications', as(alice))
+    ).json()) as NotificationsResponse
+    expect(s.email).toMatchObject({
+      target: 'alice@example.test',
+      lastSuccessAt: expect.any(String),
+    })
+  })
+
+  it('a webhook failing five times in a row is told by email', async () => {
+    const server = await smtp()
+    const t = await app(server.port)
+    const alice = await registerUser(t, 'alice')
+    await t.call('/api/account/webhook', {
+      ...jsonInit('PUT', { url: 'http://127.0.0.1:9/h' }),
+      headers: { ...alice.auth, 'content-type': 'application/json' },
+    })
+    expect((await setEmail(t, alice, 'alice@example.test')).status).toBe(200)
+    await failLogins(t, alice)
+    for (let i = 0; i < 6; i++) {
+      await t.notifications.worker.runOnce()
+      t.clock.advance(1000)
+    }
+    const subjects = server.mails.map((m) => /^Subject: (.*)$/m.exec(decoded(m.raw))?.[1])
+    expect(subjects).toEqual([
+      'SecretSentry: repeated failed access to your account',
+      'SecretSentry: webhook deliveries are failing',
+    ])
+    expect(decoded(server.mails[1]!.raw)).toContain('(last error: connection refused)')
+  })
+
+  it('test send, and an SMTP server that is down shows as a failure', async () => {
+    const server = await smtp()
+    const t = await app(server.port)
+    const alice = await registerUser(t, 'alice')
+    await setEmail(t, alice, 'alice@example.test')
+    const ok = await t.call('/api/account/email/test', as(alice, 'POST'))
+    expect(await ok.json()).toEqual({ delivered: true, status: 250 })
+    expect(server.mails).toHaveLength(1)
+    const down = await app(1)
+    const bob = await registerUser(down, 'bob')
+    await setEmail(down, bob, 'bob@example.test')
+    const res = await down.call('/api/account/email/test', as(bob, 'POST'))
+    expect(await res.json()).toMatchObject({
+      delivered: false,
+      error: expect.stringMatching(/^SMTP error/),
+    })
+  })
+
+  it('without SMTP_URL an address cannot be set, and bad addresses are refused naming the field', async () => {
+    const t = await app(null)
+    const alice = await registerUser(t, 'alice')
+    expect((await setEmail(t, alice, 'alice@example.test')).status).toBe(409)
+    const res = await setEmail(t, alice, 'not-an-address')
+    expect(res.status).toBe(400)
+    expect((await errorOf(res)).field).toBe('address')
+  })
+})

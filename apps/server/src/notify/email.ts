@@ -1,0 +1,116 @@
+/**
+ * @module Email delivery over SMTP (SMTP_URL, MAIL_FROM) with nodemailer: smtp:// upgrades with
+ * STARTTLS when the server offers it (`?requireTLS=true` insists), smtps:// is TLS from the start.
+ * Bodies are plain text and HTML built from the event's facts alone: never a secret, a link or a key.
+ */
+import type { DeliveryOutcome } from './webhook.ts'
+import type { NotificationEvent } from './events.ts'
+
+export interface Mail {
+  subject: string
+  text: string
+  html: string
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+
+/**
+ * Security promise: an email names what happened and when, and nothing else. No URL is ever put
+ * in it (not even this server's), so a mail cannot carry a share link or be a phishing template,
+ * and the event data it is built from never holds secret material (see events.ts).
+ */
+export function renderMail(event: NotificationEvent): Mail {
+  const lines = describe(event)
+  const subject = `SecretSentry: ${lines.title}`
+  const text = [
+    lines.title,
+    '',
+    ...lines.body,
+    '',
+    `Event ${event.id}, ${event.timestamp}.`,
+    'You get this mail because an alert address is set on your SecretSentry account.',
+    '',
+  ].join('\n')
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">',
+    `<h1 style="font-size:1.2em">${escapeHtml(lines.title)}</h1>`,
+    ...lines.body.map((l) => `<p>${escapeHtml(l)}</p>`),
+    `<p style="color:#555;font-size:0.9em">Event ${escapeHtml(event.id)}, ${escapeHtml(event.timestamp)}.<br>`,
+    'You get this mail because an alert address is set on your SecretSentry account.</p>',
+    '</body></html>',
+  ].join('\n')
+  return { subject, text, html }
+}
+
+function describe(event: NotificationEvent): { title: string; body: string[] } {
+  switch (event.type) {
+    case 'alert.failed_access':
+      return {
+        title: 'repeated failed access to your account',
+        body: [
+          `Account ${event.data.username} had ${event.data.failures} failed log-ins or refused accesses within ${event.data.windowMinutes} minutes.`,
+          'If this was not you, change your master password and look at the Activity page of your account.',
+        ],
+      }
+    case 'webhook.failing':
+      return {
+        title: 'webhook deliveries are failing',
+        body: [
+          `The last ${event.data.failures} deliveries to the webhook of account ${event.data.username} failed (last error: ${event.data.lastError}).`,
+          'Check the receiver, or change or remove the webhook in your account settings.',
+        ],
+      }
+    case 'webhook.test':
+    case 'email.test':
+      return {
+        title: 'test notification',
+        body: [`This is a test notification for account ${event.data.username}.`],
+      }
+  }
+}
+
+export interface EmailChannel {
+  send(to: string, event: NotificationEvent): Promise<DeliveryOutcome>
+  close(): void
+}
+
+export interface EmailOptions {
+  smtpUrl: string
+  from: string
+  timeoutMs: number
+}
+
+/** nodemailer is loaded only when SMTP_URL is set. */
+export async function createEmailChannel(o: EmailOptions): Promise<EmailChannel> {
+  const { default: nodemailer } = await import('nodemailer')
+  // `url` is parsed by nodemailer (host, port, credentials, and query options such as requireTLS).
+  const transport = nodemailer.createTransport({
+    url: o.smtpUrl,
+    connectionTimeout: o.timeoutMs,
+    greetingTimeout: o.timeoutMs,
+    socketTimeout: o.timeoutMs,
+  })
+  return {
+    async send(to, event) {
+      const mail = renderMail(event)
+      try {
+        await transport.sendMail({
+          from: o.from,
+          to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          // The event id, so a mail delivered twice (at least once) can be recognised.
+          messageId: `<${event.id}@secretsentry.invalid>`,
+        })
+        return { ok: true, status: 250 }
+      } catch (err) {
+        const e = err as { responseCode?: number; code?: string }
+        if (typeof e.responseCode === 'number')
+          return { ok: false, status: e.responseCode, error: `SMTP ${e.responseCode}` }
+        return { ok: false, error: e.code ? `SMTP error ${e.code}` : 'SMTP error' }
+      }
+    },
+    close: () => transport.close(),
+  }
+}
