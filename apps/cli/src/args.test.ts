@@ -33,6 +33,7 @@ const SAMPLES: Record<string, [string, Config[keyof Config]]> = {
   DATABASE_URL: ['postgres://app@db:5432/secrets', 'postgres://app@db:5432/secrets'],
   SERVER_KEY_FILE: ['/run/secrets/server-key', '/run/secrets/server-key'],
   WORKERS: ['37', 37],
+  ADMIN_USERS: ['Alice,bob', ['alice', 'bob']],
 }
 
 /** A value loadConfig refuses, for the settings that refuse anything. */
@@ -50,6 +51,7 @@ const BAD: Record<string, string> = {
   REDIS_URL: 'http://cache:6379',
   DATABASE_URL: 'mysql://db/secrets',
   WORKERS: '0',
+  ADMIN_USERS: 'alice,no spaces',
 }
 
 describe('the settings flags', () => {

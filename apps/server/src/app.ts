@@ -32,6 +32,8 @@ import type { AssetSource } from './static/asset-source.ts'
 import { staticRoutes } from './static/static.routes.ts'
 import type { ScryptCost } from './account/auth-hash.ts'
 import { createVaultApi } from './vault/vault.api.ts'
+import { createPolicyStore } from './admin/policy.ts'
+import { adminRoutes, publicPolicyRoutes } from './admin/admin.routes.ts'
 import type { VaultSweeper } from './vault/vault.sweeper.ts'
 
 export const VERSION: string = pkg.version
@@ -135,7 +137,9 @@ export function createApp(options: AppOptions): SecretSentryApp {
       key: (c) => rateLimitKey(clientAddress(c, config.trustProxy)),
       onLimited: (b) => metrics.rateLimited.inc({ bucket: b }),
     })
+  const policy = createPolicyStore({ db, clock, maxSecretBytes: config.maxSecretBytes })
   const vault = createVaultApi({
+    policy,
     db,
     queue,
     clock,
@@ -238,6 +242,8 @@ export function createApp(options: AppOptions): SecretSentryApp {
       deps,
       metrics,
       maxSecretBytes: config.maxSecretBytes,
+      policy,
+      session: vault.session,
       clientHash: (c) => hashClient(clientAddress(c, config.trustProxy)),
       limits: {
         create: limiter('create', config.rateLimitPerMin),
@@ -247,6 +253,14 @@ export function createApp(options: AppOptions): SecretSentryApp {
     }),
   )
   app.route('/api', vault.routes)
+  const adminOptions = {
+    deps: { db, queue, clock, policy, adminUsers: config.adminUsers },
+    session: vault.session,
+    sameOrigin: vault.sameOrigin,
+    maxSecretBytes: config.maxSecretBytes,
+  }
+  app.route('/api', publicPolicyRoutes(adminOptions))
+  app.route('/api', adminRoutes(adminOptions))
   app.all('/api/*', () => {
     throw new ApiError(404, 'not_found', 'No such API endpoint')
   })

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       databaseUrl: null,
       serverKeyFile: null,
       workers: 1,
+      adminUsers: [],
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -59,6 +60,7 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://:pw@cache.internal:6380/2',
       SERVER_KEY_FILE: '/run/secrets/server-key',
       WORKERS: '3',
+      ADMIN_USERS: ' Alice, bob@example.com ,alice',
     })
     expect(config).toEqual({
       port: 9000,
@@ -85,8 +87,18 @@ describe('loadConfig', () => {
       databaseUrl: null,
       serverKeyFile: '/run/secrets/server-key',
       workers: 3,
+      adminUsers: ['alice', 'bob@example.com'],
     })
   })
+
+  it.each(['ab', 'has space', '-dash', 'x'.repeat(65)])(
+    'ADMIN_USERS holding %s is a start-up error naming it',
+    (name) => {
+      expect(() => loadConfig({ ADMIN_USERS: `alice,${name}` })).toThrow(
+        /^Invalid configuration: ADMIN_USERS holds ".*", which is not a valid account name$/,
+      )
+    },
+  )
 
   it.each(['0', '65', 'two', '1.5'])('WORKERS=%s is a start-up error naming it', (raw) => {
     expect(() => loadConfig({ WORKERS: raw })).toThrow(/^Invalid configuration: WORKERS /)

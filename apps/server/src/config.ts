@@ -1,6 +1,7 @@
 /** @module Server configuration: the only module that reads `process.env`; every setting is validated at start. */
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
+import { USERNAME_PATTERN, VAULT_LIMITS } from '@secretsentry/contract/limits'
 import { DEFAULT_WAL_SCRUB_SECONDS } from './db/wal-scrub.ts'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -82,6 +83,11 @@ export interface Config {
    * Default 1 (see loadConfig).
    */
   workers: number
+  /**
+   * Account names (normalized like usernames) that are administrators once registered. A name
+   * nobody has registered grants nothing, but whoever registers it first becomes an administrator.
+   */
+  adminUsers: readonly string[]
 }
 
 export class ConfigError extends Error {
@@ -205,6 +211,11 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
     env: 'WORKERS',
     help: 'HTTP worker processes sharing the port, 1 to 64 (1: a single process)',
   },
+  adminUsers: {
+    env: 'ADMIN_USERS',
+    help: 'comma-separated account names that are administrators (register them first)',
+    defaultText: 'none (see `secretsentry admin grant`)',
+  },
 }
 
 /** Beyond this, more processes only add memory and lock contention on one database. */
@@ -305,6 +316,30 @@ function databaseUrl(env: Env): string | null {
   return raw
 }
 
+/** The normal form of an account name (as the contract's `username`): trimmed, NFC, lower case. */
+export function normalizeUsername(name: string): string {
+  return name.trim().normalize('NFC').toLowerCase()
+}
+
+/** ADMIN_USERS: names checked like usernames, so a typo fails at start instead of granting nobody. */
+function adminUsers(env: Env): string[] {
+  const raw = text(env, 'ADMIN_USERS')
+  if (raw === undefined) return []
+  const names = raw
+    .split(',')
+    .map(normalizeUsername)
+    .filter((n) => n !== '')
+  for (const name of names) {
+    if (
+      name.length < VAULT_LIMITS.usernameMinLength ||
+      name.length > VAULT_LIMITS.usernameMaxLength ||
+      !USERNAME_PATTERN.test(name)
+    )
+      throw new ConfigError('ADMIN_USERS', `holds "${name}", which is not a valid account name`)
+  }
+  return [...new Set(names)]
+}
+
 function sqliteSync(env: Env): Config['sqliteSync'] {
   const raw = text(env, 'SQLITE_SYNC')?.toLowerCase() ?? 'full'
   if (raw !== 'full' && raw !== 'group')
@@ -353,6 +388,7 @@ export function loadConfig(env: Env = process.env): Config {
     // fewer creates per second (6,000 vs 7,800) and tripled idle memory (RSS 202 vs 69.5 MB), so
     // more processes are a choice for bigger machines, measured there (apps/server/README.md).
     workers: int(env, 'WORKERS', 1, 1, MAX_WORKERS),
+    adminUsers: adminUsers(env),
   }
 }
 

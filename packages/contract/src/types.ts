@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import type * as s from './schemas.ts'
 import type * as v from './vault.ts'
 import type * as k from './session-key.ts'
+import type * as a from './admin.ts'
 
 export type CreateShareRequest = z.infer<typeof s.createShareRequest>
 export type CreateShareResponse = z.infer<typeof s.createShareResponse>
@@ -44,3 +45,17 @@ export type AuditActor = z.infer<typeof v.auditActor>
 export type AuditEntry = z.infer<typeof v.auditEntry>
 export type AuditResponse = z.infer<typeof v.auditResponse>
 export type SessionKey = z.infer<typeof k.sessionKey>
+export type RegistrationMode = z.infer<typeof a.registrationMode>
+export type InstancePolicy = z.infer<typeof a.instancePolicy>
+export type PublicPolicy = z.infer<typeof a.publicPolicy>
+export type AdminPolicyResponse = z.infer<typeof a.adminPolicyResponse>
+export type AdminUser = z.infer<typeof a.adminUser>
+export type AdminUsersResponse = z.infer<typeof a.adminUsersResponse>
+export type CreateInviteRequest = z.input<typeof a.createInviteRequest>
+export type InviteStatus = z.infer<typeof a.inviteStatus>
+export type Invite = z.infer<typeof a.invite>
+export type CreateInviteResponse = z.infer<typeof a.createInviteResponse>
+export type InvitesResponse = z.infer<typeof a.invitesResponse>
+export type AdminAction = z.infer<typeof a.adminAuditEntry>['action']
+export type AdminAuditEntry = z.infer<typeof a.adminAuditEntry>
+export type AdminAuditResponse = z.infer<typeof a.adminAuditResponse>

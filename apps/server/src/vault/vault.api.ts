@@ -15,6 +15,7 @@ import { accountRoutes } from '../account/account.routes.ts'
 import { requireSession, sameOrigin, type SessionEnv } from '../session/session.ts'
 import { sessionKeyRoutes } from '../session/session-key.routes.ts'
 import type { ShareEvents } from '../share/share.service.ts'
+import type { PolicyStore } from '../admin/policy.ts'
 import { vaultRoutes } from './vault.routes.ts'
 import { vaultShareEvents, type VaultDeps } from './vault.service.ts'
 import { createVaultSweeper, type VaultSweeper } from './vault.sweeper.ts'
@@ -35,10 +36,14 @@ export interface VaultApiOptions {
   limiter: (bucket: string, perMinute: number) => MiddlewareHandler
   /** scrypt cost of stored authKey hashes; tests lower it for speed. */
   scryptCost?: ScryptCost
+  policy: PolicyStore
 }
 
 export interface VaultApi {
   routes: Hono<SessionEnv>
+  /** The session check (cookie + CSRF, or bearer), for other routes that need an account. */
+  session: MiddlewareHandler<SessionEnv>
+  sameOrigin: MiddlewareHandler
   shareEvents: ShareEvents
   sweeper: VaultSweeper
 }
@@ -138,6 +143,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
         store: o.store,
         onLimited: (bucket) => o.metrics.rateLimited.inc({ bucket }),
         logger: o.logger,
+        policy: o.policy,
       }),
     )
     .route('/', sessionKeyRoutes({ db: o.db, queue: o.queue, session, sameOrigin: origin }))
@@ -147,6 +153,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
         deps,
         metrics: o.metrics,
         maxSecretBytes: config.maxSecretBytes,
+        policy: o.policy,
         client,
         session,
         sameOrigin: origin,
@@ -164,6 +171,8 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
 
   return {
     routes,
+    session,
+    sameOrigin: origin,
     shareEvents: vaultShareEvents(deps),
     sweeper: createVaultSweeper({
       deps,
