@@ -193,7 +193,8 @@ export interface VaultClient {
   readonly origin: string
   /** The bearer token of the session (null for cookie sessions or before login). */
   token(): string | null
-  register(username: string, password: string): Promise<VaultSession>
+  /** `options.invite`: the token of an administrator's invite link (invite-only instances). */
+  register(username: string, password: string, options?: { invite?: string }): Promise<VaultSession>
   login(username: string, password: string, options?: LoginOptions): Promise<VaultSession>
   /** The account of the live session (cookie or token); `unauthenticated` when there is none. */
   account(): Promise<Account>
@@ -605,7 +606,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     origin: http.origin,
     token: () => (bearerMode ? token : null),
 
-    async register(username, password) {
+    async register(username, password, registration = {}) {
       const created = await slow((onProgress) =>
         createAccount(password, { ...KDF_DEFAULTS }, { onProgress }),
       )
@@ -623,6 +624,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
             meta: created.folder.meta,
           },
           ...(bearerMode ? { session: 'bearer' } : {}),
+          ...(registration.invite ? { invite: registration.invite } : {}),
         })
         account = adopt(res)
       } catch (e) {
