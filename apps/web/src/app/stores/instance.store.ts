@@ -17,7 +17,8 @@ export const useInstanceStore = defineStore('instance', () => {
 
   function load(): Promise<void> {
     pending ??= (async () => {
-      status.value = 'loading'
+      // A refresh keeps showing the policy it has: pages must not blink to "Loading…" meanwhile.
+      if (policy.value === null) status.value = 'loading'
       try {
         policy.value = await fetchPolicy()
         status.value = 'ready'
