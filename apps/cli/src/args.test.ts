@@ -36,6 +36,7 @@ const SAMPLES: Record<string, [string, Config[keyof Config]]> = {
   WEBHOOK_ALLOW_PRIVATE: ['true', true],
   SMTP_URL: ['smtp://mail.example.com:587', 'smtp://mail.example.com:587'],
   MAIL_FROM: ['alerts@example.com', 'alerts@example.com'],
+  ADMIN_USERS: ['Alice,bob', ['alice', 'bob']],
 }
 
 /** A value loadConfig refuses, for the settings that refuse anything. */
@@ -56,6 +57,7 @@ const BAD: Record<string, string> = {
   WEBHOOK_ALLOW_PRIVATE: 'maybe',
   SMTP_URL: 'http://mail.example.com',
   MAIL_FROM: 'nobody',
+  ADMIN_USERS: 'alice,no spaces',
 }
 
 describe('the settings flags', () => {

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '@secretsentry/server/config'
 import pkg from '../package.json' with { type: 'json' }
 import { parseArgs, SETTING_FLAGS, UsageError } from './args.ts'
 import { login, logout, register } from './commands/account.ts'
+import { admin } from './commands/admin.ts'
 import { backup } from './commands/backup.ts'
 import { checkConfig } from './commands/check-config.ts'
 import type { Command } from './commands/command.ts'
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   alertEmail,
   serve,
   backup,
+  admin,
   migrateDataCommand,
   checkConfig,
   verify,

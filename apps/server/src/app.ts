@@ -37,6 +37,8 @@ import {
   type NotificationOptions,
   type Notifications,
 } from './notify/notifications.ts'
+import { createPolicyStore } from './admin/policy.ts'
+import { adminRoutes, publicPolicyRoutes } from './admin/admin.routes.ts'
 import type { VaultSweeper } from './vault/vault.sweeper.ts'
 
 export const VERSION: string = pkg.version
@@ -167,7 +169,9 @@ export function createApp(options: AppOptions): SecretSentryApp {
     mailFrom: config.mailFrom,
     ...options.notify,
   })
+  const policy = createPolicyStore({ db, clock, maxSecretBytes: config.maxSecretBytes })
   const vault = createVaultApi({
+    policy,
     db,
     queue,
     clock,
@@ -273,6 +277,8 @@ export function createApp(options: AppOptions): SecretSentryApp {
       deps,
       metrics,
       maxSecretBytes: config.maxSecretBytes,
+      policy,
+      session: vault.session,
       clientHash: (c) => hashClient(clientAddress(c, config.trustProxy)),
       limits: {
         create: limiter('create', config.rateLimitPerMin),
@@ -282,6 +288,14 @@ export function createApp(options: AppOptions): SecretSentryApp {
     }),
   )
   app.route('/api', vault.routes)
+  const adminOptions = {
+    deps: { db, queue, clock, policy, adminUsers: config.adminUsers },
+    session: vault.session,
+    sameOrigin: vault.sameOrigin,
+    maxSecretBytes: config.maxSecretBytes,
+  }
+  app.route('/api', publicPolicyRoutes(adminOptions))
+  app.route('/api', adminRoutes(adminOptions))
   app.all('/api/*', () => {
     throw new ApiError(404, 'not_found', 'No such API endpoint')
   })

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       webhookAllowPrivate: false,
       smtpUrl: null,
       mailFrom: null,
+      adminUsers: [],
     })
     // ../../web/dist from src/ (and from dist/): apps/web/dist.
     expect(config.staticDir).toBe(path.resolve(import.meta.dirname, '../../web/dist'))
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
       WEBHOOK_ALLOW_PRIVATE: 'true',
       SMTP_URL: 'smtps://alerts:pw@mail.example.com:465',
       MAIL_FROM: 'SecretSentry <alerts@example.com>',
+      ADMIN_USERS: ' Alice, bob@example.com ,alice',
     })
     expect(config).toEqual({
       port: 9000,
@@ -94,6 +96,7 @@ describe('loadConfig', () => {
       webhookAllowPrivate: true,
       smtpUrl: 'smtps://alerts:pw@mail.example.com:465',
       mailFrom: 'SecretSentry <alerts@example.com>',
+      adminUsers: ['alice', 'bob@example.com'],
     })
   })
 
@@ -102,6 +105,15 @@ describe('loadConfig', () => {
       /^Invalid configuration: MAIL_FROM must be set when SMTP_URL is$/,
     )
   })
+
+  it.each(['ab', 'has space', '-dash', 'x'.repeat(65)])(
+    'ADMIN_USERS holding %s is a start-up error naming it',
+    (name) => {
+      expect(() => loadConfig({ ADMIN_USERS: `alice,${name}` })).toThrow(
+        /^Invalid configuration: ADMIN_USERS holds ".*", which is not a valid account name$/,
+      )
+    },
+  )
 
   it.each(['0', '65', 'two', '1.5'])('WORKERS=%s is a start-up error naming it', (raw) => {
     expect(() => loadConfig({ WORKERS: raw })).toThrow(/^Invalid configuration: WORKERS /)

@@ -1,6 +1,7 @@
 /** @module Server configuration: the only module that reads `process.env`; every setting is validated at start. */
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
+import { USERNAME_PATTERN, VAULT_LIMITS } from '@secretsentry/contract/limits'
 import { DEFAULT_WAL_SCRUB_SECONDS } from './db/wal-scrub.ts'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -91,6 +92,11 @@ export interface Config {
   smtpUrl: string | null
   /** Sender address of alert mail; required with smtpUrl. */
   mailFrom: string | null
+  /**
+   * Account names (normalized like usernames) that are administrators once registered. A name
+   * nobody has registered grants nothing, but whoever registers it first becomes an administrator.
+   */
+  adminUsers: readonly string[]
 }
 
 export class ConfigError extends Error {
@@ -227,6 +233,11 @@ export const SETTINGS: { readonly [K in keyof Config]: SettingInfo } = {
     env: 'MAIL_FROM',
     help: 'sender address of alert mail (required with SMTP_URL)',
     defaultText: 'none',
+  },
+  adminUsers: {
+    env: 'ADMIN_USERS',
+    help: 'comma-separated account names that are administrators (register them first)',
+    defaultText: 'none (see `secretsentry admin grant`)',
   },
 }
 
@@ -367,6 +378,30 @@ function mailFrom(env: Env): string | null {
   return raw
 }
 
+/** The normal form of an account name (as the contract's `username`): trimmed, NFC, lower case. */
+export function normalizeUsername(name: string): string {
+  return name.trim().normalize('NFC').toLowerCase()
+}
+
+/** ADMIN_USERS: names checked like usernames, so a typo fails at start instead of granting nobody. */
+function adminUsers(env: Env): string[] {
+  const raw = text(env, 'ADMIN_USERS')
+  if (raw === undefined) return []
+  const names = raw
+    .split(',')
+    .map(normalizeUsername)
+    .filter((n) => n !== '')
+  for (const name of names) {
+    if (
+      name.length < VAULT_LIMITS.usernameMinLength ||
+      name.length > VAULT_LIMITS.usernameMaxLength ||
+      !USERNAME_PATTERN.test(name)
+    )
+      throw new ConfigError('ADMIN_USERS', `holds "${name}", which is not a valid account name`)
+  }
+  return [...new Set(names)]
+}
+
 function sqliteSync(env: Env): Config['sqliteSync'] {
   const raw = text(env, 'SQLITE_SYNC')?.toLowerCase() ?? 'full'
   if (raw !== 'full' && raw !== 'group')
@@ -418,6 +453,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE'),
     smtpUrl: smtpUrl(env),
     mailFrom: mailFrom(env),
+    adminUsers: adminUsers(env),
   }
 }
 

@@ -8,6 +8,7 @@ import { checkSettingPairs, SettingError, type Config } from './config.ts'
 import { openBackend, type Backend } from './db/backend.ts'
 import type { Db, NativeAddon } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import { warnUnregisteredAdmins } from './admin/admin.service.ts'
 import { answerClientError } from './http/client-error.ts'
 import type { RateLimitStore } from './http/rate-limit.ts'
 import { createLogger, fileSink, type Logger } from './logger.ts'
@@ -180,6 +181,7 @@ export async function startServer(
     // Several instances share one PostgreSQL database; they must share the server key as well.
     if (database.dialect === 'postgres')
       await checkSharedServerKey(database.db, serverKey, Date.now())
+    if (config.adminUsers.length > 0) await warnUnregisteredAdmins(database.db, config, logger)
     if (phase !== 'migrating') return
     phase = 'ready'
     // Only now: the sweepers' first batches need the tables.

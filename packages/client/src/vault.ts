@@ -249,7 +249,8 @@ export interface VaultClient {
   readonly notifications: NotificationsClient
   /** The bearer token of the session (null for cookie sessions or before login). */
   token(): string | null
-  register(username: string, password: string): Promise<VaultSession>
+  /** `options.invite`: the token of an administrator's invite link (invite-only instances). */
+  register(username: string, password: string, options?: { invite?: string }): Promise<VaultSession>
   login(username: string, password: string, options?: LoginOptions): Promise<VaultSession>
   /** The account of the live session (cookie or token); `unauthenticated` when there is none. */
   account(): Promise<Account>
@@ -878,7 +879,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     ),
     token: () => (bearerMode ? token : null),
 
-    async register(username, password) {
+    async register(username, password, registration = {}) {
       const created = await slow((onProgress) =>
         createAccount(password, { ...KDF_DEFAULTS }, { onProgress }),
       )
@@ -896,6 +897,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
             meta: created.folder.meta,
           },
           ...(bearerMode ? { session: 'bearer' } : {}),
+          ...(registration.invite ? { invite: registration.invite } : {}),
         })
         account = adopt(res)
       } catch (e) {

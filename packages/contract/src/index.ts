@@ -2,6 +2,7 @@
 export * from './schemas.ts'
 export * from './vault.ts'
 export * from './session-key.ts'
+export * from './admin.ts'
 export type * from './types.ts'
 export * from './limits.ts'
 export { openApiDocument } from './openapi.ts'

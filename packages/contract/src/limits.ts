@@ -96,3 +96,17 @@ export const AUDIT_RESULTS = ['ok', 'failed', 'denied'] as const
  * caller without a session such as a share link's recipient (`anonymous`), or the server.
  */
 export const AUDIT_ACTORS = ['user', 'other_account', 'anonymous', 'system'] as const
+
+/** Instance policy (issue 12): what an administrator may set, and the invite token's size. */
+export const REGISTRATION_MODES = ['open', 'invite', 'closed'] as const
+export const INVITE_TOKEN_BYTES = 32
+export const POLICY_LIMITS = {
+  /** The smallest share size cap an administrator can set; the largest is MAX_SECRET_BYTES. */
+  minShareBytes: 1024,
+  maxEmailDomains: 100,
+  /** Invites live from 5 minutes to 30 days; 7 days unless the administrator picks otherwise. */
+  inviteMinSeconds: 300,
+  inviteMaxSeconds: 30 * 24 * 3600,
+  inviteDefaultSeconds: 7 * 24 * 3600,
+  adminAuditPageMax: 200,
+} as const

@@ -75,6 +75,9 @@ export function vaultPaths({
         requestBody: body(v.registerRequest),
         responses: {
           '201': created(v.loginResponse),
+          '403': errorResponse(
+            'registration_closed; invite_invalid: invite-only and the invite is missing, unknown, expired, revoked or used',
+          ),
           '409': conflict('username_taken, or the folder id exists'),
           ...commonErrors,
         },
@@ -88,6 +91,9 @@ export function vaultPaths({
           '200': ok(v.loginResponse),
           '401': errorResponse(
             'invalid_credentials: unknown name or wrong key (indistinguishable)',
+          ),
+          '403': errorResponse(
+            'account_disabled: right password, account disabled by an administrator',
           ),
           ...commonErrors,
         },

@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import * as s from './schemas.ts'
 import { schemaComponents, type SchemaComponents } from './openapi-schemas.ts'
 import { vaultPaths, vaultSecuritySchemes } from './openapi-vault.ts'
+import { adminPaths } from './openapi-admin.ts'
 
 type Schema = z.ZodType
 
@@ -35,8 +36,18 @@ export function openApiDocument(version: string): Record<string, unknown> {
         requestBody: { required: true, ...json(s.createShareRequest) },
         responses: {
           '201': { description: 'Created', ...json(s.createShareResponse) },
+          '400': errorResponse(
+            'Invalid input; `error.field` names the field (ttlSeconds: past the instance policy)',
+          ),
+          '401': errorResponse(
+            'login_required: this instance takes shares from logged-in accounts only (session cookie + X-CSRF-Token, or bearer)',
+          ),
           '409': errorResponse('A share with this id exists'),
-          ...commonErrors,
+          '413': errorResponse(
+            'payload_too_large: the body or the ciphertext is over MAX_SECRET_BYTES or the instance policy',
+          ),
+          '415': commonErrors['415'],
+          '429': commonErrors['429'],
         },
       },
     },
@@ -83,6 +94,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
     },
     ...vaultPaths(shared),
+    ...adminPaths(shared),
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
     '/readyz': {
       get: {

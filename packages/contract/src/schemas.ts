@@ -96,6 +96,12 @@ export const errorCode = z.enum([
   'already_deleted',
   // Vault limits (issue 8): 413 when a write would take the account past its storage quota.
   'quota_exceeded',
+  // Instance policy (issue 12).
+  'forbidden',
+  'registration_closed',
+  'invite_invalid',
+  'login_required',
+  'account_disabled',
 ])
 
 export const errorBody = z

@@ -4,6 +4,7 @@ import type * as s from './schemas.ts'
 import type * as v from './vault.ts'
 import type * as k from './session-key.ts'
 import type * as n from './notifications.ts'
+import type * as a from './admin.ts'
 
 export type CreateShareRequest = z.infer<typeof s.createShareRequest>
 export type CreateShareResponse = z.infer<typeof s.createShareResponse>
@@ -55,3 +56,17 @@ export type NotificationDelivery = z.infer<typeof n.notificationDelivery>
 export type NotificationsResponse = z.infer<typeof n.notificationsResponse>
 export type WebhookSetResponse = z.infer<typeof n.webhookSetResponse>
 export type ChannelTestResponse = z.infer<typeof n.channelTestResponse>
+export type RegistrationMode = z.infer<typeof a.registrationMode>
+export type InstancePolicy = z.infer<typeof a.instancePolicy>
+export type PublicPolicy = z.infer<typeof a.publicPolicy>
+export type AdminPolicyResponse = z.infer<typeof a.adminPolicyResponse>
+export type AdminUser = z.infer<typeof a.adminUser>
+export type AdminUsersResponse = z.infer<typeof a.adminUsersResponse>
+export type CreateInviteRequest = z.input<typeof a.createInviteRequest>
+export type InviteStatus = z.infer<typeof a.inviteStatus>
+export type Invite = z.infer<typeof a.invite>
+export type CreateInviteResponse = z.infer<typeof a.createInviteResponse>
+export type InvitesResponse = z.infer<typeof a.invitesResponse>
+export type AdminAction = z.infer<typeof a.adminAuditEntry>['action']
+export type AdminAuditEntry = z.infer<typeof a.adminAuditEntry>
+export type AdminAuditResponse = z.infer<typeof a.adminAuditResponse>

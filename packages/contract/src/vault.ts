@@ -10,6 +10,7 @@ import {
   b64urlLength,
 } from './limits.ts'
 import { B64URL, b64urlBytes, isoTime } from './schemas.ts'
+import { INVITE_TOKEN_BYTES } from './limits.ts'
 
 const L = VAULT_LIMITS
 
@@ -93,6 +94,10 @@ export const registerRequest = z
     wrappedUserKey: wrappedKey('userKey wrapped under kek'),
     folder: folderInput,
     session: sessionKind.optional(),
+    invite: b64urlBytes(
+      INVITE_TOKEN_BYTES,
+      'An invite token from an administrator; required while registration is invite-only',
+    ).optional(),
   })
   .meta({ id: 'RegisterRequest' })
 

@@ -48,6 +48,10 @@ export async function updateUserKeys(
   await db.updateTable('users').set(keys).where('id', '=', id).execute()
 }
 
+export async function recordLogin(db: Db, id: Buffer, now: number): Promise<void> {
+  await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute()
+}
+
 // ── Addresses an account logged in from ─────────────────────────────────────
 
 const loggedInFromQuery = prepared(

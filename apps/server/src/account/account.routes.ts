@@ -26,6 +26,8 @@ import {
   type SessionEnv,
 } from '../session/session.ts'
 import { toAccount } from '../vault/shapes.ts'
+import type { PolicyStore } from '../admin/policy.ts'
+import { sha256 } from '../share/share.service.ts'
 import { findUserById } from './account.queries.ts'
 import * as accounts from './account.service.ts'
 
@@ -48,6 +50,8 @@ export interface AccountRouteOptions {
   store: RateLimitStore
   onLimited: (bucket: string) => void
   logger: Logger
+  /** The instance policy: registration open, by invite, or closed. */
+  policy: PolicyStore
 }
 
 /** Account bodies hold keys and at most 16 KiB of sealed folder metadata. */
@@ -135,6 +139,19 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
     })
     .post('/register', o.sameOrigin, o.limits.register, async (c) => {
       const body = parseWith(registerRequest, await readJsonBody(c, ACCOUNT_BODY_BYTES))
+      // Security promise (instance policy): closed registration creates no account; invite-only
+      // creates one per valid invite, spent in the account's own transaction (consumeInvite).
+      const { registration } = await o.policy.current()
+      if (registration === 'closed')
+        throw new ApiError(403, 'registration_closed', 'This instance does not accept new accounts')
+      let inviteHash: Buffer | undefined
+      if (registration === 'invite') {
+        if (body.invite === undefined)
+          throw new ApiError(403, 'invite_invalid', 'Registration here needs an invite link', {
+            field: 'invite',
+          })
+        inviteHash = sha256(canonical('invite', body.invite))
+      }
       const outcome = await accounts.register(
         deps,
         {
@@ -149,10 +166,19 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
             meta: canonical('folder.meta', body.folder.meta),
           },
           session: body.session ?? 'cookie',
+          ...(inviteHash ? { inviteHash } : {}),
         },
         o.client(c),
         o.address(c).hash,
       )
+      if (outcome.kind === 'invite_invalid') {
+        throw new ApiError(
+          403,
+          'invite_invalid',
+          'This invite is unknown, expired, revoked or used already; ask for a new one',
+          { field: 'invite' },
+        )
+      }
       if (outcome.kind === 'username_taken') {
         throw new ApiError(409, 'username_taken', 'This username is taken', { field: 'username' })
       }
@@ -179,6 +205,12 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
           }),
       )
       if (outcome.kind === 'invalid') throw invalidCredentials(401)
+      if (outcome.kind === 'disabled')
+        throw new ApiError(
+          403,
+          'account_disabled',
+          'This account has been disabled by an administrator of this instance',
+        )
       return respondWithSession(c, outcome, 200)
     })
     .post('/logout', o.sameOrigin, o.session, async (c) => {

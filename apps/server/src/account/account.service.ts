@@ -10,6 +10,7 @@ import * as sessions from '../session/session.queries.ts'
 import { SESSION_ABSOLUTE_MS, newSessionToken } from '../session/session.ts'
 import { findFolder, insertFolder } from '../vault/vault.queries.ts'
 import { dummyAuthHash, hashAuthKey, verifyAuthKey, type ScryptCost } from './auth-hash.ts'
+import { consumeInvite, lockedAccount, releaseInvite } from '../admin/admin.queries.ts'
 import * as q from './account.queries.ts'
 
 export interface AccountDeps {
@@ -73,10 +74,15 @@ export interface Registration {
   folder: { id: Buffer; wrappedKey: Buffer; meta: Buffer }
   /** How the session's token is handed out, and so the only way it will be accepted. */
   session: SessionKind
+  /** SHA-256 of the invite token, when registration needs one: spent in the same transaction. */
+  inviteHash?: Buffer
 }
 
 export type RegisterOutcome =
-  ({ kind: 'created' } & StartedSession) | { kind: 'username_taken' } | { kind: 'folder_conflict' }
+  | ({ kind: 'created' } & StartedSession)
+  | { kind: 'username_taken' }
+  | { kind: 'folder_conflict' }
+  | { kind: 'invite_invalid' }
 
 /** Creates the account, its first folder and a session in one transaction. */
 export async function register(
@@ -91,6 +97,8 @@ export async function register(
     // Checked before any insert: an op returns its refusal and must leave nothing behind.
     if (await q.findUserByName(trx, r.username)) return { kind: 'username_taken' }
     if (await findFolder(trx, r.folder.id)) return { kind: 'folder_conflict' }
+    if (r.inviteHash && !(await consumeInvite(trx, r.inviteHash, r.username, now)))
+      return { kind: 'invite_invalid' }
     const user: q.UserRow = {
       id: crypto.randomBytes(VAULT_LIMITS.idBytes),
       username: r.username,
@@ -100,8 +108,15 @@ export async function register(
       wrapped_user_key: r.wrappedUserKey,
       created_at: now,
       updated_at: now,
+      disabled_at: null,
+      last_login_at: now,
+      admin: 0,
     }
-    if (!(await q.insertUser(trx, user))) return { kind: 'username_taken' }
+    if (!(await q.insertUser(trx, user))) {
+      // Another instance took the name meanwhile: the invite was not used after all.
+      if (r.inviteHash) await releaseInvite(trx, r.inviteHash)
+      return { kind: 'username_taken' }
+    }
     await insertFolder(trx, {
       id: r.folder.id,
       user_id: user.id,
@@ -126,7 +141,8 @@ export async function register(
   })
 }
 
-export type LoginOutcome = ({ kind: 'ok' } & StartedSession) | { kind: 'invalid' }
+export type LoginOutcome =
+  ({ kind: 'ok' } & StartedSession) | { kind: 'invalid' } | { kind: 'disabled' }
 
 /**
  * Security promise (no enumeration by timing): an unknown name is checked against a dummy
@@ -161,10 +177,31 @@ export async function login(
     }
     return { kind: 'invalid' }
   }
+  // Told only to whoever knows the password: anyone else gets the wrong-key refusal above.
+  if (user.disabled_at !== null) {
+    deps.queue
+      .run((trx) =>
+        deps.audit.record(trx, {
+          userId: user.id,
+          event: 'login.failed',
+          result: 'denied',
+          actor: 'user',
+          client,
+          at: deps.clock(),
+          detail: 'account disabled',
+        }),
+      )
+      .catch(onAuditError)
+    return { kind: 'disabled' }
+  }
   return deps.queue.run(async (trx): Promise<LoginOutcome> => {
     const now = deps.clock()
+    // Under the row lock a disable also takes (admin.service.ts): no session of a disabled account.
+    const locked = await lockedAccount(trx, user.id)
+    if (!locked || locked.disabled_at !== null) return { kind: 'disabled' }
     const session = await startSession(trx, user.id, now, kind)
     await q.recordLoginAddress(trx, user.id, addressHash, now)
+    await q.recordLogin(trx, user.id, now)
     await deps.audit.record(trx, {
       userId: user.id,
       event: 'login.ok',

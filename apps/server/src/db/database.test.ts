@@ -77,8 +77,11 @@ describe('migrations', () => {
       )
       .all()
     expect(tables.map((t) => (t as { name: string }).name)).toEqual([
+      'admin_audit',
       'audit',
       'folders',
+      'instance_policy',
+      'invites',
       'login_addresses',
       'notification_channels',
       'outbox',

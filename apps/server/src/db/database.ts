@@ -60,6 +60,12 @@ export interface UserTable {
   wrapped_user_key: Buffer
   created_at: number
   updated_at: number
+  /** Set while an administrator has disabled the account: no login, no session. */
+  disabled_at: Generated<number | null>
+  /** The last successful login (or the registration), for the admin page. */
+  last_login_at: Generated<number | null>
+  /** 1 when granted on the server host (`secretsentry admin grant`); ADMIN_USERS needs no row. */
+  admin: Generated<number>
 }
 
 export interface SessionTable {
@@ -172,6 +178,39 @@ export interface OutboxTable {
   done_at: number | null
 }
 
+/** One row (id 1), absent until an administrator saves the policy (admin/policy.ts). */
+export interface InstancePolicyTable {
+  id: number
+  registration: 'open' | 'invite' | 'closed'
+  anonymous_shares: number
+  max_share_bytes: number
+  max_expiry_seconds: number
+  /** JSON array of lower-case domains. */
+  receipt_email_domains: string
+  updated_at: number
+}
+
+export interface InviteTable {
+  id: Buffer
+  token_hash: Buffer
+  created_by: string
+  created_at: number
+  expires_at: number
+  used_at: number | null
+  used_by: string | null
+  revoked_at: number | null
+}
+
+/** Administrators' actions, instance-wide; names rather than ids, so rows outlive accounts. */
+export interface AdminAuditTable {
+  id: Generated<number>
+  at: number
+  actor: string
+  action: string
+  target: string | null
+  detail: string | null
+}
+
 export interface Database {
   shares: ShareTable
   audit: AuditTable
@@ -185,6 +224,9 @@ export interface Database {
   server_key_check: ServerKeyCheckTable
   notification_channels: NotificationChannelTable
   outbox: OutboxTable
+  instance_policy: InstancePolicyTable
+  invites: InviteTable
+  admin_audit: AdminAuditTable
 }
 
 export type Db = Kysely<Database>

@@ -21,6 +21,9 @@ import {
   parseWith,
 } from '../http/validate.ts'
 import type { Metrics } from '../metrics.ts'
+import type { PolicyStore } from '../admin/policy.ts'
+import { SESSION_COOKIE, type SessionEnv } from '../session/session.ts'
+import { getCookie } from 'hono/cookie'
 import {
   createShare,
   deleteShareWithToken,
@@ -35,6 +38,10 @@ export interface ShareRouteOptions {
   deps: ShareDeps
   metrics: Metrics
   maxSecretBytes: number
+  /** The instance policy: anonymous creation, largest share, longest expiry. */
+  policy: PolicyStore
+  /** The account session check, for instances that allow shares from logged-in accounts only. */
+  session: MiddlewareHandler<SessionEnv>
   /** Keyed hash of the caller's address, for audit rows. */
   clientHash: (c: Context) => string
   limits: { create: MiddlewareHandler; open: MiddlewareHandler; manage: MiddlewareHandler }
@@ -84,13 +91,22 @@ function randomToken(): Buffer {
   return token
 }
 
+/** The instance policy's caps on a share, on top of the protocol's limits. */
+export interface ShareCaps {
+  maxBytes: number
+  maxExpirySeconds: number
+}
+
 /**
  * Reads and checks a `POST /api/share` body (also the body of `POST /api/secrets/:id/share`) and
  * draws its manage token: 32 random bytes, shown once; only their SHA-256 is stored.
+ * Security promise (instance policy): no share larger than `caps.maxBytes` or living longer than
+ * `caps.maxExpirySeconds` is stored, whoever asks (413 / 400 naming the field).
  */
 export async function readCreateShare(
   c: Context,
   maxSecretBytes: number,
+  caps: ShareCaps,
 ): Promise<{ share: NewShare; manageToken: Buffer }> {
   const maxBody = Math.ceil((maxSecretBytes * 4) / 3) + JSON_SLACK_BYTES
   const body = parseWith(createShareRequest, await readJsonBody(c, maxBody))
@@ -98,14 +114,16 @@ export async function readCreateShare(
   const verifier = canonical('verifier', body.verifier)
   if (!isCanonicalB64url(body.ciphertext))
     throw invalid('ciphertext', 'ciphertext: must be canonical base64url')
-  if (decodedLength(body.ciphertext) > maxSecretBytes) {
-    throw new ApiError(
-      413,
-      'payload_too_large',
-      `ciphertext: larger than ${maxSecretBytes} bytes`,
-      {
-        field: 'ciphertext',
-      },
+  const maxBytes = Math.min(maxSecretBytes, caps.maxBytes)
+  if (decodedLength(body.ciphertext) > maxBytes) {
+    throw new ApiError(413, 'payload_too_large', `ciphertext: larger than ${maxBytes} bytes`, {
+      field: 'ciphertext',
+    })
+  }
+  if (body.ttlSeconds > caps.maxExpirySeconds) {
+    throw invalid(
+      'ttlSeconds',
+      `ttlSeconds: this instance allows at most ${caps.maxExpirySeconds} seconds`,
     )
   }
   const manageToken = randomToken()
@@ -135,12 +153,33 @@ export function createdShare(
   }
 }
 
-export function shareRoutes(options: ShareRouteOptions): Hono {
+export function shareRoutes(options: ShareRouteOptions): Hono<SessionEnv> {
   const { deps, metrics, limits, maxSecretBytes } = options
 
-  return new Hono()
-    .post('/share', limits.create, async (c) => {
-      const { share, manageToken } = await readCreateShare(c, maxSecretBytes)
+  /**
+   * Security promise (instance policy): with anonymous shares off, a share is created only under
+   * a valid account session (a cookie with its CSRF token, or a bearer token); checked before the
+   * body is read, so a refused caller uploads nothing.
+   */
+  const policyGate: MiddlewareHandler<SessionEnv> = async function sharePolicy(c, next) {
+    const policy = await options.policy.current()
+    if (policy.anonymousShares) return next()
+    if (c.req.header('authorization') === undefined && getCookie(c, SESSION_COOKIE) === undefined)
+      throw new ApiError(
+        401,
+        'login_required',
+        'This instance accepts shares only from logged-in accounts; log in first',
+      )
+    return options.session(c, next)
+  }
+
+  return new Hono<SessionEnv>()
+    .post('/share', limits.create, policyGate, async (c) => {
+      const policy = await options.policy.current()
+      const { share, manageToken } = await readCreateShare(c, maxSecretBytes, {
+        maxBytes: policy.maxShareBytes,
+        maxExpirySeconds: policy.maxExpirySeconds,
+      })
       const outcome = await createShare(deps, share, options.clientHash(c))
       if (outcome.kind === 'conflict') throw shareIdTaken()
       metrics.sharesCreated.inc()

@@ -15,6 +15,7 @@ import { accountRoutes } from '../account/account.routes.ts'
 import { requireSession, sameOrigin, type SessionEnv } from '../session/session.ts'
 import { sessionKeyRoutes } from '../session/session-key.routes.ts'
 import type { ShareEvents } from '../share/share.service.ts'
+import type { PolicyStore } from '../admin/policy.ts'
 import { vaultRoutes } from './vault.routes.ts'
 import type { Notifications } from '../notify/notifications.ts'
 import { notifyRoutes } from '../notify/notify.routes.ts'
@@ -42,10 +43,14 @@ export interface VaultApiOptions {
   /** Test sends to a webhook or email address, per address. */
   notifyTestLimit: MiddlewareHandler
   lookup?: Lookup
+  policy: PolicyStore
 }
 
 export interface VaultApi {
   routes: Hono<SessionEnv>
+  /** The session check (cookie + CSRF, or bearer), for other routes that need an account. */
+  session: MiddlewareHandler<SessionEnv>
+  sameOrigin: MiddlewareHandler
   shareEvents: ShareEvents
   sweeper: VaultSweeper
 }
@@ -149,6 +154,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
         store: o.store,
         onLimited: (bucket) => o.metrics.rateLimited.inc({ bucket }),
         logger: o.logger,
+        policy: o.policy,
       }),
     )
     .route('/', sessionKeyRoutes({ db: o.db, queue: o.queue, session, sameOrigin: origin }))
@@ -172,6 +178,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
         deps,
         metrics: o.metrics,
         maxSecretBytes: config.maxSecretBytes,
+        policy: o.policy,
         client,
         session,
         sameOrigin: origin,
@@ -189,6 +196,8 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
 
   return {
     routes,
+    session,
+    sameOrigin: origin,
     shareEvents: vaultShareEvents(deps),
     sweeper: createVaultSweeper({
       deps,

@@ -29,6 +29,7 @@ import { ApiError } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { canonical, decodedLength, invalid, iso, parseQuery, parseWith } from '../http/validate.ts'
 import type { Metrics } from '../metrics.ts'
+import type { PolicyStore } from '../admin/policy.ts'
 import type { SessionEnv } from '../session/session.ts'
 import { createdShare, readCreateShare, shareIdTaken } from '../share/share.routes.ts'
 import { toAuditEntry } from './shapes.ts'
@@ -38,6 +39,8 @@ export interface VaultRouteOptions {
   deps: vault.VaultDeps
   metrics: Metrics
   maxSecretBytes: number
+  /** The instance policy's share caps apply to shares made from secrets too. */
+  policy: PolicyStore
   client: (c: Context) => ClientInfo
   session: MiddlewareHandler<SessionEnv>
   sameOrigin: MiddlewareHandler
@@ -335,7 +338,11 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
       .post('/secrets/:id/share', o.shareLimit, async (c) => {
         const id = paramId(c, 'id')
         const query = parseQuery(c, shareSecretQuery)
-        const { share, manageToken } = await readCreateShare(c, maxSecretBytes)
+        const policy = await o.policy.current()
+        const { share, manageToken } = await readCreateShare(c, maxSecretBytes, {
+          maxBytes: policy.maxShareBytes,
+          maxExpirySeconds: policy.maxExpirySeconds,
+        })
         const version = query.version === undefined ? undefined : Number(query.version)
         const outcome = await vault.shareSecret(deps, caller(c), id, version, share)
         if (outcome.kind === 'not_found') throw notFound()

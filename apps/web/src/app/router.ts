@@ -73,6 +73,13 @@ export const routes: RouteRecordRaw[] = [
       },
     ],
   },
+  {
+    // In the vault's chunk: one lazily loaded, integrity-pinned bundle for the account pages.
+    path: '/admin',
+    name: 'admin',
+    component: () => vault().then((m) => m.AdminView),
+    meta: { title: 'Administration' },
+  },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 

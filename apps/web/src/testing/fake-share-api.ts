@@ -1,4 +1,5 @@
 /** @module Test double of the share API (SPEC §4) behind a mocked fetch: checks access like the server does and records every request. */
+import type { PublicPolicy } from '@secretsentry/contract/types'
 import type { CreateShareRequest } from '@secretsentry/contract/types'
 import { vi } from 'vitest'
 
@@ -39,6 +40,7 @@ async function verifierOf(access: string): Promise<string> {
 
 /** Installs a fetch mock that behaves like the server for the share routes. */
 export function installFakeShareApi() {
+  policyOverride.value = {}
   const shares = new Map<string, StoredShare>()
   const requests: RecordedRequest[] = []
   /** Answers the next request with this response instead (429, 413, 500…). */
@@ -54,6 +56,15 @@ export function installFakeShareApi() {
       ]),
     )
     const body = typeof init.body === 'string' ? init.body : null
+    // The instance policy every page reads on mount: answered, not recorded among the API calls.
+    if (method === 'GET' && url === '/api/policy')
+      return new Response(
+        JSON.stringify({ ...POLICY_DEFAULTS, ...policyOverride.value, viewer: null }),
+        {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        },
+      )
     requests.push({ method, url, headers, body })
     if (override) {
       const res = override()
@@ -141,4 +152,16 @@ export function installFakeShareApi() {
     },
     json,
   }
+}
+
+/** What GET /api/policy answers in tests: today's defaults, changed with `setFakePolicy`. */
+export const POLICY_DEFAULTS: Omit<PublicPolicy, 'viewer'> = {
+  registration: 'open',
+  anonymousShares: true,
+  maxShareBytes: 1_048_576,
+  maxExpirySeconds: 30 * 86400,
+}
+export const policyOverride: { value: Partial<Omit<PublicPolicy, 'viewer'>> } = { value: {} }
+export function setFakePolicy(policy: Partial<Omit<PublicPolicy, 'viewer'>>): void {
+  policyOverride.value = policy
 }

@@ -4,6 +4,7 @@
  * request. It stores what the client sends as opaque strings, like the real server.
  */
 import { createAccount, KDF_MINIMUMS } from '@secretsentry/keyring'
+import { POLICY_DEFAULTS, policyOverride } from './fake-share-api.ts'
 import type { KdfParams, NewAccount } from '@secretsentry/keyring'
 import type {
   AuditEntry,
@@ -41,6 +42,8 @@ export const TEST_KDF: KdfParams = { algorithm: 'argon2id', ...KDF_MINIMUMS }
 
 export interface FakeVault {
   fetch: ReturnType<typeof vi.fn>
+  /** Whether the account is an administrator (GET /api/policy's viewer). */
+  admin: boolean
   requests: RecordedRequest[]
   account: NewAccount
   username: string
@@ -77,12 +80,14 @@ export async function installFakeVaultApi(
     createdAt,
   })
   const csrfToken = 'csrf-token-of-this-session'
+  policyOverride.value = {}
   const requests: RecordedRequest[] = []
   const secrets = new Map<string, StoredSecret>()
   const session = { active: false }
 
   const fake: FakeVault = {
     fetch: vi.fn(),
+    admin: false,
     requests,
     account,
     username,
@@ -127,6 +132,19 @@ export async function installFakeVaultApi(
       ]),
     )
     const body = typeof init.body === 'string' ? init.body : null
+    // The instance policy every page reads on mount: answered, not recorded among the API calls.
+    if (method === 'GET' && url === '/api/policy')
+      return new Response(
+        JSON.stringify({
+          ...POLICY_DEFAULTS,
+          ...policyOverride.value,
+          viewer: session.active ? { username, admin: fake.admin, csrfToken } : null,
+        }),
+        {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        },
+      )
     requests.push({ method, url, headers, body })
     const data = (body ? JSON.parse(body) : {}) as Record<string, unknown>
     const path = url.split('?')[0] ?? url

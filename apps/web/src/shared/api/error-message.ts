@@ -20,11 +20,15 @@ export function errorMessage(err: unknown): string {
     case 'payload_too_large':
       return 'This secret is too large for this server. Try shorter text or a smaller file.'
     case 'invalid_input':
+      if (err.details.field === 'ttlSeconds')
+        return 'This server does not keep secrets that long. Choose a shorter expiry.'
       return `The server rejected the request: ${err.message}`
     case 'not_found':
       return GONE_MESSAGE
     case 'unauthorized':
       return 'The server did not accept the token for this link.'
+    case 'login_required':
+      return 'This server accepts new secrets only from logged-in accounts. Log in, then try again.'
     case 'internal':
       return 'The server had a problem. Please try again in a moment.'
     case 'bad_response':

@@ -20,7 +20,14 @@ export const browserFetch: FetchLike = (url, init) =>
     referrerPolicy: 'no-referrer',
   })
 
-/** Requests go to this origin by relative path; links name this origin. */
-export function shareClient(): ShareClient {
-  return createShareClient({ origin: '', linkOrigin: window.location.origin, fetch: browserFetch })
+/**
+ * Requests go to this origin by relative path; links name this origin. `csrfToken`: a logged-in
+ * browser's token, which the server asks for when only accounts may create shares.
+ */
+export function shareClient(csrfToken?: string): ShareClient {
+  const fetchFn: FetchLike = csrfToken
+    ? (url, init) =>
+        browserFetch(url, { ...init, headers: { ...init.headers, 'x-csrf-token': csrfToken } })
+    : browserFetch
+  return createShareClient({ origin: '', linkOrigin: window.location.origin, fetch: fetchFn })
 }

@@ -37,6 +37,14 @@ export function vaultErrorMessage(err: unknown): string {
       return 'The server asks for weaker protection of your master password than last time, so nothing was sent. This could mean the server was tampered with.'
     case 'username_taken':
       return 'That username is taken. Choose another one.'
+    case 'account_disabled':
+      return 'This account has been disabled by an administrator of this server. Ask them to enable it.'
+    case 'registration_closed':
+      return 'This server does not accept new accounts.'
+    case 'invite_invalid':
+      return 'This invite link is unknown, expired, revoked or used already. Ask for a new one.'
+    case 'forbidden':
+      return 'Only administrators of this server can do this.'
     case 'unauthenticated':
       return SESSION_ENDED
     case 'csrf':

@@ -51,6 +51,7 @@ import { codeOf } from '../lib/errors.ts'
 import { browserKdfMemory } from '../lib/kdf-memory.ts'
 import type { SecretMeta } from '../lib/filter.ts'
 import type { CreatedShare } from '../../app/created-share.ts'
+import { useInstanceStore } from '../../app/stores/instance.store.ts'
 
 export { versionWithStage }
 export type { SecretChange, SecretItem, ShareChoices }
@@ -192,11 +193,13 @@ export const useVaultStore = defineStore('vault', () => {
     status.value = 'unlocked'
     lockReason.value = null
     items.value = []
+    // The nav (Admin) and the create page follow who is logged in.
+    void useInstanceStore().refresh()
     if (list) await refresh()
   }
 
-  async function register(username: string, password: string): Promise<void> {
-    await open(await client.register(username, password), false)
+  async function register(username: string, password: string, invite?: string): Promise<void> {
+    await open(await client.register(username, password, invite ? { invite } : {}), false)
   }
 
   async function login(
@@ -228,6 +231,7 @@ export const useVaultStore = defineStore('vault', () => {
       throw e
     }
     endSession(null)
+    void useInstanceStore().refresh()
   }
 
   async function refresh(): Promise<void> {

@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { routes } from '../../app/router.ts'
 import { installFakeVaultApi } from '../../testing/fake-vault-api.ts'
+import { setFakePolicy } from '../../testing/fake-share-api.ts'
 import type { FakeVault } from '../../testing/fake-vault-api.ts'
 import { KDF_MEMORY_KEY } from '../lib/kdf-memory.ts'
 import VaultRegisterView from './VaultRegisterView.vue'
@@ -67,4 +68,57 @@ describe('VaultRegisterView', () => {
     // Settings are remembered only once the server accepted them.
     expect(localStorage.getItem(KDF_MEMORY_KEY)).toBeNull()
   }, 60_000)
+})
+
+describe('VaultRegisterView and the instance policy', () => {
+  async function mountAt(path: string) {
+    const router = createRouter({ history: createMemoryHistory(), routes })
+    await router.push(path)
+    const w = mount(VaultRegisterView, { global: { plugins: [router] } })
+    await flushPromises()
+    return w
+  }
+
+  it('registration closed: no form, the reason, and the way to log in', async () => {
+    setFakePolicy({ registration: 'closed' })
+    const w = await mountAt('/vault/register')
+    expect(w.find('form').exists()).toBe(false)
+    expect(w.find('h1').text()).toBe('Registration is closed')
+    expect(w.find('a').attributes('href')).toBe('/vault/login')
+  })
+
+  it('open: no invite field', async () => {
+    const w = await mountAt('/vault/register')
+    expect(w.find('input#invite').exists()).toBe(false)
+  })
+
+  it('invite only: the field, filled from the link, is required and sent with the registration', async () => {
+    setFakePolicy({ registration: 'invite' })
+    const token = 'A'.repeat(42) + 'Q'
+    const empty = await mountAt('/vault/register')
+    expect((empty.find('input#invite').element as HTMLInputElement).value).toBe('')
+    await empty.find('input#username').setValue('newcomer')
+    await empty.find('input#new-password').setValue('a long enough password')
+    await empty.find('input#confirm-password').setValue('a long enough password')
+    await empty.find('form').trigger('submit')
+    await flushPromises()
+    expect(empty.find('#invite-hint').text()).toBe(
+      'Paste the invite link (or its code) an administrator gave you.',
+    )
+    expect(api.requests).toEqual([])
+    empty.unmount()
+
+    const w = await mountAt(`/vault/register?invite=${token}`)
+    expect((w.find('input#invite').element as HTMLInputElement).value).toBe(token)
+    await w.find('input#username').setValue(api.username)
+    await w.find('input#new-password').setValue('a long enough password')
+    await w.find('input#confirm-password').setValue('a long enough password')
+    await w.find('form').trigger('submit')
+    await vi.waitFor(() => expect(w.find('[role="alert"]').exists()).toBe(true), {
+      timeout: 55_000,
+      interval: 50,
+    })
+    const sent = api.requests.find((r) => r.url === '/api/register')
+    expect(JSON.parse(sent?.body ?? '{}')).toMatchObject({ invite: token })
+  })
 })
