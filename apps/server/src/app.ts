@@ -28,6 +28,7 @@ import { databaseSizeBytes, isDatabaseUnavailable } from './db/dialect.ts'
 import { shareRoutes } from './share/share.routes.ts'
 import type { ShareDeps } from './share/share.service.ts'
 import { createSweeper, type Sweeper } from './share/sweeper.ts'
+import type { ShareEndedHook } from './share/tombstone.ts'
 import type { AssetSource } from './static/asset-source.ts'
 import { staticRoutes } from './static/static.routes.ts'
 import type { ScryptCost } from './account/auth-hash.ts'
@@ -64,6 +65,11 @@ export interface AppOptions {
   lifecycle?: () => Lifecycle
   /** scrypt cost of the stored account hashes (default N = 2^15); tests lower it for speed. */
   scryptCost?: ScryptCost
+  /**
+   * Told, inside the transaction, whenever a share ends (read, expired, deleted, destroyed), for
+   * work that must commit with the burn (read receipts through the outbox). None by default.
+   */
+  onShareEnded?: ShareEndedHook
 }
 
 /**
@@ -106,7 +112,12 @@ export function createApp(options: AppOptions): SecretSentryApp {
       metrics.writeBatchSeconds.observe(seconds)
     },
   })
-  const deps: ShareDeps = { db, queue, clock }
+  const deps: ShareDeps = {
+    db,
+    queue,
+    clock,
+    ...(options.onShareEnded ? { onShareEnded: options.onShareEnded } : {}),
+  }
   const sweeper = createSweeper({
     deps,
     intervalSeconds: config.sweepIntervalSeconds,
@@ -148,6 +159,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     store,
     limiter,
     ...(options.scryptCost ? { scryptCost: options.scryptCost } : {}),
+    ...(options.onShareEnded ? { onShareEnded: options.onShareEnded } : {}),
   })
   // Opens of shares made from vault secrets land on the owner's audit trail.
   deps.events = vault.shareEvents

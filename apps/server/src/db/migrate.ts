@@ -8,6 +8,7 @@ import * as m20261206b from './migrations/20261206-040000-login-addresses.ts'
 import * as m20261206c from './migrations/20261206-050000-session-kind.ts'
 import * as m20261206d from './migrations/20261206-060000-session-key.ts'
 import * as m20261206e from './migrations/20261206-070000-server-key-check.ts'
+import * as m20261207 from './migrations/20261207-010000-share-tombstones.ts'
 
 /** Names sort by time; append new migrations at the end. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261206-050000-session-kind': m20261206c,
   '20261206-060000-session-key': m20261206d,
   '20261206-070000-server-key-check': m20261206e,
+  '20261207-010000-share-tombstones': m20261207,
 }
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string

@@ -16,6 +16,7 @@ import { createLogger, memorySink, type Logger } from '../logger.ts'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { ScryptCost } from '../account/auth-hash.ts'
 import type { RateLimitStore } from '../http/rate-limit.ts'
+import type { ShareEndedHook } from '../share/tombstone.ts'
 
 /** The per-run PostgreSQL database's URL, from pg-setup.ts (vitest's provide/inject). */
 declare module 'vitest' {
@@ -55,6 +56,7 @@ export interface TestAppOptions {
   sharedRateLimitStore?: RateLimitStore
   /** Another app's database (PostgreSQL: its schema): two instances of one deployment. */
   sameDatabaseAs?: TestApp
+  onShareEnded?: ShareEndedHook
 }
 
 export const TEST_SCRYPT_COST: ScryptCost = { logN: 10, r: 8, p: 1 }
@@ -104,6 +106,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     clock: () => clock.now,
     scryptCost: options.scryptCost ?? TEST_SCRYPT_COST,
     ...(options.sharedRateLimitStore ? { sharedRateLimitStore: options.sharedRateLimitStore } : {}),
+    ...(options.onShareEnded ? { onShareEnded: options.onShareEnded } : {}),
   })
   return {
     ...server,

@@ -15,6 +15,7 @@ import { accountRoutes } from '../account/account.routes.ts'
 import { requireSession, sameOrigin, type SessionEnv } from '../session/session.ts'
 import { sessionKeyRoutes } from '../session/session-key.routes.ts'
 import type { ShareEvents } from '../share/share.service.ts'
+import type { ShareEndedHook } from '../share/tombstone.ts'
 import { vaultRoutes } from './vault.routes.ts'
 import { vaultShareEvents, type VaultDeps } from './vault.service.ts'
 import { createVaultSweeper, type VaultSweeper } from './vault.sweeper.ts'
@@ -35,6 +36,7 @@ export interface VaultApiOptions {
   limiter: (bucket: string, perMinute: number) => MiddlewareHandler
   /** scrypt cost of stored authKey hashes; tests lower it for speed. */
   scryptCost?: ScryptCost
+  onShareEnded?: ShareEndedHook
 }
 
 export interface VaultApi {
@@ -91,6 +93,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
     audit,
     recoveryMs: config.vaultRecoveryDays * 86_400_000,
     quotaBytes: config.vaultQuotaBytes,
+    ...(o.onShareEnded ? { onShareEnded: o.onShareEnded } : {}),
   }
   const sessionIdleMs = config.sessionIdleHours * 3_600_000
   const session = requireSession({
