@@ -68,7 +68,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
         security: [{ manageToken: [] }],
         responses: {
           '200': { description: 'Status', ...json(s.shareStatusResponse) },
-          '401': errorResponse('Missing or malformed manage token, or a wrong one for a live share'),
+          '401': errorResponse(
+            'Missing or malformed manage token, or a wrong one for a live share',
+          ),
           '404': errorResponse(
             'Unknown, or ended and its receipt swept, or ended and the token is wrong (indistinguishable)',
           ),
