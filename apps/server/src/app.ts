@@ -28,6 +28,7 @@ import { databaseSizeBytes, isDatabaseUnavailable } from './db/dialect.ts'
 import { shareRoutes } from './share/share.routes.ts'
 import type { ShareDeps } from './share/share.service.ts'
 import { createSweeper, type Sweeper } from './share/sweeper.ts'
+import type { ShareEndedHook } from './share/tombstone.ts'
 import type { AssetSource } from './static/asset-source.ts'
 import { staticRoutes } from './static/static.routes.ts'
 import type { ScryptCost } from './account/auth-hash.ts'
@@ -76,6 +77,11 @@ export interface AppOptions {
     NotificationOptions,
     'retry' | 'leaseMs' | 'intervalSeconds' | 'lookup' | 'wallClock'
   >
+  /**
+   * Told, inside the transaction, whenever a share ends (read, expired, deleted, destroyed), for
+   * work that must commit with the burn (read receipts through the outbox). None by default.
+   */
+  onShareEnded?: ShareEndedHook
 }
 
 /**
@@ -129,7 +135,12 @@ export function createApp(options: AppOptions): SecretSentryApp {
       metrics.writeBatchSeconds.observe(seconds)
     },
   })
-  const deps: ShareDeps = { db, queue, clock }
+  const deps: ShareDeps = {
+    db,
+    queue,
+    clock,
+    ...(options.onShareEnded ? { onShareEnded: options.onShareEnded } : {}),
+  }
   const sweeper = createSweeper({
     deps,
     intervalSeconds: config.sweepIntervalSeconds,
@@ -187,6 +198,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     notifications,
     notifyTestLimit: limiter('notify-test', Math.ceil(config.rateLimitPerMin / 6)),
     ...(options.notify?.lookup ? { lookup: options.notify.lookup } : {}),
+    ...(options.onShareEnded ? { onShareEnded: options.onShareEnded } : {}),
   })
   // Opens of shares made from vault secrets land on the owner's audit trail.
   deps.events = vault.shareEvents

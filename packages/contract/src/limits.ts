@@ -11,6 +11,11 @@ export const SHARE_LIMITS = {
   viewsDefault: 1,
   /** SPEC §4/§6: wrong `access` values before a share is destroyed. */
   maxFailedAttempts: 5,
+  /**
+   * How long the receipt of a share that expired stays after its expiry, so its creator can
+   * still see "Expired unread" (receipts of shares that ended otherwise go at the original expiry).
+   */
+  expiredReceiptSeconds: 7 * 24 * 3600,
   /** Byte lengths of the binary values on the wire (base64url, no padding). */
   idBytes: 16,
   accessBytes: 32,

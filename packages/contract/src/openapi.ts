@@ -69,13 +69,22 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
     '/api/share/{id}/status': {
       get: {
-        summary: 'Status of a share for its creator',
+        summary: 'Status of a share for its creator, also for a while after it ended',
+        description:
+          'A share that ended (read, expired, deleted or destroyed) leaves a receipt without ' +
+          'its ciphertext or verifier: kept until its original expiry, or for 7 days after it ' +
+          'when it expired. Without the right manage token an ended share is a 404 like an ' +
+          'unknown one.',
         parameters: [idParam],
         security: [{ manageToken: [] }],
         responses: {
           '200': { description: 'Status', ...json(s.shareStatusResponse) },
-          '401': errorResponse('Missing or wrong manage token'),
-          '404': errorResponse('Unknown, expired or used up'),
+          '401': errorResponse(
+            'Missing or malformed manage token, or a wrong one for a live share',
+          ),
+          '404': errorResponse(
+            'Unknown, or ended and its receipt swept, or ended and the token is wrong (indistinguishable)',
+          ),
           '429': commonErrors['429'],
         },
       },

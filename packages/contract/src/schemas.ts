@@ -63,14 +63,27 @@ export const openShareResponse = z
   })
   .meta({ id: 'OpenShareResponse' })
 
+/** A share's life as its creator sees it: live, or how it ended (SPEC §4, issue 12). */
+export const SHARE_STATES = ['live', 'read', 'expired', 'deleted', 'destroyed'] as const
+export const shareState = z.enum(SHARE_STATES).meta({
+  description:
+    'live: can still be opened. read: its last view was opened. expired: its time ran out ' +
+    '(`opens` may hold earlier views). deleted: deleted early with the manage token or the link. ' +
+    'destroyed: deleted after too many wrong passphrases or links.',
+})
+
 export const shareStatusResponse = z
   .object({
     id: shareId,
-    viewsLeft: z.int().min(0),
+    state: shareState,
+    viewsLeft: z.int().min(0).meta({ description: '0 once the share has ended' }),
     maxViews: z.int(),
     ttlSeconds: z.int(),
     createdAt: isoTime,
-    expiresAt: isoTime,
+    expiresAt: isoTime.meta({ description: 'The original expiry, also after the share ended' }),
+    endedAt: isoTime.nullable().meta({
+      description: 'When the share ended (for `expired`, its expiry); null while it is live',
+    }),
     failedAttempts: z.int().min(0),
     opens: z
       .array(z.object({ at: isoTime }))

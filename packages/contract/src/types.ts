@@ -11,6 +11,7 @@ export type CreateShareResponse = z.infer<typeof s.createShareResponse>
 export type OpenShareRequest = z.infer<typeof s.openShareRequest>
 export type OpenShareResponse = z.infer<typeof s.openShareResponse>
 export type ShareStatusResponse = z.infer<typeof s.shareStatusResponse>
+export type ShareState = z.infer<typeof s.shareState>
 export type ErrorCode = z.infer<typeof s.errorCode>
 export type ErrorBody = z.infer<typeof s.errorBody>
 

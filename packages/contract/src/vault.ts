@@ -9,7 +9,7 @@ import {
   VAULT_LIMITS,
   b64urlLength,
 } from './limits.ts'
-import { B64URL, b64urlBytes, isoTime } from './schemas.ts'
+import { B64URL, b64urlBytes, isoTime, shareState } from './schemas.ts'
 import { INVITE_TOKEN_BYTES } from './limits.ts'
 
 const L = VAULT_LIMITS
@@ -345,6 +345,11 @@ export const vaultShare = z
     maxViews: z.int(),
     viewsLeft: z.int().min(0).nullable(),
     status: vaultShareStatus,
+    /** As share status says it (issue 12): `status` stays for older clients. */
+    state: shareState,
+    endedAt: isoTime.nullable().meta({
+      description: 'When it ended; null while live, or when no receipt says (destroyed long ago)',
+    }),
     opens: z.array(isoTime),
   })
   .meta({ id: 'VaultShare' })

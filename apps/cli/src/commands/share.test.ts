@@ -128,6 +128,7 @@ describe('the CLI against a real server', () => {
       json['manageToken'] as string,
     ])
     expect(status.code).toBe(0)
+    expect(status.out).toMatch(/^state +live$/m)
     expect(status.out).toMatch(/^views left +3 of 3$/m)
     expect(status.out).toMatch(/^opened +never$/m)
 
@@ -152,6 +153,16 @@ describe('the CLI against a real server', () => {
     ])
     expect(deleted.code).toBe(0)
     expect((await live.ss(['open', json['link'] as string, '--yes'])).code).toBe(3)
+    const receipt = await live.ss([
+      'status',
+      json['id'] as string,
+      '--token',
+      json['manageToken'] as string,
+    ])
+    expect(receipt.code).toBe(0)
+    expect(receipt.out).toMatch(/^state +deleted \(\d{4}-\d\d-\d\dT[^)]+Z\)$/m)
+    expect(receipt.out).toMatch(/^views left +0 of 3$/m)
+    expect(receipt.out).toMatch(/^opened +\d{4}-\d\d-\d\dT\S+Z$/m)
     const twice = await live.ss([
       'delete',
       json['id'] as string,

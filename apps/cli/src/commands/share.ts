@@ -38,6 +38,7 @@ import { quoted } from '../sanitize.ts'
 import { secretInput, writeValue } from '../terminal.ts'
 import { loggedInServer } from './account.ts'
 import type { Command } from './command.ts'
+import type { ShareStatusResponse } from '@secretsentry/contract/types'
 import { shareVaultSecret } from './vault.ts'
 
 export const PASSPHRASE_ENV = 'SECRETSENTRY_PASSPHRASE'
@@ -608,9 +609,28 @@ const manageSpec = {
   },
 }
 
+/** How the share stands, in the words My links uses ("read", "expired unread"…), with when it ended. */
+function stateLine(s: ShareStatusResponse): string {
+  const when = s.endedAt === null ? '' : ` (${s.endedAt})`
+  switch (s.state) {
+    case 'live':
+      return 'live'
+    case 'read':
+      return `read${when}`
+    case 'expired':
+      return s.opens.length === 0
+        ? `expired unread${when}`
+        : `expired after ${s.opens.length} of ${s.maxViews} views${when}`
+    case 'deleted':
+      return `deleted${when}`
+    case 'destroyed':
+      return `destroyed after ${s.failedAttempts} wrong passphrases or links${when}`
+  }
+}
+
 export const status: Command = {
   name: 'status',
-  summary: "a link's views left, expiry and opens (for its creator)",
+  summary: "a link's state, views left, expiry and opens (for its creator)",
   usage: 'secretsentry status LINK|ID --token MANAGE_TOKEN [--json]',
   examples: [
     'secretsentry status Qm9vb3Rz_ZXhhbXBsZQ --token … --server https://secrets.example.org',
@@ -624,6 +644,9 @@ export const status: Command = {
   },
   description: [
     'Never consumes a view. The manage token lets its holder check and delete a link, not read it.',
+    'After a link ends the server keeps a receipt (when it was opened, how it ended) until its',
+    'original expiry, or 7 days after it when it expired: status says read, expired unread,',
+    'deleted or destroyed meanwhile.',
   ],
   async run(args, io) {
     const linkOrId = args.positionals[0] as string
@@ -640,6 +663,7 @@ export const status: Command = {
     io.out(
       [
         `id          ${s.id}`,
+        `state       ${stateLine(s)}`,
         `views left  ${s.viewsLeft} of ${s.maxViews}`,
         `created     ${s.createdAt}`,
         `expires     ${s.expiresAt}`,

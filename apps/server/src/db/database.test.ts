@@ -89,6 +89,7 @@ describe('migrations', () => {
       'secrets',
       'server_key_check',
       'sessions',
+      'share_tombstones',
       'shares',
       'users',
       'vault_shares',

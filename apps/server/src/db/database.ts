@@ -25,6 +25,25 @@ export interface ShareTable {
   from_vault: Generated<number>
 }
 
+/** How a share ended; see share/tombstone.ts. */
+export type ShareEnding = 'read' | 'expired' | 'deleted' | 'destroyed'
+
+/** What is left of a share that ended: no ciphertext, no verifier (share/tombstone.ts). */
+export interface ShareTombstoneTable {
+  id: Buffer
+  manage_token_hash: Buffer
+  max_views: number
+  failed_attempts: number
+  /** Times of consumed views: "ms," repeated. */
+  opened_at: string
+  how: ShareEnding
+  created_at: number
+  /** The share's original expiry. */
+  expires_at: number
+  ended_at: number
+  purge_at: number
+}
+
 /** Anonymous share events (snake_case) and account events (dotted, contract AUDIT_EVENTS). */
 export type AuditEvent =
   | 'share_created'
@@ -213,6 +232,7 @@ export interface AdminAuditTable {
 
 export interface Database {
   shares: ShareTable
+  share_tombstones: ShareTombstoneTable
   audit: AuditTable
   users: UserTable
   sessions: SessionTable

@@ -9,6 +9,7 @@ import * as m20261206c from './migrations/20261206-050000-session-kind.ts'
 import * as m20261206d from './migrations/20261206-060000-session-key.ts'
 import * as m20261206e from './migrations/20261206-070000-server-key-check.ts'
 import * as m20261206f from './migrations/20261206-080000-folder-tree.ts'
+import * as m20261207a from './migrations/20261207-010000-share-tombstones.ts'
 import * as m20261207 from './migrations/20261207-020000-outbox.ts'
 import * as m20261207b from './migrations/20261207-030000-instance-policy.ts'
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261206-060000-session-key': m20261206d,
   '20261206-070000-server-key-check': m20261206e,
   '20261206-080000-folder-tree': m20261206f,
+  '20261207-010000-share-tombstones': m20261207a,
   '20261207-020000-outbox': m20261207,
   '20261207-030000-instance-policy': m20261207b,
 }

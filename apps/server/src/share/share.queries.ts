@@ -3,6 +3,7 @@ import { sql, type Insertable, type Kysely } from 'kysely'
 import type { AuditTable, Database, ShareTable } from '../db/database.ts'
 import { skipLocked } from '../db/dialect.ts'
 import { prepared } from '../db/prepared.ts'
+import { ENDED_SHARE_COLUMNS, type EndedShareRow } from './tombstone.ts'
 
 type Db = Kysely<Database>
 
@@ -89,7 +90,7 @@ const takeLastViewQuery = prepared((db: Db, a: Omit<ViewArgs, 'openedEntry'>) =>
     .where('verifier', '=', a.verifier)
     .where('views_left', '=', 1)
     .where('expires_at', '>', a.now)
-    .returning(RETURNED),
+    .returning([...RETURNED, ...ENDED_SHARE_COLUMNS]),
 )
 
 /**
@@ -104,13 +105,17 @@ export async function consumeView(
   verifier: Buffer,
   now: number,
   viewsLeftSeen: number,
-): Promise<ConsumedView | undefined> {
+): Promise<(ConsumedView & { ended?: EndedShareRow }) | undefined> {
   if (viewsLeftSeen > 1) {
     const { rows } = await takeViewQuery(db, { id, verifier, now, openedEntry: `${now},` })
     if (rows[0]) return rows[0]
   }
   const { rows } = await takeLastViewQuery(db, { id, verifier, now })
-  return rows[0] && { ...rows[0], views_left: 0 }
+  const row = rows[0]
+  if (!row) return undefined
+  // The deleted row's open list lacks this (last) view.
+  const ended = { ...row, opened_at: `${row.opened_at}${now},` }
+  return { ...row, views_left: 0, ended }
 }
 
 const failedAttemptQuery = prepared((db: Db, a: { id: Buffer; now: number }) =>
@@ -133,26 +138,39 @@ export async function recordFailedAttempt(
 }
 
 const deleteShareQuery = prepared((db: Db, a: { id: Buffer }) =>
-  db.deleteFrom('shares').where('id', '=', a.id).returning('id'),
+  db.deleteFrom('shares').where('id', '=', a.id).returning(ENDED_SHARE_COLUMNS),
 )
 
-export async function deleteShare(db: Db, id: Buffer): Promise<boolean> {
+/** Deletes a share; returns what its tombstone needs, or undefined when there was none. */
+export async function deleteShare(db: Db, id: Buffer): Promise<EndedShareRow | undefined> {
   const { rows } = await deleteShareQuery(db, { id })
-  return rows.length > 0
+  return rows[0]
 }
 
 const deleteIfExpiredQuery = prepared((db: Db, a: { id: Buffer; now: number }) =>
-  db.deleteFrom('shares').where('id', '=', a.id).where('expires_at', '<=', a.now).returning('id'),
+  db
+    .deleteFrom('shares')
+    .where('id', '=', a.id)
+    .where('expires_at', '<=', a.now)
+    .returning(ENDED_SHARE_COLUMNS),
 )
 
-export async function deleteShareIfExpired(db: Db, id: Buffer, now: number): Promise<boolean> {
+export async function deleteShareIfExpired(
+  db: Db,
+  id: Buffer,
+  now: number,
+): Promise<EndedShareRow | undefined> {
   const { rows } = await deleteIfExpiredQuery(db, { id, now })
-  return rows.length > 0
+  return rows[0]
 }
 
-/** Deletes up to `limit` expired shares, oldest expiry first; returns their ids. */
-export async function deleteExpiredBatch(db: Db, now: number, limit: number): Promise<Buffer[]> {
-  const rows = await db
+/** Deletes up to `limit` expired shares, oldest expiry first; returns what their tombstones need. */
+export async function deleteExpiredBatch(
+  db: Db,
+  now: number,
+  limit: number,
+): Promise<EndedShareRow[]> {
+  return db
     .deleteFrom('shares')
     .where('id', 'in', (eb) =>
       skipLocked(
@@ -165,9 +183,8 @@ export async function deleteExpiredBatch(db: Db, now: number, limit: number): Pr
         db,
       ),
     )
-    .returning('id')
+    .returning(ENDED_SHARE_COLUMNS)
     .execute()
-  return rows.map((r) => r.id)
 }
 
 type AuditRow = Pick<Insertable<AuditTable>, 'at' | 'event' | 'share_id' | 'result' | 'client_hash'>
@@ -192,10 +209,4 @@ export async function insertAuditRows(db: Db, rows: AuditRow[]): Promise<void> {
   await db.insertInto('audit').values(rows).execute()
 }
 
-/** Parses the `opened_at` column: "ms," repeated. */
-export function parseOpenTimes(openedAt: string): number[] {
-  return openedAt
-    .split(',')
-    .filter((part) => part.length > 0)
-    .map(Number)
-}
+export { parseOpenTimes } from './tombstone.ts'

@@ -390,11 +390,13 @@ describe('GET /api/share/:id/status', () => {
     const text = await res.text()
     expect(JSON.parse(text)).toEqual({
       id: f.id,
+      state: 'live',
       viewsLeft: 2,
       maxViews: 3,
       ttlSeconds: 3600,
       createdAt: new Date(t.clock.now - 60_000).toISOString(),
       expiresAt,
+      endedAt: null,
       failedAttempts: 1,
       opens: [{ at: new Date(t.clock.now).toISOString() }],
     })
@@ -420,13 +422,17 @@ describe('GET /api/share/:id/status', () => {
     }
   })
 
-  it('answers 404 for unknown and expired shares', async () => {
+  it('answers 404 for an unknown share, and for an expired one without its manage token', async () => {
     const f = shareFixture({ ttlSeconds: 300 })
     const { manageToken } = await createOk(t, f)
     const unknown = await t.call(`/api/share/${shareFixture().id}/status`, bearer(manageToken))
     expect(unknown.status).toBe(404)
     t.clock.advance(300_000)
-    expect((await t.call(`/api/share/${f.id}/status`, bearer(manageToken))).status).toBe(404)
+    const other = bearer(b64url(crypto.randomBytes(32)))
+    expect((await t.call(`/api/share/${f.id}/status`, other)).status).toBe(404)
+    // Its creator learns it expired (share/tombstone.test.ts has every ending).
+    const own = await t.call(`/api/share/${f.id}/status`, bearer(manageToken))
+    expect(((await own.json()) as { state: string }).state).toBe('expired')
   })
 
   it('refuses a malformed id with 400', async () => {

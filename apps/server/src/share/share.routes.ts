@@ -227,11 +227,13 @@ export function shareRoutes(options: ShareRouteOptions): Hono<SessionEnv> {
       if (outcome.kind === 'unauthorized') throw unauthorized()
       const response: ShareStatusResponse = {
         id: c.req.param('id'),
+        state: outcome.state,
         viewsLeft: outcome.viewsLeft,
         maxViews: outcome.maxViews,
         ttlSeconds: outcome.ttlSeconds,
         createdAt: iso(outcome.createdAt),
         expiresAt: iso(outcome.expiresAt),
+        endedAt: outcome.endedAt === null ? null : iso(outcome.endedAt),
         failedAttempts: outcome.failedAttempts,
         opens: outcome.opens.map((at) => ({ at: iso(at) })),
       }

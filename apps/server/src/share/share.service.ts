@@ -2,9 +2,16 @@
 import crypto from 'node:crypto'
 import { SHARE_LIMITS } from '@secretsentry/contract/limits'
 import type { Agent, ClientInfo } from '../audit/account-audit.ts'
+import type { ShareState } from '@secretsentry/contract/types'
 import type { AuditEvent, Database, Db } from '../db/database.ts'
 import type { WriteQueue } from '../db/write-queue.ts'
 import * as q from './share.queries.ts'
+import {
+  deleteDueTombstones,
+  findTombstone,
+  recordEnded,
+  type ShareEndedHook,
+} from './tombstone.ts'
 
 export interface ShareDeps {
   db: Db
@@ -12,6 +19,8 @@ export interface ShareDeps {
   clock: () => number
   /** Told about opens and deletions inside their transaction (the vault audits its own shares). */
   events?: ShareEvents
+  /** Told when a share ends, inside that transaction (see ShareEndedHook); none by default. */
+  onShareEnded?: ShareEndedHook
 }
 
 export interface ShareEvents {
@@ -113,11 +122,13 @@ export function openShare(
     if (!row) return { kind: 'not_found', expired: false }
     if (row.expires_at <= now) {
       const expired = await q.deleteShareIfExpired(trx, id, now)
-      if (expired) await q.insertAudit(trx, audit('share_expired', id, 'on_open', null, now))
-      return { kind: 'not_found', expired }
+      if (!expired) return { kind: 'not_found', expired: false }
+      await q.insertAudit(trx, audit('share_expired', id, 'on_open', null, now))
+      await recordEnded(trx, [expired], 'expired', now, deps.onShareEnded)
+      return { kind: 'not_found', expired: true }
     }
     if (!constantTimeEqual(presented, row.verifier)) {
-      const outcome = await wrongAccess(trx, id, now, clientHash)
+      const outcome = await wrongAccess(trx, id, now, clientHash, deps.onShareEnded)
       // Only shares made from the vault are looked up there: the hot path of the others stays as it was.
       if (outcome.kind === 'wrong_access' && row.from_vault)
         await deps.events?.opened(trx, id, false, now, { hash: clientHash, agent })
@@ -125,6 +136,8 @@ export function openShare(
     }
     const view = await q.consumeView(trx, id, row.verifier, now, row.views_left)
     if (!view) return { kind: 'not_found', expired: false }
+    // The last view deleted the row: its receipt is written in the same transaction.
+    if (view.ended) await recordEnded(trx, [view.ended], 'read', now, deps.onShareEnded)
     await q.insertAudit(
       trx,
       audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now),
@@ -139,6 +152,7 @@ async function wrongAccess(
   id: Buffer,
   now: number,
   clientHash: string,
+  onShareEnded: ShareEndedHook | undefined,
 ): Promise<OpenOutcome> {
   const failures = await q.recordFailedAttempt(trx, id, now)
   if (failures === undefined) return { kind: 'not_found', expired: false }
@@ -148,7 +162,8 @@ async function wrongAccess(
     audit('share_wrong_access', id, `attempts_left=${attemptsLeft}`, clientHash, now),
   )
   if (attemptsLeft > 0) return { kind: 'wrong_access', attemptsLeft, destroyed: false }
-  await q.deleteShare(trx, id)
+  const ended = await q.deleteShare(trx, id)
+  if (ended) await recordEnded(trx, [ended], 'destroyed', now, onShareEnded)
   await q.insertAudit(
     trx,
     audit('share_destroyed', id, 'too_many_failed_attempts', clientHash, now),
@@ -159,36 +174,78 @@ async function wrongAccess(
 export type StatusOutcome =
   | {
       kind: 'status'
+      state: ShareState
       viewsLeft: number
       maxViews: number
       ttlSeconds: number
       createdAt: number
       expiresAt: number
+      endedAt: number | null
       failedAttempts: number
       opens: number[]
     }
   | { kind: 'not_found' }
   | { kind: 'unauthorized' }
 
-/** Read-only, so it does not queue; it never returns content. */
+/**
+ * Read-only, so it does not queue; it never returns content. A live share answers a wrong token
+ * with 401 as before. A share that ended answers only its manage token: to anyone else it is the
+ * same 404 as an unknown id (SPEC §4), so its receipt tells nobody else that it existed.
+ */
 export async function shareStatus(
   deps: ShareDeps,
   id: Buffer,
   manageToken: Uint8Array,
 ): Promise<StatusOutcome> {
+  const now = deps.clock()
+  const presented = sha256(manageToken)
   const row = await q.findShare(deps.db, id)
-  if (!row || row.expires_at <= deps.clock()) return { kind: 'not_found' }
-  if (!constantTimeEqual(sha256(manageToken), row.manage_token_hash))
-    return { kind: 'unauthorized' }
+  if (row && row.expires_at > now) {
+    if (!constantTimeEqual(presented, row.manage_token_hash)) return { kind: 'unauthorized' }
+    return {
+      kind: 'status',
+      state: 'live',
+      viewsLeft: row.views_left,
+      maxViews: row.max_views,
+      ttlSeconds: row.ttl_seconds,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      endedAt: null,
+      failedAttempts: row.failed_attempts,
+      opens: q.parseOpenTimes(row.opened_at),
+    }
+  }
+  if (row) {
+    // Expired, and the sweeper has not come yet: reported as its tombstone will say.
+    if (!constantTimeEqual(presented, row.manage_token_hash)) return { kind: 'not_found' }
+    return {
+      kind: 'status',
+      state: 'expired',
+      viewsLeft: 0,
+      maxViews: row.max_views,
+      ttlSeconds: row.ttl_seconds,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      endedAt: row.expires_at,
+      failedAttempts: row.failed_attempts,
+      opens: q.parseOpenTimes(row.opened_at),
+    }
+  }
+  const tomb = await findTombstone(deps.db, id)
+  // A receipt past its time is gone, whether or not the sweeper has deleted it yet.
+  if (!tomb || tomb.purge_at <= now) return { kind: 'not_found' }
+  if (!constantTimeEqual(presented, tomb.manage_token_hash)) return { kind: 'not_found' }
   return {
     kind: 'status',
-    viewsLeft: row.views_left,
-    maxViews: row.max_views,
-    ttlSeconds: row.ttl_seconds,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    failedAttempts: row.failed_attempts,
-    opens: q.parseOpenTimes(row.opened_at),
+    state: tomb.how,
+    viewsLeft: 0,
+    maxViews: tomb.max_views,
+    ttlSeconds: Math.round((tomb.expires_at - tomb.created_at) / 1000),
+    createdAt: tomb.created_at,
+    expiresAt: tomb.expires_at,
+    endedAt: tomb.ended_at,
+    failedAttempts: tomb.failed_attempts,
+    opens: q.parseOpenTimes(tomb.opened_at),
   }
 }
 
@@ -216,7 +273,7 @@ export function deleteShareWithToken(
     const byManage = constantTimeEqual(presented, row.manage_token_hash)
     const byAccess = constantTimeEqual(presented, row.verifier)
     if (!byManage && !byAccess) {
-      const outcome = await wrongAccess(trx, id, now, clientHash)
+      const outcome = await wrongAccess(trx, id, now, clientHash, deps.onShareEnded)
       if (outcome.kind === 'not_found') return outcome
       return {
         kind: 'unauthorized',
@@ -224,22 +281,48 @@ export function deleteShareWithToken(
       }
     }
     const by = byManage ? 'manage_token' : 'access'
-    if (!(await q.deleteShare(trx, id))) return { kind: 'not_found' }
+    const ended = await q.deleteShare(trx, id)
+    if (!ended) return { kind: 'not_found' }
+    await recordEnded(trx, [ended], 'deleted', now, deps.onShareEnded)
     await q.insertAudit(trx, audit('share_deleted', id, by, clientHash, now))
     if (row.from_vault) await deps.events?.deleted(trx, id, now)
     return { kind: 'deleted', by }
   })
 }
 
-/** Deletes one batch of expired shares and writes an audit row for each; returns how many. */
-export function sweepExpired(deps: ShareDeps, limit: number): Promise<number> {
+/**
+ * A share deleted as a step of a larger write (the vault revoking a link, or deleting the secret
+ * it was made from): its receipt says `deleted`. False when there was no share.
+ */
+export async function deleteShareOp(
+  trx: Db,
+  id: Buffer,
+  now: number,
+  onShareEnded: ShareEndedHook | undefined,
+): Promise<boolean> {
+  const ended = await q.deleteShare(trx, id)
+  if (!ended) return false
+  await recordEnded(trx, [ended], 'deleted', now, onShareEnded)
+  return true
+}
+
+/**
+ * One sweep batch: deletes up to `limit` expired shares (each leaves an audit row and an
+ * `expired` receipt) and up to `limit` receipts whose time is up.
+ */
+export function sweepExpired(
+  deps: ShareDeps,
+  limit: number,
+): Promise<{ shares: number; tombstones: number }> {
   return deps.queue.run(async (trx) => {
     const now = deps.clock()
-    const ids = await q.deleteExpiredBatch(trx, now, limit)
+    const ended = await q.deleteExpiredBatch(trx, now, limit)
     await q.insertAuditRows(
       trx,
-      ids.map((id) => audit('share_expired', id, 'swept', null, now)),
+      ended.map((row) => audit('share_expired', row.id, 'swept', null, now)),
     )
-    return ids.length
+    await recordEnded(trx, ended, 'expired', now, deps.onShareEnded)
+    const tombstones = await deleteDueTombstones(trx, now, limit)
+    return { shares: ended.length, tombstones }
   })
 }

@@ -1,4 +1,4 @@
-/** @module Background deletion of expired shares in small batches, so no request waits behind it (SPEC §7). */
+/** @module Background deletion of expired shares, and of their receipts once due, in small batches, so no request waits behind it (SPEC §7). */
 import { createBatchScheduler } from '../db/batch-sweeper.ts'
 import type { Logger } from '../logger.ts'
 import { sweepExpired, type ShareDeps } from './share.service.ts'
@@ -9,7 +9,8 @@ export interface SweeperOptions {
   /** Rows per batch; each batch is one queued write among the requests' writes. */
   batchSize?: number
   logger?: Logger
-  onBatch?: (deleted: number) => void
+  /** After each batch: expired shares deleted, and receipts (tombstones) swept. */
+  onBatch?: (deleted: number, tombstones: number) => void
   /** A batch that threw (the database is gone, the disk is full): counted, so alerts can fire. */
   onError?: () => void
 }
@@ -21,25 +22,38 @@ export interface Sweeper {
   runOnce(): Promise<number>
 }
 
+export interface SweepCounts {
+  shares: number
+  tombstones: number
+}
+
 export function createSweeper(options: SweeperOptions): Sweeper {
   const batchSize = options.batchSize ?? 500
 
-  const runOnce = async () => {
-    let deleted: number
+  const runBatch = async (): Promise<SweepCounts> => {
+    let counts: SweepCounts
     try {
-      deleted = await sweepExpired(options.deps, batchSize)
+      counts = await sweepExpired(options.deps, batchSize)
     } catch (err) {
       options.onError?.()
       throw err
     }
-    options.onBatch?.(deleted)
-    if (deleted > 0) options.logger?.info('sweeper deleted expired shares', { deleted })
-    return deleted
+    options.onBatch?.(counts.shares, counts.tombstones)
+    if (counts.shares > 0 || counts.tombstones > 0)
+      options.logger?.info('sweeper deleted expired shares', {
+        deleted: counts.shares,
+        receipts: counts.tombstones,
+      })
+    return counts
   }
+  const runOnce = async () => (await runBatch()).shares
 
   const scheduler = createBatchScheduler({
     intervalSeconds: options.intervalSeconds,
-    runBatch: async () => (await runOnce()) >= batchSize,
+    runBatch: async () => {
+      const counts = await runBatch()
+      return counts.shares >= batchSize || counts.tombstones >= batchSize
+    },
     onError: (err) =>
       options.logger?.error('sweeper failed', {
         error: err instanceof Error ? err.name : 'unknown',

@@ -16,6 +16,7 @@ import { createLogger, memorySink, type Logger } from '../logger.ts'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { ScryptCost } from '../account/auth-hash.ts'
 import type { RateLimitStore } from '../http/rate-limit.ts'
+import type { ShareEndedHook } from '../share/tombstone.ts'
 
 /** The per-run PostgreSQL database's URL, from pg-setup.ts (vitest's provide/inject). */
 declare module 'vitest' {
@@ -57,6 +58,7 @@ export interface TestAppOptions {
   sameDatabaseAs?: TestApp
   /** The outbox's retry schedule, lease, poll interval and webhook DNS resolver. */
   notify?: AppOptions['notify']
+  onShareEnded?: ShareEndedHook
 }
 
 export const TEST_SCRYPT_COST: ScryptCost = { logN: 10, r: 8, p: 1 }
@@ -107,6 +109,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     scryptCost: options.scryptCost ?? TEST_SCRYPT_COST,
     ...(options.sharedRateLimitStore ? { sharedRateLimitStore: options.sharedRateLimitStore } : {}),
     ...(options.notify ? { notify: options.notify } : {}),
+    ...(options.onShareEnded ? { onShareEnded: options.onShareEnded } : {}),
   })
   return {
     ...server,

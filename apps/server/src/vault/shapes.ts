@@ -9,6 +9,7 @@ import type {
   VaultShare,
 } from '@secretsentry/contract/types'
 import type { UserRow } from '../account/account.queries.ts'
+import type { ShareEnding } from '../db/database.ts'
 import { iso, isoOrNull } from '../http/validate.ts'
 import { parseOpenTimes } from '../share/share.queries.ts'
 import type { FolderRow, SecretRow, VersionInfo } from './vault.queries.ts'
@@ -87,6 +88,9 @@ export interface VaultShareRow {
   revoked_at: number | null
   opened_at: string
   views_left: number | null
+  /** From the share's receipt (share/tombstone.ts), while it is kept. */
+  how: ShareEnding | null
+  ended_at: number | null
 }
 
 /**
@@ -101,6 +105,7 @@ export function toVaultShare(r: VaultShareRow, now: number): VaultShare {
   else if (r.revoked_at !== null) status = 'revoked'
   else if (opens.length >= r.max_views || r.expires_at > now) status = 'used'
   else status = 'expired'
+  const ending = status === 'active' ? null : endingOf(r, status, opens)
   return {
     id: b64(r.share_id),
     version: r.version,
@@ -109,8 +114,28 @@ export function toVaultShare(r: VaultShareRow, now: number): VaultShare {
     maxViews: r.max_views,
     viewsLeft: status === 'active' ? r.views_left : null,
     status,
+    state: ending?.how ?? 'live',
+    endedAt: ending?.at == null ? null : iso(ending.at),
     opens: opens.map(iso),
   }
+}
+
+/**
+ * How an ended share ended: its receipt says, while kept (until the original expiry, or 7 days
+ * after it for an expired one). After that the link row guesses as `status` does: revoked is
+ * deleted, every view opened is read, gone before its expiry is destroyed; past its expiry a
+ * destroyed share can no longer be told from an expired one.
+ */
+function endingOf(
+  r: VaultShareRow,
+  status: Exclude<VaultShare['status'], 'active'>,
+  opens: number[],
+): { how: ShareEnding; at: number | null } {
+  if (r.how !== null) return { how: r.how, at: r.ended_at }
+  if (status === 'revoked') return { how: 'deleted', at: r.revoked_at }
+  if (status === 'expired') return { how: 'expired', at: r.expires_at }
+  if (opens.length >= r.max_views) return { how: 'read', at: opens.at(-1) ?? null }
+  return { how: 'destroyed', at: null }
 }
 
 export interface AuditRowView {

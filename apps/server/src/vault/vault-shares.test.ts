@@ -63,6 +63,8 @@ describe('POST /api/secrets/:id/share', () => {
       maxViews: 1,
       viewsLeft: 1,
       status: 'active',
+      state: 'live',
+      endedAt: null,
       opens: [],
     })
     expect((await trail()).at(-1)).toMatchObject({ event: 'secret.shared', result: 'ok' })
@@ -88,6 +90,8 @@ describe('POST /api/secrets/:id/share', () => {
     const [used] = await shares(body.id)
     expect(used).toMatchObject({
       status: 'used',
+      state: 'read',
+      endedAt: new Date(t.clock.now).toISOString(),
       viewsLeft: null,
       opens: [new Date(t.clock.now).toISOString()],
     })
@@ -144,6 +148,36 @@ describe('POST /api/secrets/:id/share', () => {
     await t.sweeper.runOnce()
     const byId = Object.fromEntries((await shares(body.id)).map((s) => [s.id, s.status]))
     expect(byId).toEqual({ [short.id]: 'expired', [managed.id]: 'revoked' })
+    const states = Object.fromEntries((await shares(body.id)).map((s) => [s.id, s.state]))
+    expect(states).toEqual({ [short.id]: 'expired', [managed.id]: 'deleted' })
+  })
+
+  it('tells a share destroyed by wrong tries from one read, with and without its receipt', async () => {
+    const { body } = await createSecret(t, alice)
+    const read = shareFixture({ ttlSeconds: 300 })
+    const destroyed = shareFixture({ ttlSeconds: 300 })
+    await shareOf(body.id, read.body)
+    await shareOf(body.id, destroyed.body)
+    await t.call(`/api/share/${read.id}/open`, openInit(read.access))
+    const readAt = t.clock.now
+    t.clock.advance(1000)
+    for (let i = 0; i < 5; i++)
+      await t.call(`/api/share/${destroyed.id}/open`, openInit(b64url(crypto.randomBytes(32))))
+    const list = async () =>
+      Object.fromEntries((await shares(body.id)).map((s) => [s.id, [s.state, s.endedAt]]))
+    expect(await list()).toEqual({
+      [read.id]: ['read', new Date(readAt).toISOString()],
+      [destroyed.id]: ['destroyed', new Date(t.clock.now).toISOString()],
+    })
+    // Receipts swept at the original expiry: the link row tells a read share by its opens,
+    // but a destroyed one now looks expired (as `status` always said).
+    t.clock.advance(300_000)
+    await t.sweeper.runOnce()
+    expect((await t.rows('select id from share_tombstones')).length).toBe(0)
+    expect(await list()).toEqual({
+      [read.id]: ['read', new Date(readAt).toISOString()],
+      [destroyed.id]: ['expired', new Date(readAt + 300_000).toISOString()],
+    })
   })
 })
 
@@ -155,7 +189,12 @@ describe('DELETE /api/secrets/:id/shares/:shareId', () => {
     const res = await t.call(`/api/secrets/${body.id}/shares/${f.id}`, as(alice, 'DELETE'))
     expect(res.status).toBe(204)
     expect(((await t.rows('select count(*) as n from shares'))[0] as { n: number }).n).toBe(0)
-    expect((await shares(body.id))[0]).toMatchObject({ status: 'revoked', viewsLeft: null })
+    expect((await shares(body.id))[0]).toMatchObject({
+      status: 'revoked',
+      state: 'deleted',
+      endedAt: new Date(t.clock.now).toISOString(),
+      viewsLeft: null,
+    })
     expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access))).status).toBe(404)
     expect((await trail()).at(-1)).toMatchObject({ event: 'share.revoked', result: 'ok' })
   })

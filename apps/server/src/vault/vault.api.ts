@@ -16,6 +16,7 @@ import { requireSession, sameOrigin, type SessionEnv } from '../session/session.
 import { sessionKeyRoutes } from '../session/session-key.routes.ts'
 import type { ShareEvents } from '../share/share.service.ts'
 import type { PolicyStore } from '../admin/policy.ts'
+import type { ShareEndedHook } from '../share/tombstone.ts'
 import { vaultRoutes } from './vault.routes.ts'
 import type { Notifications } from '../notify/notifications.ts'
 import { notifyRoutes } from '../notify/notify.routes.ts'
@@ -44,6 +45,7 @@ export interface VaultApiOptions {
   notifyTestLimit: MiddlewareHandler
   lookup?: Lookup
   policy: PolicyStore
+  onShareEnded?: ShareEndedHook
 }
 
 export interface VaultApi {
@@ -107,6 +109,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
     audit,
     recoveryMs: config.vaultRecoveryDays * 86_400_000,
     quotaBytes: config.vaultQuotaBytes,
+    ...(o.onShareEnded ? { onShareEnded: o.onShareEnded } : {}),
   }
   const sessionIdleMs = config.sessionIdleHours * 3_600_000
   const session = requireSession({

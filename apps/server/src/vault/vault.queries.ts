@@ -221,12 +221,15 @@ export async function insertVaultShare(
   await db.insertInto('vault_shares').values(row).execute()
 }
 
-/** The secret's shares with the live share row's counters when it still exists. */
+/** The secret's shares with the live share row's counters, or its receipt, while either exists. */
 export async function listVaultShares(db: Db, secretId: Buffer) {
   return db
     .selectFrom('vault_shares as vs')
     .leftJoin('shares as s', 's.id', 'vs.share_id')
+    .leftJoin('share_tombstones as t', 't.id', 'vs.share_id')
     .select([
+      't.how',
+      't.ended_at',
       'vs.share_id',
       'vs.version',
       'vs.created_at',

@@ -5,8 +5,13 @@ import type { AccountAudit, ClientInfo } from '../audit/account-audit.ts'
 import type { Database, Db, SecretTable } from '../db/database.ts'
 import type { WriteQueue } from '../db/write-queue.ts'
 import { lockAccount } from '../account/account.queries.ts'
-import { deleteShare } from '../share/share.queries.ts'
-import { insertShareOp, type NewShare, type ShareEvents } from '../share/share.service.ts'
+import {
+  deleteShareOp,
+  insertShareOp,
+  type NewShare,
+  type ShareEvents,
+} from '../share/share.service.ts'
+import type { ShareEndedHook } from '../share/tombstone.ts'
 import { toFolder, toSummaries, toSummary, toVaultShare } from './shapes.ts'
 import * as q from './vault.queries.ts'
 
@@ -19,6 +24,8 @@ export interface VaultDeps {
   recoveryMs: number
   /** VAULT_QUOTA_BYTES: what an account may store; 0 = no quota. */
   quotaBytes: number
+  /** Shares revoked here end as `deleted`; the share API's hook hears of them too. */
+  onShareEnded?: ShareEndedHook
 }
 
 type NotFound = { kind: 'not_found' }
@@ -541,7 +548,7 @@ export function deleteSecret(deps: VaultDeps, caller: Caller, id: Buffer, purge:
     }
     if (purge) return conflict('purge', 'Only a deleted secret can be purged; delete it first')
     for (const shareId of await q.liveShareIds(trx, id)) {
-      await deleteShare(trx, shareId)
+      await deleteShareOp(trx, shareId, now, deps.onShareEnded)
       await q.markVaultShareRevoked(trx, shareId, now)
       await deps.audit.record(trx, {
         ...event(caller, now, id),
@@ -658,7 +665,7 @@ export function revokeShare(deps: VaultDeps, caller: Caller, id: Buffer, shareId
     const link = await q.findVaultShare(trx, shareId)
     if (!link || !link.secret_id.equals(id)) return NOT_FOUND
     // Revoking a share that is already used up or expired changes nothing (its status stays).
-    if (link.revoked_at === null && (await deleteShare(trx, shareId))) {
+    if (link.revoked_at === null && (await deleteShareOp(trx, shareId, now, deps.onShareEnded))) {
       await q.markVaultShareRevoked(trx, shareId, now)
       await deps.audit.record(trx, { ...event(caller, now, id), event: 'share.revoked', shareId })
     }

@@ -1,6 +1,10 @@
 /** @module Test double of the share API (SPEC §4) behind a mocked fetch: checks access like the server does and records every request. */
-import type { PublicPolicy } from '@secretsentry/contract/types'
-import type { CreateShareRequest } from '@secretsentry/contract/types'
+import type {
+  CreateShareRequest,
+  PublicPolicy,
+  ShareState,
+  ShareStatusResponse,
+} from '@secretsentry/contract/types'
 import { vi } from 'vitest'
 
 export interface RecordedRequest {
@@ -15,6 +19,15 @@ interface StoredShare extends CreateShareRequest {
   failedAttempts: number
   expiresAt: string
   manageToken: string
+  createdAt: string
+  opens: string[]
+}
+
+/** What an ended share leaves, as the server's tombstone: no ciphertext, no verifier. */
+interface Receipt {
+  share: Omit<StoredShare, 'ciphertext' | 'verifier'>
+  state: Exclude<ShareState, 'live'>
+  endedAt: string
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
@@ -42,6 +55,28 @@ async function verifierOf(access: string): Promise<string> {
 export function installFakeShareApi() {
   policyOverride.value = {}
   const shares = new Map<string, StoredShare>()
+  const receipts = new Map<string, Receipt>()
+  const end = (share: StoredShare, state: Receipt['state'], at = new Date().toISOString()) => {
+    shares.delete(share.id)
+    const { ciphertext: _c, verifier: _v, ...kept } = share
+    receipts.set(share.id, { share: kept, state, endedAt: at })
+  }
+  const statusOf = (
+    s: Receipt['share'],
+    state: ShareState,
+    endedAt: string | null,
+  ): ShareStatusResponse => ({
+    id: s.id,
+    state,
+    viewsLeft: state === 'live' ? s.viewsLeft : 0,
+    maxViews: s.maxViews,
+    ttlSeconds: s.ttlSeconds,
+    createdAt: s.createdAt,
+    expiresAt: s.expiresAt,
+    endedAt,
+    failedAttempts: s.failedAttempts,
+    opens: s.opens.map((at) => ({ at })),
+  })
   const requests: RecordedRequest[] = []
   /** Answers the next request with this response instead (429, 413, 500…). */
   let override: (() => Response) | null = null
@@ -81,12 +116,21 @@ export function installFakeShareApi() {
         failedAttempts: 0,
         expiresAt: new Date(Date.now() + req.ttlSeconds * 1000).toISOString(),
         manageToken: `manage-${req.id}`,
+        createdAt: new Date().toISOString(),
+        opens: [],
       }
       shares.set(req.id, share)
       return json(201, { id: req.id, expiresAt: share.expiresAt, manageToken: share.manageToken })
     }
     const m = /^\/api\/share\/([^/]+)(\/open|\/status)?$/.exec(url)
-    const share = m ? shares.get(decodeURIComponent(m[1]!)) : undefined
+    const id = m ? decodeURIComponent(m[1]!) : ''
+    const share = shares.get(id)
+    const receipt = receipts.get(id)
+    if (m && !share && receipt && method === 'GET' && m[2] === '/status') {
+      // An ended share answers its manage token only; anyone else gets the unknown-id 404.
+      if (bearer !== receipt.share.manageToken) return notFound()
+      return json(200, statusOf(receipt.share, receipt.state, receipt.endedAt))
+    }
     if (!m || !share) return notFound()
 
     if (method === 'POST' && m[2] === '/open') {
@@ -94,11 +138,12 @@ export function installFakeShareApi() {
       if ((await verifierOf(access)) !== share.verifier) {
         share.failedAttempts++
         const attemptsLeft = Math.max(0, 5 - share.failedAttempts)
-        if (attemptsLeft === 0) shares.delete(share.id)
+        if (attemptsLeft === 0) end(share, 'destroyed')
         return json(403, { error: { code: 'wrong_access', message: 'Wrong access', attemptsLeft } })
       }
       share.viewsLeft--
-      if (share.viewsLeft === 0) shares.delete(share.id)
+      share.opens.push(new Date().toISOString())
+      if (share.viewsLeft === 0) end(share, 'read')
       return json(200, {
         ciphertext: share.ciphertext,
         viewsLeft: share.viewsLeft,
@@ -111,22 +156,13 @@ export function installFakeShareApi() {
       if (bearer !== share.manageToken) {
         return json(401, { error: { code: 'unauthorized', message: 'Unauthorized' } })
       }
-      return json(200, {
-        id: share.id,
-        viewsLeft: share.viewsLeft,
-        maxViews: share.maxViews,
-        ttlSeconds: share.ttlSeconds,
-        createdAt: new Date().toISOString(),
-        expiresAt: share.expiresAt,
-        failedAttempts: share.failedAttempts,
-        opens: [],
-      })
+      return json(200, statusOf(share, 'live', null))
     }
     if (method === 'DELETE' && !m[2]) {
       if (bearer !== share.manageToken) {
         return json(401, { error: { code: 'unauthorized', message: 'Unauthorized' } })
       }
-      shares.delete(share.id)
+      end(share, 'deleted')
       return new Response(null, { status: 204 })
     }
     return notFound()
@@ -137,6 +173,13 @@ export function installFakeShareApi() {
     fetch: fetchMock,
     requests,
     shares,
+    receipts,
+    /** Ends a share as the server would: it leaves a receipt saying how and when. */
+    end(id: string, state: Receipt['state'], at?: string): void {
+      const share = shares.get(id)
+      if (!share) throw new Error(`no share ${id}`)
+      end(share, state, at)
+    },
     /** Stores a share directly, as if another browser had created it. */
     put(req: CreateShareRequest): void {
       shares.set(req.id, {
@@ -145,6 +188,8 @@ export function installFakeShareApi() {
         failedAttempts: 0,
         expiresAt: new Date(Date.now() + req.ttlSeconds * 1000).toISOString(),
         manageToken: `manage-${req.id}`,
+        createdAt: new Date().toISOString(),
+        opens: [],
       })
     },
     respondOnce(make: () => Response): void {

@@ -117,7 +117,7 @@ describe('ShareResult', () => {
     ])
     expect(w.find('h1').text()).toBe('Secret deleted')
     expect(w.find('#link').exists()).toBe(false)
-    expect(links.statuses[ID]).toEqual({ state: 'gone' })
+    expect(links.statuses[ID]).toMatchObject({ state: 'deleted' })
   })
 
   it('cancels Delete now without a request', async () => {

@@ -110,7 +110,7 @@ describe('useLinksStore', () => {
       state: 'active',
       viewsLeft: 1,
       failedAttempts: 0,
-      lastOpenedAt: null,
+      opens: [],
     })
     expect(api.requests[0]).toMatchObject({
       method: 'GET',
@@ -126,12 +126,49 @@ describe('useLinksStore', () => {
     expect(store.statuses[ID]).toEqual({ state: 'gone' })
   })
 
-  it('marks an expired share as gone without asking the server', async () => {
+  it('asks about an expired share too: its receipt says it expired unread', async () => {
+    api.put({ id: ID, verifier: 'v', ciphertext: 'c', ttlSeconds: 3600, maxViews: 2 })
+    api.end(ID, 'expired', '2025-01-01T11:00:00.000Z')
     const store = useLinksStore()
-    store.add(saved({ expiresAt: new Date(Date.now() - 1000).toISOString() }))
+    store.add(saved({ expiresAt: '2025-01-01T11:00:00.000Z' }))
     await store.refreshAll()
-    expect(store.statuses[ID]).toEqual({ state: 'gone' })
-    expect(api.fetch).not.toHaveBeenCalled()
+    expect(store.statuses[ID]).toEqual({
+      state: 'expired',
+      endedAt: '2025-01-01T11:00:00.000Z',
+      opens: [],
+      failedAttempts: 0,
+    })
+  })
+
+  it('keeps how a share ended, so it still shows once the server has swept the receipt', async () => {
+    api.put({ id: ID, verifier: 'v', ciphertext: 'c', ttlSeconds: 3600, maxViews: 1 })
+    api.shares.get(ID)!.opens.push('2025-01-01T10:30:00.000Z')
+    api.end(ID, 'read', '2025-01-01T10:30:00.000Z')
+    useLinksStore().add(saved())
+    await useLinksStore().refresh(ID)
+    const ending = {
+      state: 'read',
+      endedAt: '2025-01-01T10:30:00.000Z',
+      opens: ['2025-01-01T10:30:00.000Z'],
+      failedAttempts: 0,
+    }
+    expect(JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]')[0].ending).toEqual(ending)
+    api.receipts.clear()
+    setActivePinia(createPinia())
+    const again = useLinksStore()
+    const before = api.requests.length
+    await again.refresh(ID)
+    expect(again.statuses[ID]).toEqual(ending)
+    // An ending is final: the server is not asked again.
+    expect(api.requests).toHaveLength(before)
+  })
+
+  it('drops a malformed stored ending instead of trusting it', () => {
+    localStorage.setItem(
+      STORAGE_KEY,
+      JSON.stringify([{ ...saved(), ending: { state: 'hacked', endedAt: 'x', opens: [] } }]),
+    )
+    expect(useLinksStore().links[0]?.ending).toBeUndefined()
   })
 
   it('reports other failures as an error status', async () => {
@@ -151,9 +188,9 @@ describe('useLinksStore', () => {
     store.add(saved())
     await store.deleteNow(ID)
     expect(api.shares.has(ID)).toBe(false)
-    expect(store.statuses[ID]).toEqual({ state: 'gone' })
+    expect(store.statuses[ID]).toMatchObject({ state: 'deleted', opens: [] })
     await expect(store.deleteNow(ID)).resolves.toBeUndefined()
-    // The entry stays listed (as gone) until the user forgets it.
+    // The entry stays listed (as deleted) until the user forgets it.
     expect(store.links).toHaveLength(1)
   })
 })

@@ -26,13 +26,55 @@ export interface SavedLink {
    * part of any request. Entries saved before labels existed have none and load as ''.
    */
   label: string
+  /**
+   * How the share ended, once the server said so. Kept because the server's receipt is swept
+   * (at the share's expiry, or 7 days after it for an expired one) and an ending never changes.
+   */
+  ending?: LinkEnding
+}
+
+export type EndedState = 'read' | 'expired' | 'deleted' | 'destroyed'
+const ENDED_STATES: readonly string[] = ['read', 'expired', 'deleted', 'destroyed']
+
+export interface LinkEnding {
+  state: EndedState
+  endedAt: string
+  /** When each view was opened (ISO times), oldest first. */
+  opens: string[]
+  failedAttempts: number
 }
 
 export type LinkStatus =
   | { state: 'loading' }
-  | { state: 'active'; viewsLeft: number; failedAttempts: number; lastOpenedAt: string | null }
+  | { state: 'active'; viewsLeft: number; failedAttempts: number; opens: string[] }
+  | LinkEnding
+  /** The server no longer knows it, and this browser never learnt how it ended. */
   | { state: 'gone' }
   | { state: 'error'; message: string }
+
+const isIso = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v))
+
+function pickEnding(value: unknown): LinkEnding | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const v = value as Record<string, unknown>
+  const opens = v['opens']
+  if (
+    typeof v['state'] !== 'string' ||
+    !ENDED_STATES.includes(v['state']) ||
+    !isIso(v['endedAt']) ||
+    !Array.isArray(opens) ||
+    !opens.every(isIso) ||
+    typeof v['failedAttempts'] !== 'number'
+  ) {
+    return undefined
+  }
+  return {
+    state: v['state'] as EndedState,
+    endedAt: v['endedAt'],
+    opens: [...opens],
+    failedAttempts: v['failedAttempts'],
+  }
+}
 
 /** Trimmed and capped at LABEL_MAX_LENGTH characters (code points, so no emoji is cut in half); anything else is ''. */
 function cleanLabel(value: unknown): string {
@@ -54,6 +96,7 @@ function pick(value: unknown): SavedLink | null {
   ) {
     return null
   }
+  const ending = pickEnding(v['ending'])
   return {
     id: v['id'],
     manageToken: v['manageToken'],
@@ -62,6 +105,7 @@ function pick(value: unknown): SavedLink | null {
     createdAt: v['createdAt'],
     hasPassphrase: v['hasPassphrase'],
     label: cleanLabel(v['label']),
+    ...(ending ? { ending } : {}),
   }
 }
 
@@ -113,23 +157,40 @@ export const useLinksStore = defineStore('links', () => {
     save()
   }
 
+  /** Records how a share ended, here and in localStorage. */
+  function ended(id: string, ending: LinkEnding): void {
+    statuses.value[id] = ending
+    links.value = links.value.map((l) => (l.id === id ? { ...l, ending } : l))
+    save()
+  }
+
   async function refresh(id: string): Promise<void> {
     const link = links.value.find((l) => l.id === id)
     if (!link) return
-    if (Date.parse(link.expiresAt) <= Date.now()) {
-      statuses.value[id] = { state: 'gone' }
+    // An ending is final: no need to ask again (and the server forgets it after a while).
+    if (link.ending) {
+      statuses.value[id] = link.ending
       return
     }
     statuses.value[id] = { state: 'loading' }
     try {
       const s = await shareClient().status(link.id, link.manageToken)
-      statuses.value[id] = {
-        state: 'active',
-        viewsLeft: s.viewsLeft,
-        failedAttempts: s.failedAttempts,
-        lastOpenedAt: s.opens.at(-1)?.at ?? null,
+      const opens = s.opens.map((o) => o.at)
+      if (s.state === 'live') {
+        statuses.value[id] = {
+          state: 'active',
+          viewsLeft: s.viewsLeft,
+          failedAttempts: s.failedAttempts,
+          opens,
+        }
+      } else {
+        ended(id, {
+          state: s.state,
+          endedAt: s.endedAt ?? new Date().toISOString(),
+          opens,
+          failedAttempts: s.failedAttempts,
+        })
       }
-      if (s.viewsLeft === 0) statuses.value[id] = { state: 'gone' }
     } catch (e) {
       statuses.value[id] =
         e instanceof ClientError && e.code === 'not_found'
@@ -150,8 +211,17 @@ export const useLinksStore = defineStore('links', () => {
       await shareClient().delete(link.id, link.manageToken)
     } catch (e) {
       if (!(e instanceof ClientError && e.code === 'not_found')) throw e
+      // It ended some other way meanwhile: its receipt says how.
+      await refresh(id)
+      return
     }
-    statuses.value[id] = { state: 'gone' }
+    const before = statuses.value[id]
+    ended(id, {
+      state: 'deleted',
+      endedAt: new Date().toISOString(),
+      opens: before?.state === 'active' ? before.opens : [],
+      failedAttempts: before?.state === 'active' ? before.failedAttempts : 0,
+    })
   }
 
   // Another tab created or forgot a link.

@@ -1,7 +1,7 @@
 /** @module Tests of "My links": status per link, delete with confirmation, forget, clear all. */
 import { RouterLinkStub, flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { installFakeShareApi } from '../../testing/fake-share-api.ts'
 import { STORAGE_KEY, useLinksStore } from '../stores/links.store.ts'
 import LinksView from './LinksView.vue'
@@ -56,7 +56,7 @@ describe('LinksView', () => {
     expect(items[0]!.text()).toContain('Active')
     expect(items[0]!.text()).toContain('2 of 3')
     expect(items[1]!.text()).toContain('Gone')
-    expect(items[1]!.text()).toContain('no longer exists on the server')
+    expect(items[1]!.text()).toContain('No longer on the server')
     expect(api.requests.map((r) => r.headers['authorization']).sort()).toEqual([
       `Bearer manage-${LIVE}`,
       `Bearer manage-${GONE}`,
@@ -105,7 +105,8 @@ describe('LinksView', () => {
     await buttons(w, 'Yes, delete it')[0]!.trigger('click')
     await flushPromises()
     expect(api.shares.has(LIVE)).toBe(false)
-    expect(w.findAll('li')[0]!.text()).toContain('Gone')
+    expect(w.findAll('li')[0]!.text()).toContain('Deleted')
+    expect(buttons(w, 'Delete now')).toHaveLength(0)
   })
 
   it('forgets a link without deleting the share', async () => {
@@ -127,5 +128,100 @@ describe('LinksView', () => {
     await buttons(w, 'Yes, forget all')[0]!.trigger('click')
     expect(w.findAll('li')).toHaveLength(0)
     expect(w.text()).toContain('No links yet')
+  })
+})
+
+describe('LinksView: how each share ended', () => {
+  const MINUTE = 60_000
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString()
+
+  /** A link this browser made, stored on the fake server, ended by `end` when given. */
+  function made(
+    id: string,
+    opts: { maxViews?: number; hasPassphrase?: boolean; opens?: number[] } = {},
+  ): void {
+    const maxViews = opts.maxViews ?? 1
+    api.put({ id, verifier: 'v', ciphertext: 'c', ttlSeconds: 3600, maxViews })
+    const share = api.shares.get(id)!
+    for (const msAgo of opts.opens ?? []) share.opens.push(ago(msAgo))
+    share.viewsLeft = maxViews - share.opens.length
+    useLinksStore().add({
+      id,
+      manageToken: `manage-${id}`,
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      maxViews,
+      createdAt: ago(10 * MINUTE),
+      hasPassphrase: opts.hasPassphrase ?? false,
+      label: id.slice(0, 4),
+    })
+  }
+
+  const card = (w: ReturnType<typeof mountView>, label: string) => {
+    const found = w.findAll('li').find((li) => li.find('h2').text().startsWith(label))
+    if (!found) throw new Error(`no card ${label}`)
+    return found
+  }
+
+  afterEach(() => vi.useRealTimers())
+
+  it('says "Read 2 minutes ago", "Expired unread", "Deleted", "Destroyed after 5 wrong passphrases"', async () => {
+    made('READ__________________', { opens: [2 * MINUTE] })
+    api.end('READ__________________', 'read', ago(2 * MINUTE))
+    made('EXPI__________________')
+    api.end('EXPI__________________', 'expired', ago(3 * 3600_000))
+    made('DELE__________________')
+    api.end('DELE__________________', 'deleted', ago(5 * MINUTE))
+    made('DEST__________________', { hasPassphrase: true })
+    api.end('DEST__________________', 'destroyed', ago(MINUTE))
+    const w = mountView()
+    await flushPromises()
+    const read = card(w, 'READ')
+    expect(read.find('.badge').text()).toBe('Read')
+    expect(read.find('.outcome').text()).toMatch(/^Read\s+2 minutes ago/)
+    expect(card(w, 'EXPI').find('.outcome').text()).toMatch(/^Expired unread\s+3 hours ago/)
+    expect(card(w, 'DELE').find('.outcome').text()).toMatch(/^Deleted\s+5 minutes ago/)
+    expect(card(w, 'DEST').find('.outcome').text()).toMatch(
+      /^Destroyed after 5 wrong passphrases\s+1 minute ago/,
+    )
+    expect(card(w, 'DEST').find('.badge').classes()).toContain('badge-destroyed')
+    // An ended share cannot be deleted again, and has no views left to show.
+    for (const label of ['READ', 'EXPI', 'DELE', 'DEST']) {
+      expect(card(w, label).text()).not.toContain('Delete now')
+      expect(card(w, label).text()).not.toContain('Views left')
+    }
+  })
+
+  it('an expired multi-view share says how many views were opened, and when', async () => {
+    made('PART__________________', { maxViews: 3, opens: [90 * MINUTE] })
+    api.end('PART__________________', 'expired', ago(MINUTE))
+    const w = mountView()
+    await flushPromises()
+    const c = card(w, 'PART')
+    expect(c.find('.outcome').text()).toMatch(/^Expired after 1 of 3 views/)
+    expect(c.find('.opens').text()).toMatch(/Opened\s+2 hours ago/)
+  })
+
+  it('lists the opens of a live multi-view share so far, newest first', async () => {
+    made('LIVE__________________', { maxViews: 5, opens: [60 * MINUTE, 3 * MINUTE] })
+    made('NONE__________________', { maxViews: 5 })
+    const w = mountView()
+    await flushPromises()
+    const c = card(w, 'LIVE')
+    expect(c.find('.badge').text()).toBe('Active')
+    expect(c.text()).toContain('3 of 5')
+    expect(c.find('.opens').text()).toMatch(/^Opened\s+3 minutes ago,\s+60 minutes ago$/)
+    expect(card(w, 'NONE').text()).toContain('Not opened yet.')
+  })
+
+  it('keeps relative times current while the page stays open', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })
+    made('READ__________________', { opens: [2 * MINUTE] })
+    api.end('READ__________________', 'read', ago(2 * MINUTE))
+    const w = mountView()
+    await flushPromises()
+    expect(card(w, 'READ').find('.outcome time').text()).toBe('2 minutes ago')
+    vi.advanceTimersByTime(3 * MINUTE)
+    await flushPromises()
+    expect(card(w, 'READ').find('.outcome time').text()).toBe('5 minutes ago')
   })
 })
