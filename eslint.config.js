@@ -130,7 +130,7 @@ export default defineConfig([
   {
     name: 'secretsentry/node',
     files: [
-      'apps/server/**/*.{ts,js,mjs}',
+      'apps/server/**/*.{ts,js,mjs,cjs}',
       'apps/cli/**/*.{ts,js,mjs}',
       'scripts/**/*.{ts,js,mjs}',
       'bench/**/*.{ts,js,mjs}',

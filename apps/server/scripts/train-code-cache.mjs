@@ -12,6 +12,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import trainRequests from './train-requests.cjs'
 
 const distDir = path.resolve(process.argv[2] ?? '')
 const cacheOut = path.join(distDir, 'server.cjs.cache')
@@ -20,41 +21,6 @@ const cleanUp = () => fs.rmSync(work, { recursive: true, force: true })
 
 let script
 globalThis[Symbol.for('secretsentry.trainCodeCache')] = (s) => (script = s)
-
-const b64url = (n) => crypto.randomBytes(n).toString('base64url')
-async function exercise(url) {
-  for (;;) {
-    const res = await fetch(`${url}/readyz`)
-    await res.arrayBuffer()
-    if (res.status === 200) break
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  const json = { 'content-type': 'application/json', origin: url }
-  const requests = [
-    [`${url}/healthz`, {}],
-    [`${url}/readyz`, {}],
-    [
-      `${url}/api/share`,
-      {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify({
-          id: b64url(16),
-          verifier: b64url(32),
-          ciphertext: b64url(64),
-          ttlSeconds: 300,
-          maxViews: 1,
-        }),
-      },
-    ],
-    [`${url}/api/prelogin`, { method: 'POST', headers: json, body: '{"username":"nobody"}' }],
-  ]
-  for (const [target, init] of requests) {
-    const res = await fetch(target, init)
-    await res.arrayBuffer()
-    if (res.status >= 300) throw new Error(`training request ${target} answered ${res.status}`)
-  }
-}
 
 const timeout = setTimeout(() => {
   process.stderr.write('training start did not finish within 60 s\n')
@@ -65,7 +31,7 @@ const write = process.stdout.write.bind(process.stdout)
 process.stdout.write = (chunk, ...rest) => {
   const match = /SecretSentry listening on (\S+)/.exec(String(chunk))
   if (match) {
-    exercise(match[1]).then(
+    trainRequests.exercise(match[1]).then(
       () => {
         // The layout lib/main.mjs checks: SHA-256 of the bundle and the cache, then the cache.
         const cache = script.createCachedData()

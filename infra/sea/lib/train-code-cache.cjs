@@ -6,10 +6,10 @@
  * the executable is made from: V8 accepts the cache only from the same version and flags.
  */
 'use strict'
-const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
 const vm = require('node:vm')
+const { exercise } = require('../../../apps/server/scripts/train-requests.cjs')
 
 const [mainJs, assetsJson, cacheOut, dataDir] = process.argv.slice(2)
 const assets = JSON.parse(fs.readFileSync(assetsJson, 'utf8'))
@@ -29,42 +29,6 @@ const sea = {
 const seaRequire = (id) => (id === 'node:sea' ? sea : require(id))
 
 const script = new vm.Script(fs.readFileSync(mainJs, 'utf8'), { filename: mainJs })
-const b64url = (n) => crypto.randomBytes(n).toString('base64url')
-
-async function exercise(url) {
-  const json = { 'content-type': 'application/json', origin: url }
-  const requests = [
-    [`${url}/healthz`, {}],
-    [`${url}/readyz`, {}],
-    [
-      `${url}/api/share`,
-      {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify({
-          id: b64url(16),
-          verifier: b64url(32),
-          ciphertext: b64url(64),
-          ttlSeconds: 300,
-          maxViews: 1,
-        }),
-      },
-    ],
-    [`${url}/api/prelogin`, { method: 'POST', headers: json, body: '{"username":"nobody"}' }],
-  ]
-  for (;;) {
-    const res = await fetch(`${url}/readyz`)
-    await res.arrayBuffer()
-    if (res.status === 200) break
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  for (const [target, init] of requests) {
-    const res = await fetch(target, init)
-    await res.arrayBuffer()
-    if (res.status >= 300) throw new Error(`training request ${target} answered ${res.status}`)
-  }
-}
-
 const timeout = setTimeout(() => {
   process.stderr.write('training start did not finish within 60 s\n')
   process.exit(1)
