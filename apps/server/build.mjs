@@ -35,6 +35,10 @@ await build({
   // set, so a SQLite server's start-up and memory do not grow. nodemailer likewise: imported only
   // when SMTP_URL is set.
   external: ['pg', 'pg-native', 'nodemailer'],
+  // Those import() calls become require() (all three are CommonJS packages): a script compiled
+  // with a V8 code cache loses vm's dynamic-import callback, and import() then fails at run time
+  // ("A dynamic import callback was not specified"), so a PostgreSQL server could not start.
+  supported: { 'dynamic-import': false },
   sourcemap: true,
   // Smaller source is less memory held by an idle server (SPEC §8: idle under 50 MB).
   minify: true,

@@ -47,9 +47,6 @@ function compile() {
       filename,
       lineOffset: -1,
       cachedData,
-      // The bundle's import() of an external package (pg, only with DATABASE_URL) goes to Node's
-      // own loader.
-      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     },
   )
   state ??= script.cachedDataRejected ? 'rejected' : 'accepted'
