@@ -166,7 +166,11 @@ describe.skipIf(clusterSkipReason !== null)('two instances, one PostgreSQL, one 
       expect(res.status).toBe(404)
       expect(res.json.error?.code).toBe('not_found')
     }
-    expect(await shareStatus(b.origin, share.id, share.manageToken)).toBeNull()
+    // Only its receipt is left, and it says how the share ended on the other instance too.
+    expect(await shareStatus(b.origin, share.id, share.manageToken)).toMatchObject({
+      state: 'destroyed',
+      viewsLeft: 0,
+    })
   })
 
   it(`a rate limit of ${RATE_LIMIT} a minute is one budget for the deployment: ${RATE_LIMIT / 2} on each, then 429 on either`, async () => {
