@@ -113,6 +113,17 @@ describe.skipIf(browserSkipReason !== null)('instance policy and the admin page'
     await admin.getByText('Policy saved.').waitFor()
     await admin.getByText('Changed the policy').waitFor()
     await screenshots(admin, 'admin')
+    // Other processes (WORKERS=2) follow within their 5 s policy cache: wait until every answer
+    // agrees, as a fresh visitor a few seconds later would see.
+    for (let agreed = 0, deadline = Date.now() + 15_000; agreed < 6;) {
+      const p = (await (await fetch(`${server.origin}/api/policy`)).json()) as {
+        registration: string
+        anonymousShares: boolean
+      }
+      agreed = p.registration === 'closed' && !p.anonymousShares ? agreed + 1 : 0
+      if (Date.now() > deadline) throw new Error('the policy did not reach every worker in 15 s')
+      if (agreed === 0) await new Promise((r) => setTimeout(r, 250))
+    }
 
     const page = await fresh.context.newPage()
     await page.goto(`${server.origin}/`)
