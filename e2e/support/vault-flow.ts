@@ -127,7 +127,7 @@ export async function vaultFlow(input: VaultFlowInput): Promise<VaultFlowResult>
   await page.getByLabel('Master password').fill(password)
   await page.getByRole('button', { name: 'Unlock' }).click()
   const shares = page.getByRole('region', { name: 'Shared links' })
-  await shares.getByText('Used up').waitFor(SLOW)
+  await shares.getByText('Read', { exact: true }).waitFor(SLOW)
   const sharesAfterOpen = await shares.innerText()
 
   await page.getByRole('link', { name: 'Activity', exact: true }).click()
