@@ -106,6 +106,23 @@ describe.skipIf(browserSkipReason !== null)('instance policy and the admin page'
     expect(await seriousViolations(admin, 'admin page')).toEqual([])
   })
 
+  /**
+   * Other processes (WORKERS=2) follow a policy change within their 5 s cache: waits until six
+   * answers in a row agree, as a visitor a few seconds later would see.
+   */
+  async function policySettled(
+    ok: (p: { registration: string; anonymousShares: boolean }) => boolean,
+  ): Promise<void> {
+    for (let agreed = 0, deadline = Date.now() + 15_000; agreed < 6;) {
+      const res = await fetch(`${server.origin}/api/policy`)
+      agreed = ok((await res.json()) as { registration: string; anonymousShares: boolean })
+        ? agreed + 1
+        : 0
+      if (Date.now() > deadline) throw new Error('the policy did not reach every worker in 15 s')
+      if (agreed === 0) await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+
   it('closing registration and anonymous shares: a fresh browser sees why, not a form', async () => {
     await admin.getByRole('radio', { name: /^Closed/ }).check()
     await admin.getByRole('checkbox', { name: /Allow shares without an account/ }).uncheck()
@@ -113,17 +130,7 @@ describe.skipIf(browserSkipReason !== null)('instance policy and the admin page'
     await admin.getByText('Policy saved.').waitFor()
     await admin.getByText('Changed the policy').waitFor()
     await screenshots(admin, 'admin')
-    // Other processes (WORKERS=2) follow within their 5 s policy cache: wait until every answer
-    // agrees, as a fresh visitor a few seconds later would see.
-    for (let agreed = 0, deadline = Date.now() + 15_000; agreed < 6;) {
-      const p = (await (await fetch(`${server.origin}/api/policy`)).json()) as {
-        registration: string
-        anonymousShares: boolean
-      }
-      agreed = p.registration === 'closed' && !p.anonymousShares ? agreed + 1 : 0
-      if (Date.now() > deadline) throw new Error('the policy did not reach every worker in 15 s')
-      if (agreed === 0) await new Promise((r) => setTimeout(r, 250))
-    }
+    await policySettled((p) => p.registration === 'closed' && !p.anonymousShares)
 
     const page = await fresh.context.newPage()
     await page.goto(`${server.origin}/`)
@@ -154,6 +161,7 @@ describe.skipIf(browserSkipReason !== null)('instance policy and the admin page'
     await admin.getByRole('button', { name: 'Create invite link' }).click()
     const link = await admin.getByLabel('New invite link (shown only now)').inputValue()
     expect(link).toMatch(new RegExp(`^${server.origin}/vault/register\\?invite=[A-Za-z0-9_-]{43}$`))
+    await policySettled((p) => p.registration === 'invite')
 
     const page = await fresh.context.newPage()
     await page.goto(link)
