@@ -118,6 +118,12 @@ export function adminRoutes(o: AdminRouteOptions): Hono<AdminEnv> {
         field: 'id',
       })
   }
+  // Disable and enable differ only in the flag.
+  const setDisabled = async (c: Context<AdminEnv>, disabled: boolean) => {
+    const id = paramBytes(c, 'id', 16)
+    accountChange(await admin.setAccountDisabled(deps, c.var.admin, id, disabled))
+    return c.body(null, 204)
+  }
 
   return new Hono<AdminEnv>()
     .use('/admin/*', o.sameOrigin, o.session, requireAdmin)
@@ -139,26 +145,8 @@ export function adminRoutes(o: AdminRouteOptions): Hono<AdminEnv> {
       }
       return c.json(response, 200)
     })
-    .post('/admin/users/:id/disable', async (c) => {
-      const outcome = await admin.setAccountDisabled(
-        deps,
-        c.var.admin,
-        paramBytes(c, 'id', 16),
-        true,
-      )
-      accountChange(outcome)
-      return c.body(null, 204)
-    })
-    .post('/admin/users/:id/enable', async (c) => {
-      const outcome = await admin.setAccountDisabled(
-        deps,
-        c.var.admin,
-        paramBytes(c, 'id', 16),
-        false,
-      )
-      accountChange(outcome)
-      return c.body(null, 204)
-    })
+    .post('/admin/users/:id/disable', (c) => setDisabled(c, true))
+    .post('/admin/users/:id/enable', (c) => setDisabled(c, false))
     .delete('/admin/users/:id', async (c) => {
       accountChange(await admin.deleteAccount(deps, c.var.admin, paramBytes(c, 'id', 16)))
       return c.body(null, 204)
