@@ -91,6 +91,13 @@ export const AUDIT_EVENTS = [
   'secret.moved',
   'access.denied',
   'alert',
+  // Service tokens (issue 11): made, revoked, granted a folder created later, values read by
+  // the token, and every refused token access (counted toward the alert like access.denied).
+  'token.created',
+  'token.revoked',
+  'token.granted',
+  'token.read',
+  'token.denied',
 ] as const
 
 export const AUDIT_RESULTS = ['ok', 'failed', 'denied'] as const
@@ -98,9 +105,10 @@ export const AUDIT_RESULTS = ['ok', 'failed', 'denied'] as const
 /**
  * Who caused an event on an account's trail: the account holder (`user`), another signed-in
  * account (`other_account`, never named: the holder learns that someone probed, not who), a
- * caller without a session such as a share link's recipient (`anonymous`), or the server.
+ * caller without a session such as a share link's recipient (`anonymous`), the server, or one
+ * of the holder's service tokens (`token`: the entry names it).
  */
-export const AUDIT_ACTORS = ['user', 'other_account', 'anonymous', 'system'] as const
+export const AUDIT_ACTORS = ['user', 'other_account', 'anonymous', 'system', 'token'] as const
 
 /** Instance policy (issue 12): what an administrator may set, and the invite token's size. */
 export const REGISTRATION_MODES = ['open', 'invite', 'closed'] as const
