@@ -123,3 +123,24 @@ export const POLICY_LIMITS = {
   inviteDefaultSeconds: 7 * 24 * 3600,
   adminAuditPageMax: 200,
 } as const
+
+/** Service tokens (issue 11, keyring SPEC §11): sizes on the wire and the owner's choices. */
+export const SERVICE_TOKEN_LIMITS = {
+  tokenIdBytes: 16,
+  /** SHA-256(prefix || authKey). */
+  verifierBytes: 32,
+  /** HKDF(secret, "secretsentry/v1/token/auth\0" || id): what a token holder presents. */
+  authKeyBytes: 32,
+  /** One root grant and at most this many minus one subfolder grants per token. */
+  maxGrants: 500,
+  /** A token's name: clear text the server stores and shows, like a username. */
+  nameMaxChars: 64,
+  /** Expiry: a minute to ten years, or none. */
+  expiresMinSeconds: 60,
+  expiresMaxSeconds: 3650 * 86_400,
+  /** TokenMeta sealed: a 200-character path (at most 4 bytes each) and the record's braces. */
+  metaMaxBytes: 1024,
+} as const
+
+/** `current`: the token reads current versions only; `any`: pending, previous and any version too. */
+export const TOKEN_STAGES = ['current', 'any'] as const

@@ -5,29 +5,9 @@
  * server can check shapes, never open anything.
  */
 import * as z from 'zod'
-import { VAULT_LIMITS, b64urlLength } from './limits.ts'
+import { SERVICE_TOKEN_LIMITS, TOKEN_STAGES, VAULT_LIMITS, b64urlLength } from './limits.ts'
 import { B64URL, b64urlBytes, isoTime } from './schemas.ts'
 import { secretStage, vaultId } from './vault.ts'
-
-export const SERVICE_TOKEN_LIMITS = {
-  tokenIdBytes: 16,
-  /** SHA-256(prefix || authKey). */
-  verifierBytes: 32,
-  /** HKDF(secret, "secretsentry/v1/token/auth\0" || id): what a token holder presents. */
-  authKeyBytes: 32,
-  /** One root grant and at most this many minus one subfolder grants per token. */
-  maxGrants: 500,
-  /** A token's name: clear text the server stores and shows, like a username. */
-  nameMaxChars: 64,
-  /** Expiry: a minute to ten years, or none. */
-  expiresMinSeconds: 60,
-  expiresMaxSeconds: 3650 * 86_400,
-  /** TokenMeta sealed: a 200-character path (at most 4 bytes each) and the record's braces. */
-  metaMaxBytes: 1024,
-} as const
-
-/** `current`: the token reads current versions only; `any`: pending, previous and any version too. */
-export const TOKEN_STAGES = ['current', 'any'] as const
 
 /** `root` for the token's folder, `subfolder` for each folder below it the owner included. */
 export const GRANT_ROLES = ['root', 'subfolder'] as const
