@@ -42,10 +42,6 @@ export function renderMail(event: NotificationEvent): Mail {
   return { subject, text, html }
 }
 
-/** "1 of them is", "3 of them are". */
-const count = (n: number, one: string, many: string) =>
-  `${n} of them ${n === 1 ? one : many}`
-
 function describe(event: NotificationEvent): { title: string; body: string[] } {
   switch (event.type) {
     case 'alert.failed_access':
@@ -61,9 +57,11 @@ function describe(event: NotificationEvent): { title: string; body: string[] } {
       const due = d.pastInterval + d.olderThan90Days
       const parts: string[] = []
       if (d.pastInterval > 0)
-        parts.push(`${count(d.pastInterval, 'is', 'are')} past the rotation interval set on it`)
+        parts.push(
+          `${d.pastInterval} past ${d.pastInterval === 1 ? 'its' : 'their'} rotation interval`,
+        )
       if (d.olderThan90Days > 0)
-        parts.push(`${count(d.olderThan90Days, 'has', 'have')} no interval and a value older than 90 days`)
+        parts.push(`${d.olderThan90Days} without an interval and older than 90 days`)
       return {
         title: 'secrets due for rotation',
         body: [

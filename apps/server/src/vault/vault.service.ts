@@ -331,8 +331,7 @@ export function createSecret(deps: VaultDeps, caller: Caller, s: NewSecret) {
     await deps.audit.record(trx, {
       ...event(caller, now, s.id),
       event: 'secret.created',
-      detail:
-        s.rotationDays == null ? 'version 1' : `version 1; ${rotationDetail(s.rotationDays)}`,
+      detail: s.rotationDays == null ? 'version 1' : `version 1; ${rotationDetail(s.rotationDays)}`,
     })
     return { kind: 'created' as const, summary: await summaryOf(trx, s.id) }
   })
