@@ -126,6 +126,8 @@ export interface SecretTable {
   updated_at: number
   deleted_at: number | null
   purge_at: number | null
+  /** Days between rotations (1..3650), or null: in clear, for the daily digest (issue 11). */
+  rotation_days: Generated<number | null>
 }
 
 export interface SecretVersionTable {
@@ -230,6 +232,12 @@ export interface AdminAuditTable {
   detail: string | null
 }
 
+/** When an account last got the digest of its secrets due for rotation (notify/stale-digest.ts). */
+export interface RotationDigestTable {
+  user_id: Buffer
+  sent_at: number
+}
+
 export interface Database {
   shares: ShareTable
   share_tombstones: ShareTombstoneTable
@@ -247,6 +255,7 @@ export interface Database {
   instance_policy: InstancePolicyTable
   invites: InviteTable
   admin_audit: AdminAuditTable
+  rotation_digests: RotationDigestTable
 }
 
 export type Db = Kysely<Database>

@@ -183,6 +183,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
             wrappedKey: canonical('value.wrappedKey', body.value.wrappedKey),
             ciphertext: sealedValue('value.ciphertext', body.value.ciphertext),
           },
+          ...(body.rotationDays !== undefined ? { rotationDays: body.rotationDays } : {}),
         })
         if (outcome.kind === 'not_found')
           throw new ApiError(404, 'not_found', 'No such folder', { field: 'folderId' })
@@ -221,8 +222,8 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
         const id = paramId(c, 'id')
         const expected = ifMatch(c)
         const body = parseWith(updateSecretRequest, await readJsonBody(c, maxSecretBody))
-        if (!body.meta && !body.value && !body.promote) {
-          throw invalid(undefined, 'Give at least one of meta, value or promote')
+        if (!body.meta && !body.value && !body.promote && body.rotationDays === undefined) {
+          throw invalid(undefined, 'Give at least one of meta, value, promote or rotationDays')
         }
         if (body.promote && body.value)
           throw invalid('promote', 'promote: not together with a new value')
@@ -261,6 +262,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
               }
             : {}),
           ...(body.promote ? { promote: body.promote } : {}),
+          ...(body.rotationDays !== undefined ? { rotationDays: body.rotationDays } : {}),
         })
         if (outcome.kind === 'not_found') throw notFound()
         if (outcome.kind === 'conflict') throw conflict(outcome)
