@@ -154,6 +154,50 @@ describe.skipIf(browserSkipReason !== null)('instance policy and the admin page'
     await page.close()
   })
 
+  it('the largest share and the longest expiry: the create form offers only what the server takes', async () => {
+    type Caps = { maxShareBytes: number; maxExpirySeconds: number }
+    const settled = async (ok: (p: Caps) => boolean) => {
+      for (let agreed = 0, deadline = Date.now() + 15_000; agreed < 6;) {
+        const res = await fetch(`${server.origin}/api/policy`)
+        agreed = ok((await res.json()) as Caps) ? agreed + 1 : 0
+        if (Date.now() > deadline) throw new Error('the policy did not reach every worker in 15 s')
+        if (agreed === 0) await new Promise((r) => setTimeout(r, 250))
+      }
+    }
+    // The earlier test closed anonymous shares: the caps are checked by a logged-in creator too.
+    await admin.goto(`${server.origin}/admin`)
+    await admin.getByLabel('Largest share (KiB)').fill('1')
+    await admin.getByLabel('Longest expiry').selectOption({ label: '1 hour' })
+    await admin.getByRole('button', { name: 'Save policy' }).click()
+    await admin.getByText('Policy saved.').waitFor()
+    await settled((p) => p.maxShareBytes === 1024 && p.maxExpirySeconds === 3600)
+
+    await admin.goto(`${server.origin}/`)
+    const expiry = admin.getByLabel('Expires after')
+    await expiry.waitFor()
+    const offered = await expiry.locator('option').allTextContents()
+    expect(offered.map((o) => o.trim())).toEqual(['5 minutes', '1 hour'])
+    await admin.getByRole('textbox', { name: 'Secret', exact: true }).fill('x'.repeat(2048))
+    await admin.getByText('This secret is 2.0 KB; this server takes at most 1.0 KB.').waitFor()
+    expect(await admin.getByRole('button', { name: 'Create secret link' }).isDisabled()).toBe(true)
+
+    // Back to the defaults: the form offers 30 days again and takes the 2 KiB secret.
+    await admin.goto(`${server.origin}/admin`)
+    await admin.getByLabel('Largest share (KiB)').fill('1024')
+    await admin.getByLabel('Longest expiry').selectOption({ label: '30 days' })
+    await admin.getByRole('button', { name: 'Save policy' }).click()
+    await admin.getByText('Policy saved.').waitFor()
+    await settled((p) => p.maxShareBytes === 1024 * 1024 && p.maxExpirySeconds === 30 * 86400)
+    await admin.goto(`${server.origin}/`)
+    await admin.getByLabel('Expires after').locator('option', { hasText: '30 days' }).waitFor({
+      state: 'attached',
+    })
+    await admin.getByRole('textbox', { name: 'Secret', exact: true }).fill('x'.repeat(2048))
+    expect(await admin.getByRole('button', { name: 'Create secret link' }).isDisabled()).toBe(false)
+    await admin.goto(`${server.origin}/admin`)
+    await admin.getByRole('heading', { name: 'Administration' }).waitFor()
+  })
+
   it('an invite link registers a new account, which may then create shares', async () => {
     await admin.getByRole('radio', { name: /^Invite only/ }).check()
     await admin.getByRole('button', { name: 'Save policy' }).click()

@@ -38,6 +38,7 @@ import {
   type NotificationOptions,
   type Notifications,
 } from './notify/notifications.ts'
+import { createStaleDigest, type StaleDigest } from './notify/stale-digest.ts'
 import { createPolicyStore } from './admin/policy.ts'
 import { adminRoutes, publicPolicyRoutes } from './admin/admin.routes.ts'
 import type { VaultSweeper } from './vault/vault.sweeper.ts'
@@ -102,6 +103,8 @@ export interface SecretSentryApp {
   vaultSweeper: VaultSweeper
   /** The outbox and its delivery worker (started with the sweepers). */
   notifications: Notifications
+  /** The daily digest of secrets due for rotation (started with the sweepers). */
+  staleDigest: StaleDigest
   /** Readiness turns 503, the sweeper stops, queued writes commit; the caller then closes the db. */
   close(): Promise<void>
 }
@@ -179,6 +182,15 @@ export function createApp(options: AppOptions): SecretSentryApp {
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
     ...options.notify,
+  })
+  const staleDigest = createStaleDigest({
+    db,
+    queue,
+    clock,
+    outbox: notifications.outbox,
+    metrics,
+    logger,
+    intervalSeconds: config.sweepIntervalSeconds,
   })
   const policy = createPolicyStore({ db, clock, maxSecretBytes: config.maxSecretBytes })
   const vault = createVaultApi({
@@ -339,6 +351,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     sweeper.start()
     vault.sweeper.start()
     notifications.worker.start()
+    staleDigest.start()
   }
 
   return {
@@ -348,10 +361,12 @@ export function createApp(options: AppOptions): SecretSentryApp {
     sweeper,
     vaultSweeper: vault.sweeper,
     notifications,
+    staleDigest,
     async close() {
       shuttingDown = true
       sweeper.stop()
       vault.sweeper.stop()
+      staleDigest.stop()
       // Before the queue closes: a delivery in flight records its outcome through it.
       await notifications.close()
       await queue.close()

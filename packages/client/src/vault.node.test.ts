@@ -134,4 +134,30 @@ describe('vault client ↔ server (bearer)', () => {
     const again = await client().login('carol', 'the new master password')
     expect(again.account.username).toBe('carol')
   })
+  it('a rotation interval: set on create, changed and cleared on update, checked before sending', async () => {
+    const { client, bodies } = await setup()
+    const session = await client().register('rita', PASSWORD)
+    const meta = { name: 'API_KEY', description: '', tags: [], path: '/app' }
+    const created = await session.create({ meta, value: CANARY, rotationDays: 30 })
+    expect(created.summary.rotationDays).toBe(30)
+    const weekly = await session.update(created.summary, { rotationDays: 7 })
+    expect(weekly.summary).toMatchObject({ rotationDays: 7, revision: 2 })
+    // A new value keeps the interval unless told otherwise.
+    const next = await session.update(weekly.summary, { value: `${CANARY}-2` })
+    expect(next.summary.rotationDays).toBe(7)
+    const cleared = await session.update(next.summary, { rotationDays: null })
+    expect(cleared.summary.rotationDays).toBeNull()
+    const sent = bodies.length
+    for (const bad of [0, 3651, 1.5]) {
+      await expect(session.update(cleared.summary, { rotationDays: bad })).rejects.toMatchObject({
+        code: 'bad_input',
+        details: { field: 'rotationDays' },
+      })
+      await expect(session.create({ meta, value: 'x', rotationDays: bad })).rejects.toMatchObject({
+        code: 'bad_input',
+      })
+    }
+    expect(bodies.length).toBe(sent)
+    expect(bodies.join('')).not.toContain(CANARY)
+  })
 })

@@ -39,6 +39,7 @@ import type {
   AuditEventName,
   AuditResponse,
   AuditResult,
+  CreateSecretRequest,
   CreateShareRequest,
   CreateTokenRequest,
   CreateShareResponse,
@@ -73,6 +74,7 @@ import type { ConnectionOptions, Method } from './http.ts'
 import { assertOfferedKdf, kdfMemoryKey, refuseKdfDowngrade, rememberKdf } from './kdf-policy.ts'
 import type { ConfirmWeakerKdf, KdfGuard, KdfMemory } from './kdf-policy.ts'
 import { formatLink } from './link.ts'
+import { ROTATION_LIMITS } from './rotation.ts'
 import type { SecretMeta } from './meta.ts'
 import { resolveSecret } from './paths.ts'
 import type { VaultItem } from './paths.ts'
@@ -99,6 +101,8 @@ export type { MetaErrors, SecretMeta } from './meta.ts'
 export { resolveSecret, secretPath, secretsUnder, splitPath } from './paths.ts'
 export type { VaultItem } from './paths.ts'
 export { ENVIRONMENTS, FOLDER_NAME_PATTERN, findFolder, folderSegments } from './folders.ts'
+export { DAY_MS, formatDays, isStale, ROTATION_LIMITS, staleness } from './rotation.ts'
+export type { Staleness } from './rotation.ts'
 export type { FolderItem } from './folders.ts'
 export type { KdfParams } from '@secretsentry/keyring'
 export type {
@@ -149,6 +153,12 @@ export interface SecretInput {
    * it, the deepest folder whose path starts `meta.path` takes it, with the rest as its path.
    */
   folder?: string
+  /**
+   * Days between rotations (ROTATION_LIMITS: 1 to 3650), or null/absent for none (then the
+   * 90-day default applies). Unlike everything else here it is sent in clear: the server sends
+   * the daily digest of secrets due for rotation.
+   */
+  rotationDays?: number | null
 }
 
 export interface SecretChange {
@@ -158,6 +168,8 @@ export interface SecretChange {
   stage?: 'current' | 'pending'
   /** The new value is version N re-encrypted (Restore this version). */
   restoredFrom?: number
+  /** A new rotation interval in days, or null to clear it; absent: unchanged. Sent in clear. */
+  rotationDays?: number | null
 }
 
 export interface ShareChoices {
@@ -337,6 +349,19 @@ export function latestVersion(summary: SecretSummary): number {
 
 export function versionWithStage(summary: SecretSummary, stage: SecretStage): number | null {
   return summary.versions.find((v) => v.stages.includes(stage))?.version ?? null
+}
+
+/** A rotation interval as the server takes it, checked here so a caller learns the field early. */
+function checkRotationDays(days: number | null): number | null {
+  if (days === null) return null
+  if (!Number.isInteger(days) || days < ROTATION_LIMITS.minDays || days > ROTATION_LIMITS.maxDays) {
+    throw localError(
+      'bad_input',
+      `rotationDays: must be a whole number of days from ${ROTATION_LIMITS.minDays} to ${ROTATION_LIMITS.maxDays}, or null`,
+      { field: 'rotationDays' },
+    )
+  }
+  return days
 }
 
 const secretUrl = (id: string): string => `/api/secrets/${encodeURIComponent(id)}`
@@ -536,6 +561,9 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       if (change.meta) {
         const revision = summary.meta.revision + 1
         body.meta = { revision, ciphertext: sealMeta(key, summary.id, revision, change.meta) }
+      }
+      if (change.rotationDays !== undefined) {
+        body.rotationDays = checkRotationDays(change.rotationDays)
       }
       if (change.value !== undefined) {
         const version = latestVersion(summary) + 1
@@ -988,7 +1016,12 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         }
         if (!folderId)
           throw localError('not_found', 'This account has no folder to keep secrets in.')
-        const request = newSecretRequest(folderId, folderKey(folderId), meta, input.value)
+        const request: CreateSecretRequest = {
+          ...newSecretRequest(folderId, folderKey(folderId), meta, input.value),
+          ...(input.rotationDays != null
+            ? { rotationDays: checkRotationDays(input.rotationDays) }
+            : {}),
+        }
         return decrypt(await call<SecretSummary>('POST', '/api/secrets', request))
       },
 

@@ -65,6 +65,17 @@ export const VAULT_LIMITS = {
   auditPageMax: 200,
 } as const
 
+/**
+ * Rotation of vault secrets (issue 11): an interval in whole days, set per secret. It is stored in
+ * clear, so the server can send the daily digest of secrets due for rotation; a secret without
+ * one is due once its current value is `defaultMaxAgeDays` old.
+ */
+export const ROTATION_LIMITS = {
+  minDays: 1,
+  maxDays: 3650,
+  defaultMaxAgeDays: 90,
+} as const
+
 /** After trimming, NFC and lower-casing. */
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._@-]*$/
 

@@ -293,7 +293,7 @@ export function vaultPaths({
       },
       put: {
         summary:
-          'New metadata and/or a new version, or promote pending; If-Match for check-and-set',
+          'New metadata and/or a new version, promote pending, and/or a new rotation interval; If-Match for check-and-set',
         security: SESSION,
         parameters: [
           idParam,

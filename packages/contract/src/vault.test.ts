@@ -1,13 +1,16 @@
 /** @module Contract tests of the vault schemas: normalised usernames, KDF bounds, strict bodies, sealed sizes. */
 import { describe, expect, it } from 'vitest'
 import {
+  ROTATION_LIMITS,
   VAULT_LIMITS,
   auditQuery,
+  createSecretRequest,
   b64urlLength,
   kdfParams,
   loginRequest,
   openApiDocument,
   registerRequest,
+  secretSummary,
   updateSecretRequest,
   username,
 } from './index.ts'
@@ -132,5 +135,34 @@ describe('vault OpenAPI', () => {
       'query:stage',
       'query:version',
     ])
+  })
+})
+
+describe('rotationDays', () => {
+  const create = {
+    id: b(16),
+    folderId: b(16),
+    meta: { ciphertext: b(60) },
+    value: { wrappedKey: b(61), ciphertext: b(40) },
+  }
+
+  it('is optional on create and update, a whole number of days from 1 to 3650, or null', () => {
+    expect(createSecretRequest.safeParse(create).success).toBe(true)
+    for (const days of [ROTATION_LIMITS.minDays, 30, ROTATION_LIMITS.maxDays, null]) {
+      expect(createSecretRequest.safeParse({ ...create, rotationDays: days }).success).toBe(true)
+      expect(updateSecretRequest.safeParse({ rotationDays: days }).success).toBe(true)
+    }
+    for (const days of [0, 3651, 2.5, '30', -7]) {
+      expect(issuePath(createSecretRequest.safeParse({ ...create, rotationDays: days }))).toBe(
+        'rotationDays',
+      )
+      expect(issuePath(updateSecretRequest.safeParse({ rotationDays: days }))).toBe('rotationDays')
+    }
+  })
+
+  it('every summary carries it, and the OpenAPI document says the server sees it', () => {
+    expect(secretSummary.shape.rotationDays.safeParse(null).success).toBe(true)
+    const doc = JSON.stringify(openApiDocument('test'))
+    expect(doc).toContain('Stored in clear: the server sends the daily digest')
   })
 })

@@ -4,6 +4,7 @@ import {
   AUDIT_ACTORS,
   AUDIT_EVENTS,
   AUDIT_RESULTS,
+  ROTATION_LIMITS,
   SECRET_STAGES,
   USERNAME_PATTERN,
   VAULT_LIMITS,
@@ -231,13 +232,30 @@ export const secretVersion = z
   })
   .meta({ id: 'SecretVersion' })
 
+/**
+ * Security note: unlike the secret's name, path and value, the interval is in clear: the server
+ * needs it to send the daily digest of secrets due for rotation (it learns how often a secret is
+ * meant to change, nothing about what it is).
+ */
+export const rotationDays = z
+  .int('must be a whole number of days')
+  .min(ROTATION_LIMITS.minDays, `must be at least ${ROTATION_LIMITS.minDays} day`)
+  .max(ROTATION_LIMITS.maxDays, `must be at most ${ROTATION_LIMITS.maxDays} days`)
+  .nullable()
+  .meta({
+    description: `Rotation interval in days (${ROTATION_LIMITS.minDays} to ${ROTATION_LIMITS.maxDays}; null: none, the ${ROTATION_LIMITS.defaultMaxAgeDays}-day default applies). Stored in clear: the server sends the daily digest of secrets due for rotation`,
+  })
+
 export const secretSummary = z
   .object({
     id: vaultId,
     folderId: vaultId,
     revision: z.int().min(1).meta({ description: 'Bumped by every change; the ETag' }),
     meta: z.object({ revision: z.int().min(1), ciphertext: z.string() }),
-    versions: z.array(secretVersion),
+    versions: z
+      .array(secretVersion)
+      .meta({ description: 'The current version’s createdAt is the age rotation counts from' }),
+    rotationDays,
     createdAt: isoTime,
     updatedAt: isoTime,
     deletedAt: isoTime.nullable(),
@@ -262,6 +280,7 @@ export const createSecretRequest = z
       wrappedKey: wrappedKey('Data key of version 1 wrapped under the folder key'),
       ciphertext: valueCiphertext,
     }),
+    rotationDays: rotationDays.optional(),
   })
   .meta({ id: 'CreateSecretRequest' })
 
@@ -311,6 +330,9 @@ export const updateSecretRequest = z
       })
       .optional(),
     promote: z.literal('pending').optional(),
+    rotationDays: rotationDays.optional().meta({
+      description: 'A new rotation interval in days, or null to clear it; absent: unchanged',
+    }),
   })
   .meta({ id: 'UpdateSecretRequest' })
 

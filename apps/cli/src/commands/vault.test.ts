@@ -1,6 +1,7 @@
 /** @module The vault commands as the built CLI against a real server: a whole rotation, a share of a secret, and a session that ends. */
 import fs from 'node:fs'
 import path from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SESSION_FILE } from '../session-file.ts'
 import { startLive, type Live } from '../test/live.ts'
@@ -199,5 +200,95 @@ describe('folders from the terminal', () => {
     expect((await ss(['ls', '--folders', '/shop'])).out).toBe(
       '/shop/\n/shop/development/\n/shop/production/\n/shop/staging/\n',
     )
+  })
+})
+
+describe('rotation from the terminal', () => {
+  it('--rotate-every on set, stale secrets marked by ls, ls --stale (and --json), the four-step rotation and a rollback', async () => {
+    const env = { XDG_CONFIG_HOME: live.home(), SECRETSENTRY_PASSWORD: PASSWORD }
+    const ss = (args: string[], input?: string) =>
+      live.ss(args, { env, ...(input !== undefined ? { input } : {}) })
+    expect((await ss(['register', '--username', 'rhea'])).code).toBe(0)
+    const db = '/app/production/DB_PASSWORD'
+    const created = await ss(['set', db, '--rotate-every', '30d'], 'v1')
+    expect(created.code).toBe(0)
+    expect(created.err).toBe(`Created ${db} (version 1, rotated every 30 days).\n`)
+    expect((await ss(['set', '/app/production/API_KEY'], 'k1')).code).toBe(0)
+    const fresh = (await ss(['ls', '/app'])).out.split('\n')
+    expect(fresh).toContain(`${db}  v1  (rotate every 30 days)`)
+    expect(fresh).toContain('/app/production/API_KEY  v1')
+    expect((await ss(['ls', '--stale'])).out).toBe('')
+
+    // 40 days later, as far as the stored versions say (the server keeps no other clock).
+    const sqlite = new BetterSqlite3(path.join(live.dataDir, 'secretsentry.db'))
+    try {
+      sqlite.prepare('update secret_versions set created_at = created_at - ?').run(40 * 86_400_000)
+    } finally {
+      sqlite.close()
+    }
+    const aged = (await ss(['ls'])).out.split('\n')
+    expect(aged).toContain(
+      `${db}  v1  (rotate every 30 days)  (stale: 40 days old, interval 30 days)`,
+    )
+    // Without an interval the 90-day default applies: 40 days is not stale.
+    expect(aged).toContain('/app/production/API_KEY  v1')
+    expect((await ss(['ls', '--stale'])).out).toBe(
+      `${db}  v1  (rotate every 30 days)  (stale: 40 days old, interval 30 days)\n`,
+    )
+    const listed = JSON.parse((await ss(['ls', '--stale', '--json'])).out)
+    expect(listed).toEqual([
+      {
+        path: db,
+        id: expect.any(String),
+        version: 1,
+        pending: null,
+        rotationDays: 30,
+        ageDays: 40,
+        stale: true,
+      },
+    ])
+
+    // The four steps: a pending value, the application's own test, promote; the old one stays.
+    expect((await ss(['set', db, '--pending'], 'v2')).code).toBe(0)
+    expect((await ss(['get', db, '--stage', 'pending'])).out).toBe('v2')
+    expect((await ss(['get', db])).out).toBe('v1')
+    expect((await ss(['ls', '--stale', '--json'])).out).toContain('"pending":2')
+    expect((await ss(['promote', db])).code).toBe(0)
+    expect((await ss(['ls', '--stale'])).out).toBe('')
+    expect((await ss(['get', db])).out).toBe('v2')
+    // Rollback: the previous value, stored again as a new current version.
+    const previous = await ss(['get', db, '--stage', 'previous'])
+    expect(previous.out).toBe('v1')
+    const rolledBack = await ss(['set', db], previous.out)
+    expect(rolledBack.err).toBe(`Stored ${db} version 3.\n`)
+    expect((await ss(['get', db])).out).toBe('v1')
+
+    // The interval alone, with nothing on standard input.
+    const weekly = await ss(['set', '/app/production/API_KEY', '--rotate-every', '7d'], '')
+    expect(weekly.code).toBe(0)
+    expect(weekly.err).toBe(
+      'Stored the rotation interval of /app/production/API_KEY: every 7 days.\n',
+    )
+    expect((await ss(['get', '/app/production/API_KEY'])).out).toBe('k1')
+    expect((await ss(['ls', '--stale'])).out).toBe(
+      '/app/production/API_KEY  v1  (rotate every 7 days)  (stale: 40 days old, interval 7 days)\n',
+    )
+    const none = await ss(['set', '/app/production/API_KEY', '--rotate-every', 'none'], '')
+    expect(none.err).toBe(
+      'Stored the rotation interval of /app/production/API_KEY: none (due after 90 days).\n',
+    )
+    expect((await ss(['ls', '--stale'])).out).toBe('')
+
+    for (const bad of ['0d', '3651d', '30', '2w', 'soon']) {
+      const res = await ss(['set', db, '--rotate-every', bad], 'x')
+      expect(res.code).toBe(2)
+      expect(res.err).toContain('--rotate-every must be a number of days like 30d')
+    }
+    const missing = await ss(['set', '/app/NEW', '--rotate-every', '30d'], '')
+    expect(missing.code).toBe(2)
+    expect(missing.err).toContain('pipe its value in')
+    const both = await ss(['ls', '--stale', '--deleted'])
+    expect(both.code).toBe(2)
+    expect((await ss(['get', db])).out).toBe('v1')
   })
 })

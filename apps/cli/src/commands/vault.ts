@@ -9,6 +9,9 @@
 import {
   cleanMeta,
   findFolder,
+  formatDays,
+  ROTATION_LIMITS,
+  staleness,
   secretPath,
   secretsUnder,
   splitPath,
@@ -31,6 +34,20 @@ import { newPassphrase, reportLink, sharePolicy } from './share.ts'
 
 const STAGES: readonly Stage[] = ['current', 'pending', 'previous']
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** `30d` → 30, `none` → null: the --rotate-every value, or a usage error naming the flag. */
+export function parseRotateEvery(text: string): number | null {
+  const t = text.trim().toLowerCase()
+  if (t === 'none') return null
+  const m = /^([1-9][0-9]{0,3})d$/.exec(t)
+  const days = m ? Number(m[1]) : NaN
+  if (!(days >= ROTATION_LIMITS.minDays && days <= ROTATION_LIMITS.maxDays)) {
+    throw new UsageError(
+      `set: --rotate-every must be a number of days like 30d (${ROTATION_LIMITS.minDays}d to ${ROTATION_LIMITS.maxDays}d), or none; got ${JSON.stringify(text)}`,
+    )
+  }
+  return days
+}
 
 /** Opens the vault, runs `work`, and locks it (every key zeroed) whatever happens. */
 async function withVault<T>(io: Io, work: (vault: VaultSession) => Promise<T>): Promise<T> {
@@ -64,40 +81,106 @@ function exactly(items: readonly SecretItem[], target: string): SecretItem | und
   return found[0]
 }
 
+/** One secret as `ls --json` prints it: what the line says, as data. */
+interface ListedSecret {
+  path: string
+  id: string
+  version: number | null
+  pending: number | null
+  rotationDays: number | null
+  /** Whole days since the current value was stored. */
+  ageDays: number | null
+  stale: boolean
+  purgeAt?: string
+}
+
+function listed(i: SecretItem, now: number): ListedSecret {
+  const age = staleness(i.summary, now)
+  return {
+    path: pathOf(i),
+    id: i.id,
+    version: versionWithStage(i.summary, 'current'),
+    pending: versionWithStage(i.summary, 'pending'),
+    rotationDays: i.summary.rotationDays,
+    ageDays: age?.ageDays ?? null,
+    stale: age?.stale ?? false,
+    ...(i.summary.purgeAt ? { purgeAt: i.summary.purgeAt } : {}),
+  }
+}
+
+/** `(stale: 120 days old, interval 30 days)` or `(stale: 95 days old, no interval: 90 days)`. */
+function staleMark(s: ListedSecret): string {
+  const limit =
+    s.rotationDays === null
+      ? `no interval: ${formatDays(ROTATION_LIMITS.defaultMaxAgeDays)}`
+      : `interval ${formatDays(s.rotationDays)}`
+  return `(stale: ${formatDays(s.ageDays ?? 0)} old, ${limit})`
+}
+
 export const ls: Command = {
   name: 'ls',
-  summary: 'list vault secrets (at or under PATH)',
-  usage: 'secretsentry ls [PATH] [--deleted]',
-  examples: ['secretsentry ls /app/production'],
+  summary: 'list vault secrets (at or under PATH); stale ones are marked',
+  usage: 'secretsentry ls [PATH] [--deleted | --stale | --folders] [--json]',
+  examples: ['secretsentry ls /app/production', 'secretsentry ls --stale --json'],
   spec: {
     positionals: ['PATH'],
     optionalPositionals: 1,
     options: {
       '--deleted': { value: false, help: 'the deleted secrets that can still be restored' },
+      '--stale': {
+        value: false,
+        help: 'only the secrets due for rotation: older than their interval, or than 90 days without one',
+      },
       '--folders': { value: false, help: 'the folders at or under PATH instead (ending in /)' },
+      '--json': {
+        value: false,
+        help: 'print a JSON array: {path, id, version, pending, rotationDays, ageDays, stale} per secret (folders: their paths)',
+      },
     },
   },
-  description: ['One line per secret: its path, its current version and any pending one.'],
+  description: [
+    'One line per secret: its path, its current version and any pending one, its rotation',
+    'interval if it has one, and "(stale: …)" when it is due for rotation: its current value is',
+    'at least as old as its interval, or 90 days old without one.',
+  ],
   async run(args, io) {
     const prefix = args.positionals[0] ?? '/'
     const deleted = args.options.get('--deleted') === true
+    const onlyStale = args.options.get('--stale') === true
+    const json = args.options.get('--json') === true
+    const chosen = [
+      deleted && '--deleted',
+      onlyStale && '--stale',
+      args.options.get('--folders') === true && '--folders',
+    ].filter(Boolean)
+    if (chosen.length > 1) throw new UsageError(`ls: give one of ${chosen.join(', ')}, not several`)
     if (args.options.get('--folders') === true) {
-      if (deleted) throw new UsageError('ls: give --folders or --deleted, not both')
       const tree = await withVault(io, (v) => v.refreshFolders())
       const p = prefix.trim().replace(/\/+$/, '')
-      const lines = tree
+      const paths = tree
         .filter((f) => p === '' || f.path === p || f.path.startsWith(`${p}/`))
         .map(folderLabel)
-      if (lines.length > 0) io.out(`${lines.map(oneLine).join('\n')}\n`)
+      if (json) io.out(`${JSON.stringify(paths)}\n`)
+      else if (paths.length > 0) io.out(`${paths.map(oneLine).join('\n')}\n`)
       return EXIT_OK
     }
     const items = await withVault(io, (v) => v.list(deleted ? { deleted: true } : {}))
-    const lines = secretsUnder(items, prefix).map((i) => {
-      const current = versionWithStage(i.summary, 'current')
-      const pending = versionWithStage(i.summary, 'pending')
-      const parts = [pathOf(i), current === null ? '-' : `v${current}`]
-      if (pending !== null) parts.push(`(pending v${pending})`)
-      if (deleted && i.summary.purgeAt) parts.push(`(purged ${i.summary.purgeAt})`)
+    const now = Date.now()
+    const rows = secretsUnder(items, prefix)
+      .map((i) => listed(i, now))
+      // A deleted secret is not due for anything: it is going away.
+      .map((r) => (deleted ? { ...r, stale: false } : r))
+      .filter((r) => !onlyStale || r.stale)
+    if (json) {
+      io.out(`${JSON.stringify(rows)}\n`)
+      return EXIT_OK
+    }
+    const lines = rows.map((r) => {
+      const parts = [r.path, r.version === null ? '-' : `v${r.version}`]
+      if (r.pending !== null) parts.push(`(pending v${r.pending})`)
+      if (r.rotationDays !== null) parts.push(`(rotate every ${formatDays(r.rotationDays)})`)
+      if (r.stale) parts.push(staleMark(r))
+      if (r.purgeAt) parts.push(`(purged ${r.purgeAt})`)
       return parts.join('  ')
     })
     // One line per secret, saying what is there: a bidirectional override in a name is shown
@@ -171,10 +254,12 @@ export const get: Command = {
 export const set: Command = {
   name: 'set',
   summary: 'store a value from standard input (creates the secret, or adds a version)',
-  usage: 'secretsentry set PATH [--pending] [--description TEXT] [--tag TAG]...',
+  usage:
+    'secretsentry set PATH [--pending] [--rotate-every Nd|none] [--description TEXT] [--tag TAG]...',
   examples: [
     'printf %s "$NEW_PASSWORD" | secretsentry set /app/production/DB_PASSWORD --tag db --tag prod',
     'openssl rand -base64 32 | secretsentry set /app/production/DB_PASSWORD --pending',
+    'secretsentry set /app/production/DB_PASSWORD --rotate-every 30d </dev/null',
   ],
   spec: {
     positionals: ['PATH'],
@@ -182,6 +267,10 @@ export const set: Command = {
       '--pending': {
         value: false,
         help: 'store it as the pending version (a rotation to promote later); the current one stays',
+      },
+      '--rotate-every': {
+        value: true,
+        help: 'a rotation interval like 30d (1d to 3650d), or none to clear it; the server sees this number',
       },
       '--description': { value: true, help: 'the description (replaces the old one)' },
       '--tag': {
@@ -194,22 +283,34 @@ export const set: Command = {
   description: [
     'The value is all of standard input, exactly (UTF-8 text; a trailing newline is kept).',
     'A new PATH creates the secret; an existing one gets a new version. Never from an argument.',
+    'With --rotate-every and nothing on standard input (</dev/null), only the interval (and any',
+    '--description or --tag) of an existing secret changes. The interval is stored in clear: the',
+    'server sends a daily digest of the secrets due for rotation.',
   ],
   async run(args, io) {
     const target = pathArg(args)
     const pending = args.options.get('--pending') === true
     const description = args.options.get('--description')
     const tags = args.lists.get('--tag')
+    const rotate = args.options.get('--rotate-every')
+    const rotationDays = typeof rotate === 'string' ? parseRotateEvery(rotate) : undefined
     const { path, name } = await clientCall(async () => splitPath(target))
     if (io.terminal.stdinIsTTY)
-      io.err('Type or paste the value, then press Ctrl-D on a new line:\n')
+      io.err(
+        rotationDays === undefined
+          ? 'Type or paste the value, then press Ctrl-D on a new line:\n'
+          : 'Type or paste the value, then press Ctrl-D on a new line (Ctrl-D alone: change only the interval):\n',
+      )
     const bytes = await io.terminal.readStdin()
-    if (bytes.length === 0) {
+    if (bytes.length === 0 && rotationDays === undefined) {
       throw new UsageError('set: standard input is empty; pipe the value in')
     }
-    let value: string
+    if (bytes.length === 0 && pending) {
+      throw new UsageError('set: --pending needs a value on standard input')
+    }
+    let value: string | undefined
     try {
-      value = STRICT_UTF8.decode(bytes)
+      value = bytes.length === 0 ? undefined : STRICT_UTF8.decode(bytes)
     } catch {
       throw new UsageError(
         'set: the value is not UTF-8 text; vault values are text (share a binary file with secretsentry share --file)',
@@ -227,22 +328,38 @@ export const set: Command = {
       const errors = validateMeta(meta)
       const bad = Object.entries(errors)[0]
       if (bad) throw new UsageError(`set: --${bad[0] === 'tags' ? 'tag' : bad[0]}: ${bad[1]}`)
+      const every = (days: number | null | undefined) =>
+        days == null ? '' : `, rotated every ${formatDays(days)}`
       if (!existing) {
         if (pending) {
           throw new UsageError(
             `set: ${target} does not exist yet; a new secret starts with a current value (leave out --pending)`,
           )
         }
-        const created = await v.create({ meta, value })
-        return `Created ${pathOf(created)} (version 1).`
+        if (value === undefined) {
+          throw new UsageError(`set: ${target} does not exist yet; pipe its value in to create it`)
+        }
+        const created = await v.create({
+          meta,
+          value,
+          ...(rotationDays != null ? { rotationDays } : {}),
+        })
+        return `Created ${pathOf(created)} (version 1${every(rotationDays)}).`
       }
       const updated = await v.update(existing.summary, {
-        value,
-        stage: pending ? 'pending' : 'current',
+        ...(value !== undefined ? { value, stage: pending ? 'pending' : 'current' } : {}),
         ...(changed ? { meta } : {}),
+        ...(rotationDays !== undefined ? { rotationDays } : {}),
       })
+      if (value === undefined) {
+        return `Stored the rotation interval of ${pathOf(updated)}: ${
+          updated.summary.rotationDays === null
+            ? `none (due after ${formatDays(ROTATION_LIMITS.defaultMaxAgeDays)})`
+            : `every ${formatDays(updated.summary.rotationDays)}`
+        }.`
+      }
       const version = versionWithStage(updated.summary, pending ? 'pending' : 'current')
-      return `Stored ${pathOf(updated)} version ${version}${pending ? ' as pending (secretsentry promote makes it current)' : ''}.`
+      return `Stored ${pathOf(updated)} version ${version}${pending ? ' as pending (secretsentry promote makes it current)' : ''}${every(rotationDays)}.`
     })
     io.err(`${message}\n`)
     return EXIT_OK

@@ -85,6 +85,7 @@ describe('migrations', () => {
       'login_addresses',
       'notification_channels',
       'outbox',
+      'rotation_digests',
       'secret_versions',
       'secrets',
       'server_key_check',

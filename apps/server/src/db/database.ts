@@ -128,6 +128,8 @@ export interface SecretTable {
   updated_at: number
   deleted_at: number | null
   purge_at: number | null
+  /** Days between rotations (1..3650), or null: in clear, for the daily digest (issue 11). */
+  rotation_days: Generated<number | null>
 }
 
 export interface SecretVersionTable {
@@ -259,6 +261,12 @@ export interface TokenGrantTable {
   role: 'root' | 'subfolder'
   wrapped_key: Buffer
 }
+/** When an account last got the digest of its secrets due for rotation (notify/stale-digest.ts). */
+export interface RotationDigestTable {
+  user_id: Buffer
+  sent_at: number
+}
+
 export interface Database {
   shares: ShareTable
   share_tombstones: ShareTombstoneTable
@@ -278,6 +286,7 @@ export interface Database {
   admin_audit: AdminAuditTable
   service_tokens: ServiceTokenTable
   token_grants: TokenGrantTable
+  rotation_digests: RotationDigestTable
 }
 
 export type Db = Kysely<Database>

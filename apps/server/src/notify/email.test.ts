@@ -10,6 +10,7 @@ import {
   errorOf,
   rand,
   registerUser,
+  secretBody,
   type TestUser,
 } from '../test/vault-fixtures.ts'
 
@@ -149,6 +150,33 @@ describe('alert email', () => {
       'SecretSentry: webhook deliveries are failing',
     ])
     expect(decoded(server.mails[1]!.raw)).toContain('(last error: connection refused)')
+  })
+
+  it('the daily digest of secrets due for rotation is mailed with counts only: no name, link or key', async () => {
+    const server = await smtp()
+    const t = await app(server.port)
+    const alice = await registerUser(t, 'alice')
+    expect((await setEmail(t, alice, 'alice@example.test')).status).toBe(200)
+    const monthly = await createSecret(t, alice, secretBody(alice.folderId, { rotationDays: 30 }))
+    const plain = await createSecret(t, alice)
+    t.clock.advance(120 * 86_400_000)
+    expect(await t.staleDigest.runOnce()).toBe(1)
+    await t.notifications.worker.runOnce()
+    expect(server.mails).toHaveLength(1)
+    const text = decoded(server.mails[0]!.raw)
+    expect(text).toMatch(/^Subject: SecretSentry: secrets due for rotation/m)
+    expect(text).toMatch(/Content-Type: text\/plain/)
+    expect(text).toMatch(/Content-Type: text\/html/)
+    expect(text).toContain(
+      'Account alice has 2 secrets due for rotation: 1 past its rotation interval, and 1 without an interval and older than 90 days. The oldest value is 120 days old.',
+    )
+    expect(text).toContain('secretsentry ls --stale')
+    expect(text).not.toMatch(/https?:|:\/\/|www\./i)
+    for (const s of [monthly, plain]) {
+      expect(text).not.toContain(s.summary.id)
+      expect(text).not.toContain(s.body.meta.ciphertext.slice(0, 20))
+    }
+    expect(text).not.toContain(alice.token)
   })
 
   it('test send, and an SMTP server that is down shows as a failure', async () => {

@@ -52,6 +52,25 @@ function describe(event: NotificationEvent): { title: string; body: string[] } {
           'If this was not you, change your master password and look at the Activity page of your account.',
         ],
       }
+    case 'alert.stale_secrets': {
+      const d = event.data
+      const due = d.pastInterval + d.olderThan90Days
+      const parts: string[] = []
+      if (d.pastInterval > 0)
+        parts.push(
+          `${d.pastInterval} past ${d.pastInterval === 1 ? 'its' : 'their'} rotation interval`,
+        )
+      if (d.olderThan90Days > 0)
+        parts.push(`${d.olderThan90Days} without an interval and older than 90 days`)
+      return {
+        title: 'secrets due for rotation',
+        body: [
+          `Account ${d.username} has ${due} ${due === 1 ? 'secret' : 'secrets'} due for rotation: ${parts.join(', and ')}. The oldest value is ${d.oldestDays} days old.`,
+          'Names are encrypted, so this mail cannot say which: the vault list and the Account page of the web app mark them, and so does secretsentry ls --stale.',
+          'Rotate each one (secretsentry set PATH --pending, test it, secretsentry promote PATH), or give it an interval that fits. This digest comes at most once a day while secrets are due.',
+        ],
+      }
+    }
     case 'webhook.failing':
       return {
         title: 'webhook deliveries are failing',

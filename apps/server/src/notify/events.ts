@@ -6,6 +6,13 @@ import crypto from 'node:crypto'
 
 interface EventData {
   'alert.failed_access': { username: string; failures: number; windowMinutes: number }
+  /** The daily digest (stale-digest.ts): counts only, never a name, path or value. */
+  'alert.stale_secrets': {
+    username: string
+    pastInterval: number
+    olderThan90Days: number
+    oldestDays: number
+  }
   'webhook.failing': { username: string; failures: number; lastError: string }
   'webhook.test': { username: string }
   'email.test': { username: string }

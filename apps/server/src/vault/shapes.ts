@@ -60,6 +60,7 @@ export function toSummary(s: SecretRow, versions: VersionInfo[]): SecretSummary 
       restoredFrom: v.restored_from,
       stages: stagesOf(s, v.version),
     })),
+    rotationDays: s.rotation_days === null ? null : Number(s.rotation_days),
     createdAt: iso(s.created_at),
     updatedAt: iso(s.updated_at),
     deletedAt: isoOrNull(s.deleted_at),

@@ -124,6 +124,7 @@ export async function readNewSecret(c: Context, maxSecretBytes: number): Promise
       wrappedKey: canonical('value.wrappedKey', body.value.wrappedKey),
       ciphertext: sealedValue(maxSecretBytes, 'value.ciphertext', body.value.ciphertext),
     },
+    ...(body.rotationDays !== undefined ? { rotationDays: body.rotationDays } : {}),
   }
 }
 
@@ -137,8 +138,8 @@ export async function readSecretUpdate(
     updateSecretRequest,
     await readJsonBody(c, maxSecretBodyBytes(maxSecretBytes)),
   )
-  if (!body.meta && !body.value && !body.promote) {
-    throw invalid(undefined, 'Give at least one of meta, value or promote')
+  if (!body.meta && !body.value && !body.promote && body.rotationDays === undefined) {
+    throw invalid(undefined, 'Give at least one of meta, value, promote or rotationDays')
   }
   if (body.promote && body.value) throw invalid('promote', 'promote: not together with a new value')
   if (body.value?.restoredFrom !== undefined) {
@@ -173,6 +174,7 @@ export async function readSecretUpdate(
         }
       : {}),
     ...(body.promote ? { promote: body.promote } : {}),
+    ...(body.rotationDays !== undefined ? { rotationDays: body.rotationDays } : {}),
   }
 }
 

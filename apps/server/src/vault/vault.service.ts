@@ -293,7 +293,13 @@ export interface NewSecret {
   folderId: Buffer
   meta: Buffer
   value: { wrappedKey: Buffer; ciphertext: Buffer }
+  /** Days between rotations, or null (the 90-day default applies). */
+  rotationDays?: number | null
 }
+
+/** The audit detail of an interval change: the number only, which the server holds anyway. */
+const rotationDetail = (days: number | null) =>
+  days === null ? 'no rotation interval' : `rotation every ${days} days`
 
 export function createSecret(deps: VaultDeps, caller: Caller, s: NewSecret) {
   return writeAs(deps, caller, async (trx) => {
@@ -320,6 +326,7 @@ export function createSecret(deps: VaultDeps, caller: Caller, s: NewSecret) {
       updated_at: now,
       deleted_at: null,
       purge_at: null,
+      rotation_days: s.rotationDays ?? null,
     })
     await q.insertVersion(trx, {
       secret_id: s.id,
@@ -332,7 +339,7 @@ export function createSecret(deps: VaultDeps, caller: Caller, s: NewSecret) {
     await deps.audit.record(trx, {
       ...event(caller, now, s.id),
       event: 'secret.created',
-      detail: 'version 1',
+      detail: s.rotationDays == null ? 'version 1' : `version 1; ${rotationDetail(s.rotationDays)}`,
     })
     return { kind: 'created' as const, summary: await summaryOf(trx, s.id) }
   })
@@ -386,6 +393,8 @@ export interface SecretUpdate {
     restoredFrom?: number
   }
   promote?: 'pending'
+  /** A new interval in days, or null to clear it; undefined leaves it as it is. */
+  rotationDays?: number | null
 }
 
 /**
@@ -453,6 +462,10 @@ export function updateSecret(deps: VaultDeps, caller: Caller, id: Buffer, u: Sec
       set.current_version = s.pending_version
       set.pending_version = null
       details.push(`version ${s.pending_version} promoted to current`)
+    }
+    if (u.rotationDays !== undefined) {
+      set.rotation_days = u.rotationDays
+      details.push(rotationDetail(u.rotationDays))
     }
     await q.updateSecret(trx, id, set)
     const restored = u.value?.restoredFrom !== undefined

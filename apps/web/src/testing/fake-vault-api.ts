@@ -56,6 +56,8 @@ export interface FakeVault {
   preloginOverride: { kdf: KdfParams; salt: string } | null
   /** Bumps a secret's revision as if another browser had saved it. */
   touch(id: string): void
+  /** Moves every version of a secret `days` into the past, as time passing would. */
+  age(id: string, days: number): void
   /** What GET /api/audit answers (one page, newest first). */
   audit: AuditEntry[]
   /** The folder rows, first the account's first folder; opaque like the server's. */
@@ -110,6 +112,15 @@ export async function installFakeVaultApi(
     touch(id) {
       const s = secrets.get(id)
       if (s) s.summary = { ...s.summary, revision: s.summary.revision + 1, updatedAt: now() }
+    },
+    age(id, days) {
+      const s = secrets.get(id)
+      const back = (iso: string) => new Date(Date.parse(iso) - days * 86_400_000).toISOString()
+      if (s)
+        s.summary = {
+          ...s.summary,
+          versions: s.summary.versions.map((v) => ({ ...v, createdAt: back(v.createdAt) })),
+        }
     },
   }
 
@@ -265,6 +276,7 @@ export async function installFakeVaultApi(
               stages: ['current'],
             },
           ],
+          rotationDays: req.rotationDays ?? null,
           createdAt: at,
           updatedAt: at,
           deletedAt: null,
@@ -355,7 +367,14 @@ export async function installFakeVaultApi(
             createdAt: at,
           })
         }
-        stored.summary = { ...s, revision: s.revision + 1, meta, versions, updatedAt: at }
+        stored.summary = {
+          ...s,
+          revision: s.revision + 1,
+          meta,
+          versions,
+          updatedAt: at,
+          rotationDays: req.rotationDays === undefined ? s.rotationDays : req.rotationDays,
+        }
         return json(200, stored.summary, { etag: `"${s.revision + 1}"` })
       }
       if (method === 'DELETE') {

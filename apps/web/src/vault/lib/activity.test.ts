@@ -141,6 +141,20 @@ const SAMPLES: AuditEvent[] = [
     secretId: SECRET,
     detail: 'version 1',
   }),
+  ev({
+    event: 'alert',
+    actor: 'system',
+    client: { hash: null, agent: 'other' },
+    detail:
+      'secrets due for rotation: 2 past their interval, 1 older than 90 days, oldest 120 days',
+  }),
+  ev({ event: 'secret.created', secretId: SECRET, detail: 'version 1; rotation every 30 days' }),
+  ev({ event: 'secret.updated', secretId: SECRET, detail: 'rotation every 7 days' }),
+  ev({
+    event: 'secret.updated',
+    secretId: SECRET,
+    detail: 'version 3 (pending); no rotation interval',
+  }),
 ]
 
 const line = (e: AuditEvent) => {
@@ -198,13 +212,31 @@ describe('describeEvent', () => {
     ])
   })
 
-  it('tells the two alerts apart', () => {
+  it('tells the three alerts apart', () => {
     const alerts = SAMPLES.filter((e) => e.event === 'alert')
     expect(line(alerts[0]!).text).toBe('5 failed log-ins or refused accesses within 15 minutes')
     expect(line(alerts[1]!)).toMatchObject({
       text: 'The last 5 deliveries to your webhook failed',
       badge: { text: 'Alert' },
     })
+    expect(line(alerts[2]!)).toMatchObject({
+      text: 'Daily reminder: 3 secrets are due for rotation',
+      more: '2 past their rotation interval, 1 without an interval and older than 90 days, the oldest value is 120 days old',
+      badge: { text: 'Alert', tone: 'warn' },
+    })
+  })
+
+  it('says how a rotation interval was set, changed or removed', () => {
+    const [created, weekly, cleared] = SAMPLES.slice(-3).map(line)
+    expect(created).toMatchObject({
+      text: 'Created “DB password”',
+      more: 'rotation interval 30 days',
+    })
+    expect(weekly).toMatchObject({
+      text: 'Edited “DB password”',
+      more: 'rotation interval set to 7 days',
+    })
+    expect(cleared?.more).toBe('new pending value, version 3; rotation interval removed')
   })
 
   it('names a secret the vault no longer holds as a deleted one', () => {

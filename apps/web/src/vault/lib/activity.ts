@@ -128,6 +128,10 @@ function editWords(detail: string | null): string | null {
       )
     } else if ((m = /^version (\d+) promoted to current$/.exec(piece))) {
       words.push(`pending version ${m[1]} made current`)
+    } else if ((m = /^rotation every (\d+) days$/.exec(piece))) {
+      words.push(`rotation interval set to ${plural(Number(m[1]), 'day', 'days')}`)
+    } else if (piece === 'no rotation interval') {
+      words.push('rotation interval removed')
     }
   }
   return words.length > 0 ? words.join('; ') : null
@@ -189,9 +193,12 @@ export function describeEvent(e: AuditEvent, nameOf: (id: string) => string | nu
         more = `${plural(ended, 'other session was', 'other sessions were')} logged out`
       break
     }
-    case 'secret.created':
+    case 'secret.created': {
       what = ['Created ', secret]
+      const [every] = numbers(e.detail, /rotation every (\d+) days/g)
+      if (every !== undefined) more = `rotation interval ${plural(every, 'day', 'days')}`
       break
+    }
     case 'secret.read':
       what = ['Viewed the value of ', secret]
       if (versions[0] !== undefined) more = `version ${versions[0]}`
@@ -292,6 +299,22 @@ export function describeEvent(e: AuditEvent, nameOf: (id: string) => string | nu
       break
     }
     case 'alert': {
+      if (e.detail?.startsWith('secrets due for rotation')) {
+        // Counts only: the server cannot know which secrets (the Account page lists them).
+        const [past] = numbers(e.detail, /(\d+) past their interval/g)
+        const [old] = numbers(e.detail, /(\d+) older than/g)
+        const [oldest] = numbers(e.detail, /oldest (\d+) day/g)
+        const due = (past ?? 0) + (old ?? 0)
+        what = [`Daily reminder: ${plural(due, 'secret is', 'secrets are')} due for rotation`]
+        const parts: string[] = []
+        if (past) parts.push(`${past} past ${past === 1 ? 'its' : 'their'} rotation interval`)
+        if (old) parts.push(`${old} without an interval and older than 90 days`)
+        if (oldest !== undefined)
+          parts.push(`the oldest value is ${plural(oldest, 'day', 'days')} old`)
+        more = parts.length > 0 ? parts.join(', ') : null
+        badge = { text: 'Alert', tone: 'warn' }
+        break
+      }
       if (e.detail?.startsWith('webhook deliveries failing')) {
         const [inARow] = numbers(e.detail, /(\d+) in a row/g)
         what = [

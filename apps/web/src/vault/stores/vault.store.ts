@@ -83,6 +83,8 @@ function loadAutoLock(): number {
 export interface SecretInput {
   meta: SecretMeta
   value: string
+  /** Days between rotations, or null/absent for none; the one field the server reads. */
+  rotationDays?: number | null
 }
 
 /** Weaker KDF settings than last time the user agreed to after the warning (exactly these). */

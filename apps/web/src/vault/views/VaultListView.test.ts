@@ -160,3 +160,34 @@ describe('VaultListView folders', () => {
     expect(w.find('.folder-form [role="alert"]').text()).toContain('not empty')
   })
 })
+
+describe('VaultListView rotation', () => {
+  it('a "Rotate" badge with age and interval on secrets due, and only on those', async () => {
+    const store = useVaultStore()
+    const meta = (name: string) => ({ name, description: '', tags: [], path: '' })
+    const monthly = await store.createSecret({
+      meta: meta('Monthly'),
+      value: 'a',
+      rotationDays: 30,
+    })
+    const plain = await store.createSecret({ meta: meta('Plain'), value: 'b' })
+    const yearly = await store.createSecret({ meta: meta('Yearly'), value: 'c', rotationDays: 365 })
+    await store.createSecret({ meta: meta('Fresh'), value: 'd', rotationDays: 30 })
+    for (const item of [monthly, plain, yearly]) api.age(item.id, 100)
+    const w = await mountList()
+    const badges = Object.fromEntries(
+      w
+        .findAll('li.item')
+        .map((li) => [
+          li.find('.item-title').text(),
+          li.find('.rotate').exists() ? li.find('.rotate').text() : null,
+        ]),
+    )
+    expect(badges).toEqual({
+      Fresh: null,
+      Monthly: 'Rotate due for rotation: 100 days old, interval 30 days',
+      Plain: 'Rotate due for rotation: 100 days old, no interval: 90 days',
+      Yearly: null,
+    })
+  })
+})

@@ -123,3 +123,50 @@ describe('VaultSecretView move', () => {
     expect(move.body).not.toContain('Stripe')
   })
 })
+
+describe('VaultSecretView rotation interval', () => {
+  it('sets, shows and clears the interval; only a change is sent', async () => {
+    const w = await mountPage()
+    expect(w.find('.dates').text()).toContain('no rotation interval')
+    await button(w, 'Edit').trigger('click')
+    const field = w.find('input#secret-rotation')
+    expect((field.element as HTMLInputElement).value).toBe('')
+    await field.setValue('0')
+    const before = api.requests.length
+    await w.find('form').trigger('submit')
+    await flushPromises()
+    expect(w.find('#secret-rotation-hint').text()).toContain('whole number of days from 1 to 3650')
+    expect(api.requests.length).toBe(before)
+
+    await field.setValue('30')
+    await w.find('form').trigger('submit')
+    await flushPromises()
+    const put = api.requests.filter((r) => r.method === 'PUT').at(-1)!
+    expect(JSON.parse(put.body!)).toMatchObject({ rotationDays: 30 })
+    expect(w.find('.dates').text()).toContain('rotate every 30 days')
+    expect(w.find('.due').exists()).toBe(false)
+
+    // 40 days on, the page says the value is due.
+    api.age(id, 40)
+    await useVaultStore().refresh()
+    await flushPromises()
+    expect(w.find('.due').text()).toContain('the current value is 40 days old (interval 30 days)')
+
+    // Saving without touching the interval does not send it; clearing it sends null.
+    await button(w, 'Edit').trigger('click')
+    expect((w.find('input#secret-rotation').element as HTMLInputElement).value).toBe('30')
+    await w.find('form').trigger('submit')
+    await flushPromises()
+    expect(
+      JSON.parse(api.requests.filter((r) => r.method === 'PUT').at(-1)!.body!),
+    ).not.toHaveProperty('rotationDays')
+    await button(w, 'Edit').trigger('click')
+    await w.find('input#secret-rotation').setValue('')
+    await w.find('form').trigger('submit')
+    await flushPromises()
+    expect(JSON.parse(api.requests.filter((r) => r.method === 'PUT').at(-1)!.body!)).toMatchObject({
+      rotationDays: null,
+    })
+    expect(w.find('.dates').text()).toContain('no rotation interval')
+  })
+})
