@@ -1,5 +1,5 @@
 /** @module Service token queries (issue 11): tokens, their grants, and the rows a token may be served; plain functions taking `db` (or a transaction) first. */
-import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely'
+import { type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely'
 import type { Database, ServiceTokenTable, TokenGrantTable } from '../db/database.ts'
 
 type Db = Kysely<Database>
@@ -171,12 +171,4 @@ export async function touchToken(
     .set({ last_used_at: at, last_used_client: clientHash })
     .where('id', '=', id)
     .execute()
-}
-
-/** Counts rows; a helper for tests and the owner's list. */
-export async function countGrants(db: Db, tokenId: Buffer): Promise<number> {
-  const { rows } = await sql<{ n: number }>`
-    select count(*) as n from token_grants where token_id = ${tokenId}
-  `.execute(db)
-  return Number(rows[0]?.n ?? 0)
 }

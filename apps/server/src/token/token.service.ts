@@ -28,7 +28,7 @@ import type { GrantRow, TokenRow } from './token.queries.ts'
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url')
 const hex = (bytes: Buffer): string => bytes.toString('hex')
 
-/** Live (neither revoked nor expired) tokens an account may hold at once. */
+/** Tokens not revoked (expired ones included) an account may hold at once. */
 export const MAX_LIVE_TOKENS = 100
 
 type Conflict = { kind: 'conflict'; field: string; message: string }
