@@ -42,6 +42,7 @@ import type {
   SecretItem,
   SecretSummary,
   ShareChoices,
+  TokenInfo,
   VaultSession,
   VaultShare,
 } from '@secretsentry/client/vault'
@@ -79,6 +80,9 @@ function loadAutoLock(): number {
     return AUTO_LOCK_DEFAULT_MINUTES
   }
 }
+
+/** What the Access tokens form asks (VaultSession.createToken's input). */
+export type TokenCreateInput = Parameters<VaultSession['createToken']>[0]
 
 export interface SecretInput {
   meta: SecretMeta
@@ -390,6 +394,27 @@ export const useVaultStore = defineStore('vault', () => {
     await guarded(() => s.revokeShare(id, shareId))
   }
 
+  /** The account's service tokens (never their text: the server has only a verifier). */
+  async function tokens(): Promise<TokenInfo[]> {
+    const s = requireSession()
+    return guarded(() => s.tokens())
+  }
+
+  /**
+   * Makes a token for one folder: its grants are wrapped here, under a key derived from the token.
+   * The answer's `text` is the token itself. It is returned to the caller and kept nowhere in this
+   * store (nor in storage): the page shows it once and it is gone when the page is left or locked.
+   */
+  async function createToken(input: TokenCreateInput): Promise<{ text: string; token: TokenInfo }> {
+    const s = requireSession()
+    return guarded(() => s.createToken(input))
+  }
+
+  async function revokeToken(id: string): Promise<void> {
+    const s = requireSession()
+    await guarded(() => s.revokeToken(id))
+  }
+
   /**
    * Re-wraps userKey under a key derived from the new password with a new salt (and today's KDF
    * defaults); nothing else is re-encrypted. The keyring checks the current password here first
@@ -458,6 +483,9 @@ export const useVaultStore = defineStore('vault', () => {
     shareSecret,
     shares,
     revokeShare,
+    tokens,
+    createToken,
+    revokeToken,
     audit,
     changePassword,
     setAutoLockMinutes,
