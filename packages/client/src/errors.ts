@@ -16,6 +16,9 @@ import type { KdfParams } from '@secretsentry/keyring'
  * - `locked`: the vault session holds no keys (locked, or never opened).
  * - `secret_not_found` / `ambiguous`: a name or path that matches no secret, or several.
  * - `bad_input`: the caller passed something malformed; `field` names it.
+ * Service tokens (the server's codes, from ErrorCode): `unauthenticated` (unknown or wrong
+ * token), `token_revoked`, `token_expired` (401), `read_only` (a write by a read-only token);
+ * `bad_token` is a text that is not a token at all (nothing was sent).
  */
 export type ClientErrorCode =
   | ErrorCode
