@@ -5,6 +5,7 @@ import {
   EXPIRY_CHOICES,
   DEFAULT_EXPIRY_SECONDS,
   tokenErrorField,
+  tokenErrorMessage,
   tokenStatus,
   usageSnippet,
 } from './tokens.ts'
@@ -15,7 +16,7 @@ const NOW = new Date('2026-12-08T12:00:00.000Z')
 function token(over: Partial<TokenInfo> = {}): TokenInfo {
   return {
     id: 'dG9rZW4taWQtMDAwMDAwMQ',
-    name: null,
+    name: 'ci',
     path: '/app',
     includeSubfolders: false,
     readWrite: false,
@@ -56,10 +57,48 @@ describe('tokenErrorField', () => {
     expect(tokenErrorField(refused('stage'))).toBe('stage')
   })
 
+  it('takes a grant’s folder and the client’s own folder look-up as the chosen folder', () => {
+    expect(tokenErrorField(refused('grants.1.folderId'))).toBe('path')
+    expect(tokenErrorField(new ClientError(0, 'folder_not_found', 'No folder /x'))).toBe('path')
+    expect(tokenErrorField(refused('includeSubfolders'))).toBe('subfolders')
+  })
+
   it('gives null for no field, an unknown field, or an error that is not the API’s', () => {
     expect(tokenErrorField(refused())).toBeNull()
-    expect(tokenErrorField(refused('grants'))).toBeNull()
+    expect(tokenErrorField(refused('readWrite'))).toBeNull()
     expect(tokenErrorField(new Error('name'))).toBeNull()
+  })
+})
+
+describe('tokenErrorMessage', () => {
+  it('words a taken name, a vanished folder and a refused shape without the field’s name', () => {
+    expect(
+      tokenErrorMessage(
+        new ClientError(409, 'conflict', 'name: a live token of this account has this name', {
+          field: 'name',
+        }),
+      ),
+    ).toBe('An active token already has this name. Choose another, or revoke that token first.')
+    expect(
+      tokenErrorMessage(
+        new ClientError(404, 'not_found', 'grants.0.folderId: no such folder', {
+          field: 'grants.0.folderId',
+        }),
+      ),
+    ).toMatch(/^This folder no longer exists/)
+    expect(
+      tokenErrorMessage(
+        new ClientError(400, 'invalid_input', 'name: must be at most 64 characters', {
+          field: 'name',
+        }),
+      ),
+    ).toBe('Must be at most 64 characters.')
+  })
+
+  it('keeps the server’s sentence for other conflicts (a secret’s conflict message would mislead)', () => {
+    const full = 'This account holds 100 tokens that are not revoked; revoke some first'
+    expect(tokenErrorMessage(new ClientError(409, 'conflict', full, { field: 'id' }))).toBe(full)
+    expect(tokenErrorMessage(new ClientError(0, 'network', 'offline'))).toMatch(/reach the server/)
   })
 })
 
@@ -70,9 +109,11 @@ describe('expiry and snippet', () => {
   })
 
   it('names the server and the folder, never the token, and writes the top level as /', () => {
-    expect(usageSnippet('/app/production', 'https://s.example')).toBe(
-      'SECRETSENTRY_SERVER=https://s.example SECRETSENTRY_TOKEN=… secretsentry run --path /app/production -- node app.js',
-    )
+    expect(usageSnippet('/app/production', 'https://s.example').split('\n')).toEqual([
+      'SECRETSENTRY_SERVER=https://s.example \\',
+      'SECRETSENTRY_TOKEN=… \\',
+      'secretsentry run --path /app/production -- node app.js',
+    ])
     expect(usageSnippet('', 'https://s.example')).toContain('--path / --')
   })
 })

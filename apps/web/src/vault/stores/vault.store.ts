@@ -37,6 +37,7 @@ import type {
   Account,
   AuditQuery,
   AuditResponse,
+  CreateTokenInput,
   KdfParams,
   SecretChange,
   SecretItem,
@@ -80,9 +81,6 @@ function loadAutoLock(): number {
     return AUTO_LOCK_DEFAULT_MINUTES
   }
 }
-
-/** What the Access tokens form asks (VaultSession.createToken's input). */
-export type TokenCreateInput = Parameters<VaultSession['createToken']>[0]
 
 export interface SecretInput {
   meta: SecretMeta
@@ -405,7 +403,7 @@ export const useVaultStore = defineStore('vault', () => {
    * The answer's `text` is the token itself. It is returned to the caller and kept nowhere in this
    * store (nor in storage): the page shows it once and it is gone when the page is left or locked.
    */
-  async function createToken(input: TokenCreateInput): Promise<{ text: string; token: TokenInfo }> {
+  async function createToken(input: CreateTokenInput): Promise<{ text: string; token: TokenInfo }> {
     const s = requireSession()
     return guarded(() => s.createToken(input))
   }

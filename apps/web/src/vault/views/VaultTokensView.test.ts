@@ -1,8 +1,7 @@
 /**
  * @module Tests of the Access tokens page: the list in words, a new token shown once with Copy,
  * refusals beside the field they name, Revoke behind a confirmation, and the folder's shortcut.
- * The store's token calls are stubbed (their client is tested in packages/client); folders and
- * the session are real, over the fake vault API.
+ * The real client makes and lists tokens over the fake vault API; only failures are stubbed.
  */
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
@@ -11,21 +10,23 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import { routes } from '../../app/router.ts'
 import { ClientError } from '../../shared/api/share.api.ts'
 import { installFakeVaultApi } from '../../testing/fake-vault-api.ts'
-import type { TokenInfo } from '../lib/tokens.ts'
+import type { FakeVault } from '../../testing/fake-vault-api.ts'
+import type { TokenInfoResponse } from '@secretsentry/contract/types'
 import { useVaultStore } from '../stores/vault.store.ts'
 import VaultTokensView from './VaultTokensView.vue'
 
 // Each test derives keys with Argon2id on the test thread: seconds on a busy 2-core machine.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
-const TEXT = `sst_${'A'.repeat(22)}_${'B'.repeat(43)}`
 const DAY = 86_400_000
 
-function token(over: Partial<TokenInfo> = {}): TokenInfo {
+/** A row as GET /api/tokens lists it, for the folder at `path`. */
+function token(over: Partial<TokenInfoResponse> & { path?: string } = {}): TokenInfoResponse {
+  const { path = '/app/production', ...rest } = over
   return {
     id: 'dG9rZW4taWQtMDAwMDAwMQ',
     name: 'api-production',
-    path: '/app/production',
+    rootFolderId: store.folders.find((f) => f.path === (path === '/' ? '' : path))!.id,
     includeSubfolders: false,
     readWrite: false,
     stage: 'current',
@@ -34,15 +35,19 @@ function token(over: Partial<TokenInfo> = {}): TokenInfo {
     revokedAt: null,
     lastUsedAt: null,
     lastUsedClient: null,
-    ...over,
+    grants: 1,
+    ownerWrappedKey: 'AAAA',
+    tokenMeta: 'AAAA',
+    ...rest,
   }
 }
 
 let store: ReturnType<typeof useVaultStore>
+let api: FakeVault
 
 beforeEach(async () => {
   setActivePinia(createPinia())
-  const api = await installFakeVaultApi()
+  api = await installFakeVaultApi()
   store = useVaultStore()
   await store.login(api.username, api.password)
   await store.mkdir('/app/production')
@@ -63,7 +68,7 @@ const items = (w: Wrapper) => w.findAll('li.token')
 
 describe('VaultTokensView list', () => {
   it('shows each token’s folder, access, stage, expiry, last use and status', async () => {
-    vi.spyOn(store, 'tokens').mockResolvedValue([
+    api.tokens = [
       token({
         lastUsedAt: new Date(Date.now() - 2 * 3600_000).toISOString(),
         lastUsedClient: '441a9a8f0c1d2e3f441a9a8f0c1d2e3f',
@@ -80,11 +85,11 @@ describe('VaultTokensView list', () => {
       }),
       token({
         id: 'dG9rZW4taWQtMDAwMDAwMw',
-        name: null,
-        path: '',
+        name: 'token-dG9rZW4t',
+        path: '/',
         expiresAt: new Date(Date.now() - 2 * DAY).toISOString(),
       }),
-    ])
+    ]
     const { w } = await mountView()
     const [active, expired, revoked] = items(w)
     // Active first, then expired, then revoked.
@@ -98,7 +103,7 @@ describe('VaultTokensView list', () => {
     expect(active!.attributes('aria-label')).toBe('api-production')
 
     expect(expired!.find('.badge').text()).toBe('Expired')
-    expect(expired!.text()).toContain('Unnamed token')
+    expect(expired!.text()).toContain('token-dG9rZW4t')
     expect(expired!.find('.path').text()).toBe('/')
     expect(expired!.text()).toMatch(/Expired\s*2 days ago/)
     expect(expired!.text()).toMatch(/Last used\s*Never/)
@@ -130,12 +135,10 @@ describe('VaultTokensView list', () => {
 
 describe('VaultTokensView create', () => {
   it('creates a token for the chosen folder and shows it once, with Copy', async () => {
-    vi.spyOn(store, 'tokens').mockResolvedValue([])
-    const made = token({ includeSubfolders: true, expiresAt: null, name: 'ci' })
-    const create = vi.spyOn(store, 'createToken').mockResolvedValue({ text: TEXT, token: made })
     const writeText = vi.fn(async () => {})
     vi.stubGlobal('navigator', { ...navigator, clipboard: { writeText } })
     const { w } = await mountView()
+    expect(w.find('h2').text()).toBe('No tokens yet')
 
     await button(w, 'New token')!.trigger('click')
     const folder = w.find('select#token-path')
@@ -147,69 +150,74 @@ describe('VaultTokensView create', () => {
     ])
     // Focus starts on the first field.
     expect(document.activeElement).toBe(folder.element)
-    const production = store.folders.find((f) => f.path === '/app/production')!
-    await folder.setValue(production.id)
+    const app = store.folders.find((f) => f.path === '/app')!
+    await folder.setValue(app.id)
     await w.find('input#token-name').setValue('  ci  ')
     // 90 days unless chosen otherwise.
     const expires = w.find('select#token-expires')
     expect((expires.element as HTMLSelectElement).selectedOptions[0]!.text).toBe('After 90 days')
     await expires.setValue('')
     expect(w.find('#token-expires-hint').text()).toContain('Works until you revoke it')
-    const [subfolders, writes] = w.findAll('input[type="checkbox"]')
-    await subfolders!.setValue(true)
+    await w.find('input#token-subfolders').setValue(true)
+    const writes = w.findAll('input[type="checkbox"]')[1]!
     expect(w.find('#token-rw-warning').exists()).toBe(false)
-    await writes!.setValue(true)
+    await writes.setValue(true)
     expect(w.find('#token-rw-warning').text()).toContain('can add and change secrets')
-    await writes!.setValue(false)
+    await writes.setValue(false)
     await w.find('form').trigger('submit')
     await flushPromises()
 
-    expect(create).toHaveBeenCalledWith({
-      path: '/app/production',
+    // The server got the flags and three grants (/app and both subfolders), never the token.
+    expect(api.tokens).toHaveLength(1)
+    const made = api.tokens[0]!
+    expect(made).toMatchObject({
       name: 'ci',
-      expiresInSeconds: null,
+      rootFolderId: app.id,
       includeSubfolders: true,
       readWrite: false,
       stage: 'current',
+      expiresAt: null,
+      grants: 3,
     })
     // The form gives way to the token, shown in a read-only field with its warning.
     expect(w.find('form').exists()).toBe(false)
     const field = w.find('textarea#token-text')
-    expect((field.element as HTMLTextAreaElement).value).toBe(TEXT)
+    const text = (field.element as HTMLTextAreaElement).value
+    expect(text).toMatch(new RegExp(`^sst_${made.id}_[A-Za-z0-9_-]{43}$`))
     expect(field.attributes('readonly')).toBeDefined()
+    const sent = api.requests.filter((r) => r.url.startsWith('/api/tokens')).map((r) => r.body)
+    expect(sent.join('')).not.toContain(text.slice(27))
     expect(w.text()).toContain('You will not see it again.')
     expect(w.find('pre').text()).toBe(
-      `SECRETSENTRY_SERVER=${window.location.origin} SECRETSENTRY_TOKEN=… secretsentry run --path /app/production -- node app.js`,
+      `SECRETSENTRY_SERVER=${window.location.origin} \\\nSECRETSENTRY_TOKEN=… \\\nsecretsentry run --path /app -- node app.js`,
     )
     // The snippet never carries the token itself.
-    expect(w.find('pre').text()).not.toContain(TEXT)
+    expect(w.find('pre').text()).not.toContain(text)
     expect(items(w)).toHaveLength(1)
+    expect(items(w)[0]!.find('.path').text()).toBe('/app and subfolders')
 
     await button(w, 'Copy')!.trigger('click')
     await flushPromises()
-    expect(writeText).toHaveBeenCalledWith(TEXT)
+    expect(writeText).toHaveBeenCalledWith(text)
     expect(button(w, 'Copied')).toBeDefined()
-    expect(w.find('[role="status"]').text()).toBe('Token copied to the clipboard.')
+    expect(w.find('#token-copy-status').text()).toBe('Token copied to the clipboard.')
 
     await button(w, 'Done, I have stored it')!.trigger('click')
     expect(w.find('#token-text').exists()).toBe(false)
-    expect(w.html()).not.toContain(TEXT)
+    expect(w.html()).not.toContain(text)
     w.unmount()
 
     // Coming back to the page: listed, never shown again (nothing kept it).
     const again = await mountView()
-    expect(again.w.html()).not.toContain(TEXT)
-    expect(JSON.stringify(store.$state)).not.toContain(TEXT)
+    expect(items(again.w)).toHaveLength(1)
+    expect(again.w.html()).not.toContain(text)
+    expect(JSON.stringify(store.$state)).not.toContain(text)
     again.w.unmount()
   })
 
   it('shows a refusal beside the field it names, and a general one above the buttons', async () => {
-    vi.spyOn(store, 'tokens').mockResolvedValue([])
-    vi.spyOn(store, 'createToken')
-      .mockRejectedValueOnce(
-        new ClientError(400, 'invalid_input', 'A token with this name exists.', { field: 'name' }),
-      )
-      .mockRejectedValueOnce(new ClientError(0, 'network', 'offline'))
+    // A live token already has the name: the server's 409 names the field.
+    api.tokens = [token({ name: 'ci' })]
     const { w } = await mountView()
     await button(w, 'New token')!.trigger('click')
     await w.find('input#token-name').setValue('ci')
@@ -218,12 +226,15 @@ describe('VaultTokensView create', () => {
     const name = w.find('input#token-name')
     expect(name.attributes('aria-invalid')).toBe('true')
     expect(name.attributes('aria-describedby')).toBe('token-name-error')
-    expect(w.find('#token-name-error').text()).toContain('A token with this name exists.')
+    expect(w.find('#token-name-error').text()).toBe(
+      'An active token already has this name. Choose another, or revoke that token first.',
+    )
     expect(document.activeElement).toBe(name.element)
     // Editing the field clears its message.
     await name.setValue('ci-2')
     expect(w.find('#token-name-error').exists()).toBe(false)
 
+    vi.spyOn(store, 'createToken').mockRejectedValueOnce(new ClientError(0, 'network', 'offline'))
     await w.find('form').trigger('submit')
     await flushPromises()
     expect(w.find('form [role="alert"]').exists()).toBe(true)
@@ -232,7 +243,6 @@ describe('VaultTokensView create', () => {
   })
 
   it('opens the form on the folder a folder’s action names (?folder=id)', async () => {
-    vi.spyOn(store, 'tokens').mockResolvedValue([])
     const staging = store.folders.find((f) => f.path === '/app/staging')!
     const { w, router } = await mountView(`/vault/tokens?folder=${staging.id}`)
     const select = w.find('select#token-path').element as HTMLSelectElement
@@ -248,11 +258,8 @@ describe('VaultTokensView create', () => {
 describe('VaultTokensView revoke', () => {
   it('asks first, revokes by id, and lists the token as revoked', async () => {
     const t = token()
-    const list = vi
-      .spyOn(store, 'tokens')
-      .mockResolvedValueOnce([t])
-      .mockResolvedValue([{ ...t, revokedAt: new Date().toISOString() }])
-    const revoke = vi.spyOn(store, 'revokeToken').mockResolvedValue()
+    api.tokens = [t]
+    const revoke = vi.spyOn(store, 'revokeToken')
     const { w } = await mountView()
 
     await w.find('li.token button').trigger('click')
@@ -265,14 +272,16 @@ describe('VaultTokensView revoke', () => {
     await button(w, 'Yes, revoke it')!.trigger('click')
     await flushPromises()
     expect(revoke).toHaveBeenCalledWith(t.id)
-    expect(list).toHaveBeenCalledTimes(2)
+    expect(api.requests.some((r) => r.method === 'DELETE' && r.url === `/api/tokens/${t.id}`)).toBe(
+      true,
+    )
     expect(items(w)[0]!.find('.badge').text()).toBe('Revoked')
     expect(w.find('.notice-ok').text()).toContain('Revoked api-production.')
     w.unmount()
   })
 
   it('keeps the confirmation open with the error when the revoke fails', async () => {
-    vi.spyOn(store, 'tokens').mockResolvedValue([token()])
+    api.tokens = [token()]
     vi.spyOn(store, 'revokeToken').mockRejectedValue(new ClientError(0, 'network', 'offline'))
     const { w } = await mountView()
     await w.find('li.token button').trigger('click')
