@@ -1,4 +1,4 @@
-/** @module Folders through the real UI and the built server (issue 11): create folders and the environments, move a secret, its value still opens; axe finds nothing serious; folder names never reach the disk in clear. */
+/** @module Folders through the real UI and the built server (issue 11): create folders and the environments, move a secret, rename and move a folder, its secrets' values still open; axe finds nothing serious; folder names never reach the disk in clear. */
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -41,6 +41,11 @@ describe.skipIf(browserSkipReason !== null)('vault folders in the browser', () =
   const project = `proj-${randomUUID().slice(0, 8)}`
   const value = `VALUE-${randomUUID()}`
   const password = `master-${randomUUID()}`
+  const renamed = {
+    from: `old-${randomUUID().slice(0, 8)}`,
+    to: `new-${randomUUID().slice(0, 8)}`,
+    parent: `dest-${randomUUID().slice(0, 8)}`,
+  }
 
   it('creates folders and the environments, moves a secret, and the value still opens', async () => {
     const page = await suite.owner.context.newPage()
@@ -101,6 +106,60 @@ describe.skipIf(browserSkipReason !== null)('vault folders in the browser', () =
     await page.close()
   }, 240_000)
 
+  it('renames and moves a folder: the tree and the secrets under it follow, also after a reload', async () => {
+    const page = await suite.owner.context.newPage()
+    const pw = `master-${randomUUID()}`
+    await registerViaUi(page, suite.server.origin, `fold2-${randomUUID().slice(0, 8)}`, pw)
+    const tree = () => page.locator('nav[aria-label="Folders"] .node-name').allInnerTexts()
+    const node = (name: string) =>
+      page.locator('nav[aria-label="Folders"] .node', { hasText: new RegExp(`^\\W*${name}$`) })
+    const mkdirIn = async (parentLabel: string, name: string) => {
+      await page.getByRole('button', { name: 'New folder' }).click()
+      await page.getByLabel(`New folder in ${parentLabel}`).fill(name)
+      await page.getByRole('button', { name: 'Create', exact: true }).click()
+    }
+    await mkdirIn('/', renamed.from)
+    await page.getByText(`Created /${renamed.from}.`).waitFor()
+    await mkdirIn(`/${renamed.from}`, 'db')
+    await page.getByText(`Created /${renamed.from}/db.`).waitFor()
+    // A new folder is selected once made: back to the top for a sibling.
+    await node('Top level').click()
+    await mkdirIn('/', renamed.parent)
+    await page.getByText(`Created /${renamed.parent}.`).waitFor()
+    await addSecretViaUi(page, {
+      name: 'NESTED',
+      description: '',
+      tags: [],
+      path: `/${renamed.from}/db`,
+      value,
+    })
+    await page.getByRole('link', { name: 'Secrets', exact: true }).click()
+
+    await node(renamed.from).click()
+    await page.getByRole('button', { name: 'Rename' }).click()
+    await page.getByLabel(`New name for /${renamed.from}`).fill(renamed.to)
+    await page.getByRole('button', { name: 'Rename', exact: true }).last().click()
+    await page.getByText(`Renamed to /${renamed.to}.`).waitFor()
+    await page.getByRole('button', { name: 'Move', exact: true }).click()
+    await page.getByLabel(`Move /${renamed.to} into`).selectOption({ label: `/${renamed.parent}` })
+    await page.locator('.folder-form').getByRole('button', { name: 'Move', exact: true }).click()
+    await page.getByText(`Moved to /${renamed.parent}/${renamed.to}.`).waitFor()
+    await expect.poll(tree).toEqual(['Top level', renamed.parent, renamed.to, 'db'])
+
+    await page.reload()
+    await page.getByLabel('Master password').fill(pw)
+    await page.getByRole('button', { name: 'Unlock' }).click()
+    await page.locator('nav[aria-label="Folders"]').waitFor({ timeout: 60_000 })
+    expect(await tree()).toEqual(['Top level', renamed.parent, renamed.to, 'db'])
+    await node('db').click()
+    expect(await page.locator('.item .path').innerText()).toBe(
+      `/${renamed.parent}/${renamed.to}/db`,
+    )
+    await page.getByRole('link', { name: 'NESTED' }).click()
+    expect(await revealCurrent(page)).toBe(value)
+    await page.close()
+  }, 240_000)
+
   it('no file in DATA_DIR nor any log holds a folder name in clear', async () => {
     await suite.owner.close()
     expect(await suite.server.stop()).toBe(0)
@@ -109,6 +168,6 @@ describe.skipIf(browserSkipReason !== null)('vault folders in the browser', () =
       ...[suite.server.logFile, suite.server.outputFile].filter((f) => existsSync(f)),
     ]
     expect(files.length).toBeGreaterThan(0)
-    expect(await scanFiles(files, { project, value, password })).toEqual([])
+    expect(await scanFiles(files, { project, value, password, ...renamed })).toEqual([])
   })
 })

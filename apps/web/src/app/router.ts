@@ -60,6 +60,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'Deleted secrets' },
       },
       {
+        path: 'tokens',
+        name: 'vault-tokens',
+        component: () => vault().then((m) => m.VaultTokensView),
+        meta: { title: 'Access tokens' },
+      },
+      {
         path: 'audit',
         name: 'vault-audit',
         component: () => vault().then((m) => m.VaultAuditView),

@@ -9,9 +9,11 @@ import type { KdfParams, NewAccount } from '@secretsentry/keyring'
 import type {
   AuditEntry,
   CreateSecretRequest,
+  CreateTokenRequest,
   Folder,
   MoveSecretRequest,
   SecretSummary,
+  TokenInfoResponse,
   UpdateSecretRequest,
 } from '@secretsentry/contract/types'
 import { vi } from 'vitest'
@@ -62,6 +64,8 @@ export interface FakeVault {
   audit: AuditEntry[]
   /** The folder rows, first the account's first folder; opaque like the server's. */
   folders: Folder[]
+  /** Service tokens as GET /api/tokens lists them (the server's rows: verifier never shown). */
+  tokens: TokenInfoResponse[]
 }
 
 /** An account made with the real keyring (at the minimum KDF unless told) and a fetch mock serving it. */
@@ -99,6 +103,7 @@ export async function installFakeVaultApi(
     session,
     preloginOverride: null,
     audit: [],
+    tokens: [],
     folders: [
       {
         id: account.folder.id,
@@ -221,6 +226,53 @@ export async function installFakeVaultApi(
         fake.folders.splice(fake.folders.indexOf(folder), 1)
         return new Response(null, { status: 204 })
       }
+    }
+    if (path === '/api/tokens' && method === 'GET') return json(200, { tokens: fake.tokens })
+    if (path === '/api/tokens' && method === 'POST') {
+      const req = data as unknown as CreateTokenRequest
+      const live = (t: TokenInfoResponse) =>
+        t.revokedAt === null && (t.expiresAt === null || Date.parse(t.expiresAt) > Date.now())
+      if (fake.tokens.some((t) => t.name === req.name && live(t)))
+        return json(409, {
+          error: {
+            code: 'conflict',
+            message: 'name: a live token of this account has this name',
+            field: 'name',
+          },
+        })
+      const root = req.grants.find((g) => g.role === 'root')!
+      const info: TokenInfoResponse = {
+        id: req.id,
+        name: req.name,
+        rootFolderId: root.folderId,
+        includeSubfolders: req.includeSubfolders,
+        readWrite: req.readWrite,
+        stage: req.stage,
+        createdAt: now(),
+        expiresAt:
+          req.expiresInSeconds === null
+            ? null
+            : new Date(Date.now() + req.expiresInSeconds * 1000).toISOString(),
+        revokedAt: null,
+        lastUsedAt: null,
+        lastUsedClient: null,
+        grants: req.grants.length,
+        ownerWrappedKey: req.ownerWrappedKey,
+        tokenMeta: req.tokenMeta,
+      }
+      fake.tokens.push(info)
+      return json(201, info)
+    }
+    const tm = /^\/api\/tokens\/([^/]+)(\/grants)?$/.exec(path)
+    const tok = tm ? fake.tokens.find((t) => t.id === decodeURIComponent(tm[1]!)) : undefined
+    if (tm && !tok) return error(404, 'not_found', 'No such token')
+    if (tm && tok && !tm[2] && method === 'DELETE') {
+      tok.revokedAt ??= now()
+      return new Response(null, { status: 204 })
+    }
+    if (tm && tok && tm[2] && method === 'POST') {
+      tok.grants += (data['grants'] as unknown[]).length
+      return json(200, tok)
     }
     const keys = /^\/api\/secrets\/([^/]+)\/keys$/.exec(path)
     const keyed = keys ? secrets.get(decodeURIComponent(keys[1]!)) : undefined

@@ -267,27 +267,27 @@ describe('describeEvent', () => {
   })
 })
 
-describe('service token events', () => {
+describe('access token events', () => {
   const tokenLines = SAMPLES.filter((e) => e.token !== null).map(line)
 
   it('name the token, say what it read or why it was refused, and mark refusals', () => {
     expect(tokenLines.map((l) => [l.text, l.more, l.who])).toEqual([
-      ['Created service token “deploy”', '2 folders, read-only, expires', 'by you, in a browser'],
-      ['Revoked service token “deploy”', null, 'by you, in a browser'],
-      ['Gave service token “deploy” access to a new folder', null, 'by you, in a browser'],
-      ['Read 12 secrets of its folders', null, 'by service token “deploy”, from the command line'],
-      ['Read the value of “DB password”', 'version 3', 'by service token “deploy”, in a browser'],
+      ['Created access token “deploy”', '2 folders, read-only, expires', 'by you, in a browser'],
+      ['Revoked access token “deploy”', null, 'by you, in a browser'],
+      ['Gave access token “deploy” access to a new folder', null, 'by you, in a browser'],
+      ['Read 12 secrets of its folders', null, 'by access token “deploy”, from the command line'],
+      ['Read the value of “DB password”', 'version 3', 'by access token “deploy”, in a browser'],
       [
-        'Service token “deploy” was refused access to “DB password”',
+        'Access token “deploy” was refused access to “DB password”',
         'it may read current values only',
-        'by service token “deploy”, in a browser',
+        'by access token “deploy”, in a browser',
       ],
       [
-        'Service token “deploy” was refused',
+        'Access token “deploy” was refused',
         'the token is revoked',
-        'by service token “deploy”, in a browser',
+        'by access token “deploy”, in a browser',
       ],
-      ['Created “DB password”', null, 'by service token “deploy”, in a browser'],
+      ['Created “DB password”', null, 'by access token “deploy”, in a browser'],
     ])
     expect(tokenLines.filter((l) => l.badge !== null)).toHaveLength(2)
   })

@@ -50,11 +50,11 @@ export const EVENT_LABELS: Record<AuditEventName, string> = {
   'secret.moved': 'Secret moved to another folder',
   'access.denied': 'Access refused',
   alert: 'Alert',
-  'token.created': 'Service token created',
-  'token.revoked': 'Service token revoked',
-  'token.granted': 'Service token given a new folder',
-  'token.read': 'Read by a service token',
-  'token.denied': 'Service token refused',
+  'token.created': 'Access token created',
+  'token.revoked': 'Access token revoked',
+  'token.granted': 'Access token given a new folder',
+  'token.read': 'Read by an access token',
+  'token.denied': 'Access token refused',
 }
 
 export const RESULT_LABELS: Record<AuditResult, string> = {
@@ -139,9 +139,9 @@ function editWords(detail: string | null): string | null {
 
 const capitalised = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1)
 
-/** “deploy” (a service token's name as its owner gave it), or “a service token”. */
+/** “deploy” (an access token's name as its owner gave it), or “an access token”. */
 const tokenWords = (e: AuditEvent): string =>
-  e.token?.name ? `service token “${e.token.name}”` : 'a service token'
+  e.token?.name ? `access token “${e.token.name}”` : 'an access token'
 
 function who(e: AuditEvent, actor: AuditActor): string {
   const agent =

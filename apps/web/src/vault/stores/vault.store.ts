@@ -37,11 +37,13 @@ import type {
   Account,
   AuditQuery,
   AuditResponse,
+  CreateTokenInput,
   KdfParams,
   SecretChange,
   SecretItem,
   SecretSummary,
   ShareChoices,
+  TokenInfo,
   VaultSession,
   VaultShare,
 } from '@secretsentry/client/vault'
@@ -392,6 +394,27 @@ export const useVaultStore = defineStore('vault', () => {
     await guarded(() => s.revokeShare(id, shareId))
   }
 
+  /** The account's service tokens (never their text: the server has only a verifier). */
+  async function tokens(): Promise<TokenInfo[]> {
+    const s = requireSession()
+    return guarded(() => s.tokens())
+  }
+
+  /**
+   * Makes a token for one folder: its grants are wrapped here, under a key derived from the token.
+   * The answer's `text` is the token itself. It is returned to the caller and kept nowhere in this
+   * store (nor in storage): the page shows it once and it is gone when the page is left or locked.
+   */
+  async function createToken(input: CreateTokenInput): Promise<{ text: string; token: TokenInfo }> {
+    const s = requireSession()
+    return guarded(() => s.createToken(input))
+  }
+
+  async function revokeToken(id: string): Promise<void> {
+    const s = requireSession()
+    await guarded(() => s.revokeToken(id))
+  }
+
   /**
    * Re-wraps userKey under a key derived from the new password with a new salt (and today's KDF
    * defaults); nothing else is re-encrypted. The keyring checks the current password here first
@@ -460,6 +483,9 @@ export const useVaultStore = defineStore('vault', () => {
     shareSecret,
     shares,
     revokeShare,
+    tokens,
+    createToken,
+    revokeToken,
     audit,
     changePassword,
     setAutoLockMinutes,

@@ -159,6 +159,20 @@ describe('VaultListView folders', () => {
     await flushPromises()
     expect(w.find('.folder-form [role="alert"]').text()).toContain('not empty')
   })
+
+  it('links a chosen folder to a new token for it, by id (names stay off URLs the server sees)', async () => {
+    const store = useVaultStore()
+    const made = await store.mkdir('/app/production')
+    const w = await mountList()
+    const tokenLink = () => w.findAll('a').find((a) => a.text() === 'Create token for this folder')
+    // "All secrets" is no folder.
+    expect(tokenLink()).toBeUndefined()
+    await w
+      .findAll('.node')
+      .find((b) => b.text().endsWith('production'))!
+      .trigger('click')
+    expect(tokenLink()!.attributes('href')).toBe(`/vault/tokens?folder=${made.id}`)
+  })
 })
 
 describe('VaultListView rotation', () => {
