@@ -6,7 +6,7 @@
  */
 import { makeTestApp } from '@secretsentry/server/test/test-app'
 import { describe, expect, it, vi } from 'vitest'
-import { ClientError, createVaultClient } from './vault.ts'
+import { ClientError, createVaultClient, UNKNOWN_TOKEN_ROOT } from './vault.ts'
 import type { VaultSession } from './vault.ts'
 import { openTokenSession } from './token.ts'
 import type { FetchLike } from './http.ts'
@@ -215,5 +215,29 @@ describe('service tokens (client ↔ server)', () => {
     const e2 = await open(stranger).catch((e: unknown) => e)
     expect(e2).toMatchObject({ status: 401, code: 'unauthenticated' })
     expect((e2 as Error).message).not.toContain('BBBB')
+  })
+
+  it('a listed token whose root the owner cannot place is "(unknown folder)", never "/"', async () => {
+    const t = await makeTestApp()
+    // A server that answers the token list with another root and an altered sealed root path.
+    const fetch: FetchLike = async (url, init) => {
+      const res = await t.call(url.slice(ORIGIN.length), init)
+      if (!url.endsWith('/api/tokens') || init.method !== 'GET') return res
+      const body = (await res.json()) as { tokens: { rootFolderId: string; tokenMeta: string }[] }
+      for (const tok of body.tokens) {
+        tok.rootFolderId = 'A'.repeat(22)
+        const last = tok.tokenMeta.at(-2) === 'A' ? 'B' : 'A'
+        tok.tokenMeta = `${tok.tokenMeta.slice(0, -2)}${last}${tok.tokenMeta.slice(-1)}`
+      }
+      return new Response(JSON.stringify(body), { status: 200, headers: res.headers })
+    }
+    const owner = await createVaultClient({ origin: ORIGIN, fetch, session: 'bearer' }).register(
+      'alice',
+      PASSWORD,
+    )
+    await owner.mkdir('/app/production')
+    await owner.createToken({ path: '/app/production', name: 'deploy' })
+    const [listed] = await owner.tokens()
+    expect(listed!.path).toBe(UNKNOWN_TOKEN_ROOT)
   })
 })

@@ -364,6 +364,9 @@ function checkRotationDays(days: number | null): number | null {
   return days
 }
 
+/** A token's root path when neither the folder tree nor its sealed root path gives one. */
+export const UNKNOWN_TOKEN_ROOT = '(unknown folder)'
+
 const secretUrl = (id: string): string => `/api/secrets/${encodeURIComponent(id)}`
 const revisionTag = (revision: number): string => `"${revision}"`
 
@@ -744,7 +747,8 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
             wipe(wrapKey)
           }
         } catch {
-          path = ''
+          // Never '/': an unreadable root must not look like a token for the whole vault.
+          path = UNKNOWN_TOKEN_ROOT
         }
       }
       return {
