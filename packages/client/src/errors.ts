@@ -16,6 +16,7 @@ import type { KdfParams } from '@secretsentry/keyring'
  * - `locked`: the vault session holds no keys (locked, or never opened).
  * - `secret_not_found` / `ambiguous`: a name or path that matches no secret, or several.
  * - `bad_input`: the caller passed something malformed; `field` names it.
+ * - `env_name`: secrets that cannot become environment variables (env.ts); the message names their paths.
  */
 export type ClientErrorCode =
   | ErrorCode
@@ -38,6 +39,7 @@ export type ClientErrorCode =
   | 'folder_not_found'
   | 'folder_exists'
   | 'bad_input'
+  | 'env_name'
 
 export interface ClientErrorDetails {
   /** The offending field (invalid_input, bad_input). */
