@@ -28,6 +28,7 @@ import { openVault } from './account.ts'
 import { oneLine } from '../sanitize.ts'
 import type { Command } from './command.ts'
 import { newPassphrase, reportLink, sharePolicy } from './share.ts'
+import { TOKEN_ENV, TOKEN_OPTIONS, tokenFor, withToken } from '../secrets-source.ts'
 
 const STAGES: readonly Stage[] = ['current', 'pending', 'previous']
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -119,13 +120,17 @@ export const get: Command = {
       '--stage': { value: true, help: 'the version with this stage: current, pending or previous' },
       '--json': {
         value: false,
-        help: 'print {path, id, version, value, description, tags} as JSON',
+        help: 'print {path, id, version, value, description, tags} as JSON (with a token: {path, version, value})',
       },
+      ...TOKEN_OPTIONS,
     },
   },
   description: [
     'The value goes to standard output byte for byte (a newline is added only on a terminal).',
     'The server records the read in the audit log.',
+    `With a service token (${TOKEN_ENV} or --token-file) PATH is read with the token instead of`,
+    'the login: only within its folder, and only the current version unless it was made with',
+    '--stage any.',
   ],
   async run(args, io) {
     const version = args.options.get('--version')
@@ -142,6 +147,22 @@ export const get: Command = {
       throw new UsageError(
         `get: --stage must be current, pending or previous, got ${JSON.stringify(stage)}`,
       )
+    }
+    const token = tokenFor('get', args, io)
+    if (token) {
+      const secret = await withToken('get', args, io, token, (session) =>
+        session.get(pathArg(args), {
+          ...(typeof version === 'string' ? { version: Number(version) } : {}),
+          ...(typeof stage === 'string' ? { stage: stage as Stage } : {}),
+        }),
+      )
+      if (args.options.get('--json')) {
+        const out = { path: secret.path, version: secret.version, value: secret.value }
+        io.out(`${JSON.stringify(out)}\n`)
+        return EXIT_OK
+      }
+      await writeValue(io.terminal, new TextEncoder().encode(secret.value))
+      return EXIT_OK
     }
     const { item, read } = await withVault(io, async (v) => {
       const item = await v.resolve(pathArg(args))
@@ -189,11 +210,14 @@ export const set: Command = {
         multiple: true,
         help: 'a tag; repeat for several (replaces the old tags)',
       },
+      ...TOKEN_OPTIONS,
     },
   },
   description: [
     'The value is all of standard input, exactly (UTF-8 text; a trailing newline is kept).',
     'A new PATH creates the secret; an existing one gets a new version. Never from an argument.',
+    `With a service token (${TOKEN_ENV} or --token-file): only a token made with --read-write,`,
+    'only within its folder; a read-only token is refused (exit 4).',
   ],
   async run(args, io) {
     const target = pathArg(args)
@@ -201,6 +225,10 @@ export const set: Command = {
     const description = args.options.get('--description')
     const tags = args.lists.get('--tag')
     const { path, name } = await clientCall(async () => splitPath(target))
+    const token = tokenFor('set', args, io)
+    if (token && (description !== undefined || tags !== undefined)) {
+      throw new UsageError('set: --description and --tag need a login, not a token')
+    }
     if (io.terminal.stdinIsTTY)
       io.err('Type or paste the value, then press Ctrl-D on a new line:\n')
     const bytes = await io.terminal.readStdin()
@@ -214,6 +242,15 @@ export const set: Command = {
       throw new UsageError(
         'set: the value is not UTF-8 text; vault values are text (share a binary file with secretsentry share --file)',
       )
+    }
+    if (token) {
+      const stored = await withToken('set', args, io, token, (session) =>
+        session.set(target, value, { pending }),
+      )
+      io.err(
+        `Stored ${oneLine(stored.path)} version ${stored.version}${pending ? ' as pending' : ''} with the token.\n`,
+      )
+      return EXIT_OK
     }
     const message = await withVault(io, async (v) => {
       const existing = exactly(await v.list(), target)
