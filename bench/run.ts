@@ -35,6 +35,7 @@ import {
   type BenchServer,
 } from './lib/server.ts'
 import { summarize, type Summary } from './lib/stats.ts'
+import { measureTokens, type TokenFigures } from './lib/tokens.ts'
 import { measureVault, type VaultFigures } from './lib/vault.ts'
 import { runSideBySide } from './side-by-side.ts'
 
@@ -60,6 +61,10 @@ const settings = {
   /** Secrets in the vault whose list is timed; 0 skips the vault figures. */
   vaultSecrets: envInt('BENCH_VAULT_SECRETS', 1000),
   vaultSamples: envInt('BENCH_VAULT_SAMPLES', 5),
+  /** Secrets in the folder a service token reads (run start-up, token read); 0 skips them. */
+  tokenSecrets: envInt('BENCH_TOKEN_SECRETS', 50),
+  tokenSamples: envInt('BENCH_TOKEN_SAMPLES', 10),
+  tokenReads: envInt('BENCH_TOKEN_READS', 200),
   crypto: process.env.BENCH_SKIP_CRYPTO !== '1',
   browser: process.env.BENCH_SKIP_BROWSER !== '1',
 }
@@ -471,6 +476,19 @@ async function measureVaultFigures(): Promise<VaultFigures> {
   }
 }
 
+async function measureTokenFigures(): Promise<TokenFigures> {
+  const server = await startBenchServer()
+  try {
+    return await measureTokens(server.origin, server.pid, {
+      secrets: settings.tokenSecrets,
+      samples: Math.max(1, settings.tokenSamples),
+      reads: Math.max(1, settings.tokenReads),
+    })
+  } finally {
+    await server.stop()
+  }
+}
+
 async function measureBrowser(): Promise<{
   reveal: RevealPageFigures
   crypto: PageCryptoFigures[]
@@ -544,6 +562,13 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(vault))
   }
 
+  let tokens: TokenFigures | null = null
+  if (settings.tokenSecrets > 0) {
+    console.log(`\n== service tokens (a folder of ${fmt(settings.tokenSecrets)} secrets)`)
+    tokens = await measureTokenFigures()
+    console.log(JSON.stringify(tokens))
+  }
+
   let nodeCrypto: CryptoFigures[] = []
   if (settings.crypto) {
     console.log('\n== crypto in Node')
@@ -606,6 +631,13 @@ async function main(): Promise<void> {
       `| Vault list of ${fmt(vault.secrets)} secrets (GET /api/secrets ${fmt(vault.listBytes / 1024)} KiB, then every name opened), median (max) | ${ms(vault.list.median)} ms (${ms(vault.list.max)}); request alone ${ms(vault.listRequest.median)} ms | — |`,
     )
   }
+  if (tokens) {
+    const t = tokens
+    rows.push(
+      `| \`secretsentry run\` with a service token, folder of ${fmt(t.secrets)} secrets: spawn to the command started, median of ${t.runToCommand.n} (max) | ${ms(t.runToCommand.median)} ms (${ms(t.runToCommand.max)}); of which starting Node and the CLI (\`--version\`) ${ms(t.cliVersion.median)} ms | — |`,
+      `| Token read of ${fmt(t.secrets)} secrets (GET, ${fmt(t.readBytes / 1024, 1)} KiB), ${fmt(t.reads)} in a row: median (p90), server CPU per read | ${ms(t.readRequest.median)} ms (${ms(t.readRequest.p90)}); ${formatCpu(t.readCpu)} | — |`,
+    )
+  }
   if (browser) {
     const r = browser.reveal
     rows.push(
@@ -651,6 +683,7 @@ async function main(): Promise<void> {
         scale,
         postgres,
         vault,
+        tokens,
         nodeCrypto,
         browser,
       },
