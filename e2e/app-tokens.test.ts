@@ -48,7 +48,11 @@ interface Result {
 }
 
 /** The built CLI with only the environment given (PATH added), standard input piped or closed. */
-function secretsentry(args: string[], env: Record<string, string>, input?: string): Promise<Result> {
+function secretsentry(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+): Promise<Result> {
   const child = spawn(process.execPath, [bundle, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -198,7 +202,11 @@ describe('service tokens: run, export, get and set with a token', () => {
   })
 
   it('a token for current versions cannot read a pending one; run keeps giving the current value', async () => {
-    const pending = await secretsentry(['set', `${prod}/DB_PASSWORD`, '--pending'], owner, canary.pending)
+    const pending = await secretsentry(
+      ['set', `${prod}/DB_PASSWORD`, '--pending'],
+      owner,
+      canary.pending,
+    )
     expect(pending.code, pending.err).toBe(0)
     const read = await secretsentry(['get', `${prod}/DB_PASSWORD`, '--stage', 'pending'], machine)
     expect([3, 4]).toContain(read.code)
