@@ -11,7 +11,7 @@ import path from 'node:path'
 import tty from 'node:tty'
 import { secretsToEnv } from '@secretsentry/client/env'
 import { ClientError } from '@secretsentry/client/share'
-import { UsageError, type ParsedArgs } from '../args.ts'
+import { UsageError } from '../args.ts'
 import { writeFileAtomically } from '../atomic-file.ts'
 import {
   FORMATS,
@@ -19,7 +19,7 @@ import {
   UnrepresentableValue,
   type ExportFormat,
 } from '../export-format.ts'
-import { CommandError, EXIT_FAILED, EXIT_OK, type Io } from '../io.ts'
+import { CommandError, EXIT_FAILED, EXIT_OK } from '../io.ts'
 import { childEnvironment, CommandNotStarted, runChild } from '../run-child.ts'
 import { folderSecrets, TOKEN_ENV, TOKEN_OPTIONS, type FolderSecret } from '../secrets-source.ts'
 import type { Command } from './command.ts'
