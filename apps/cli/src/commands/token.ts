@@ -16,19 +16,20 @@ import type { Command } from './command.ts'
 
 /** A token lives this long unless --expires says otherwise: long enough for a deployment, short enough to be rotated. */
 export const DEFAULT_TOKEN_EXPIRY = '90d'
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
+const UNITS: Record<string, number> = { m: 60, h: 3600, d: 86400 }
+const MIN_SECONDS = 60
 /** Ten years: beyond that, say `never`. */
 const MAX_SECONDS = 3650 * 86400
 
-/** `90d`, `12h`, `30m`, `45s` → seconds; `never` → null. */
+/** `90d`, `12h`, `30m` → seconds, within the server's bounds (a minute to ten years); `never` → null. */
 export function parseTokenExpiry(text: string): number | null {
   const t = text.trim().toLowerCase()
   if (t === 'never') return null
-  const m = /^(\d{1,7})([smhd])$/.exec(t)
+  const m = /^(\d{1,7})([mhd])$/.exec(t)
   const seconds = m ? Number(m[1]) * (UNITS[m[2] as string] as number) : NaN
-  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > MAX_SECONDS) {
+  if (!Number.isSafeInteger(seconds) || seconds < MIN_SECONDS || seconds > MAX_SECONDS) {
     throw new UsageError(
-      `token create: --expires must be a duration like 30d, 12h, 90m or 45s (at most 3650d), or never; got ${JSON.stringify(text)}`,
+      `token create: --expires must be a duration like 30d, 12h or 90m (1m to 3650d), or never; got ${JSON.stringify(text)}`,
     )
   }
   return seconds
@@ -159,7 +160,7 @@ export const token: Command = {
       '--name': { value: true, help: 'create: a name for lists and the audit trail' },
       '--expires': {
         value: true,
-        help: `create: lifetime like 30d, 12h, 90m or 45s, or never (default ${DEFAULT_TOKEN_EXPIRY})`,
+        help: `create: lifetime like 30d, 12h or 90m (1m to 3650d), or never (default ${DEFAULT_TOKEN_EXPIRY})`,
       },
       '--read-write': {
         value: false,
