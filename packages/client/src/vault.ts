@@ -16,30 +16,30 @@ import {
   changePassword as changeAccountPassword,
   createAccount,
   createFolder as createFolderRecord,
-  createSecretVersion,
+  createServiceToken,
   deriveAccountKeys,
   FIRST_FOLDER_NAME,
+  grantFolder,
   KDF_DEFAULTS,
-  KeyringError,
-  newId,
   openFolder,
-  openSecretMeta,
-  openSecretVersion,
+  openTokenMeta,
+  pathIsWithin,
   rewrapForMove,
   sealFolderMeta,
-  sealSecretMeta,
   unlockAccount,
+  unwrapTokenKey,
   unwrapUserKey,
 } from '@secretsentry/keyring'
 import type { KdfParams } from '@secretsentry/keyring'
+import { SERVICE_TOKEN_LIMITS } from '@secretsentry/contract/limits'
 import type {
   Account,
   AccountResponse,
   AuditEventName,
   AuditResponse,
   AuditResult,
-  CreateSecretRequest,
   CreateShareRequest,
+  CreateTokenRequest,
   CreateShareResponse,
   DeleteSecretResponse,
   Folder,
@@ -51,10 +51,22 @@ import type {
   SecretStage,
   SecretSummary,
   SecretWithValue,
+  TokenGrant,
+  TokenInfoResponse,
+  TokensResponse,
   UpdateSecretRequest,
   VaultShare,
 } from '@secretsentry/contract/types'
 import { ClientError, localError } from './errors.ts'
+import {
+  newSecretRequest,
+  openAnsweredValue,
+  openMetaOrNull,
+  sealMeta,
+  sealValue,
+  viaCrypto,
+  viaCryptoAsync,
+} from './secret-crypto.ts'
 import { connect, normalizeOrigin } from './http.ts'
 import type { ConnectionOptions, Method } from './http.ts'
 import { assertOfferedKdf, kdfMemoryKey, refuseKdfDowngrade, rememberKdf } from './kdf-policy.ts'
@@ -176,6 +188,41 @@ export interface ReadValue {
   summary: SecretSummary
 }
 
+export type TokenStage = 'current' | 'any'
+
+/** A service token as its owner sees it (never its text, which is shown once at creation). */
+export interface TokenInfo {
+  id: string
+  /** Clear text on the server (like a username): never anything secret. */
+  name: string
+  /** The root folder's path, resolved by the owner ('/' for the vault's root folder). */
+  path: string
+  includeSubfolders: boolean
+  readWrite: boolean
+  stage: TokenStage
+  createdAt: string
+  expiresAt: string | null
+  revokedAt: string | null
+  lastUsedAt: string | null
+  /** Keyed hash of the address it was last used from, as the audit trail shows clients. */
+  lastUsedClient: string | null
+}
+
+export interface CreateTokenInput {
+  /** The folder the token reads (and its subfolders with includeSubfolders). */
+  path: string
+  /** Default `token-` and the start of its id. Stored in clear: nothing secret. */
+  name?: string
+  /** Default null: no expiry (revoke it instead). */
+  expiresInSeconds?: number | null
+  /** Default false. */
+  includeSubfolders?: boolean
+  /** Default false: read-only. */
+  readWrite?: boolean
+  /** Default 'current': the current version only; 'any' reads pending and previous too. */
+  stage?: TokenStage
+}
+
 export interface VaultSession {
   /** The signed-in account (replaced after a password change). */
   readonly account: Account
@@ -241,6 +288,15 @@ export interface VaultSession {
   moveSecret(summary: SecretSummary, destPath: string): Promise<SecretItem>
   /** development, staging and production under `projectPath` (created when missing; idempotent). */
   environments(projectPath: string): Promise<FolderItem[]>
+  /** The account's service tokens, revoked ones too. */
+  tokens(): Promise<TokenInfo[]>
+  /**
+   * A service token for the folder at `input.path`: the keys are made here and only the
+   * verifier and wrapped keys go to the server. `text` is the token: show it once, never store it.
+   */
+  createToken(input: CreateTokenInput): Promise<{ text: string; token: TokenInfo }>
+  /** Revokes at once (by id, or by the name of a live token); revoking a revoked one is fine. */
+  revokeToken(idOrName: string): Promise<void>
 }
 
 export interface VaultClient {
@@ -274,30 +330,6 @@ export function latestVersion(summary: SecretSummary): number {
 
 export function versionWithStage(summary: SecretSummary, stage: SecretStage): number | null {
   return summary.versions.find((v) => v.stages.includes(stage))?.version ?? null
-}
-
-/** Keyring and envelope failures as ClientError with the same code and message. */
-function fromCrypto(e: unknown): unknown {
-  if (e instanceof KeyringError) return localError(e.code, e.message)
-  if (e instanceof EnvelopeError)
-    return localError(e.code === 'bad_fragment' ? 'bad_input' : e.code, e.message)
-  return e
-}
-
-function viaCrypto<T>(fn: () => T): T {
-  try {
-    return fn()
-  } catch (e) {
-    throw fromCrypto(e)
-  }
-}
-
-async function viaCryptoAsync<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (e) {
-    throw fromCrypto(e)
-  }
 }
 
 const secretUrl = (id: string): string => `/api/secrets/${encodeURIComponent(id)}`
@@ -359,6 +391,11 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
   interface OpenFolders {
     keys: Map<string, Uint8Array>
     infos: OpenedFolderInfo[]
+    /**
+     * The parent ids the server keeps (it checks a token's grants against them); paths come from
+     * the sealed parents only.
+     */
+    serverParents: Map<string, string | null>
   }
 
   /** Opens every folder (keys already held are reused, so a refresh unwraps only new ones). */
@@ -366,6 +403,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     const { folders } = await call<{ folders: Folder[] }>('GET', '/api/folders')
     const keys = new Map<string, Uint8Array>()
     const infos: OpenedFolderInfo[] = []
+    const serverParents = new Map(folders.map((f) => [f.id, f.parentId]))
     try {
       for (const f of folders) {
         const opened = viaCrypto(() => openFolder(userKey, f))
@@ -385,7 +423,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     }
     if (held) for (const [id, k] of held.keys) if (!keys.has(id)) wipe(k)
     // Map order is insertion order: the first folder stays first.
-    return { keys, infos }
+    return { keys, infos, serverParents }
   }
 
   async function startSession(account: Account, userKey: Uint8Array): Promise<VaultSession> {
@@ -434,12 +472,8 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       const key = locked ? undefined : folderKeys.get(summary.folderId)
       let meta: SecretMeta | null = null
       if (key) {
-        try {
-          meta = openSecretMeta(key, summary.id, summary.meta.revision, summary.meta.ciphertext)
-        } catch {
-          // Tampered, swapped or from a folder we cannot open: listed as unreadable.
-          meta = null
-        }
+        // Tampered, swapped or from a folder we cannot open: listed as unreadable.
+        meta = openMetaOrNull(key, summary)
         metaCache.set(summary.id, { ciphertext: summary.meta.ciphertext, meta })
       }
       return { id: summary.id, summary, meta, folderPath }
@@ -481,28 +515,11 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       const id = typeof target === 'string' ? target : target.id
       const path = version === undefined ? secretUrl(id) : `${secretUrl(id)}?version=${version}`
       const body = await call<SecretWithValue>('GET', path)
-      // Security promise: the AD binds a value to its own version only, so a server could answer
-      // with another version that opens fine (an old value as the current one). The version
-      // must be the one asked for, or the one the answer labels current.
+      // The version asked for, or the one the answer labels current (see openAnsweredValue).
       const asked = version ?? versionWithStage(body, 'current')
-      if (body.value.version !== asked || body.id !== id) {
-        throw localError(
-          'wrong_version',
-          'The server sent another version of this secret than the one asked for.',
-        )
-      }
-      const key = folderKey(body.folderId)
-      const { value: sealed, ...summary } = body
-      const value = viaCrypto(() => openSecretVersion(key, id, sealed).value)
-      return { value, version: sealed.version, summary }
-    }
-
-    function sealMeta(key: Uint8Array, id: string, revision: number, meta: SecretMeta): string {
-      return viaCrypto(() => sealSecretMeta(key, id, revision, meta))
-    }
-
-    function sealValue(key: Uint8Array, id: string, version: number, value: string) {
-      return viaCrypto(() => createSecretVersion(key, id, version, { value }))
+      const opened = openAnsweredValue(folderKey(body.folderId), id, body, asked)
+      const { value: _sealed, ...summary } = body
+      return { ...opened, summary }
     }
 
     async function update(summary: SecretSummary, change: SecretChange): Promise<SecretItem> {
@@ -537,12 +554,13 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       }
       folderKeys.clear()
       for (const [id, k] of next.keys) folderKeys.set(id, k)
-      opened = { keys: folderKeys, infos: next.infos }
+      opened = { keys: folderKeys, infos: next.infos, serverParents: next.serverParents }
       tree = buildTree(opened.infos)
       return tree
     }
 
     const folderUrl = (id: string): string => `/api/folders/${encodeURIComponent(id)}`
+    const tokenUrl = (id: string): string => `/api/tokens/${encodeURIComponent(id)}`
     const pathOf = (segments: string[]): string => segments.map((x) => `/${x}`).join('')
 
     async function createChild(parent: FolderItem, name: string): Promise<FolderItem> {
@@ -574,6 +592,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         if (parents) return at
         throw localError('folder_exists', 'The root folder / exists.')
       }
+      const created: string[] = []
       for (let i = 0; i < segments.length; i++) {
         const here = pathOf(segments.slice(0, i + 1))
         const existing = tree.find((f) => f.path === here)
@@ -587,7 +606,9 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
           throw localError('folder_not_found', `No folder ${here}; create parents too (-p).`)
         }
         at = await createChild(at, segments[i]!)
+        created.push(at.id)
       }
+      await grantToTokens(created)
       return at
     }
 
@@ -659,7 +680,165 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       return decrypt(res)
     }
 
+    /** Whether the server's tree has `id` below `rootId` (it refuses grants elsewhere). */
+    function serverBelow(id: string, rootId: string): boolean {
+      const parents = opened.serverParents
+      let at = parents.get(id) ?? null
+      for (let steps = 0; at !== null && steps <= parents.size; steps++) {
+        if (at === rootId) return true
+        at = parents.get(at) ?? null
+      }
+      return false
+    }
+
+    /** The folders a token for `root` with its subfolders is granted: below it in both trees. */
+    const subfoldersOf = (root: FolderItem): FolderItem[] =>
+      tree.filter(
+        (f) => f.id !== root.id && pathIsWithin(f.path, root.path) && serverBelow(f.id, root.id),
+      )
+
+    /** The root's path as the owner's tree has it, else as sealed in the token ('/' for the top). */
+    function toTokenInfo(t: TokenInfoResponse): TokenInfo {
+      let path = tree.find((f) => f.id === t.rootFolderId)?.path
+      if (path === undefined) {
+        try {
+          const wrapKey = unwrapTokenKey(userKey, t.id, t.ownerWrappedKey)
+          try {
+            path = openTokenMeta(wrapKey, t.id, t.tokenMeta).path
+          } finally {
+            wipe(wrapKey)
+          }
+        } catch {
+          path = ''
+        }
+      }
+      return {
+        id: t.id,
+        name: t.name,
+        path: path === '' ? '/' : path,
+        includeSubfolders: t.includeSubfolders,
+        readWrite: t.readWrite,
+        stage: t.stage,
+        createdAt: t.createdAt,
+        expiresAt: t.expiresAt,
+        revokedAt: t.revokedAt,
+        lastUsedAt: t.lastUsedAt,
+        lastUsedClient: t.lastUsedClient,
+      }
+    }
+
+    async function listTokens(): Promise<TokenInfoResponse[]> {
+      return (await call<TokensResponse>('GET', '/api/tokens')).tokens
+    }
+
+    /**
+     * SPEC §11.3 (MUST): a folder created or moved within the root of a token that includes its
+     * subfolders gets a `subfolder` grant, made here (the only place the folder key and the
+     * token's wrapKey meet). A token revoked or changed meanwhile is skipped.
+     */
+    async function grantToTokens(folderIds: string[]): Promise<void> {
+      if (folderIds.length === 0) return
+      const now = Date.now()
+      for (const t of await listTokens()) {
+        if (t.revokedAt !== null || !t.includeSubfolders) continue
+        if (t.expiresAt !== null && Date.parse(t.expiresAt) <= now) continue
+        const root = tree.find((f) => f.id === t.rootFolderId)
+        if (!root) continue
+        const within = new Set(subfoldersOf(root).map((f) => f.id))
+        const targets = folderIds.filter((id) => within.has(id))
+        if (targets.length === 0) continue
+        const wrapKey = viaCrypto(() => unwrapTokenKey(userKey, t.id, t.ownerWrappedKey))
+        let grants: TokenGrant[]
+        try {
+          grants = targets.map((id) =>
+            viaCrypto(() => grantFolder(wrapKey, t.id, { id, key: folderKey(id) }, 'subfolder')),
+          )
+        } finally {
+          wipe(wrapKey)
+        }
+        try {
+          await call<TokenInfoResponse>('POST', `${tokenUrl(t.id)}/grants`, { grants })
+        } catch (e) {
+          if (e instanceof ClientError && (e.code === 'conflict' || e.code === 'not_found'))
+            continue
+          throw e
+        }
+      }
+    }
+
+    async function createToken(
+      input: CreateTokenInput,
+    ): Promise<{ text: string; token: TokenInfo }> {
+      requireOpen()
+      if (typeof input !== 'object' || input === null || typeof input.path !== 'string') {
+        throw localError('bad_input', 'path: the folder the token is for', { field: 'path' })
+      }
+      await refreshFolders()
+      const root = requireFolder(tree, input.path)
+      const includeSubfolders = input.includeSubfolders ?? false
+      const subs = includeSubfolders ? subfoldersOf(root) : []
+      if (subs.length + 1 > SERVICE_TOKEN_LIMITS.maxGrants) {
+        throw localError(
+          'bad_input',
+          `A token can hold at most ${SERVICE_TOKEN_LIMITS.maxGrants} folders; ${root.path || '/'} has ${subs.length + 1}.`,
+          { field: 'includeSubfolders' },
+        )
+      }
+      const made = viaCrypto(() =>
+        createServiceToken(
+          userKey,
+          { id: root.id, key: folderKey(root.id) },
+          subs.map((f) => ({ id: f.id, key: folderKey(f.id) })),
+          { path: root.path },
+        ),
+      )
+      const name = input.name?.trim() || `token-${made.id.slice(0, 8)}`
+      const body: CreateTokenRequest = {
+        id: made.id,
+        verifier: made.verifier,
+        ownerWrappedKey: made.ownerWrappedKey,
+        grants: made.grants,
+        name,
+        tokenMeta: made.meta,
+        includeSubfolders,
+        readWrite: input.readWrite ?? false,
+        stage: input.stage ?? 'current',
+        expiresInSeconds: input.expiresInSeconds ?? null,
+      }
+      const res = await call<TokenInfoResponse>('POST', '/api/tokens', body)
+      return { text: made.text, token: toTokenInfo(res) }
+    }
+
     return {
+      async tokens() {
+        requireOpen()
+        const list = await listTokens()
+        if (list.some((t) => !tree.some((f) => f.id === t.rootFolderId))) await refreshFolders()
+        return list.map(toTokenInfo)
+      },
+      createToken,
+
+      async revokeToken(idOrName) {
+        requireOpen()
+        const text = typeof idOrName === 'string' ? idOrName.trim() : ''
+        if (text === '')
+          throw localError('bad_input', 'Name or id of the token', { field: 'token' })
+        const list = await listTokens()
+        const byId = list.find((t) => t.id === text)
+        const named = list.filter((t) => t.name === text)
+        const live = named.filter((t) => t.revokedAt === null)
+        const target = byId ?? (live.length > 0 ? live : named)[0]
+        if (!byId && live.length > 1) {
+          throw localError(
+            'ambiguous',
+            `${live.length} tokens are named ${text}: ${live.map((t) => t.id).join(', ')}. Use an id.`,
+            { candidates: live.map((t) => t.id) },
+          )
+        }
+        if (!target) throw localError('not_found', `No token named ${text} or with that id.`)
+        await call<void>('DELETE', tokenUrl(target.id))
+      },
+
       folders: () => {
         requireOpen()
         return tree.slice()
@@ -682,14 +861,23 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         await refreshFolders()
         const folder = requireFolder(tree, pathOrId)
         const into = findFolder(tree, dest)
-        if (into) return reseatFolder(folder, into, folder.name)
-        const segments = folderSegments(dest, 'dest')
-        const name = segments.pop()!
-        const parent = tree.find((f) => f.path === pathOf(segments))
-        if (!parent) {
-          throw localError('folder_not_found', `No folder ${pathOf(segments) || '/'} to move into.`)
+        let moved: FolderItem
+        if (into) moved = await reseatFolder(folder, into, folder.name)
+        else {
+          const segments = folderSegments(dest, 'dest')
+          const name = segments.pop()!
+          const parent = tree.find((f) => f.path === pathOf(segments))
+          if (!parent) {
+            throw localError(
+              'folder_not_found',
+              `No folder ${pathOf(segments) || '/'} to move into.`,
+            )
+          }
+          moved = await reseatFolder(folder, parent, name)
         }
-        return reseatFolder(folder, parent, name)
+        // The folder and everything in it may now be within a token's root (SPEC §11.3).
+        await grantToTokens(tree.filter((f) => pathIsWithin(f.path, moved.path)).map((f) => f.id))
+        return moved
       },
 
       async removeFolder(pathOrId) {
@@ -757,14 +945,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         }
         if (!folderId)
           throw localError('not_found', 'This account has no folder to keep secrets in.')
-        const key = folderKey(folderId)
-        const id = newId()
-        const request: CreateSecretRequest = {
-          id,
-          folderId,
-          meta: { ciphertext: sealMeta(key, id, 1, meta) },
-          value: sealValue(key, id, 1, input.value),
-        }
+        const request = newSecretRequest(folderId, folderKey(folderId), meta, input.value)
         return decrypt(await call<SecretSummary>('POST', '/api/secrets', request))
       },
 
@@ -910,6 +1091,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         infos: [
           { id: created.folder.id, name: FIRST_FOLDER_NAME, sealedParent: null, revision: 1 },
         ],
+        serverParents: new Map([[created.folder.id, null]]),
       })
     },
 

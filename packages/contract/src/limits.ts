@@ -91,6 +91,13 @@ export const AUDIT_EVENTS = [
   'secret.moved',
   'access.denied',
   'alert',
+  // Service tokens (issue 11): made, revoked, granted a folder created later, values read by
+  // the token, and every refused token access (counted toward the alert like access.denied).
+  'token.created',
+  'token.revoked',
+  'token.granted',
+  'token.read',
+  'token.denied',
 ] as const
 
 export const AUDIT_RESULTS = ['ok', 'failed', 'denied'] as const
@@ -98,9 +105,10 @@ export const AUDIT_RESULTS = ['ok', 'failed', 'denied'] as const
 /**
  * Who caused an event on an account's trail: the account holder (`user`), another signed-in
  * account (`other_account`, never named: the holder learns that someone probed, not who), a
- * caller without a session such as a share link's recipient (`anonymous`), or the server.
+ * caller without a session such as a share link's recipient (`anonymous`), the server, or one
+ * of the holder's service tokens (`token`: the entry names it).
  */
-export const AUDIT_ACTORS = ['user', 'other_account', 'anonymous', 'system'] as const
+export const AUDIT_ACTORS = ['user', 'other_account', 'anonymous', 'system', 'token'] as const
 
 /** Instance policy (issue 12): what an administrator may set, and the invite token's size. */
 export const REGISTRATION_MODES = ['open', 'invite', 'closed'] as const
@@ -115,3 +123,24 @@ export const POLICY_LIMITS = {
   inviteDefaultSeconds: 7 * 24 * 3600,
   adminAuditPageMax: 200,
 } as const
+
+/** Service tokens (issue 11, keyring SPEC §11): sizes on the wire and the owner's choices. */
+export const SERVICE_TOKEN_LIMITS = {
+  tokenIdBytes: 16,
+  /** SHA-256(prefix || authKey). */
+  verifierBytes: 32,
+  /** HKDF(secret, "secretsentry/v1/token/auth\0" || id): what a token holder presents. */
+  authKeyBytes: 32,
+  /** One root grant and at most this many minus one subfolder grants per token. */
+  maxGrants: 500,
+  /** A token's name: clear text the server stores and shows, like a username. */
+  nameMaxChars: 64,
+  /** Expiry: a minute to ten years, or none. */
+  expiresMinSeconds: 60,
+  expiresMaxSeconds: 3650 * 86_400,
+  /** TokenMeta sealed: a 200-character path (at most 4 bytes each) and the record's braces. */
+  metaMaxBytes: 1024,
+} as const
+
+/** `current`: the token reads current versions only; `any`: pending, previous and any version too. */
+export const TOKEN_STAGES = ['current', 'any'] as const

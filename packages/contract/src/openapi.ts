@@ -4,6 +4,7 @@ import * as s from './schemas.ts'
 import { schemaComponents, type SchemaComponents } from './openapi-schemas.ts'
 import { vaultPaths, vaultSecuritySchemes } from './openapi-vault.ts'
 import { adminPaths } from './openapi-admin.ts'
+import { tokenPaths, tokenSecuritySchemes } from './openapi-tokens.ts'
 
 type Schema = z.ZodType
 
@@ -104,6 +105,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
     ...vaultPaths(shared),
     ...adminPaths(shared),
+    ...tokenPaths(shared),
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
     '/readyz': {
       get: {
@@ -142,6 +144,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           description: 'The manageToken from the create response',
         },
         ...vaultSecuritySchemes,
+        ...tokenSecuritySchemes,
       },
     },
   }

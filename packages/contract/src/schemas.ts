@@ -115,6 +115,11 @@ export const errorCode = z.enum([
   'invite_invalid',
   'login_required',
   'account_disabled',
+  // Service tokens (issue 11): 401 for a revoked or expired token, 403 for a write by a
+  // read-only one.
+  'token_revoked',
+  'token_expired',
+  'read_only',
 ])
 
 export const errorBody = z

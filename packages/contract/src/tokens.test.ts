@@ -1,6 +1,13 @@
 /** @module Contract tests of the token and move shapes: one root grant, no folder or version twice, exact sizes. */
 import { describe, expect, it } from 'vitest'
-import { b64urlLength, moveSecretRequest, serviceTokenKeys, tokenGrant } from './index.ts'
+import {
+  addGrantsRequest,
+  b64urlLength,
+  createTokenRequest,
+  moveSecretRequest,
+  serviceTokenKeys,
+  tokenGrant,
+} from './index.ts'
 
 const b = (n: number, c = 'A') => c.repeat(b64urlLength(n))
 const root = { folderId: b(16), role: 'root', wrappedKey: b(61) }
@@ -56,5 +63,52 @@ describe('moveSecretRequest (what keyring rewrapForMove produces)', () => {
     expect(
       issue(moveSecretRequest.safeParse({ ...move, meta: { ...move.meta, revision: 1 } })),
     ).toMatch(/^meta.revision/)
+  })
+})
+
+describe('createTokenRequest and addGrantsRequest', () => {
+  const create = {
+    ...body,
+    name: 'deploy prod',
+    tokenMeta: b(60),
+    includeSubfolders: true,
+    readWrite: false,
+    stage: 'current',
+    expiresInSeconds: 30 * 86400,
+  }
+
+  it('accepts a token with its flags, and no expiry', () => {
+    expect(issue(createTokenRequest.safeParse(create))).toBe('ok')
+    expect(issue(createTokenRequest.safeParse({ ...create, expiresInSeconds: null }))).toBe('ok')
+    expect(createTokenRequest.parse({ ...create, name: '  ci  ' }).name).toBe('ci')
+  })
+
+  it('refuses names that are empty, too long or hold control characters, and bad flags', () => {
+    expect(issue(createTokenRequest.safeParse({ ...create, name: '  ' }))).toMatch(/^name/)
+    expect(issue(createTokenRequest.safeParse({ ...create, name: 'x'.repeat(65) }))).toMatch(
+      /^name/,
+    )
+    expect(issue(createTokenRequest.safeParse({ ...create, name: '🔑'.repeat(64) }))).toBe('ok')
+    expect(issue(createTokenRequest.safeParse({ ...create, name: 'a\nb' }))).toMatch(/^name/)
+    expect(issue(createTokenRequest.safeParse({ ...create, stage: 'pending' }))).toMatch(/^stage/)
+    expect(issue(createTokenRequest.safeParse({ ...create, expiresInSeconds: 59 }))).toMatch(
+      /^expiresInSeconds/,
+    )
+    expect(issue(createTokenRequest.safeParse({ ...create, tokenMeta: b(2000) }))).toMatch(
+      /^tokenMeta/,
+    )
+    expect(issue(createTokenRequest.safeParse({ ...create, includeSubfolders: false }))).toMatch(
+      /^grants: .*includeSubfolders/,
+    )
+    expect(issue(createTokenRequest.safeParse({ ...create, grants: [sub] }))).toMatch(
+      /exactly one root/,
+    )
+  })
+
+  it('later grants are subfolder grants, each folder once', () => {
+    expect(issue(addGrantsRequest.safeParse({ grants: [sub] }))).toBe('ok')
+    expect(issue(addGrantsRequest.safeParse({ grants: [root] }))).toMatch(/role must be subfolder/)
+    expect(issue(addGrantsRequest.safeParse({ grants: [sub, sub] }))).toMatch(/repeats/)
+    expect(issue(addGrantsRequest.safeParse({ grants: [] }))).toMatch(/^grants/)
   })
 })

@@ -5,6 +5,7 @@ import type * as v from './vault.ts'
 import type * as k from './session-key.ts'
 import type * as n from './notifications.ts'
 import type * as a from './admin.ts'
+import type * as t from './tokens.ts'
 
 export type CreateShareRequest = z.infer<typeof s.createShareRequest>
 export type CreateShareResponse = z.infer<typeof s.createShareResponse>
@@ -71,3 +72,17 @@ export type InvitesResponse = z.infer<typeof a.invitesResponse>
 export type AdminAction = z.infer<typeof a.adminAuditEntry>['action']
 export type AdminAuditEntry = z.infer<typeof a.adminAuditEntry>
 export type AdminAuditResponse = z.infer<typeof a.adminAuditResponse>
+export type TokenGrant = z.infer<typeof t.tokenGrant>
+export type TokenStage = z.infer<typeof t.tokenStage>
+export type CreateTokenRequest = z.input<typeof t.createTokenRequest>
+export type TokenInfoResponse = z.infer<typeof t.tokenInfo>
+export type TokensResponse = z.infer<typeof t.tokensResponse>
+export type AddGrantsRequest = z.input<typeof t.addGrantsRequest>
+export type TokenSelf = z.infer<typeof t.tokenSelf>
+export type TokenFolder = z.infer<typeof t.tokenFolder>
+export type TokenSelfResponse = z.infer<typeof t.tokenSelfResponse>
+export type TokenValue = z.infer<typeof t.tokenValue>
+export type TokenSecretMeta = z.infer<typeof t.tokenSecretMeta>
+export type TokenSecretEntry = z.infer<typeof t.tokenSecret>
+export type TokenSecretsResponse = z.infer<typeof t.tokenSecretsResponse>
+export type TokenSecretWithValue = z.infer<typeof t.tokenSecretWithValue>

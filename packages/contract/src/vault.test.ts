@@ -120,10 +120,17 @@ describe('vault OpenAPI', () => {
       'query:event',
       'query:secretId',
       'query:result',
+      'query:tokenId',
     ])
     expect(names('/api/secrets/{id}', 'get')).toEqual(['path:id', 'query:version', 'query:stage'])
     expect(Object.keys(doc.components.securitySchemes)).toEqual(
-      expect.arrayContaining(['sessionCookie', 'csrfToken', 'sessionBearer']),
+      expect.arrayContaining(['sessionCookie', 'csrfToken', 'sessionBearer', 'serviceToken']),
     )
+    expect(doc.paths['/api/token/secrets']?.get?.security).toEqual([{ serviceToken: [] }])
+    expect(names('/api/token/secrets/{id}', 'get')).toEqual([
+      'path:id',
+      'query:stage',
+      'query:version',
+    ])
   })
 })

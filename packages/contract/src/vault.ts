@@ -379,6 +379,7 @@ export const auditQuery = z
     event: auditEventName.optional(),
     secretId: vaultId.optional(),
     result: auditResult.optional(),
+    tokenId: b64urlBytes(L.idBytes, 'Only what this service token did or was refused').optional(),
   })
   .meta({ id: 'AuditQuery' })
 
@@ -399,6 +400,10 @@ export const auditEntry = z
     secretId: vaultId.nullable(),
     shareId: z.string().nullable(),
     detail: z.string().nullable(),
+    token: z
+      .object({ id: z.string(), name: z.string() })
+      .nullable()
+      .meta({ description: 'The service token that acted or was refused (its name as stored)' }),
   })
   .meta({ id: 'AuditEntry' })
 

@@ -45,7 +45,7 @@ function seal(key: Buffer, nonce: Buffer, ad: Buffer, plaintext: Buffer): Buffer
 }
 
 const wrapAd = (context: string) => Buffer.from(`secretsentry/v1/wrap\0${context}`, 'utf8')
-type Field = 'secret-meta' | 'secret-value' | 'folder-meta'
+type Field = 'secret-meta' | 'secret-value' | 'folder-meta' | 'token-meta'
 interface Binding {
   objectId: string
   version: number
@@ -157,16 +157,19 @@ const wraps = wrapCases.map((c) => {
 
 /** SPEC.md §6: JSON.stringify with the keys in the spec's order, UTF-8. */
 type SecretMeta = { name: string; description: string; tags: string[]; path: string }
-type RecordValue = SecretMeta | { value: string } | { name: string; path: string }
+type RecordValue =
+  SecretMeta | { value: string } | { name: string; path: string } | { path: string }
 const canonical = (field: Field, r: RecordValue): Buffer => {
   const ordered =
-    field === 'secret-meta'
-      ? (({ name, description, tags, path }: SecretMeta) => ({ name, description, tags, path }))(
-          r as SecretMeta,
-        )
-      : field === 'secret-value'
-        ? { value: (r as { value: string }).value }
-        : { name: (r as { name: string }).name, path: (r as { path: string }).path }
+    field === 'token-meta'
+      ? { path: (r as { path: string }).path }
+      : field === 'secret-meta'
+        ? (({ name, description, tags, path }: SecretMeta) => ({ name, description, tags, path }))(
+            r as SecretMeta,
+          )
+        : field === 'secret-value'
+          ? { value: (r as { value: string }).value }
+          : { name: (r as { name: string }).name, path: (r as { path: string }).path }
   return Buffer.from(JSON.stringify(ordered), 'utf8')
 }
 
@@ -652,6 +655,9 @@ const tokens = tokenCases.map((c) => {
   const authKey = hkdf(c.secret, `secretsentry/v1/token/auth\0${c.id}`)
   const wrapKey = hkdf(c.secret, `secretsentry/v1/token/wrap\0${c.id}`)
   const ownerNonce = nonceOf(`token-key ${c.name}`)
+  // §11.6: the root's path sealed under wrapKey, bound to (tokenId, 1, 'token-meta').
+  const metaRecord = { path: c.name === 'token-b' ? '' : '/app/production' }
+  const metaNonce = nonceOf(`token-meta ${c.name}`)
   const grantCases = [
     { folderId: folderA, role: 'root', folderKey: keyOf('folder') },
     { folderId: folderSub, role: 'subfolder', folderKey: keyOf('folder-sub') },
@@ -667,6 +673,16 @@ const tokens = tokenCases.map((c) => {
     userKey: b64(tokenUserKey),
     ownerNonce: b64(ownerNonce),
     ownerWrappedKey: b64(seal(tokenUserKey, ownerNonce, wrapAd(`token-key\0${c.id}`), wrapKey)),
+    metaRecord,
+    metaNonce: b64(metaNonce),
+    meta: b64(
+      seal(
+        wrapKey,
+        metaNonce,
+        fieldAd({ objectId: c.id, version: 1, field: 'token-meta' }),
+        canonical('token-meta', metaRecord),
+      ),
+    ),
     grants: grantCases.map((g) => {
       const nonce = nonceOf(`token-grant ${c.name} ${g.role}`)
       return {
@@ -748,6 +764,70 @@ const invalidGrants = [
     wrappedKey: folderWrap.wrapped,
   },
 ].map((v) => ({ token: tokenA.name, error: 'decrypt_failed', ...v }))
+
+// A token's meta opens only under its own wrapKey and binding; an authentic but invalid record is
+// bad_record.
+const tokenMetaBinding = (id: string) => ({
+  objectId: id,
+  version: 1,
+  field: 'token-meta' as const,
+})
+invalidOpens.push(
+  {
+    name: 'token-meta-of-another-token',
+    key: tokenA.wrapKey,
+    sealed: tokenA.meta,
+    binding: tokenMetaBinding(tokenB.id),
+    error: 'decrypt_failed',
+  },
+  {
+    name: 'token-meta-under-another-tokens-key',
+    key: tokenB.wrapKey,
+    sealed: tokenA.meta,
+    binding: tokenMetaBinding(tokenA.id),
+    error: 'decrypt_failed',
+  },
+  {
+    name: 'token-meta-under-auth-key',
+    key: tokenA.authKey,
+    sealed: tokenA.meta,
+    binding: tokenMetaBinding(tokenA.id),
+    error: 'decrypt_failed',
+  },
+  {
+    name: 'token-meta-as-folder-meta',
+    key: tokenA.wrapKey,
+    sealed: tokenA.meta,
+    binding: { ...tokenMetaBinding(tokenA.id), field: 'folder-meta' },
+    error: 'decrypt_failed',
+  },
+  {
+    name: 'folder-meta-as-token-meta',
+    key: folderField.key,
+    sealed: folderField.sealed,
+    binding: { ...folderField.binding, field: 'token-meta' },
+    error: 'decrypt_failed',
+  },
+  ...[
+    ['token-meta-relative-path', '{"path":"app/production"}'],
+    ['token-meta-trailing-slash', '{"path":"/app/"}'],
+    ['token-meta-extra-field', '{"path":"/app","name":"x"}'],
+    ['token-meta-whitespace', '{ "path":"/app"}'],
+  ].map(([label, text]) => ({
+    name: label!,
+    key: tokenA.wrapKey,
+    binding: tokenMetaBinding(tokenA.id),
+    sealed: b64(
+      seal(
+        Buffer.from(tokenA.wrapKey, 'base64url'),
+        nonceOf(`bad record ${label}`),
+        fieldAd(tokenMetaBinding(tokenA.id)),
+        Buffer.from(text!, 'utf8'),
+      ),
+    ),
+    error: 'bad_record',
+  })),
+)
 
 // ── Moving a secret between folders (§12) ─────────────────────────────────────
 

@@ -5,13 +5,13 @@ import { assertBytes, assertId, assertKey, assertObject, assertVersion } from '.
 import { assertSealOptions, open, seal } from './aead.ts'
 import type { SealOptions } from './aead.ts'
 
-export const FIELDS = ['secret-meta', 'secret-value', 'folder-meta'] as const
+export const FIELDS = ['secret-meta', 'secret-value', 'folder-meta', 'token-meta'] as const
 export type FieldName = (typeof FIELDS)[number]
 
 export interface FieldBinding {
-  /** The secret's or folder's id (22 base64url characters). */
+  /** The secret's, folder's or token's id (22 base64url characters). */
   objectId: string
-  /** The secret's meta revision, the value's version, or 1 for folder metadata. */
+  /** The secret's meta revision, the value's version, or 1 for folder and token metadata. */
   version: number
   field: FieldName
 }

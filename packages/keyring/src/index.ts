@@ -25,7 +25,7 @@ export type { SealOptions } from './aead.ts'
 export { openField, sealField } from './field.ts'
 export type { FieldBinding, FieldName } from './field.ts'
 export { RECORD_LIMITS } from './records.ts'
-export type { FolderMeta, SecretMeta, SecretValue } from './records.ts'
+export type { FolderMeta, SecretMeta, SecretValue, TokenMeta } from './records.ts'
 export {
   FIRST_FOLDER_NAME,
   changePassword,
@@ -66,8 +66,10 @@ export {
   formatToken,
   grantFolder,
   openGrant,
+  openTokenMeta,
   parseToken,
   pathIsWithin,
+  sealTokenMeta,
   tokenGrantContext,
   tokenKeyContext,
   tokenVerifier,

@@ -67,8 +67,8 @@ describe('rewrapForMove', () => {
   it('a token for the destination reads the moved secret; a token for the source cannot', () => {
     const { s, stored, input } = secretInA()
     const moved = rewrapForMove(a.key, b, input)
-    const forB = createServiceToken(userKey, b)
-    const forA = createServiceToken(userKey, a)
+    const forB = createServiceToken(userKey, b, [], { path: '/b' })
+    const forA = createServiceToken(userKey, a, [], { path: '/a' })
     const sealed = { ...moved.versions[1]!, ciphertext: stored[1]!.ciphertext }
     const keyB = openGrant(unlockServiceToken(forB.text).wrapKey, forB.id, forB.grants[0]!).key
     expect(openSecretVersion(keyB, s.id, sealed).value).toBe('two')

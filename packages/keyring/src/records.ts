@@ -27,6 +27,15 @@ export interface FolderMeta {
   path: string
 }
 
+/**
+ * A service token's own record (SPEC.md §11.6): the path of its root folder when it was made,
+ * sealed under the token's wrapKey, bound to (tokenId, 1). The holder shows absolute paths with
+ * it while every path stays ciphertext on the server.
+ */
+export interface TokenMeta {
+  path: string
+}
+
 /** Lengths count Unicode code points, so "🔑" is one character as a person would count it. */
 export const RECORD_LIMITS = Object.freeze({
   nameMaxChars: 200,
@@ -158,6 +167,11 @@ function validateFolderMeta(value: unknown, name: string, fail: Fail): FolderMet
   }
 }
 
+function validateTokenMeta(value: unknown, name: string, fail: Fail): TokenMeta {
+  const o = exactKeys(value, name, ['path'], fail)
+  return { path: path(o['path'], `${name}.path`, fail) }
+}
+
 type Validator<T> = (value: unknown, name: string, fail: Fail) => T
 
 const badInput: Fail = failWith('bad_input')
@@ -200,3 +214,7 @@ export const encodeFolderMeta = (meta: FolderMeta): Uint8Array =>
   encode(validateFolderMeta, meta, 'meta')
 export const decodeFolderMeta = (bytes: Uint8Array): FolderMeta =>
   decode(validateFolderMeta, bytes, 'meta')
+export const encodeTokenMeta = (meta: TokenMeta): Uint8Array =>
+  encode(validateTokenMeta, meta, 'meta')
+export const decodeTokenMeta = (bytes: Uint8Array): TokenMeta =>
+  decode(validateTokenMeta, bytes, 'meta')

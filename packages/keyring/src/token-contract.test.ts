@@ -17,7 +17,7 @@ describe('token and move bodies agree with the API contract', () => {
   const sub = createFolder(userKey, { name: 'db', path: '/app/prod/db' })
 
   it('createServiceToken gives a valid ServiceTokenKeys body, and unlockServiceToken a valid authKey', () => {
-    const t = createServiceToken(userKey, root, [sub])
+    const t = createServiceToken(userKey, root, [sub], { path: '/app/production' })
     const { id, verifier, ownerWrappedKey, grants } = t
     expect(serviceTokenKeys.parse({ id, verifier, ownerWrappedKey, grants })).toEqual({
       id,

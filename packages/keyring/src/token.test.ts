@@ -9,14 +9,18 @@ import {
   formatToken,
   grantFolder,
   openGrant,
+  openTokenMeta,
   parseToken,
   pathIsWithin,
+  sealTokenMeta,
   tokenVerifier,
   tokenVerifierMatches,
   unlockServiceToken,
   unwrapTokenKey,
 } from './token.ts'
-import { createFolder, openFolderMeta } from './vault.ts'
+import { createFolder, openFolderMeta, sealFolderMeta } from './vault.ts'
+
+const META = { path: '/app/production' }
 
 const codeOf = (fn: () => unknown): string => {
   try {
@@ -116,7 +120,7 @@ describe('createServiceToken and grants', () => {
   const other = createFolder(userKey, { name: 'staging', path: '/app/staging' })
 
   it('the token holder opens exactly the granted folders, and with them their metadata', () => {
-    const t = createServiceToken(userKey, root, [sub])
+    const t = createServiceToken(userKey, root, [sub], { path: '/app/production' })
     expect(t.text).toHaveLength(TOKEN_LENGTH)
     expect(t.grants.map((g) => [g.folderId, g.role])).toEqual([
       [root.id, 'root'],
@@ -131,8 +135,8 @@ describe('createServiceToken and grants', () => {
   })
 
   it('a grant for folder A cannot be opened as folder B, as another role, or by another token', () => {
-    const t = createServiceToken(userKey, root, [sub])
-    const u = createServiceToken(userKey, other)
+    const t = createServiceToken(userKey, root, [sub], { path: '/app/production' })
+    const u = createServiceToken(userKey, other, [], { path: '/other' })
     const holder = unlockServiceToken(t.text)
     const intruder = unlockServiceToken(u.text)
     const [rootGrant, subGrant] = t.grants as [(typeof t.grants)[0], (typeof t.grants)[0]]
@@ -157,7 +161,7 @@ describe('createServiceToken and grants', () => {
   })
 
   it('the owner can unwrap the token key and grant a folder created later', () => {
-    const t = createServiceToken(userKey, root)
+    const t = createServiceToken(userKey, root, [], { path: '' })
     const wrapKey = unwrapTokenKey(userKey, t.id, t.ownerWrappedKey)
     const later = createFolder(userKey, { name: 'cache', path: '/app/production/cache' })
     const grant = grantFolder(wrapKey, t.id, later, 'subfolder')
@@ -168,23 +172,73 @@ describe('createServiceToken and grants', () => {
   })
 
   it('refuses a subfolder list that repeats the root or a folder', () => {
-    expect(codeOf(() => createServiceToken(userKey, root, [root]))).toBe('bad_input')
-    expect(codeOf(() => createServiceToken(userKey, root, [sub, sub]))).toBe('bad_input')
+    expect(codeOf(() => createServiceToken(userKey, root, [root], META))).toBe('bad_input')
+    expect(codeOf(() => createServiceToken(userKey, root, [sub, sub], META))).toBe('bad_input')
   })
 
-  it('never returns the secret or wrapKey in what goes to the server', () => {
-    const t = createServiceToken(userKey, root, [sub])
+  it('never returns the secret, wrapKey or the root path in clear in what goes to the server', () => {
+    const t = createServiceToken(userKey, root, [sub], { path: '/app/production' })
     const secretPart = t.text.slice(27)
     const holder = unlockServiceToken(t.text)
     const toServer = JSON.stringify({
       id: t.id,
       verifier: t.verifier,
       ownerWrappedKey: t.ownerWrappedKey,
+      meta: t.meta,
       grants: t.grants,
     })
     expect(toServer).not.toContain(secretPart)
     expect(toServer).not.toContain(toB64url(holder.wrapKey))
     expect(toServer).not.toContain(holder.authKey)
+    expect(toServer).not.toContain('production')
+  })
+})
+
+describe('token meta (the root path, sealed under wrapKey)', () => {
+  const userKey = newKey()
+  const root = createFolder(userKey, { name: 'production', path: '' })
+
+  it('the holder opens the root path; the owner opens it through ownerWrappedKey and can seal it again', () => {
+    const t = createServiceToken(userKey, root, [], META)
+    const holder = unlockServiceToken(t.text)
+    expect(openTokenMeta(holder.wrapKey, t.id, t.meta)).toEqual(META)
+    const ownerKey = unwrapTokenKey(userKey, t.id, t.ownerWrappedKey)
+    expect(openTokenMeta(ownerKey, t.id, t.meta)).toEqual(META)
+    const moved = sealTokenMeta(ownerKey, t.id, { path: '/service/production' })
+    expect(openTokenMeta(holder.wrapKey, t.id, moved)).toEqual({ path: '/service/production' })
+    expect(
+      openTokenMeta(holder.wrapKey, t.id, sealTokenMeta(ownerKey, t.id, { path: '' })),
+    ).toEqual({ path: '' })
+  })
+
+  it('fails as another token’s, under another key, or as folder metadata; a bad path seals nothing', () => {
+    const t = createServiceToken(userKey, root, [], META)
+    const u = createServiceToken(userKey, root, [], { path: '/other' })
+    const kt = unlockServiceToken(t.text)
+    const ku = unlockServiceToken(u.text)
+    const attempts: [string, () => unknown][] = [
+      ['U’s meta as T’s', () => openTokenMeta(kt.wrapKey, t.id, u.meta)],
+      ['T’s meta under U', () => openTokenMeta(ku.wrapKey, u.id, t.meta)],
+      ['T key, U id', () => openTokenMeta(kt.wrapKey, u.id, t.meta)],
+      ['with the authKey', () => openTokenMeta(fromB64url(kt.authKey), t.id, t.meta)],
+      ['with userKey', () => openTokenMeta(userKey, t.id, t.meta)],
+      ['as folder meta', () => openFolderMeta(kt.wrapKey, t.id, t.meta)],
+      [
+        'folder meta as token meta',
+        () =>
+          openTokenMeta(
+            root.key,
+            root.id,
+            sealFolderMeta(root.key, root.id, { name: 'x', path: '' }),
+          ),
+      ],
+    ]
+    for (const [what, fn] of attempts) expect(codeOf(fn), what).toBe('decrypt_failed')
+    expect(codeOf(() => createServiceToken(userKey, root, [], { path: 'app' }))).toBe('bad_input')
+    expect(codeOf(() => createServiceToken(userKey, root, [], { path: '/a/../b' }))).toBe(
+      'bad_input',
+    )
+    expect(codeOf(() => sealTokenMeta(kt.wrapKey, t.id, { path: '/x/' }))).toBe('bad_input')
   })
 })
 

@@ -19,6 +19,9 @@ import { KEY_BYTES, assertBytes, assertId, assertKey, assertObject, decodeB64url
 import { newId } from './kdf.ts'
 import { unwrapKey, wrapKey } from './wrap.ts'
 import type { SealOptions } from './aead.ts'
+import { decodeTokenMeta, encodeTokenMeta } from './records.ts'
+import type { TokenMeta } from './records.ts'
+import { openRecord, sealRecord } from './vault.ts'
 
 /** The token's format marker: a future format gets another prefix, never a reinterpretation. */
 export const TOKEN_PREFIX = 'sst_'
@@ -217,6 +220,37 @@ export function unwrapTokenKey(
   return unwrapKey(u, decodeB64url(ownerWrappedKey, 'ownerWrappedKey'), context)
 }
 
+/** TokenMeta is sealed once per token (the owner may seal it again after a move): version 1. */
+const TOKEN_META_VERSION = 1
+
+const tokenMetaBinding = (tokenId: string) =>
+  ({
+    objectId: assertId(tokenId, 'tokenId'),
+    version: TOKEN_META_VERSION,
+    field: 'token-meta',
+  }) as const
+
+/**
+ * The token's root path sealed under its wrapKey (SPEC.md §11.6), bound to the token id: the
+ * holder shows absolute paths, the server stores ciphertext only, and one token's record cannot
+ * be passed off as another's (decrypt_failed).
+ */
+export function sealTokenMeta(tokenWrapKey: Uint8Array, tokenId: string, meta: TokenMeta): string {
+  const k = assertKey(tokenWrapKey, 'tokenWrapKey')
+  const binding = tokenMetaBinding(tokenId)
+  return sealRecord(k, encodeTokenMeta(meta), binding)
+}
+
+/** The holder's side (and the owner's, with unwrapTokenKey): the token's root path. */
+export function openTokenMeta(
+  tokenWrapKey: Uint8Array,
+  tokenId: string,
+  ciphertext: string,
+): TokenMeta {
+  const k = assertKey(tokenWrapKey, 'tokenWrapKey')
+  return openRecord(k, ciphertext, tokenMetaBinding(tokenId), decodeTokenMeta)
+}
+
 /**
  * A new token, made on the owner's client: the text (shown once, never sent), and what the server
  * stores: the id, the verifier, the owner's copy of wrapKey and one grant per folder.
@@ -229,21 +263,27 @@ export interface NewServiceToken {
   verifier: string
   /** wrapKey wrapped under userKey (context token-key\0id), so the owner can add grants later. */
   ownerWrappedKey: string
+  /** TokenMeta (the root's path) sealed under wrapKey (SPEC.md §11.6). */
+  meta: string
   grants: TokenGrant[]
 }
 
 /**
  * Security promise: the server receives only the verifier, the owner's copy of wrapKey (under
- * userKey) and folder keys wrapped under wrapKey; none opens anything without the token's secret
- * or the owner's userKey. Subfolders are granted one by one, explicitly: a folder not listed here
+ * userKey), the root's path sealed under wrapKey and folder keys wrapped under wrapKey; none opens
+ * anything without the token's secret or the owner's userKey. Subfolders are granted one by one, explicitly: a folder not listed here
  * (or granted later with grantFolder) stays unreadable to the token whatever the server does.
  */
 export function createServiceToken(
   userKey: Uint8Array,
   root: { id: string; key: Uint8Array },
-  subfolders: readonly { id: string; key: Uint8Array }[] = [],
+  subfolders: readonly { id: string; key: Uint8Array }[],
+  meta: TokenMeta,
 ): NewServiceToken {
   const u = assertKey(userKey, 'userKey')
+  // Checked (and encoded) before the token is drawn: a bad path fails before any work.
+  const metaBytes = encodeTokenMeta(meta)
+  wipe(metaBytes)
   const r = assertObject(root, 'root')
   assertId(r['id'], 'root.id')
   assertKey(r['key'], 'root.key')
@@ -264,6 +304,7 @@ export function createServiceToken(
       text: formatToken(token),
       verifier: toB64url(tokenVerifier(keys.authKey)),
       ownerWrappedKey: toB64url(wrapKey(u, keys.wrapKey, tokenKeyContext(token.id))),
+      meta: sealTokenMeta(keys.wrapKey, token.id, meta),
       grants: [
         grantFolder(keys.wrapKey, token.id, root, 'root'),
         ...subfolders.map((s) => grantFolder(keys.wrapKey, token.id, s, 'subfolder')),

@@ -36,7 +36,8 @@ const FOLDER_META_VERSION = 1
 /** The first folder of a new account, unless createAccount is told otherwise. */
 export const FIRST_FOLDER_NAME = 'Personal'
 
-function sealRecord(key: Uint8Array, bytes: Uint8Array, binding: FieldBinding): string {
+/** Seals a record's canonical bytes (wiped after); shared with token.ts. */
+export function sealRecord(key: Uint8Array, bytes: Uint8Array, binding: FieldBinding): string {
   try {
     return toB64url(sealField(key, bytes, binding))
   } finally {
@@ -44,7 +45,8 @@ function sealRecord(key: Uint8Array, bytes: Uint8Array, binding: FieldBinding): 
   }
 }
 
-function openRecord<T>(
+/** Opens a sealed field and decodes its record (plaintext wiped after); shared with token.ts. */
+export function openRecord<T>(
   key: Uint8Array,
   ciphertext: unknown,
   binding: FieldBinding,

@@ -14,12 +14,14 @@ import {
   formatToken,
   grantFolder,
   openGrant,
+  openTokenMeta,
   parseToken,
   rewrapForMove,
   sealField,
   sealFolderMeta,
   sealSecretMeta,
   sealSecretValue,
+  sealTokenMeta,
   tokenKeyContext,
   tokenVerifier,
   tokenVerifierMatches,
@@ -37,6 +39,7 @@ import type {
   KdfParams,
   SecretMeta,
   SecretValue,
+  TokenMeta,
 } from '../src/index.ts'
 
 export interface AccountVector {
@@ -97,6 +100,10 @@ export interface TokenVector {
   userKey: string
   ownerNonce: string
   ownerWrappedKey: string
+  /** §11.6: the root's path sealed under wrapKey with `metaNonce`. */
+  metaRecord: TokenMeta
+  metaNonce: string
+  meta: string
   grants: {
     folderId: string
     role: GrantRole
@@ -203,6 +210,12 @@ function recordCodec(b: FieldBinding) {
       open: (key: Uint8Array, c: string) => openSecretValue(key, b.objectId, b.version, c),
       seal: (key: Uint8Array, r: unknown) =>
         sealSecretValue(key, b.objectId, b.version, r as SecretValue),
+    }
+  }
+  if (b.field === 'token-meta') {
+    return {
+      open: (key: Uint8Array, c: string) => openTokenMeta(key, b.objectId, c),
+      seal: (key: Uint8Array, r: unknown) => sealTokenMeta(key, b.objectId, r as TokenMeta),
     }
   }
   return {
@@ -352,6 +365,21 @@ export async function runVectorChecks(vectors: KeyringVectors): Promise<VectorRe
       expectEqual('ownerWrappedKey', toB64url(wrapped), t.ownerWrappedKey)
       const key = unwrapTokenKey(fromB64url(t.userKey), t.id, t.ownerWrappedKey)
       expectEqual('wrapKey', toB64url(key), t.wrapKey)
+    })
+    await check(`token/${t.name}/meta`, () => {
+      const wrapKey = fromB64url(t.wrapKey)
+      const binding = { objectId: t.id, version: 1, field: 'token-meta' } as const
+      const plaintext = openField(wrapKey, fromB64url(t.meta), binding)
+      const sealed = sealField(wrapKey, plaintext, binding, { nonce: fromB64url(t.metaNonce) })
+      expectEqual('meta', toB64url(sealed), t.meta)
+      const want = JSON.stringify(t.metaRecord)
+      expectEqual('record', JSON.stringify(openTokenMeta(wrapKey, t.id, t.meta)), want)
+      const resealed = sealTokenMeta(wrapKey, t.id, t.metaRecord)
+      expectEqual(
+        'record encoding',
+        toB64url(openField(wrapKey, fromB64url(resealed), binding)),
+        toB64url(plaintext),
+      )
     })
     for (const [i, g] of t.grants.entries()) {
       const folder = { id: g.folderId, key: fromB64url(g.folderKey) }

@@ -36,6 +36,7 @@ import {
   formatToken,
   grantFolder,
   openGrant,
+  openTokenMeta,
   parseToken,
   pathIsWithin,
   rewrapForMove,
@@ -43,6 +44,7 @@ import {
   tokenKeyContext,
   tokenVerifier,
   tokenVerifierMatches,
+  sealTokenMeta,
   unlockServiceToken,
   unwrapTokenKey,
 } from '../src/index.ts'
@@ -180,7 +182,8 @@ const badSealedVersions: [string, unknown][] = [
   ['ciphertext not base64url', { ...sealedVersion, ciphertext: 'a+b/' }],
 ]
 
-const serviceToken = createServiceToken(account.userKey, folder)
+const TOKEN_META = { path: '/app/production' }
+const serviceToken = createServiceToken(account.userKey, folder, [], TOKEN_META)
 const parsedToken = parseToken(serviceToken.text)
 const tokenKeys = deriveTokenKeys(parsedToken)
 const grant = serviceToken.grants[0]!
@@ -191,6 +194,14 @@ const badTokens: [string, unknown][] = [
   ['secret 16 bytes', { ...parsedToken, secret: new Uint8Array(16) }],
   ['secret as text', { ...parsedToken, secret: serviceToken.text.slice(27) }],
   ...badIds.map(([w, v]): [string, unknown] => [`id ${w}`, { ...parsedToken, id: v }]),
+]
+const badTokenMetas: [string, unknown][] = [
+  ['null', null],
+  ['a string', '/app'],
+  ['path missing', {}],
+  ['path relative', { path: 'app' }],
+  ['path with ..', { path: '/a/..' }],
+  ['extra field', { path: '/a', name: 'x' }],
 ]
 const badRoles: [string, unknown][] = [
   ['undefined', undefined],
@@ -659,7 +670,7 @@ cases.push(
   ...badKeys.map(([w, v]): Case => [
     'createServiceToken',
     `userKey ${w}`,
-    () => createServiceToken(as(v), folder),
+    () => createServiceToken(as(v), folder, [], TOKEN_META),
   ]),
   ...[
     ['null', null],
@@ -668,7 +679,7 @@ cases.push(
   ].map(([w, v]): Case => [
     'createServiceToken',
     `root ${w}`,
-    () => createServiceToken(account.userKey, as(v)),
+    () => createServiceToken(account.userKey, as(v), [], TOKEN_META),
   ]),
   ...[
     ['null', null],
@@ -678,7 +689,42 @@ cases.push(
   ].map(([w, v]): Case => [
     'createServiceToken',
     `subfolders ${w}`,
-    () => createServiceToken(account.userKey, folder, as(v)),
+    () => createServiceToken(account.userKey, folder, as(v), TOKEN_META),
+  ]),
+  ...badTokenMetas.map(([w, v]): Case => [
+    'createServiceToken',
+    `meta ${w}`,
+    () => createServiceToken(account.userKey, folder, [], as(v)),
+  ]),
+  ...badKeys.map(([w, v]): Case => [
+    'sealTokenMeta',
+    `tokenWrapKey ${w}`,
+    () => sealTokenMeta(as(v), parsedToken.id, TOKEN_META),
+  ]),
+  ...badIds.map(([w, v]): Case => [
+    'sealTokenMeta',
+    `tokenId ${w}`,
+    () => sealTokenMeta(tokenKeys.wrapKey, as(v), TOKEN_META),
+  ]),
+  ...badTokenMetas.map(([w, v]): Case => [
+    'sealTokenMeta',
+    `meta ${w}`,
+    () => sealTokenMeta(tokenKeys.wrapKey, parsedToken.id, as(v)),
+  ]),
+  ...badKeys.map(([w, v]): Case => [
+    'openTokenMeta',
+    `tokenWrapKey ${w}`,
+    () => openTokenMeta(as(v), parsedToken.id, serviceToken.meta),
+  ]),
+  ...badIds.map(([w, v]): Case => [
+    'openTokenMeta',
+    `tokenId ${w}`,
+    () => openTokenMeta(tokenKeys.wrapKey, as(v), serviceToken.meta),
+  ]),
+  ...badB64.map(([w, v]): Case => [
+    'openTokenMeta',
+    `ciphertext ${w}`,
+    () => openTokenMeta(tokenKeys.wrapKey, parsedToken.id, as(v)),
   ]),
   ...[
     ['undefined', undefined],

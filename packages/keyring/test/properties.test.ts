@@ -17,19 +17,22 @@ import {
   unwrapKey,
   wrapKey,
   KeyringError,
+  createServiceToken,
   deriveTokenKeys,
   formatToken,
   grantFolder,
   openGrant,
+  openTokenMeta,
   parseToken,
   rewrapForMove,
+  sealTokenMeta,
   tokenVerifier,
   tokenVerifierMatches,
   unlockServiceToken,
 } from '../src/index.ts'
 import type { FieldBinding, FieldName, GrantRole, SecretMeta } from '../src/index.ts'
 
-const FIELDS: FieldName[] = ['secret-meta', 'secret-value', 'folder-meta']
+const FIELDS: FieldName[] = ['secret-meta', 'secret-value', 'folder-meta', 'token-meta']
 const id = (g: Gen) => toB64url(g.bytes(16))
 /** Printable text without control characters, trimmed, never empty. */
 const label = (g: Gen, max: number) => {
@@ -53,6 +56,14 @@ function randomMeta(g: Gen): SecretMeta {
       .map((s) => `/${s}`)
       .join(''),
   }
+}
+
+/** '' or /a/b…: segments of printable characters, as a folder tree's paths look. */
+function randomPath(g: Gen): string {
+  return Array.from({ length: g.int(0, 5) }, () => label(g, 12).replaceAll('/', '-'))
+    .filter((x) => x !== '.' && x !== '..')
+    .map((x) => `/${x}`)
+    .join('')
 }
 
 function randomBinding(g: Gen): FieldBinding {
@@ -222,6 +233,53 @@ describe('service token properties', () => {
       for (const [what, fn] of attempts) {
         expect(errorCode(fn), `seed ${s} ${what}`).toBe('decrypt_failed')
       }
+    }
+  })
+
+  it('a token made for folder A opens none of the grants (nor the meta) of a token made for folder B', () => {
+    for (let s = 520; s < 560; s++) {
+      const g = gen(s)
+      const userKey = g.bytes(32)
+      const folder = () => ({ id: id(g), key: g.bytes(32) })
+      const a = folder()
+      const b = folder()
+      const t = createServiceToken(userKey, a, [folder()], { path: randomPath(g) })
+      const u = createServiceToken(userKey, b, [folder(), folder()], { path: randomPath(g) })
+      const kt = unlockServiceToken(t.text)
+      for (const grant of u.grants) {
+        const attempts: [string, () => unknown][] = [
+          ['as is', () => openGrant(kt.wrapKey, kt.id, grant)],
+          ['as folder A', () => openGrant(kt.wrapKey, kt.id, { ...grant, folderId: a.id })],
+          ['under U’s id', () => openGrant(kt.wrapKey, u.id, grant)],
+        ]
+        for (const [what, fn] of attempts) {
+          expect(errorCode(fn), `seed ${s} ${grant.role} ${what}`).toBe('decrypt_failed')
+        }
+      }
+      expect(errorCode(() => openTokenMeta(kt.wrapKey, kt.id, u.meta))).toBe('decrypt_failed')
+      expect(errorCode(() => openTokenMeta(kt.wrapKey, u.id, u.meta))).toBe('decrypt_failed')
+      // …while its own grants open to exactly its folders.
+      expect(t.grants.map((x) => openGrant(kt.wrapKey, kt.id, x).folderId)[0]).toBe(a.id)
+    }
+  })
+
+  it('token meta: random root paths round-trip; every bit flip, another id or another key fails', () => {
+    for (let s = 560; s < 600; s++) {
+      const g = gen(s)
+      const token = randomToken(g)
+      const { wrapKey: k } = deriveTokenKeys(token)
+      const meta = { path: randomPath(g) }
+      const sealed = sealTokenMeta(k, token.id, meta)
+      expect(openTokenMeta(k, token.id, sealed), `seed ${s}`).toEqual(meta)
+      expect(errorCode(() => openTokenMeta(k, id(g), sealed))).toBe('decrypt_failed')
+      expect(errorCode(() => openTokenMeta(g.bytes(32), token.id, sealed))).toBe('decrypt_failed')
+      const bytes = fromB64url(sealed)
+      const bit = g.int(8, bytes.length * 8 - 1)
+      bytes[bit >> 3]! ^= 1 << (bit & 7)
+      expect(
+        errorCode(() => openTokenMeta(k, token.id, toB64url(bytes))),
+        `seed ${s}`,
+      ).toBe('decrypt_failed')
     }
   })
 

@@ -20,8 +20,8 @@ describe('keyring v1 known-answer vectors', () => {
       vectors.invalidOpens.length +
       vectors.validKdf.length +
       vectors.invalidKdf.length +
-      // 3 per token and 2 per grant, 1 per invalid token or grant, 2 per move.
-      vectors.tokens.reduce((n, t) => n + 3 + t.grants.length * 2, 0) +
+      // 4 per token and 2 per grant, 1 per invalid token or grant, 2 per move.
+      vectors.tokens.reduce((n, t) => n + 4 + t.grants.length * 2, 0) +
       vectors.invalidTokens.length +
       vectors.invalidGrants.length +
       vectors.moves.length * 2
@@ -50,6 +50,7 @@ describe('keyring v1 known-answer vectors', () => {
           ...t,
           verifier: u.verifier,
           ownerWrappedKey: u.ownerWrappedKey,
+          meta: u.meta,
           grants: [{ ...grant, folderKey: t.grants[1]!.folderKey }],
         },
       ],
@@ -73,6 +74,7 @@ describe('keyring v1 known-answer vectors', () => {
         `invalidUnwrap/intact`,
         `token/${t.name}/keys`,
         `token/${t.name}/owner-key`,
+        `token/${t.name}/meta`,
         `token/${t.name}/grant/0/wrap`,
         `token/${t.name}/grant/0/open`,
         'invalidToken/valid',
@@ -106,6 +108,11 @@ describe('keyring v1 known-answer vectors', () => {
         'value-of-another-version',
         'value-of-another-secret',
         'folder-meta-as-secret-meta',
+        'token-meta-of-another-token',
+        'token-meta-under-another-tokens-key',
+        'token-meta-as-folder-meta',
+        'folder-meta-as-token-meta',
+        'token-meta-relative-path',
       ]),
     )
     expect(vectors.invalidGrants.map((g) => g.name)).toEqual(

@@ -10,6 +10,7 @@ import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { createShareClient, type ShareClient } from '@secretsentry/client/share'
 import { createVaultClient, type VaultSession } from '@secretsentry/client/vault'
+import { openTokenSession } from '@secretsentry/client/token'
 import { loadConfig } from '@secretsentry/server/config'
 import {
   checksumRows,
@@ -56,6 +57,8 @@ interface Fixture {
   /** Alice's audit trail before the move (ids and events). */
   trail: { id: string; event: string }[]
   bobSecret: { id: string; value: string }
+  /** A service token of alice's with a subfolder granted after it was made. */
+  serviceToken: { text: string; secrets: { path: string; value: string }[] }
 }
 
 function startSqlite(dataDir: string): Promise<RunningServer> {
@@ -126,6 +129,19 @@ async function populate(): Promise<Fixture> {
       event: e.event,
     }))
     const token = aliceClient.token() as string
+    await alice.mkdir('/svc/prod')
+    const svc = await alice.create({
+      meta: { ...meta('SVC_KEY'), path: '/svc/prod' },
+      value: 'svc-1',
+    })
+    const service = await alice.createToken({ path: '/svc', includeSubfolders: true })
+    await alice.mkdir('/svc/later')
+    const later = await alice.create({
+      meta: { ...meta('LATER'), path: '/svc/later' },
+      value: 'later-1',
+    })
+    secrets.set(svc.id, ['svc-1'])
+    secrets.set(later.id, ['later-1'])
 
     const bob = await vaultClient(server.url).register('bob', PASSWORD)
     const bobSecret = await bob.create({ meta: meta('BOB'), value: 'bob-value' })
@@ -139,6 +155,13 @@ async function populate(): Promise<Fixture> {
       deletedId: gone.id,
       trail,
       bobSecret: { id: bobSecret.id, value: 'bob-value' },
+      serviceToken: {
+        text: service.text,
+        secrets: [
+          { path: '/svc/later/LATER', value: 'later-1' },
+          { path: '/svc/prod/SVC_KEY', value: 'svc-1' },
+        ],
+      },
     }
   } finally {
     await server.stop('test')
@@ -279,6 +302,16 @@ describe.skipIf(!ADMIN_URL)('secretsentry migrate-data (PostgreSQL)', () => {
       const trail = (await alice.audit({ limit: 100 })).events
       const ids = new Set(trail.map((e) => `${e.id} ${e.event}`))
       for (const e of fixture.trail) expect(ids.has(`${e.id} ${e.event}`)).toBe(true)
+
+      // The service token and its grants moved too: it reads both folders, the later one included.
+      const holder = await openTokenSession({
+        origin: pg.url,
+        fetch: nodeFetch,
+        token: fixture.serviceToken.text,
+      })
+      expect((await holder.secrets()).map((x) => ({ path: x.path, value: x.value }))).toEqual(
+        fixture.serviceToken.secrets,
+      )
 
       // Bob logs in with his password (users table, salts, wrapped keys) and reads his secret.
       const bob = await vaultClient(pg.url).login('bob', PASSWORD)

@@ -57,7 +57,8 @@ export async function deleteSessionsOf(db: Db, userId: Buffer): Promise<number> 
 
 /**
  * Removes an account and everything it owns: shares made from its secrets (their ciphertext
- * too), its secrets with every version, folders, sessions, login addresses and its audit trail.
+ * too), its secrets with every version, service tokens and their grants, folders, sessions, login
+ * addresses and its audit trail.
  * Children first, so no foreign key is ever left dangling, whatever the backend.
  */
 export async function deleteAccount(db: Db, id: Buffer): Promise<boolean> {
@@ -71,6 +72,11 @@ export async function deleteAccount(db: Db, id: Buffer): Promise<boolean> {
     .where('secret_id', 'in', db.selectFrom('secrets').select('id').where('user_id', '=', id))
     .execute()
   await db.deleteFrom('secrets').where('user_id', '=', id).execute()
+  await db
+    .deleteFrom('token_grants')
+    .where('token_id', 'in', db.selectFrom('service_tokens').select('id').where('user_id', '=', id))
+    .execute()
+  await db.deleteFrom('service_tokens').where('user_id', '=', id).execute()
   await db.deleteFrom('folders').where('user_id', '=', id).execute()
   await db.deleteFrom('sessions').where('user_id', '=', id).execute()
   await db.deleteFrom('login_addresses').where('user_id', '=', id).execute()

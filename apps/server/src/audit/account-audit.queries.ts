@@ -51,27 +51,34 @@ export interface AuditFilter {
   event?: AuditEventName
   secretId?: Buffer
   result?: AuditResult
+  tokenId?: Buffer
 }
 
+/** The account's events, newest first, each with the name of the token it is about (if any). */
 export async function listAccountAudit(db: Db, f: AuditFilter) {
   let query = db
-    .selectFrom('audit')
+    .selectFrom('audit as a')
+    // Token rows are kept after revocation, so every token event keeps its name.
+    .leftJoin('service_tokens as t', 't.id', 'a.token_id')
     .select([
-      'id',
-      'at',
-      'event',
-      'result',
-      'actor',
-      'client_hash',
-      'agent',
-      'secret_id',
-      'share_id',
-      'detail',
+      'a.id',
+      'a.at',
+      'a.event',
+      'a.result',
+      'a.actor',
+      'a.client_hash',
+      'a.agent',
+      'a.secret_id',
+      'a.share_id',
+      'a.detail',
+      'a.token_id',
+      't.name as token_name',
     ])
-    .where('user_id', '=', f.userId)
-  if (f.before !== undefined) query = query.where('id', '<', f.before)
-  if (f.event !== undefined) query = query.where('event', '=', f.event)
-  if (f.secretId !== undefined) query = query.where('secret_id', '=', f.secretId)
-  if (f.result !== undefined) query = query.where('result', '=', f.result)
-  return query.orderBy('id', 'desc').limit(f.limit).execute()
+    .where('a.user_id', '=', f.userId)
+  if (f.before !== undefined) query = query.where('a.id', '<', f.before)
+  if (f.event !== undefined) query = query.where('a.event', '=', f.event)
+  if (f.secretId !== undefined) query = query.where('a.secret_id', '=', f.secretId)
+  if (f.result !== undefined) query = query.where('a.result', '=', f.result)
+  if (f.tokenId !== undefined) query = query.where('a.token_id', '=', f.tokenId)
+  return query.orderBy('a.id', 'desc').limit(f.limit).execute()
 }

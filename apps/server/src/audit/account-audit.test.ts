@@ -49,6 +49,7 @@ describe('GET /api/audit', () => {
       secretId: body.id,
       shareId: null,
       detail: 'version 1',
+      token: null,
     })
   })
 

@@ -24,10 +24,13 @@ export interface AccountEvent {
   shareId?: Buffer | null
   /** Plain facts such as "version=3"; never names, values, keys or tokens. */
   detail?: string | null
+  /** The service token that acted or was refused; the trail shows its (clear-text) name. */
+  tokenId?: Buffer | null
 }
 
 export const ALERT_WINDOW_MS = 15 * 60_000
-const ALERTING: AuditEventName[] = ['login.failed', 'access.denied']
+/** Refused token accesses count like refused accesses of another account: both are probes. */
+const ALERTING: AuditEventName[] = ['login.failed', 'access.denied', 'token.denied']
 /** The words after the count in the failed-access alert's detail. */
 const FAILED_ACCESS_DETAIL = 'failed logins or denied accesses'
 
@@ -76,6 +79,7 @@ export function createAccountAudit(options: {
         client_hash: e.client?.hash ?? null,
         agent: e.client?.agent ?? null,
         detail: e.detail ?? null,
+        token_id: e.tokenId ?? null,
       })
       if (!ALERTING.includes(e.event)) return
       // Instances on one PostgreSQL database count one after another, so a burst spread over

@@ -88,9 +88,11 @@ describe('migrations', () => {
       'secret_versions',
       'secrets',
       'server_key_check',
+      'service_tokens',
       'sessions',
       'share_tombstones',
       'shares',
+      'token_grants',
       'users',
       'vault_shares',
     ])

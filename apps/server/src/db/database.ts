@@ -67,6 +67,8 @@ export interface AuditTable {
   actor: Generated<AuditActor | null>
   agent: Generated<'browser' | 'cli' | 'other' | null>
   detail: Generated<string | null>
+  /** The service token the event is about (what it did, or what it was refused). */
+  token_id: Generated<Buffer | null>
 }
 
 export interface UserTable {
@@ -230,6 +232,33 @@ export interface AdminAuditTable {
   detail: string | null
 }
 
+/** A service token (issue 11, keyring SPEC §11): what the server keeps opens nothing. */
+export interface ServiceTokenTable {
+  id: Buffer
+  user_id: Buffer
+  /** Clear text, like a username. */
+  name: string
+  verifier: Buffer
+  owner_wrapped_key: Buffer
+  /** TokenMeta sealed under the token's wrapKey. */
+  token_meta: Buffer
+  root_folder_id: Buffer
+  include_subfolders: number
+  read_write: number
+  stage: 'current' | 'any'
+  created_at: number
+  expires_at: number | null
+  revoked_at: number | null
+  last_used_at: number | null
+  last_used_client: string | null
+}
+/** A folder key wrapped under a token's wrapKey. */
+export interface TokenGrantTable {
+  token_id: Buffer
+  folder_id: Buffer
+  role: 'root' | 'subfolder'
+  wrapped_key: Buffer
+}
 export interface Database {
   shares: ShareTable
   share_tombstones: ShareTombstoneTable
@@ -247,6 +276,8 @@ export interface Database {
   instance_policy: InstancePolicyTable
   invites: InviteTable
   admin_audit: AdminAuditTable
+  service_tokens: ServiceTokenTable
+  token_grants: TokenGrantTable
 }
 
 export type Db = Kysely<Database>

@@ -12,6 +12,7 @@ import * as m20261206f from './migrations/20261206-080000-folder-tree.ts'
 import * as m20261207a from './migrations/20261207-010000-share-tombstones.ts'
 import * as m20261207 from './migrations/20261207-020000-outbox.ts'
 import * as m20261207b from './migrations/20261207-030000-instance-policy.ts'
+import * as m20261208 from './migrations/20261208-041500-service-tokens.ts'
 
 /** Names sort by time; append new migrations at the end. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207-010000-share-tombstones': m20261207a,
   '20261207-020000-outbox': m20261207,
   '20261207-030000-instance-policy': m20261207b,
+  '20261208-041500-service-tokens': m20261208,
 }
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string

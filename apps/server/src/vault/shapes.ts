@@ -149,6 +149,8 @@ export interface AuditRowView {
   secret_id: Buffer | null
   share_id: Buffer | null
   detail: string | null
+  token_id: Buffer | null
+  token_name: string | null
 }
 
 export function toAuditEntry(r: AuditRowView): AuditEntry {
@@ -162,5 +164,6 @@ export function toAuditEntry(r: AuditRowView): AuditEntry {
     secretId: r.secret_id ? b64(r.secret_id) : null,
     shareId: r.share_id ? b64(r.share_id) : null,
     detail: r.detail,
+    token: r.token_id ? { id: b64(r.token_id), name: r.token_name ?? '' } : null,
   }
 }

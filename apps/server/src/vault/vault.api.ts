@@ -18,6 +18,7 @@ import type { ShareEvents } from '../share/share.service.ts'
 import type { PolicyStore } from '../admin/policy.ts'
 import type { ShareEndedHook } from '../share/tombstone.ts'
 import { vaultRoutes } from './vault.routes.ts'
+import { tokenRoutes } from '../token/token.routes.ts'
 import type { Notifications } from '../notify/notifications.ts'
 import { notifyRoutes } from '../notify/notify.routes.ts'
 import type { Lookup } from '../notify/ssrf.ts'
@@ -59,21 +60,17 @@ export interface VaultApi {
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-/**
- * Security promise (vault writes are bounded): every POST, PUT and DELETE on folders and
- * secrets (creates, updates, deletes, restores, purges, shares and their revocation) spends one
- * write of the session's budget and one of the account's (all its sessions together), before
- * the handler runs, so a refused write changes nothing. Keys and budgets only, so a shared
- * store (Redis) enforces them across instances.
- */
-export function vaultWriteLimit(o: {
+export interface WriteLimitOptions {
   store: RateLimitStore
   clock: () => number
   perSession: number
   perAccount: number
   onLimited: (bucket: string) => void
-}): MiddlewareHandler<SessionEnv> {
-  const spend = async (bucket: string, key: string, perMinute: number, whose: string) => {
+}
+
+/** Spends one write of a budget, or throws 429 naming whose budget ran out. */
+export function writeSpender(o: WriteLimitOptions) {
+  return async (bucket: string, key: string, perMinute: number, whose: string) => {
     if (perMinute <= 0) return
     const decision = await o.store.take(`${bucket}:${key}`, perMinute, 60_000, o.clock())
     if (decision.allowed) return
@@ -86,6 +83,18 @@ export function vaultWriteLimit(o: {
       { headers: { 'retry-after': String(wait) } },
     )
   }
+}
+
+/**
+ * Security promise (vault writes are bounded): every POST, PUT and DELETE on folders and
+ * secrets (creates, updates, deletes, restores, purges, shares and their revocation) spends one
+ * write of the session's budget and one of the account's (all its sessions together), before
+ * the handler runs, so a refused write changes nothing. Keys and budgets only, so a shared
+ * store (Redis) enforces them across instances. A service token's writes spend its own budget
+ * (as a session's) and the account's (token/token.routes.ts).
+ */
+export function vaultWriteLimit(o: WriteLimitOptions): MiddlewareHandler<SessionEnv> {
+  const spend = writeSpender(o)
   return async function vaultWriteLimit(c, next) {
     if (READ_METHODS.has(c.req.method)) return next()
     const { tokenHash, userId } = c.var.session
@@ -137,6 +146,16 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
     return { key, hash: hashAddress(key) }
   }
 
+  // SPEC §6: RATE_LIMIT_PER_MIN=0 turns every limit off.
+  const writeLimits: WriteLimitOptions = {
+    store: o.store,
+    clock: o.clock,
+    perSession: config.rateLimitPerMin === 0 ? 0 : config.vaultWritesPerMin,
+    perAccount: config.rateLimitPerMin === 0 ? 0 : config.vaultAccountWritesPerMin,
+    onLimited: (bucket) => o.metrics.rateLimited.inc({ bucket }),
+  }
+  const writeLimit = vaultWriteLimit(writeLimits)
+
   const routes = new Hono<SessionEnv>()
     .route(
       '/',
@@ -186,14 +205,23 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
         session,
         sameOrigin: origin,
         shareLimit: o.limiter('create', config.rateLimitPerMin),
-        writeLimit: vaultWriteLimit({
-          store: o.store,
-          clock: o.clock,
-          // SPEC §6: RATE_LIMIT_PER_MIN=0 turns every limit off.
-          perSession: config.rateLimitPerMin === 0 ? 0 : config.vaultWritesPerMin,
-          perAccount: config.rateLimitPerMin === 0 ? 0 : config.vaultAccountWritesPerMin,
-          onLimited: (bucket) => o.metrics.rateLimited.inc({ bucket }),
-        }),
+        writeLimit,
+      }),
+    )
+    .route(
+      '/',
+      tokenRoutes({
+        deps,
+        maxSecretBytes: config.maxSecretBytes,
+        client,
+        addressKey: o.addressKey,
+        session,
+        sameOrigin: origin,
+        writeLimit,
+        tokenWrites: writeLimits,
+        store: o.store,
+        failedAuthPerMin: config.rateLimitPerMin,
+        onLimited: (bucket) => o.metrics.rateLimited.inc({ bucket }),
       }),
     )
 

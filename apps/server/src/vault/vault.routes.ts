@@ -55,10 +55,11 @@ const JSON_SLACK_BYTES = 4096
 /** One `{"version":N,"wrappedKey":"<82 chars>"}` entry of a move, with room to spare. */
 const MOVE_BYTES_PER_VERSION = 128
 
-const notFound = () => new ApiError(404, 'not_found', 'No such secret')
-const noVersion = () => new ApiError(404, 'not_found', 'No such version of this secret')
-const conflict = (c: vault.Conflict) => new ApiError(409, 'conflict', c.message, { field: c.field })
-const quotaExceeded = (q: vault.QuotaExceeded) =>
+export const notFound = () => new ApiError(404, 'not_found', 'No such secret')
+export const noVersion = () => new ApiError(404, 'not_found', 'No such version of this secret')
+export const conflict = (c: { field: string; message: string }) =>
+  new ApiError(409, 'conflict', c.message, { field: c.field })
+export const quotaExceeded = (q: vault.QuotaExceeded) =>
   new ApiError(
     413,
     'quota_exceeded',
@@ -67,14 +68,14 @@ const quotaExceeded = (q: vault.QuotaExceeded) =>
   )
 const mib = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`
 
-function paramId(c: Context, name: string): Buffer {
+export function paramId(c: Context, name: string): Buffer {
   const raw = c.req.param(name) ?? ''
   if (!vaultId.safeParse(raw).success) throw invalid(name, `${name}: must be 16 bytes of base64url`)
   return canonical(name, raw)
 }
 
 /** `If-Match: "<revision>"` (RFC 9110 §13.1.1); `*` matches any revision. */
-function ifMatch(c: Context): number | undefined {
+export function ifMatch(c: Context): number | undefined {
   const raw = c.req.header('if-match')?.trim()
   if (raw === undefined || raw === '*') return undefined
   const m = /^"([1-9][0-9]{0,14})"$/.exec(raw)
@@ -91,31 +92,96 @@ function requiredIfMatch(c: Context): number {
   return revision
 }
 
-const etag = (revision: number) => `"${revision}"`
+export const etag = (revision: number) => `"${revision}"`
+
+/** The largest body of a secret write: the sealed value, sealed metadata and JSON around them. */
+export const maxSecretBodyBytes = (maxSecretBytes: number) =>
+  Math.ceil((maxSecretBytes * 4) / 3) +
+  Math.ceil((VAULT_LIMITS.metaMaxBytes * 4) / 3) +
+  JSON_SLACK_BYTES
+
+/** A sealed value: canonical base64url and at most MAX_SECRET_BYTES once decoded (413 above). */
+function sealedValue(maxSecretBytes: number, field: string, text: string): Buffer {
+  if (decodedLength(text) > maxSecretBytes) {
+    throw new ApiError(413, 'payload_too_large', `${field}: larger than ${maxSecretBytes} bytes`, {
+      field,
+    })
+  }
+  return canonical(field, text)
+}
+
+/** POST /api/secrets (and a read-write token's POST): the body as vault.createSecret takes it. */
+export async function readNewSecret(c: Context, maxSecretBytes: number): Promise<vault.NewSecret> {
+  const body = parseWith(
+    createSecretRequest,
+    await readJsonBody(c, maxSecretBodyBytes(maxSecretBytes)),
+  )
+  return {
+    id: canonical('id', body.id),
+    folderId: canonical('folderId', body.folderId),
+    meta: canonical('meta.ciphertext', body.meta.ciphertext),
+    value: {
+      wrappedKey: canonical('value.wrappedKey', body.value.wrappedKey),
+      ciphertext: sealedValue(maxSecretBytes, 'value.ciphertext', body.value.ciphertext),
+    },
+  }
+}
+
+/** PUT /api/secrets/:id (and a read-write token's PUT): the change as vault.updateSecret takes it. */
+export async function readSecretUpdate(
+  c: Context,
+  maxSecretBytes: number,
+): Promise<vault.SecretUpdate> {
+  const expected = ifMatch(c)
+  const body = parseWith(
+    updateSecretRequest,
+    await readJsonBody(c, maxSecretBodyBytes(maxSecretBytes)),
+  )
+  if (!body.meta && !body.value && !body.promote) {
+    throw invalid(undefined, 'Give at least one of meta, value or promote')
+  }
+  if (body.promote && body.value) throw invalid('promote', 'promote: not together with a new value')
+  if (body.value?.restoredFrom !== undefined) {
+    if (body.value.stage === 'pending') {
+      throw invalid('value.restoredFrom', 'value.restoredFrom: a restored version becomes current')
+    }
+    if (body.value.restoredFrom >= body.value.version) {
+      throw invalid('value.restoredFrom', 'value.restoredFrom: must be an earlier version')
+    }
+  }
+  return {
+    ...(expected !== undefined ? { ifMatch: expected } : {}),
+    ...(body.meta
+      ? {
+          meta: {
+            revision: body.meta.revision,
+            ciphertext: canonical('meta.ciphertext', body.meta.ciphertext),
+          },
+        }
+      : {}),
+    ...(body.value
+      ? {
+          value: {
+            version: body.value.version,
+            wrappedKey: canonical('value.wrappedKey', body.value.wrappedKey),
+            ciphertext: sealedValue(maxSecretBytes, 'value.ciphertext', body.value.ciphertext),
+            stage: body.value.stage ?? 'current',
+            ...(body.value.restoredFrom !== undefined
+              ? { restoredFrom: body.value.restoredFrom }
+              : {}),
+          },
+        }
+      : {}),
+    ...(body.promote ? { promote: body.promote } : {}),
+  }
+}
+
 const noFolder = (field: string) =>
   new ApiError(404, 'not_found', `${field}: no such folder`, { field })
 
 export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
   const { deps, session, sameOrigin, maxSecretBytes } = o
   const caller = (c: Context<SessionEnv>) => ({ userId: c.var.session.userId, client: o.client(c) })
-  const maxSecretBody =
-    Math.ceil((maxSecretBytes * 4) / 3) +
-    Math.ceil((VAULT_LIMITS.metaMaxBytes * 4) / 3) +
-    JSON_SLACK_BYTES
-
-  /** A sealed value: canonical base64url and at most MAX_SECRET_BYTES once decoded (413 above). */
-  const sealedValue = (field: string, text: string) => {
-    if (decodedLength(text) > maxSecretBytes) {
-      throw new ApiError(
-        413,
-        'payload_too_large',
-        `${field}: larger than ${maxSecretBytes} bytes`,
-        { field },
-      )
-    }
-    return canonical(field, text)
-  }
-
   return (
     new Hono<SessionEnv>()
       .use('/folders', sameOrigin, session, o.writeLimit)
@@ -174,16 +240,11 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
         return c.json(response, 200)
       })
       .post('/secrets', async (c) => {
-        const body = parseWith(createSecretRequest, await readJsonBody(c, maxSecretBody))
-        const outcome = await vault.createSecret(deps, caller(c), {
-          id: canonical('id', body.id),
-          folderId: canonical('folderId', body.folderId),
-          meta: canonical('meta.ciphertext', body.meta.ciphertext),
-          value: {
-            wrappedKey: canonical('value.wrappedKey', body.value.wrappedKey),
-            ciphertext: sealedValue('value.ciphertext', body.value.ciphertext),
-          },
-        })
+        const outcome = await vault.createSecret(
+          deps,
+          caller(c),
+          await readNewSecret(c, maxSecretBytes),
+        )
         if (outcome.kind === 'not_found')
           throw new ApiError(404, 'not_found', 'No such folder', { field: 'folderId' })
         if (outcome.kind === 'conflict') throw conflict(outcome)
@@ -219,49 +280,12 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
       })
       .put('/secrets/:id', async (c) => {
         const id = paramId(c, 'id')
-        const expected = ifMatch(c)
-        const body = parseWith(updateSecretRequest, await readJsonBody(c, maxSecretBody))
-        if (!body.meta && !body.value && !body.promote) {
-          throw invalid(undefined, 'Give at least one of meta, value or promote')
-        }
-        if (body.promote && body.value)
-          throw invalid('promote', 'promote: not together with a new value')
-        if (body.value?.restoredFrom !== undefined) {
-          if (body.value.stage === 'pending') {
-            throw invalid(
-              'value.restoredFrom',
-              'value.restoredFrom: a restored version becomes current',
-            )
-          }
-          if (body.value.restoredFrom >= body.value.version) {
-            throw invalid('value.restoredFrom', 'value.restoredFrom: must be an earlier version')
-          }
-        }
-        const outcome = await vault.updateSecret(deps, caller(c), id, {
-          ...(expected !== undefined ? { ifMatch: expected } : {}),
-          ...(body.meta
-            ? {
-                meta: {
-                  revision: body.meta.revision,
-                  ciphertext: canonical('meta.ciphertext', body.meta.ciphertext),
-                },
-              }
-            : {}),
-          ...(body.value
-            ? {
-                value: {
-                  version: body.value.version,
-                  wrappedKey: canonical('value.wrappedKey', body.value.wrappedKey),
-                  ciphertext: sealedValue('value.ciphertext', body.value.ciphertext),
-                  stage: body.value.stage ?? 'current',
-                  ...(body.value.restoredFrom !== undefined
-                    ? { restoredFrom: body.value.restoredFrom }
-                    : {}),
-                },
-              }
-            : {}),
-          ...(body.promote ? { promote: body.promote } : {}),
-        })
+        const outcome = await vault.updateSecret(
+          deps,
+          caller(c),
+          id,
+          await readSecretUpdate(c, maxSecretBytes),
+        )
         if (outcome.kind === 'not_found') throw notFound()
         if (outcome.kind === 'conflict') throw conflict(outcome)
         if (outcome.kind === 'quota_exceeded') throw quotaExceeded(outcome)
@@ -381,6 +405,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
             ? { secretId: canonical('secretId', query.secretId) }
             : {}),
           ...(query.result !== undefined ? { result: query.result } : {}),
+          ...(query.tokenId !== undefined ? { tokenId: canonical('tokenId', query.tokenId) } : {}),
         })
         const page = rows.slice(0, limit)
         const response: AuditResponse = {

@@ -59,9 +59,14 @@ async function overQuota(
   return { kind: 'quota_exceeded', used, limit: deps.quotaBytes, adding }
 }
 
-interface Caller {
+export interface Caller {
   userId: Buffer
   client: ClientInfo
+  /**
+   * A service token writing for its owner (token/token.routes.ts): its events name it (actor
+   * `token`), and a secret or folder outside its folders is handled like an unknown one.
+   */
+  token?: { id: Buffer; inScope: (trx: Db, folderId: Buffer) => Promise<boolean> }
 }
 
 /**
@@ -105,16 +110,18 @@ async function ownedSecret(
     return undefined
   }
   if (secret.deleted_at !== null && options.deleted !== 'include') return undefined
+  if (caller.token && !(await caller.token.inScope(trx, secret.folder_id))) return undefined
   return secret
 }
 
 const event = (caller: Caller, at: number, secretId: Buffer) => ({
   userId: caller.userId,
   result: 'ok' as const,
-  actor: 'user' as const,
+  actor: caller.token ? ('token' as const) : ('user' as const),
   client: caller.client,
   at,
   secretId,
+  tokenId: caller.token?.id ?? null,
 })
 
 async function summaryOf(trx: Db, id: Buffer): Promise<SecretSummary> {
@@ -293,6 +300,7 @@ export function createSecret(deps: VaultDeps, caller: Caller, s: NewSecret) {
     const now = deps.clock()
     const folder = await q.findFolder(trx, s.folderId)
     if (!folder || !folder.user_id.equals(caller.userId)) return NOT_FOUND
+    if (caller.token && !(await caller.token.inScope(trx, s.folderId))) return NOT_FOUND
     if (await q.findSecret(trx, s.id)) return conflict('id', 'A secret with this id exists')
     const adding = s.meta.length + s.value.wrappedKey.length + s.value.ciphertext.length
     const full = await overQuota(trx, deps, caller.userId, adding)

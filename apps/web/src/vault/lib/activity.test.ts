@@ -7,6 +7,7 @@ import { describeEvent, formatDuration, plainText } from './activity.ts'
 const SECRET = 'c2VjcmV0LWlkLTAwMDAwMQ'
 const GONE = 'Z29uZS1zZWNyZXQtMDAwMDE'
 const names: Record<string, string> = { [SECRET]: 'DB password' }
+const TOKEN = { id: 'dG9rZW4taWQtMDAwMDAwMQ', name: 'deploy' }
 const nameOf = (id: string): string | null => names[id] ?? null
 
 function ev(over: Partial<AuditEvent> & Pick<AuditEvent, 'event'>): AuditEvent {
@@ -19,6 +20,7 @@ function ev(over: Partial<AuditEvent> & Pick<AuditEvent, 'event'>): AuditEvent {
     secretId: null,
     shareId: null,
     detail: null,
+    token: null,
     ...over,
   }
 }
@@ -100,6 +102,44 @@ const SAMPLES: AuditEvent[] = [
     event: 'secret.moved',
     secretId: SECRET,
     detail: 'to folder AAAAAAAAAAAAAAAAAAAAAA, 3 version(s) re-wrapped',
+  }),
+  ev({
+    event: 'token.created',
+    token: TOKEN,
+    detail:
+      'root folder AAAAAAAAAAAAAAAAAAAAAA, 2 folder(s), read-only, stage current, expires 2026-02-01T00:00:00.000Z',
+  }),
+  ev({ event: 'token.revoked', token: TOKEN, detail: 'grants deleted' }),
+  ev({ event: 'token.granted', token: TOKEN, detail: '1 folder(s) added' }),
+  ev({
+    event: 'token.read',
+    actor: 'token',
+    token: TOKEN,
+    client: { hash: 'ab', agent: 'cli' },
+    detail: '12 secret(s)',
+  }),
+  ev({ event: 'token.read', actor: 'token', token: TOKEN, secretId: SECRET, detail: 'version 3' }),
+  ev({
+    event: 'token.denied',
+    actor: 'token',
+    result: 'denied',
+    token: TOKEN,
+    secretId: SECRET,
+    detail: 'read refused: the pending version; the token reads current versions only',
+  }),
+  ev({
+    event: 'token.denied',
+    actor: 'token',
+    result: 'denied',
+    token: TOKEN,
+    detail: 'refused: the token is revoked',
+  }),
+  ev({
+    event: 'secret.created',
+    actor: 'token',
+    token: TOKEN,
+    secretId: SECRET,
+    detail: 'version 1',
   }),
 ]
 
@@ -192,6 +232,38 @@ describe('describeEvent', () => {
       badge: { text: 'Failed', tone: 'danger' },
     })
     expect(line(SAMPLES[18]!).who).toBe('by someone with the link, in a browser')
+  })
+})
+
+describe('service token events', () => {
+  const tokenLines = SAMPLES.filter((e) => e.token !== null).map(line)
+
+  it('name the token, say what it read or why it was refused, and mark refusals', () => {
+    expect(tokenLines.map((l) => [l.text, l.more, l.who])).toEqual([
+      ['Created service token “deploy”', '2 folders, read-only, expires', 'by you, in a browser'],
+      ['Revoked service token “deploy”', null, 'by you, in a browser'],
+      ['Gave service token “deploy” access to a new folder', null, 'by you, in a browser'],
+      ['Read 12 secrets of its folders', null, 'by service token “deploy”, from the command line'],
+      ['Read the value of “DB password”', 'version 3', 'by service token “deploy”, in a browser'],
+      [
+        'Service token “deploy” was refused access to “DB password”',
+        'it may read current values only',
+        'by service token “deploy”, in a browser',
+      ],
+      [
+        'Service token “deploy” was refused',
+        'the token is revoked',
+        'by service token “deploy”, in a browser',
+      ],
+      ['Created “DB password”', null, 'by service token “deploy”, in a browser'],
+    ])
+    expect(tokenLines.filter((l) => l.badge !== null)).toHaveLength(2)
+  })
+
+  it('an actor or event a newer server sends still reads as words', () => {
+    const l = line(ev({ event: 'token.later' as never, actor: 'robot' as never }))
+    expect(l.text).toBe('Something happened')
+    expect(l.who).toMatch(/^by someone/)
   })
 })
 

@@ -50,6 +50,11 @@ export const EVENT_LABELS: Record<AuditEventName, string> = {
   'secret.moved': 'Secret moved to another folder',
   'access.denied': 'Access refused',
   alert: 'Alert',
+  'token.created': 'Service token created',
+  'token.revoked': 'Service token revoked',
+  'token.granted': 'Service token given a new folder',
+  'token.read': 'Read by a service token',
+  'token.denied': 'Service token refused',
 }
 
 export const RESULT_LABELS: Record<AuditResult, string> = {
@@ -85,6 +90,32 @@ export function formatDuration(seconds: number): string {
 const numbers = (detail: string | null, pattern: RegExp): number[] =>
   [...(detail ?? '').matchAll(pattern)].map((m) => Number(m[1]))
 
+/** "read-only, stage current, expires …" from a token.created detail, in words. */
+function tokenCreatedWords(detail: string | null): string | null {
+  const d = detail ?? ''
+  const parts: string[] = []
+  const [folders] = numbers(d, /(\d+) folder/g)
+  if (folders !== undefined) parts.push(plural(folders, 'folder', 'folders'))
+  if (/read-write/.test(d)) parts.push('can write')
+  else if (/read-only/.test(d)) parts.push('read-only')
+  if (/stage any/.test(d)) parts.push('reads pending and older values too')
+  if (/never expires/.test(d)) parts.push('never expires')
+  else if (/expires /.test(d)) parts.push('expires')
+  return parts.length > 0 ? parts.join(', ') : null
+}
+
+/** Why a token was refused, from the server's detail. */
+function tokenDeniedWords(detail: string | null): string | null {
+  const d = detail ?? ''
+  if (/revoked/.test(d)) return 'the token is revoked'
+  if (/expired/.test(d)) return 'the token has expired'
+  if (/wrong key/.test(d)) return 'someone used its id with a wrong key'
+  if (/read-only/.test(d)) return 'it is read-only and tried to write'
+  if (/current versions only/.test(d)) return 'it may read current values only'
+  if (/not one of the token|no such secret/.test(d)) return 'outside the folders it may read'
+  return null
+}
+
 /** What an edit changed, from details such as "meta revision 2; version 3 (pending)". */
 function editWords(detail: string | null): string | null {
   const words: string[] = []
@@ -102,16 +133,25 @@ function editWords(detail: string | null): string | null {
   return words.length > 0 ? words.join('; ') : null
 }
 
+const capitalised = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1)
+
+/** “deploy” (a service token's name as its owner gave it), or “a service token”. */
+const tokenWords = (e: AuditEvent): string =>
+  e.token?.name ? `service token “${e.token.name}”` : 'a service token'
+
 function who(e: AuditEvent, actor: AuditActor): string {
   const agent =
     e.client.hash !== null || e.client.agent !== 'other' ? AGENT_WORDS[e.client.agent] : ''
-  const by = {
+  const words: Record<AuditActor, string> = {
     user: 'by you',
     // Never named: the owner learns that another account tried, not which (see AUDIT_ACTORS).
     other_account: 'by another account',
     anonymous: e.event === 'share.opened' ? 'by someone with the link' : 'by someone not logged in',
     system: 'automatically',
-  }[actor]
+    token: `by ${tokenWords(e)}`,
+  }
+  // An actor this page does not know yet (a newer server) reads as neutral words.
+  const by = words[actor] ?? 'by someone'
   if (actor === 'system') return by
   return agent ? `${by}, ${agent}` : by
 }
@@ -219,6 +259,38 @@ export function describeEvent(e: AuditEvent, nameOf: (id: string) => string | nu
     case 'access.denied':
       what = ['Someone tried to open ', secret, ' without access']
       break
+    case 'token.created':
+      what = [`Created ${tokenWords(e)}`]
+      more = tokenCreatedWords(e.detail)
+      break
+    case 'token.revoked':
+      what = [`Revoked ${tokenWords(e)}`]
+      break
+    case 'token.granted': {
+      const [count] = numbers(e.detail, /^(\d+) folder/g)
+      what = [`Gave ${tokenWords(e)} access to `, count === 1 ? 'a new folder' : 'new folders']
+      break
+    }
+    case 'token.read': {
+      if (e.secretId) {
+        what = ['Read the value of ', secret]
+        if (versions[0] !== undefined) more = `version ${versions[0]}`
+      } else {
+        const [count] = numbers(e.detail, /^(\d+) secret/g)
+        what = [
+          count !== undefined
+            ? `Read ${plural(count, 'secret', 'secrets')} of its folders`
+            : 'Read the secrets of its folders',
+        ]
+      }
+      break
+    }
+    case 'token.denied': {
+      const subject = capitalised(tokenWords(e))
+      what = e.secretId ? [`${subject} was refused access to `, secret] : [`${subject} was refused`]
+      more = tokenDeniedWords(e.detail)
+      break
+    }
     case 'alert': {
       if (e.detail?.startsWith('webhook deliveries failing')) {
         const [inARow] = numbers(e.detail, /(\d+) in a row/g)

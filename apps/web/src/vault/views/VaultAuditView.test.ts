@@ -38,6 +38,7 @@ const entry = (over: Partial<AuditEntry> & Pick<AuditEntry, 'event'>): AuditEntr
   secretId: null,
   shareId: null,
   detail: null,
+  token: null,
   ...over,
 })
 
