@@ -17,27 +17,38 @@ export class UnrepresentableValue extends Error {
 }
 
 /**
- * `NAME="..."` (after the file's CR LF and CR have become LF, dotenv keeps a quoted value's
- * characters as they are, except that in double quotes it turns the two characters `\n` into a
- * newline and `\r` into a carriage return; it has no other escape, not even `\"` or `\\`).
- * A quoted value also must not end in a backslash: dotenv's pattern reads `\'` as an escaped
- * quote, and with a later line that also fits the pattern the value would swallow that line.
+ * One `NAME=value` line that dotenv's parser reads back as exactly `value`. What that parser does
+ * (after turning the file's CR LF and CR into LF): a value in single quotes, double quotes or
+ * backquotes keeps its characters as they are, line breaks included, except that in double quotes
+ * the two characters `\n` become a newline and `\r` a carriage return; there is no other escape
+ * (not `\"`, not `\\`). Its pattern takes `\'` (`\"`, ...) as an escaped quote, so a quoted
+ * value must not end in a backslash: with a later line that fits the pattern it would swallow
+ * that line. A line its quoted patterns do not match whole is taken up to a `#` and trimmed;
+ * quotes around it are removed then, and when it starts with `"` the `\n` and `\r` still count.
  * So, the first form that applies:
- * 1. single quotes: no `'`, no carriage return, no final `\` (newlines are kept literally);
- * 2. double quotes: no `"`, no final `\`, and no `\n` or `\r` pair of characters in the value
- *    (which dotenv would decode); newlines and carriage returns written as `\n` and `\r`;
+ * 1. single quotes: no `'`, no carriage return, no final `\`;
+ * 2. double quotes, newlines and carriage returns written `\n` and `\r`: no `\n` or `\r` pair of
+ *    characters in the value (dotenv would decode it), no final `\`, and, when the value holds a
+ *    `"` not after a backslash, no `#` and no U+2028 or U+2029 (line ends to its pattern): then
+ *    the quoted pattern stops at that `"` and fails, and the whole line is taken, its outer
+ *    quotes removed;
  * 3. unquoted: one non-empty line without `#`, nothing dotenv trims at either end, not starting
  *    with a quote character;
  * 4. backquotes: no backquote, no carriage return, no final `\`.
- * A value none of them fits (one holding `'`, `"` and a backquote, and a `#` or a line break,
- * say) is refused.
+ * A value none of them fits is refused: one with a `\n` pair of characters and `'`, or a final
+ * backslash and a line break, or a `#` (or U+2028) with all three quote characters.
  */
 export function dotenvLine(name: string, value: string): string {
   const finalBackslash = value.endsWith('\\')
   if (!value.includes("'") && !value.includes('\r') && !finalBackslash) {
     return `${name}='${value}'`
   }
-  if (!value.includes('"') && !finalBackslash && !/\\[nr]/.test(value)) {
+  const bareDoubleQuote = /(^|[^\\])"/.test(value)
+  if (
+    !finalBackslash &&
+    !/\\[nr]/.test(value) &&
+    !(bareDoubleQuote && /[#\u2028\u2029]/.test(value))
+  ) {
     return `${name}="${value.replaceAll('\n', '\\n').replaceAll('\r', '\\r')}"`
   }
   if (
@@ -52,7 +63,7 @@ export function dotenvLine(name: string, value: string): string {
     return `${name}=\`${value}\``
   }
   throw new UnrepresentableValue(
-    `the value of ${name} cannot be written in dotenv format (it holds ', " and \` together with a # or a line break, or ends in a backslash after them): use --format json or shell`,
+    `the value of ${name} cannot be written in dotenv format, which has no escape for its mix of quotes, backslashes, # and line breaks: use --format json or shell`,
   )
 }
 

@@ -6,6 +6,7 @@
  * Security promise: a new token's text goes to standard output once and nowhere else (not to
  * standard error, not into a file, not into a message); the server never has it.
  */
+import { SERVICE_TOKEN_LIMITS } from '@secretsentry/contract/limits'
 import type { TokenInfo, VaultSession } from '@secretsentry/client/vault'
 import { UsageError, type ParsedArgs } from '../args.ts'
 import { clientCall } from '../client.ts'
@@ -17,9 +18,8 @@ import type { Command } from './command.ts'
 /** A token lives this long unless --expires says otherwise: long enough for a deployment, short enough to be rotated. */
 export const DEFAULT_TOKEN_EXPIRY = '90d'
 const UNITS: Record<string, number> = { m: 60, h: 3600, d: 86400 }
-const MIN_SECONDS = 60
-/** Ten years: beyond that, say `never`. */
-const MAX_SECONDS = 3650 * 86400
+const MIN_SECONDS = SERVICE_TOKEN_LIMITS.expiresMinSeconds
+const MAX_SECONDS = SERVICE_TOKEN_LIMITS.expiresMaxSeconds
 
 /** `90d`, `12h`, `30m` → seconds, within the server's bounds (a minute to ten years); `never` → null. */
 export function parseTokenExpiry(text: string): number | null {
