@@ -521,6 +521,37 @@ function loadRows(label: string, f: PhaseFigures, budgetRate: string): string[] 
   ]
 }
 
+function tokenRows(t: TokenFigures): string[] {
+  return [
+    `| \`secretsentry run\` with a service token, folder of ${fmt(t.secrets)} secrets: spawn to the command started, median of ${t.runToCommand.n} (max) | ${ms(t.runToCommand.median)} ms (${ms(t.runToCommand.max)}); of which starting Node and the CLI (\`--version\`) ${ms(t.cliVersion.median)} ms | — |`,
+    `| Token read of ${fmt(t.secrets)} secrets (GET /api/token/secrets, ${fmt(t.readBytes / 1024, 1)} KiB), ${fmt(t.reads)} in a row: median (p90), server CPU per read | ${ms(t.readRequest.median)} ms (${ms(t.readRequest.p90)}); ${formatCpu(t.readCpu)} | — |`,
+  ]
+}
+
+/** `pnpm bench --tokens` (or BENCH_ONLY=tokens): the service-token figures alone, with their settings. */
+async function tokensOnly(): Promise<void> {
+  ensureBuilt()
+  const cpuList = cpus()
+  console.log('settings', {
+    tokenSecrets: settings.tokenSecrets,
+    tokenSamples: settings.tokenSamples,
+    tokenReads: settings.tokenReads,
+    node: process.version,
+    cpus: `${cpuList.length} x ${cpuList[0]?.model.trim() ?? 'unknown'}`,
+  })
+  const t = await measureTokenFigures()
+  console.log(JSON.stringify(t))
+  const markdown = [
+    '| Measure | Result | Budget |',
+    '|---|---|---|',
+    ...tokenRows(t),
+    '',
+    `Settings: a folder of ${fmt(t.secrets)} secrets and a read-only token for it, the built CLI bundle (\`node secretsentry.mjs\`) and the server on the same machine over loopback, ` +
+      `${t.runToCommand.n} runs after one unmeasured, ${fmt(t.reads)} reads in a row; Node ${process.version}, ${cpuList.length} x ${cpuList[0]?.model.trim() ?? 'unknown'}.`,
+  ].join('\n')
+  console.log(`\n${markdown}\n`)
+}
+
 function cryptoRow(
   where: string,
   c: { backend: string; sealMs: Summary; openMs: Summary },
@@ -631,13 +662,7 @@ async function main(): Promise<void> {
       `| Vault list of ${fmt(vault.secrets)} secrets (GET /api/secrets ${fmt(vault.listBytes / 1024)} KiB, then every name opened), median (max) | ${ms(vault.list.median)} ms (${ms(vault.list.max)}); request alone ${ms(vault.listRequest.median)} ms | — |`,
     )
   }
-  if (tokens) {
-    const t = tokens
-    rows.push(
-      `| \`secretsentry run\` with a service token, folder of ${fmt(t.secrets)} secrets: spawn to the command started, median of ${t.runToCommand.n} (max) | ${ms(t.runToCommand.median)} ms (${ms(t.runToCommand.max)}); of which starting Node and the CLI (\`--version\`) ${ms(t.cliVersion.median)} ms | — |`,
-      `| Token read of ${fmt(t.secrets)} secrets (GET, ${fmt(t.readBytes / 1024, 1)} KiB), ${fmt(t.reads)} in a row: median (p90), server CPU per read | ${ms(t.readRequest.median)} ms (${ms(t.readRequest.p90)}); ${formatCpu(t.readCpu)} | — |`,
-    )
-  }
+  if (tokens) rows.push(...tokenRows(tokens))
   if (browser) {
     const r = browser.reveal
     rows.push(
@@ -721,7 +746,8 @@ function sideBySide(): Promise<void> {
 }
 
 const wantSide = process.argv.includes('--side-by-side') || process.env.BENCH_SIDE_BY_SIDE === '1'
-;(wantSide ? sideBySide() : main()).catch((err: unknown) => {
+const wantTokens = process.argv.includes('--tokens') || process.env.BENCH_ONLY === 'tokens'
+;(wantSide ? sideBySide() : wantTokens ? tokensOnly() : main()).catch((err: unknown) => {
   console.error(err)
   process.exitCode = 1
 })
