@@ -85,6 +85,19 @@ afterAll(async () => {
 })
 
 describe('the built package', () => {
+  it('is publishable: not private, no runtime dependencies, import and require entry points with types', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(SDK_DIR, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >
+    expect(pkg.private).toBeUndefined()
+    expect(pkg.dependencies).toBeUndefined()
+    expect(pkg.exports).toEqual({
+      '.': { types: './dist/index.d.ts', import: './dist/index.js', require: './dist/index.cjs' },
+      './package.json': './package.json',
+    })
+  })
+
   it('ships index.js, index.cjs and a self-contained index.d.ts, and no workspace import', () => {
     const dist = path.join(appDir, 'node_modules/@secretsentry/sdk/dist')
     expect(fs.readdirSync(dist).sort()).toEqual(['index.cjs', 'index.d.ts', 'index.js'])
