@@ -34,13 +34,13 @@ describe.skipIf(browserSkipReason !== null)('keyring vectors in Chromium', () =>
     )
     expect(report.failed).toEqual([])
     // One per account, three per field, one per invalid open, the service-token and move
-    // checks (3 per token, 2 per grant, 1 per invalid token or grant, 2 per move) at least: all ran.
+    // checks (4 per token, 2 per grant, 1 per invalid token or grant, 2 per move) at least: all ran.
     expect(vectors.tokens.length).toBeGreaterThan(0)
     expect(report.passed).toBeGreaterThanOrEqual(
       vectors.accounts.length +
         vectors.fields.length * 3 +
         vectors.invalidOpens.length +
-        vectors.tokens.reduce((n, t) => n + 3 + t.grants.length * 2, 0) +
+        vectors.tokens.reduce((n, t) => n + 4 + t.grants.length * 2, 0) +
         vectors.invalidTokens.length +
         vectors.invalidGrants.length +
         vectors.moves.length * 2,

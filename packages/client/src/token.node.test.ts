@@ -143,6 +143,22 @@ describe('service tokens (client ↔ server)', () => {
     ])
   })
 
+  it('renaming or moving the root (or a folder above it) seals the new root path for the holder', async () => {
+    const { owner, open } = await setup()
+    await owner.mkdir('/app/production')
+    await put(owner, '/app/production', 'KEY', 'k')
+    const { text } = await owner.createToken({ path: '/app/production', includeSubfolders: true })
+    await owner.renameFolder('/app', 'shop')
+    expect((await owner.tokens())[0]!.path).toBe('/shop/production')
+    let holder = await open(text)
+    expect(holder.info.rootPath).toBe('/shop/production')
+    expect((await holder.secrets()).map((s) => s.path)).toEqual(['/shop/production/KEY'])
+    await owner.mkdir('/archive')
+    await owner.moveFolder('/shop', '/archive')
+    holder = await open(text)
+    expect((await holder.get('/archive/shop/production/KEY')).value).toBe('k')
+  })
+
   it('read-only cannot set; a read-write token sets new values and new secrets the owner reads', async () => {
     const { owner, open } = await setup()
     await owner.mkdir('/svc')

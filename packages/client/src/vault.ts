@@ -26,6 +26,7 @@ import {
   pathIsWithin,
   rewrapForMove,
   sealFolderMeta,
+  sealTokenMeta,
   unlockAccount,
   unwrapTokenKey,
   unwrapUserKey,
@@ -267,14 +268,20 @@ export interface VaultSession {
   /**
    * Creates the folder at `path` (like /app/production/database). With `parents` (the default)
    * missing parents are created and an existing folder is returned as is; without, a missing
-   * parent is folder_not_found and an existing folder folder_exists.
+   * parent is folder_not_found and an existing folder folder_exists. A new folder within the
+   * root of a service token that includes its subfolders is granted to it (SPEC §11.3).
    */
   mkdir(path: string, options?: { parents?: boolean }): Promise<FolderItem>
-  /** New name, same parent (check-and-set on the folder's revision). */
+  /**
+   * New name, same parent (check-and-set on the folder's revision). Tokens whose root path
+   * changed get it sealed again.
+   */
   renameFolder(pathOrId: string, name: string): Promise<FolderItem>
   /**
    * Moves a folder (and everything in it): into `dest` when that folder exists, else to `dest`'s
-   * parent under `dest`'s last segment as its name. Only ids change on the server.
+   * parent under `dest`'s last segment as its name. Only ids change on the server. The folder
+   * and its subfolders are granted to tokens whose root now holds them (SPEC §11.3), and tokens
+   * whose root path changed get it sealed again.
    */
   moveFolder(pathOrId: string, dest: string): Promise<FolderItem>
   /** Deletes an empty folder (the server refuses one with subfolders or secrets, deleted ones too). */
@@ -766,6 +773,39 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
       }
     }
 
+    /**
+     * After a rename or move, each token whose root now has another path gets its sealed root
+     * path (SPEC §11.6) again, so its holder shows the paths the owner sees.
+     */
+    async function resealTokenPaths(): Promise<void> {
+      for (const t of await listTokens()) {
+        if (t.revokedAt !== null) continue
+        const root = tree.find((f) => f.id === t.rootFolderId)
+        if (!root) continue
+        const wrapKey = viaCrypto(() => unwrapTokenKey(userKey, t.id, t.ownerWrappedKey))
+        let tokenMeta: string
+        try {
+          let sealedPath: string | null = null
+          try {
+            sealedPath = openTokenMeta(wrapKey, t.id, t.tokenMeta).path
+          } catch {
+            // Unreadable (tampered): sealed anew below.
+          }
+          if (sealedPath === root.path) continue
+          tokenMeta = viaCrypto(() => sealTokenMeta(wrapKey, t.id, { path: root.path }))
+        } finally {
+          wipe(wrapKey)
+        }
+        try {
+          await call<TokenInfoResponse>('PUT', `${tokenUrl(t.id)}/meta`, { tokenMeta })
+        } catch (e) {
+          if (e instanceof ClientError && (e.code === 'conflict' || e.code === 'not_found'))
+            continue
+          throw e
+        }
+      }
+    }
+
     async function createToken(
       input: CreateTokenInput,
     ): Promise<{ text: string; token: TokenInfo }> {
@@ -853,7 +893,9 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         const folder = requireFolder(tree, pathOrId)
         const parent = tree.find((f) => f.id === folder.parentId)
         if (!parent) throw localError('folder_not_found', 'The folder’s parent cannot be found.')
-        return reseatFolder(folder, parent, checkFolderName(name))
+        const renamed = await reseatFolder(folder, parent, checkFolderName(name))
+        await resealTokenPaths()
+        return renamed
       },
 
       async moveFolder(pathOrId, dest) {
@@ -877,6 +919,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         }
         // The folder and everything in it may now be within a token's root (SPEC §11.3).
         await grantToTokens(tree.filter((f) => pathIsWithin(f.path, moved.path)).map((f) => f.id))
+        await resealTokenPaths()
         return moved
       },
 

@@ -113,6 +113,21 @@ export function tokenPaths({ json, errorResponse, commonErrors, schema }: OpenAp
         },
       },
     },
+    '/api/tokens/{id}/meta': {
+      put: {
+        summary:
+          'Replace the token’s sealed root path (after its root, or a folder above it, was renamed or moved)',
+        security: SESSION,
+        parameters: [idParam('The token id')],
+        requestBody: body(t.updateTokenMetaRequest),
+        responses: {
+          '200': ok(t.tokenInfo),
+          '404': errorResponse('No such token of the caller’s'),
+          '409': errorResponse('The token is revoked'),
+          ...owner,
+        },
+      },
+    },
     '/api/token': {
       get: {
         summary:

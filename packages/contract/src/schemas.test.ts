@@ -138,6 +138,7 @@ describe('openApiDocument', () => {
       '/api/tokens',
       '/api/tokens/{id}',
       '/api/tokens/{id}/grants',
+      '/api/tokens/{id}/meta',
       '/healthz',
       '/metrics',
       '/readyz',

@@ -189,6 +189,11 @@ export const addGrantsRequest = z
   })
   .meta({ id: 'AddGrantsRequest' })
 
+/** The root path sealed again after the root (or a folder above it) was renamed or moved. */
+export const updateTokenMetaRequest = z
+  .strictObject({ tokenMeta })
+  .meta({ id: 'UpdateTokenMetaRequest' })
+
 // ── Token routes (Authorization: Token <id>.<authKey>) ───────────────────────
 
 export const tokenSelf = z

@@ -78,6 +78,7 @@ export type CreateTokenRequest = z.input<typeof t.createTokenRequest>
 export type TokenInfoResponse = z.infer<typeof t.tokenInfo>
 export type TokensResponse = z.infer<typeof t.tokensResponse>
 export type AddGrantsRequest = z.input<typeof t.addGrantsRequest>
+export type UpdateTokenMetaRequest = z.input<typeof t.updateTokenMetaRequest>
 export type TokenSelf = z.infer<typeof t.tokenSelf>
 export type TokenFolder = z.infer<typeof t.tokenFolder>
 export type TokenSelfResponse = z.infer<typeof t.tokenSelfResponse>

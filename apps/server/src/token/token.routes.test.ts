@@ -582,6 +582,28 @@ describe('grants after creation, moves and deletes', () => {
   })
 })
 
+describe('the sealed root path', () => {
+  it('PUT /api/tokens/:id/meta replaces it for the owner only, not for a revoked token', async () => {
+    const { prod } = await tree()
+    const tok = await makeToken(alice, prod.id)
+    const meta = sealedBlob(31)
+    const put = (user: TestUser, id = tok.id) =>
+      t.call(`/api/tokens/${id}/meta`, jsonInit('PUT', { tokenMeta: meta }, user.auth))
+    expect((await put(bob)).status).toBe(404)
+    const res = await put(alice)
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as TokenInfoResponse).tokenMeta).toBe(meta)
+    expect((await holderJson<TokenSelfResponse>(tok, '/api/token')).token.tokenMeta).toBe(meta)
+    await t.call(`/api/tokens/${tok.id}`, as(alice, 'DELETE'))
+    expect((await put(alice)).status).toBe(409)
+    const bad = await t.call(
+      `/api/tokens/${tok.id}/meta`,
+      jsonInit('PUT', { tokenMeta: 'x' }, alice.auth),
+    )
+    expect([bad.status, (await errorOf(bad)).field]).toEqual([400, 'tokenMeta'])
+  })
+})
+
 describe('audit and alerts', () => {
   it('refused token accesses count toward the failed-access alert; the trail names the token and filters by it', async () => {
     const { prod, inStaging } = await tree()

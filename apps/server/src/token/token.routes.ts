@@ -9,6 +9,7 @@ import {
   addGrantsRequest,
   createTokenRequest,
   secretQuery,
+  updateTokenMetaRequest,
   tokenSecretsQuery,
 } from '@secretsentry/contract'
 import type {
@@ -62,6 +63,7 @@ export interface TokenRouteOptions {
 
 /** 256 KiB: 500 grants of ~150 characters each, and the rest of the body. */
 const CREATE_BODY_BYTES = 256 * 1024
+const META_BODY_BYTES = 8 * 1024
 const VERIFIER_PREFIX = Buffer.from('secretsentry/v1/token/verifier\0', 'utf8')
 /** `Token <22-character id>.<43-character authKey>`: the id and authKey, never the text. */
 const TOKEN_AUTH = /^Token +([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/i
@@ -256,6 +258,21 @@ export function tokenRoutes(o: TokenRouteOptions): Hono {
         throw new ApiError(404, 'not_found', `${outcome.field}: no such folder`, {
           field: outcome.field,
         })
+      }
+      if (outcome.kind === 'conflict') throw conflict(outcome)
+      return c.json(outcome.token, 200)
+    })
+    .put('/tokens/:id/meta', async (c) => {
+      const id = paramId(c, 'id')
+      const body = parseWith(updateTokenMetaRequest, await readJsonBody(c, META_BODY_BYTES))
+      const outcome = await tokens.updateTokenMeta(
+        deps,
+        owner(c),
+        id,
+        canonical('tokenMeta', body.tokenMeta),
+      )
+      if (outcome.kind === 'not_found') {
+        throw new ApiError(404, 'not_found', 'No such token', { field: 'id' })
       }
       if (outcome.kind === 'conflict') throw conflict(outcome)
       return c.json(outcome.token, 200)

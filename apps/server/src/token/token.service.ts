@@ -410,6 +410,25 @@ export function addGrants(
   })
 }
 
+/**
+ * The owner's client seals the root's path again when the root or a folder above it is renamed
+ * or moved, so the holder shows the paths the owner sees. Ciphertext to the server, as before.
+ */
+export function updateTokenMeta(deps: VaultDeps, owner: Owner, id: Buffer, tokenMeta: Buffer) {
+  return deps.queue.run(async (trx) => {
+    await lockAccount(trx, owner.userId)
+    const token = await q.findToken(trx, id)
+    if (!token || !token.user_id.equals(owner.userId)) return { kind: 'not_found' as const }
+    if (token.revoked_at !== null) return conflict('id', 'The token is revoked')
+    await q.updateToken(trx, id, { token_meta: tokenMeta })
+    const served = (await servedGrants(trx, token)).length
+    return {
+      kind: 'updated' as const,
+      token: toTokenInfo({ ...token, token_meta: tokenMeta }, served),
+    }
+  })
+}
+
 // ── Holder: what the token reads ────────────────────────────────────────────
 
 /** Last use is written at most once a minute per token, unless the client changed. */
