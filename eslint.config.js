@@ -132,6 +132,7 @@ export default defineConfig([
     files: [
       'apps/server/**/*.{ts,js,mjs,cjs}',
       'apps/cli/**/*.{ts,js,mjs}',
+      'packages/sdk/**/*.{ts,js,mjs}',
       'scripts/**/*.{ts,js,mjs}',
       'bench/**/*.{ts,js,mjs}',
       'e2e/**/*.{ts,js,mjs}',

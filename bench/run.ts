@@ -35,6 +35,7 @@ import {
   type BenchServer,
 } from './lib/server.ts'
 import { summarize, type Summary } from './lib/stats.ts'
+import { measureTokens, type TokenFigures } from './lib/tokens.ts'
 import { measureVault, type VaultFigures } from './lib/vault.ts'
 import { runSideBySide } from './side-by-side.ts'
 
@@ -60,6 +61,10 @@ const settings = {
   /** Secrets in the vault whose list is timed; 0 skips the vault figures. */
   vaultSecrets: envInt('BENCH_VAULT_SECRETS', 1000),
   vaultSamples: envInt('BENCH_VAULT_SAMPLES', 5),
+  /** Secrets in the folder a service token reads (run start-up, token read); 0 skips them. */
+  tokenSecrets: envInt('BENCH_TOKEN_SECRETS', 50),
+  tokenSamples: envInt('BENCH_TOKEN_SAMPLES', 10),
+  tokenReads: envInt('BENCH_TOKEN_READS', 200),
   crypto: process.env.BENCH_SKIP_CRYPTO !== '1',
   browser: process.env.BENCH_SKIP_BROWSER !== '1',
 }
@@ -471,6 +476,19 @@ async function measureVaultFigures(): Promise<VaultFigures> {
   }
 }
 
+async function measureTokenFigures(): Promise<TokenFigures> {
+  const server = await startBenchServer()
+  try {
+    return await measureTokens(server.origin, server.pid, {
+      secrets: settings.tokenSecrets,
+      samples: Math.max(1, settings.tokenSamples),
+      reads: Math.max(1, settings.tokenReads),
+    })
+  } finally {
+    await server.stop()
+  }
+}
+
 async function measureBrowser(): Promise<{
   reveal: RevealPageFigures
   crypto: PageCryptoFigures[]
@@ -501,6 +519,37 @@ function loadRows(label: string, f: PhaseFigures, budgetRate: string): string[] 
     `| ${label} non-2xx / errors | ${fmt(f.non2xx)} / ${fmt(f.errors)} of ${fmt(f.total)} | 0 |`,
     `| ${label}: server CPU per request | ${formatCpu(f.cpu)} | — |`,
   ]
+}
+
+function tokenRows(t: TokenFigures): string[] {
+  return [
+    `| \`secretsentry run\` with a service token, folder of ${fmt(t.secrets)} secrets: spawn to the command started, median of ${t.runToCommand.n} (max) | ${ms(t.runToCommand.median)} ms (${ms(t.runToCommand.max)}); of which starting Node and the CLI (\`--version\`) ${ms(t.cliVersion.median)} ms | — |`,
+    `| Token read of ${fmt(t.secrets)} secrets (GET /api/token/secrets, ${fmt(t.readBytes / 1024, 1)} KiB), ${fmt(t.reads)} in a row: median (p90), server CPU per read | ${ms(t.readRequest.median)} ms (${ms(t.readRequest.p90)}); ${formatCpu(t.readCpu)} | — |`,
+  ]
+}
+
+/** `pnpm bench --tokens` (or BENCH_ONLY=tokens): the service-token figures alone, with their settings. */
+async function tokensOnly(): Promise<void> {
+  ensureBuilt()
+  const cpuList = cpus()
+  console.log('settings', {
+    tokenSecrets: settings.tokenSecrets,
+    tokenSamples: settings.tokenSamples,
+    tokenReads: settings.tokenReads,
+    node: process.version,
+    cpus: `${cpuList.length} x ${cpuList[0]?.model.trim() ?? 'unknown'}`,
+  })
+  const t = await measureTokenFigures()
+  console.log(JSON.stringify(t))
+  const markdown = [
+    '| Measure | Result | Budget |',
+    '|---|---|---|',
+    ...tokenRows(t),
+    '',
+    `Settings: a folder of ${fmt(t.secrets)} secrets and a read-only token for it, the built CLI bundle (\`node secretsentry.mjs\`) and the server on the same machine over loopback, ` +
+      `${t.runToCommand.n} runs after one unmeasured, ${fmt(t.reads)} reads in a row; Node ${process.version}, ${cpuList.length} x ${cpuList[0]?.model.trim() ?? 'unknown'}.`,
+  ].join('\n')
+  console.log(`\n${markdown}\n`)
 }
 
 function cryptoRow(
@@ -542,6 +591,13 @@ async function main(): Promise<void> {
     console.log(`\n== vault (${fmt(settings.vaultSecrets)} secrets)`)
     vault = await measureVaultFigures()
     console.log(JSON.stringify(vault))
+  }
+
+  let tokens: TokenFigures | null = null
+  if (settings.tokenSecrets > 0) {
+    console.log(`\n== service tokens (a folder of ${fmt(settings.tokenSecrets)} secrets)`)
+    tokens = await measureTokenFigures()
+    console.log(JSON.stringify(tokens))
   }
 
   let nodeCrypto: CryptoFigures[] = []
@@ -606,6 +662,7 @@ async function main(): Promise<void> {
       `| Vault list of ${fmt(vault.secrets)} secrets (GET /api/secrets ${fmt(vault.listBytes / 1024)} KiB, then every name opened), median (max) | ${ms(vault.list.median)} ms (${ms(vault.list.max)}); request alone ${ms(vault.listRequest.median)} ms | — |`,
     )
   }
+  if (tokens) rows.push(...tokenRows(tokens))
   if (browser) {
     const r = browser.reveal
     rows.push(
@@ -651,6 +708,7 @@ async function main(): Promise<void> {
         scale,
         postgres,
         vault,
+        tokens,
         nodeCrypto,
         browser,
       },
@@ -688,7 +746,8 @@ function sideBySide(): Promise<void> {
 }
 
 const wantSide = process.argv.includes('--side-by-side') || process.env.BENCH_SIDE_BY_SIDE === '1'
-;(wantSide ? sideBySide() : main()).catch((err: unknown) => {
+const wantTokens = process.argv.includes('--tokens') || process.env.BENCH_ONLY === 'tokens'
+;(wantSide ? sideBySide() : wantTokens ? tokensOnly() : main()).catch((err: unknown) => {
   console.error(err)
   process.exitCode = 1
 })

@@ -219,3 +219,34 @@ describe('parseArgs on flags of the client commands', () => {
     expect(parseArgs('share', ['--views=-1'], spec).options.get('--views')).toBe('-1')
   })
 })
+
+describe('parseArgs with a command line after -- (run)', () => {
+  const spec = {
+    rest: 'CMD',
+    options: { '--path': { value: true, help: '' } },
+  }
+
+  it('takes everything after the first -- as given, flags and -- included', () => {
+    const args = parseArgs(
+      'run',
+      ['--path', '/app/p', '--', 'node', '--inspect', '-e', 'x', '--', '--help'],
+      spec,
+    )
+    expect(args.options.get('--path')).toBe('/app/p')
+    expect(args.rest).toEqual(['node', '--inspect', '-e', 'x', '--', '--help'])
+    expect(args.help).toBe(false)
+  })
+
+  it('needs the command, after --', () => {
+    expect(() => parseArgs('run', ['--path', '/a'], spec)).toThrow('run: missing CMD after --')
+    expect(() => parseArgs('run', ['--'], spec)).toThrow('run: missing CMD after --')
+    expect(() => parseArgs('run', ['node', 'app.js'], spec)).toThrow('run: missing CMD after --')
+    expect(() => parseArgs('run', ['--pth', '/a', '--', 'x'], spec)).toThrow(
+      'run: unknown flag --pth',
+    )
+  })
+
+  it('commands without rest see nothing there', () => {
+    expect(parseArgs('ls', ['--', 'x'], { positionals: ['PATH'] }).rest).toEqual([])
+  })
+})

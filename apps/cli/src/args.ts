@@ -51,6 +51,11 @@ export interface FlagSpec {
   positionals?: readonly string[]
   /** How many of the positionals may be left out (from the end); default none. */
   optionalPositionals?: number
+  /**
+   * Everything after the first `--` is a command line of its own (`run -- CMD ARGS…`), named
+   * this in messages: taken as given, never parsed as flags; required when set.
+   */
+  rest?: string
 }
 
 export interface ParsedArgs {
@@ -62,6 +67,8 @@ export interface ParsedArgs {
   /** `--name` → every value of a `multiple` flag. */
   lists: Map<string, string[]>
   positionals: string[]
+  /** The words after `--` when the spec has `rest` (else empty). */
+  rest: string[]
 }
 
 type NodeOptions = Record<
@@ -108,7 +115,12 @@ function diagnose(command: string, argv: readonly string[], options: NodeOptions
  * `--` ends the flags. Anything unknown, a missing or empty value, or a wrong number of
  * arguments is a UsageError naming it.
  */
-export function parseArgs(command: string, argv: readonly string[], spec: FlagSpec): ParsedArgs {
+export function parseArgs(
+  command: string,
+  givenArgv: readonly string[],
+  spec: FlagSpec,
+): ParsedArgs {
+  let argv = givenArgv
   const settingByName = new Map(
     spec.settings ? SETTING_FLAGS.map((f) => [f.flag.slice(2), f] as const) : [],
   )
@@ -121,11 +133,21 @@ export function parseArgs(command: string, argv: readonly string[], spec: FlagSp
     options: new Map(),
     lists: new Map(),
     positionals: [],
+    rest: [],
   }
   // Asking for help is never an error, whatever else is on the line.
-  const beforeDashes = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
+  const dashes = argv.indexOf('--')
+  const beforeDashes = dashes >= 0 ? argv.slice(0, dashes) : argv
   if (beforeDashes.includes('-h') || beforeDashes.includes('--help')) {
     return { ...parsed, help: true }
+  }
+  if (spec.rest !== undefined) {
+    // The command's own flags (`-- node --inspect app.js`) are not ours to read.
+    if (dashes < 0 || dashes === argv.length - 1) {
+      throw new UsageError(`${command}: missing ${spec.rest} after --`)
+    }
+    parsed.rest = argv.slice(dashes + 1)
+    argv = beforeDashes
   }
   const options: NodeOptions = {}
   for (const name of settingByName.keys()) options[name] = { type: 'string' }

@@ -10,7 +10,9 @@ import type { Command } from './commands/command.ts'
 import { migrateDataCommand } from './commands/migrate-data.ts'
 import { alertEmail, webhook } from './commands/notify.ts'
 import { serve } from './commands/serve.ts'
+import { exportCommand, run } from './commands/run.ts'
 import { deleteShare, open, share, status } from './commands/share.ts'
+import { token } from './commands/token.ts'
 import { VAULT_COMMANDS } from './commands/vault.ts'
 import { verify } from './commands/verify.ts'
 import { CommandError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
@@ -28,6 +30,9 @@ export const COMMANDS: readonly Command[] = [
   login,
   logout,
   ...VAULT_COMMANDS,
+  run,
+  exportCommand,
+  token,
   webhook,
   alertEmail,
   serve,
@@ -71,6 +76,7 @@ ${table([
   ['SECRETSENTRY_SERVER', 'the server when --server is not given and nobody is logged in'],
   ['SECRETSENTRY_PASSWORD', 'the account password, instead of a prompt (register, login)'],
   ['SECRETSENTRY_PASSPHRASE', "a link's passphrase, instead of a prompt (share, open)"],
+  ['SECRETSENTRY_TOKEN', 'a service token: get, set, run and export use it instead of the login'],
   ['XDG_CONFIG_HOME', 'where the session file lives (default ~/.config/secretsentry)'],
 ])}
 

@@ -16,6 +16,7 @@ import type { KdfParams } from '@secretsentry/keyring'
  * - `locked`: the vault session holds no keys (locked, or never opened).
  * - `secret_not_found` / `ambiguous`: a name or path that matches no secret, or several.
  * - `bad_input`: the caller passed something malformed; `field` names it.
+ * - `env_name`: secrets that cannot become environment variables (env.ts); the message names their paths.
  * Service tokens (the server's codes, from ErrorCode): `unauthenticated` (unknown or wrong
  * token), `token_revoked`, `token_expired` (401), `read_only` (a write by a read-only token);
  * `bad_token` is a text that is not a token at all (nothing was sent).
@@ -41,6 +42,7 @@ export type ClientErrorCode =
   | 'folder_not_found'
   | 'folder_exists'
   | 'bad_input'
+  | 'env_name'
 
 export interface ClientErrorDetails {
   /** The offending field (invalid_input, bad_input). */

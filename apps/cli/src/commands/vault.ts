@@ -31,6 +31,7 @@ import { openVault } from './account.ts'
 import { oneLine } from '../sanitize.ts'
 import type { Command } from './command.ts'
 import { newPassphrase, reportLink, sharePolicy } from './share.ts'
+import { TOKEN_ENV, TOKEN_OPTIONS, tokenFor, withToken } from '../secrets-source.ts'
 
 const STAGES: readonly Stage[] = ['current', 'pending', 'previous']
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -202,13 +203,17 @@ export const get: Command = {
       '--stage': { value: true, help: 'the version with this stage: current, pending or previous' },
       '--json': {
         value: false,
-        help: 'print {path, id, version, value, description, tags} as JSON',
+        help: 'print {path, id, version, value, description, tags} as JSON (with a token: {path, version, value})',
       },
+      ...TOKEN_OPTIONS,
     },
   },
   description: [
     'The value goes to standard output byte for byte (a newline is added only on a terminal).',
     'The server records the read in the audit log.',
+    `With a service token (${TOKEN_ENV} or --token-file) PATH is read with the token instead of`,
+    'the login: only within its folder, and only the current version unless it was made with',
+    '--stage any.',
   ],
   async run(args, io) {
     const version = args.options.get('--version')
@@ -225,6 +230,22 @@ export const get: Command = {
       throw new UsageError(
         `get: --stage must be current, pending or previous, got ${JSON.stringify(stage)}`,
       )
+    }
+    const token = tokenFor('get', args, io)
+    if (token) {
+      const secret = await withToken('get', args, io, token, (session) =>
+        session.get(pathArg(args), {
+          ...(typeof version === 'string' ? { version: Number(version) } : {}),
+          ...(typeof stage === 'string' ? { stage: stage as Stage } : {}),
+        }),
+      )
+      if (args.options.get('--json')) {
+        const out = { path: secret.path, version: secret.version, value: secret.value }
+        io.out(`${JSON.stringify(out)}\n`)
+        return EXIT_OK
+      }
+      await writeValue(io.terminal, new TextEncoder().encode(secret.value))
+      return EXIT_OK
     }
     const { item, read } = await withVault(io, async (v) => {
       const item = await v.resolve(pathArg(args))
@@ -278,6 +299,7 @@ export const set: Command = {
         multiple: true,
         help: 'a tag; repeat for several (replaces the old tags)',
       },
+      ...TOKEN_OPTIONS,
     },
   },
   description: [
@@ -286,6 +308,8 @@ export const set: Command = {
     'With --rotate-every and nothing on standard input (</dev/null), only the interval (and any',
     '--description or --tag) of an existing secret changes. The interval is stored in clear: the',
     'server sends a daily digest of the secrets due for rotation.',
+    `With a service token (${TOKEN_ENV} or --token-file): only a token made with --read-write,`,
+    'only within its folder; a read-only token is refused (exit 4).',
   ],
   async run(args, io) {
     const target = pathArg(args)
@@ -295,6 +319,10 @@ export const set: Command = {
     const rotate = args.options.get('--rotate-every')
     const rotationDays = typeof rotate === 'string' ? parseRotateEvery(rotate) : undefined
     const { path, name } = await clientCall(async () => splitPath(target))
+    const token = tokenFor('set', args, io)
+    if (token && (description !== undefined || tags !== undefined)) {
+      throw new UsageError('set: --description and --tag need a login, not a token')
+    }
     if (io.terminal.stdinIsTTY)
       io.err(
         rotationDays === undefined
@@ -315,6 +343,22 @@ export const set: Command = {
       throw new UsageError(
         'set: the value is not UTF-8 text; vault values are text (share a binary file with secretsentry share --file)',
       )
+    }
+    if (token) {
+      // The interval is the owner's choice: a token stores values only.
+      if (rotationDays !== undefined) {
+        throw new UsageError('set: --rotate-every needs a login, not a service token')
+      }
+      if (value === undefined)
+        throw new UsageError('set: standard input is empty; pipe the value in')
+      const tokenValue = value
+      const stored = await withToken('set', args, io, token, (session) =>
+        session.set(target, tokenValue, { pending }),
+      )
+      io.err(
+        `Stored ${oneLine(stored.path)} version ${stored.version}${pending ? ' as pending' : ''} with the token.\n`,
+      )
+      return EXIT_OK
     }
     const message = await withVault(io, async (v) => {
       const existing = exactly(await v.list(), target)
