@@ -7,6 +7,7 @@ import type * as n from './notifications.ts'
 import type * as a from './admin.ts'
 
 export type CreateShareRequest = z.infer<typeof s.createShareRequest>
+export type ShareReceiptRequest = z.input<typeof s.shareReceiptRequest>
 export type CreateShareResponse = z.infer<typeof s.createShareResponse>
 export type OpenShareRequest = z.infer<typeof s.openShareRequest>
 export type OpenShareResponse = z.infer<typeof s.openShareResponse>

@@ -428,6 +428,7 @@ describe('accounts', () => {
       'secrets',
       'vault_shares',
       'login_addresses',
+      'login_clients',
       'audit',
     ]) {
       const column = table === 'users' ? 'id' : 'user_id'

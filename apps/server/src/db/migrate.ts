@@ -12,6 +12,8 @@ import * as m20261206f from './migrations/20261206-080000-folder-tree.ts'
 import * as m20261207a from './migrations/20261207-010000-share-tombstones.ts'
 import * as m20261207 from './migrations/20261207-020000-outbox.ts'
 import * as m20261207b from './migrations/20261207-030000-instance-policy.ts'
+import * as m20261208r from './migrations/20261208-041500-share-receipts.ts'
+import * as m20261208l from './migrations/20261208-041600-login-clients.ts'
 
 /** Names sort by time; append new migrations at the end. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +28,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207-010000-share-tombstones': m20261207a,
   '20261207-020000-outbox': m20261207,
   '20261207-030000-instance-policy': m20261207b,
+  '20261208-041500-share-receipts': m20261208r,
+  '20261208-041600-login-clients': m20261208l,
 }
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string
