@@ -76,6 +76,7 @@ describe('GET /api/policy', () => {
       anonymousShares: true,
       maxShareBytes: 65536,
       maxExpirySeconds: 30 * 86400,
+      receipts: { email: false, emailDomains: [] },
       viewer: null,
     })
   })

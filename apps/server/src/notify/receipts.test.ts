@@ -355,6 +355,30 @@ describe('what a receipt request may be', () => {
   })
 })
 
+describe('the outbox invariant', () => {
+  it('a pending row has an account or an address, never both, on either backend', async () => {
+    const t = await app(null)
+    const alice = await registerUser(t, 'alice')
+    const user = Buffer.from(alice.userId, 'base64url')
+    let n = 0
+    const insert = (userId: Buffer | null, address: string | null, status: string) =>
+      t.rows(
+        `insert into outbox (id, event_id, user_id, channel, type, payload, status, attempts, created_at, next_attempt_at, address)
+         values (?, 'x', ?, 'email', 'share.ended', '{}', ?, 0, 1, 1, ?)`,
+        `x${++n}`,
+        userId,
+        status,
+        address,
+      )
+    await expect(insert(null, null, 'pending')).rejects.toThrow(/check/i)
+    await expect(insert(user, RECIPIENT, 'pending')).rejects.toThrow(/check/i)
+    await insert(null, RECIPIENT, 'pending')
+    await insert(user, null, 'pending')
+    // Done: the address is forgotten, and the row stays for the delivery list.
+    await insert(null, null, 'delivered')
+  })
+})
+
 describe('receipts with two instances on one database', () => {
   it('their sweepers and workers send each expired share one receipt, once', async () => {
     const mail = await smtp()
