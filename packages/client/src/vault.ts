@@ -51,6 +51,7 @@ import type {
   SecretStage,
   SecretSummary,
   SecretWithValue,
+  ShareReceiptRequest,
   UpdateSecretRequest,
   VaultShare,
 } from '@secretsentry/contract/types'
@@ -151,6 +152,8 @@ export interface ShareChoices {
   ttlSeconds: number
   maxViews: number
   passphrase?: string
+  /** A receipt when the link ends (see the share client's ShareOptions.receipt). */
+  receipt?: ShareReceiptRequest
 }
 
 export interface VaultLink {
@@ -821,7 +824,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         const res = await call<CreateShareResponse>(
           'POST',
           `${secretUrl(id)}/share`,
-          sealed.request,
+          choices.receipt ? { ...sealed.request, receipt: choices.receipt } : sealed.request,
         )
         return {
           link: formatLink(linkOrigin, sealed.fragment),

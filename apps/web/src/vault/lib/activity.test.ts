@@ -101,6 +101,12 @@ const SAMPLES: AuditEvent[] = [
     secretId: SECRET,
     detail: 'to folder AAAAAAAAAAAAAAAAAAAAAA, 3 version(s) re-wrapped',
   }),
+  ev({
+    event: 'alert',
+    actor: 'system',
+    client: { hash: 'c1', agent: 'cli' },
+    detail: 'login from a new client',
+  }),
 ]
 
 const line = (e: AuditEvent) => {
@@ -158,11 +164,17 @@ describe('describeEvent', () => {
     ])
   })
 
-  it('tells the two alerts apart', () => {
+  it('tells the alerts apart', () => {
     const alerts = SAMPLES.filter((e) => e.event === 'alert')
     expect(line(alerts[0]!).text).toBe('5 failed log-ins or refused accesses within 15 minutes')
     expect(line(alerts[1]!)).toMatchObject({
       text: 'The last 5 deliveries to your webhook failed',
+      badge: { text: 'Alert' },
+    })
+    expect(line(alerts[2]!)).toMatchObject({
+      text: 'Log-in from a new client',
+      more: expect.stringMatching(/^from the command line, from a network or app this account/),
+      who: 'automatically',
       badge: { text: 'Alert' },
     })
   })

@@ -220,6 +220,12 @@ export function describeEvent(e: AuditEvent, nameOf: (id: string) => string | nu
       what = ['Someone tried to open ', secret, ' without access']
       break
     case 'alert': {
+      if (e.detail === 'login from a new client') {
+        what = ['Log-in from a new client']
+        more = `${AGENT_WORDS[e.client.agent]}, from a network or app this account had not logged in from; if it was not you, change your master password`
+        badge = { text: 'Alert', tone: 'warn' }
+        break
+      }
       if (e.detail?.startsWith('webhook deliveries failing')) {
         const [inARow] = numbers(e.detail, /(\d+) in a row/g)
         what = [
