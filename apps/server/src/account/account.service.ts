@@ -220,11 +220,15 @@ export async function login(
       client,
       at: now,
     })
-    // A client this account never logged in from: told to the owner, in this transaction. An
-    // account with no known client at all (made before clients were remembered) learns its
-    // first one silently, as registration does.
+    // A client this account never logged in from: told to the owner, in this transaction. Not
+    // for the first log-in after registering (setting up the CLI after signing up in a browser
+    // is no news; registering sets last_login_at to created_at, any log-in moves it on), nor for
+    // an account with no known client at all (made before clients were remembered), which
+    // learns its first one silently.
+    const firstSinceRegistering =
+      user.last_login_at !== null && Number(user.last_login_at) === Number(user.created_at)
     const seen = await q.recordLoginClient(trx, user.id, client.agent, addressHash, now)
-    if (seen === 'new') {
+    if (seen === 'new' && !firstSinceRegistering) {
       await deps.audit.record(trx, {
         userId: user.id,
         event: 'alert',

@@ -24,6 +24,9 @@ beforeEach(async () => {
   alice = await registerUser(t, 'alice')
   const set = await t.call('/api/account/webhook', jsonInit('PUT', { url: r.url }, alice.auth))
   secret = ((await set.json()) as WebhookSetResponse).secret
+  // The first log-in after registering raises none in any case (tested below): past it.
+  t.clock.advance(60_000)
+  await login(alice.address)
 })
 afterEach(async () => {
   await r.close()
@@ -58,6 +61,8 @@ const newLoginEvents = async () => {
     .map((h) => ({ ...h, event: JSON.parse(h.body) as NotificationEvent }))
     .filter((h) => h.event.type === 'alert.new_login')
 }
+
+const userId = () => Buffer.from(alice.userId, 'base64url')
 
 const newLoginMetric = async () =>
   /secretsentry_alerts_total\{kind="new_login"\} (\d+)/.exec(await scrapeMetrics(t))?.[1] ?? '0'
@@ -105,8 +110,19 @@ describe('log-in from a new client', () => {
     expect((await newLoginEvents())[0]?.event).toMatchObject({ data: { client: 'cli' } })
   })
 
+  it('the first log-in after registering raises none, from any client; the next new client does', async () => {
+    const bob = await registerUser(t, 'bob')
+    t.clock.advance(60_000)
+    await login('203.0.113.40', CURL, bob)
+    await login('203.0.113.41', CURL, bob)
+    const rows = ((await (await t.call('/api/audit?event=alert', as(bob))).json()) as AuditResponse)
+      .events
+    expect(rows).toHaveLength(1)
+    expect(rows[0]?.detail).toBe('login from a new client')
+  })
+
   it('an account with no remembered client (made before they were kept) learns its first silently', async () => {
-    await t.rows('delete from login_clients')
+    await t.rows('delete from login_clients where user_id = ?', userId())
     await login('203.0.113.8')
     expect(await alerts()).toEqual([])
     await login('203.0.113.9')
@@ -134,10 +150,14 @@ describe('log-in from a new client', () => {
 
   it('clients unused for a year are forgotten by the sweeper', async () => {
     await login('203.0.113.30')
-    expect(await t.rows('select agent from login_clients')).toHaveLength(2)
+    expect(
+      await t.rows('select agent from login_clients where user_id = ?', userId()),
+    ).toHaveLength(2)
     t.clock.advance(366 * 86_400_000)
     await login('203.0.113.30')
     await t.vaultSweeper.runOnce()
-    expect(await t.rows('select agent from login_clients')).toHaveLength(1)
+    expect(
+      await t.rows('select agent from login_clients where user_id = ?', userId()),
+    ).toHaveLength(1)
   })
 })
