@@ -1,15 +1,22 @@
 /**
  * @module Read receipts in real browsers: a link opened in another browser shows as "Read …" in
- * the creator's My links, from the server's receipt (no secret kept). Set LAYOUT_SCREENS=<dir>
- * to save My links with read, expired, destroyed and live rows at 390 and 1280 px, light and dark.
+ * the creator's My links, from the server's receipt (no secret kept); and a receipt asked for on
+ * the create form arrives by mail at a real SMTP server, once. Set LAYOUT_SCREENS=<dir> to save
+ * My links with read, expired, destroyed and live rows and the form's receipt choices at 390 and
+ * 1280 px, light and dark.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { describe, expect, it } from 'vitest'
+import { SMTPServer } from 'smtp-server'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createTextShare, openShare, shareStatus } from './support/api.ts'
-import { browserSkipReason } from './support/browser.ts'
+import { browserSkipReason, launchBrowser, type TestBrowser } from './support/browser.ts'
+import { startServer, type RunningServer } from './support/server.ts'
 import { useServerAndBrowsers } from './support/suite.ts'
 import { createViaUi, manageTokenFor, openLink, pressReveal, shareIdOfLink } from './support/ui.ts'
 
@@ -142,5 +149,128 @@ describe.skipIf(browserSkipReason !== null)('read receipts in My links', () => {
         }
       }
     }
+  })
+})
+
+const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+/** A real SMTP server on 127.0.0.1 that keeps what it accepts (plain SMTP: loopback only). */
+async function smtpReceiver() {
+  const mails: { to: string[]; raw: string }[] = []
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      stream.on('end', () => {
+        mails.push({
+          to: session.envelope.rcptTo.map((r) => r.address),
+          // Quoted-printable soft breaks and escapes undone, so the text reads as written.
+          raw: Buffer.concat(chunks)
+            .toString()
+            .replace(/=\r?\n/g, '')
+            .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+        })
+        callback()
+      })
+    },
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  return {
+    mails,
+    port: (server.server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+describe.skipIf(browserSkipReason !== null)('a receipt asked for on the create form', () => {
+  const closers: (() => Promise<unknown>)[] = []
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close()
+  })
+
+  it('By email: the address gets one mail once the link is read, naming the label, never the secret or link', async () => {
+    const smtp = await smtpReceiver()
+    closers.push(smtp.close)
+    const server: RunningServer = await startServer({
+      env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'receipts@example.test' },
+    })
+    closers.push(
+      () => server.cleanup(),
+      () => server.stop(),
+    )
+    // CSP bypassed for axe's injected script only; the recipient sees the page as served.
+    const creator: TestBrowser = await launchBrowser({ bypassCSP: true })
+    const recipient: TestBrowser = await launchBrowser()
+    closers.push(
+      () => creator.close(),
+      () => recipient.close(),
+    )
+    const secret = `receipt canary ${randomUUID()}`
+    const page = await creator.context.newPage()
+    await page.goto(`${server.origin}/`)
+    await page.getByRole('textbox', { name: 'Secret', exact: true }).fill(secret)
+    await page.getByLabel('Label').fill('Wi-Fi for the guests')
+    await page.getByRole('radio', { name: 'By email' }).check()
+    await page.getByText('keeps this address in clear until the link ends').waitFor()
+    await page.getByRole('textbox', { name: 'Receipt address' }).fill('owner@example.test')
+    await page.getByRole('checkbox', { name: 'Name the link in the receipt' }).check()
+    await page.addScriptTag({ content: await AXE_SOURCE })
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme })
+      const violations = await page.evaluate(async () => {
+        const axe = (
+          window as unknown as {
+            axe: {
+              run(d: Document): Promise<{ violations: { id: string; impact: string | null }[] }>
+            }
+          }
+        ).axe
+        return (await axe.run(document)).violations.map((v) => ({ id: v.id, impact: v.impact }))
+      })
+      expect(violations, colorScheme).toEqual([])
+    }
+    if (SCREENS) {
+      for (const width of [390, 1280]) {
+        await page.setViewportSize({ width, height: 1100 })
+        for (const colorScheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme })
+          await page.screenshot({
+            path: join(SCREENS, `create-receipt-${width}-${colorScheme}.png`),
+            fullPage: true,
+          })
+        }
+      }
+    }
+    await page.getByRole('button', { name: 'Create secret link' }).click()
+    const linkField = page.getByRole('textbox', { name: 'Secret link', exact: true })
+    await linkField.waitFor()
+    const link = await linkField.inputValue()
+
+    const reader = await recipient.context.newPage()
+    await openLink(reader, link)
+    expect(await pressReveal(reader)).toBe(secret)
+
+    const until = Date.now() + 30_000
+    while (smtp.mails.length === 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100))
+    // Once: a second look finds nothing more.
+    await new Promise((r) => setTimeout(r, 2500))
+    expect(smtp.mails).toHaveLength(1)
+    const { to, raw } = smtp.mails[0]!
+    expect(to).toEqual(['owner@example.test'])
+    expect(raw).toMatch(/^Subject: SecretSentry: your secret link was read$/m)
+    expect(raw).toContain('Your secret link "Wi-Fi for the guests"')
+    expect(raw).not.toContain(secret)
+    expect(raw).not.toContain(new URL(link).hash.slice(1))
+    expect(raw).not.toMatch(/https?:|:\/\/|\/s#/)
+    const status = await shareStatus(
+      server.origin,
+      shareIdOfLink(link),
+      await manageTokenFor(page, shareIdOfLink(link)),
+    )
+    expect(status?.state).toBe('read')
   })
 })

@@ -90,6 +90,8 @@ const NOT_AUTHORISED = new Set([
   'wrong_access',
   'csrf',
   'locked',
+  // The instance takes links from logged-in accounts only.
+  'login_required',
 ])
 const USAGE = new Set(['bad_link', 'bad_input', 'invalid_input', 'ambiguous'])
 
@@ -103,6 +105,8 @@ export function commandErrorOf(err: unknown, server?: string): unknown {
     message = `could not reach ${server ?? 'the server'}: check the address (--server or ${SERVER_ENV}) and that it is running`
   } else if (err.code === 'unauthenticated') {
     message = 'not logged in, or the session ended: run secretsentry login'
+  } else if (err.code === 'login_required') {
+    message = `${server ?? 'this server'} takes links only from logged-in accounts: run secretsentry login (on that server) first`
   } else if (err.code === 'rate_limited' && err.retryAfterSeconds !== undefined) {
     message = `${message} (try again in ${err.retryAfterSeconds} s)`
   } else if (err.code === 'kdf_downgrade') {

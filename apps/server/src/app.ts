@@ -138,12 +138,27 @@ export function createApp(options: AppOptions): SecretSentryApp {
       metrics.writeBatchSeconds.observe(seconds)
     },
   })
-  const deps: ShareDeps = {
+  const notifications = createNotifications({
     db,
     queue,
     clock,
-    ...(options.onShareEnded ? { onShareEnded: options.onShareEnded } : {}),
-  }
+    logger,
+    metrics,
+    allowPrivate: config.webhookAllowPrivate,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    ...options.notify,
+  })
+  // Every ending of a share passes here, in its transaction: the receipt its creator asked for
+  // (none asked: no work at all), then the caller's hook.
+  const extraHook = options.onShareEnded
+  const onShareEnded: ShareEndedHook = extraHook
+    ? async (trx, ended) => {
+        await notifications.shareEnded(trx, ended)
+        await extraHook(trx, ended)
+      }
+    : notifications.shareEnded
+  const deps: ShareDeps = { db, queue, clock, onShareEnded }
   const sweeper = createSweeper({
     deps,
     intervalSeconds: config.sweepIntervalSeconds,
@@ -172,17 +187,6 @@ export function createApp(options: AppOptions): SecretSentryApp {
       key: (c) => rateLimitKey(clientAddress(c, config.trustProxy)),
       onLimited: (b) => metrics.rateLimited.inc({ bucket: b }),
     })
-  const notifications = createNotifications({
-    db,
-    queue,
-    clock,
-    logger,
-    metrics,
-    allowPrivate: config.webhookAllowPrivate,
-    smtpUrl: config.smtpUrl,
-    mailFrom: config.mailFrom,
-    ...options.notify,
-  })
   const staleDigest = createStaleDigest({
     db,
     queue,
@@ -210,7 +214,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     notifications,
     notifyTestLimit: limiter('notify-test', Math.ceil(config.rateLimitPerMin / 6)),
     ...(options.notify?.lookup ? { lookup: options.notify.lookup } : {}),
-    ...(options.onShareEnded ? { onShareEnded: options.onShareEnded } : {}),
+    onShareEnded,
   })
   // Opens of shares made from vault secrets land on the owner's audit trail.
   deps.events = vault.shareEvents
@@ -304,6 +308,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
       policy,
       session: vault.session,
       clientHash: (c) => hashClient(clientAddress(c, config.trustProxy)),
+      receipts: notifications,
       limits: {
         create: limiter('create', config.rateLimitPerMin),
         open: limiter('open', config.rateLimitPerMin),
@@ -314,6 +319,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
   app.route('/api', vault.routes)
   const adminOptions = {
     deps: { db, queue, clock, policy, adminUsers: config.adminUsers },
+    emailReceipts: notifications.emailAvailable,
     session: vault.session,
     sameOrigin: vault.sameOrigin,
     maxSecretBytes: config.maxSecretBytes,

@@ -106,6 +106,29 @@ describe('createShareClient', () => {
     expect(fake.sent()).not.toContain(made.fragment.split('.')[1])
   })
 
+  it('sends a receipt request beside the ciphertext, with no key or link in it', async () => {
+    const { fake, shares } = fakeShareServer()
+    const client = createShareClient({ origin: ORIGIN, fetch: fake.fetch })
+    const made = await client.create(
+      { kind: 'text', text: 'canary-receipt' },
+      {
+        ttlSeconds: 3600,
+        maxViews: 1,
+        receipt: { to: 'email', email: 'me@example.com', label: 'db' },
+      },
+    )
+    expect(shares.get(made.id)?.receipt).toEqual({
+      to: 'email',
+      email: 'me@example.com',
+      label: 'db',
+    })
+    expect(fake.sent()).not.toContain('canary-receipt')
+    expect(fake.sent()).not.toContain(made.fragment.split('.')[1])
+    expect(fake.sent()).not.toContain('/s#')
+    const plain = await client.create({ kind: 'text', text: 'x' }, { ttlSeconds: 60, maxViews: 1 })
+    expect(shares.get(plain.id)).not.toHaveProperty('receipt')
+  })
+
   it('asks for the passphrase before sending anything, and reports attempts left when wrong', async () => {
     const { fake, openRoute } = fakeShareServer()
     const client = createShareClient({ origin: ORIGIN, fetch: fake.fetch })

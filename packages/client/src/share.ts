@@ -11,6 +11,7 @@ import type {
   CreateShareRequest,
   CreateShareResponse,
   OpenShareResponse,
+  ShareReceiptRequest,
   ShareStatusResponse,
 } from '@secretsentry/contract/types'
 import { ClientError, localError } from './errors.ts'
@@ -24,7 +25,7 @@ export type { ConnectionOptions, FetchLike, HttpRequest, HttpResponse, Method } 
 export { formatLink, parseLink, shareIdOf } from './link.ts'
 export type { ParsedLink } from './link.ts'
 export type { ShareRecord } from '@secretsentry/envelope'
-export type { ShareStatusResponse } from '@secretsentry/contract/types'
+export type { ShareReceiptRequest, ShareStatusResponse } from '@secretsentry/contract/types'
 
 export interface ShareClientOptions extends ConnectionOptions {
   /** The origin put in links (default: `origin`; required when `origin` is '', a relative API). */
@@ -38,6 +39,12 @@ export interface ShareOptions {
   passphrase?: string
   /** Called once encryption is done, before the upload (a page switches its progress text). */
   onUpload?: () => void
+  /**
+   * Tell the creator when the share ends (issue 12): to an email address (the server holds it in
+   * clear until then) or to the logged-in account's channels. Sent beside the ciphertext; it
+   * never holds the secret, the link or the key, and the label only when given here.
+   */
+  receipt?: ShareReceiptRequest
 }
 
 export interface CreatedLink {
@@ -147,7 +154,10 @@ export function createShareClient(options: ShareClientOptions): ShareClient {
     async create(record, opts) {
       const { fragment, request } = await seal(record, opts)
       opts.onUpload?.()
-      const res = await http.call<CreateShareResponse>('POST', '/api/share', { body: request })
+      const body: CreateShareRequest = opts.receipt
+        ? { ...request, receipt: opts.receipt }
+        : request
+      const res = await http.call<CreateShareResponse>('POST', '/api/share', { body })
       return {
         link: formatLink(linkOrigin, fragment),
         id: res.id,

@@ -53,6 +53,7 @@ import type {
   SecretStage,
   SecretSummary,
   SecretWithValue,
+  ShareReceiptRequest,
   TokenGrant,
   TokenInfoResponse,
   TokensResponse,
@@ -176,6 +177,8 @@ export interface ShareChoices {
   ttlSeconds: number
   maxViews: number
   passphrase?: string
+  /** A receipt when the link ends (see the share client's ShareOptions.receipt). */
+  receipt?: ShareReceiptRequest
 }
 
 export interface VaultLink {
@@ -1082,7 +1085,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
         const res = await call<CreateShareResponse>(
           'POST',
           `${secretUrl(id)}/share`,
-          sealed.request,
+          choices.receipt ? { ...sealed.request, receipt: choices.receipt } : sealed.request,
         )
         return {
           link: formatLink(linkOrigin, sealed.fragment),

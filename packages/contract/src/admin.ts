@@ -47,6 +47,18 @@ export const publicPolicy = z
       .int()
       .meta({ description: 'The cap in force here: policy and MAX_SECRET_BYTES' }),
     maxExpirySeconds: z.int(),
+    receipts: z
+      .object({
+        email: z
+          .boolean()
+          .meta({
+            description: 'This server sends mail (SMTP_URL): receipts by email are possible',
+          }),
+        emailDomains: z
+          .array(z.string())
+          .meta({ description: 'Domains receipts may be mailed to (exact match); empty: any' }),
+      })
+      .meta({ description: 'What a share creator may ask for a receipt by (issue 12)' }),
     viewer: z
       .object({
         username: z.string(),

@@ -155,3 +155,40 @@ export const SERVICE_TOKEN_LIMITS = {
 
 /** `current`: the token reads current versions only; `any`: pending, previous and any version too. */
 export const TOKEN_STAGES = ['current', 'any'] as const
+
+/** Receipts a share's creator may ask for (issue 12). */
+export const RECEIPT_LIMITS = {
+  /** The label sent with a receipt: the create form's label, which has the same maxlength. */
+  labelMax: 80,
+  emailMax: 254,
+} as const
+
+/** The same address check as an account's alert email. */
+export const RECEIPT_EMAIL_PATTERN = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/
+
+/**
+ * Whether the instance policy lets a receipt be mailed to `address`: its domain (after the last
+ * "@", lower-cased) is one of `domains` exactly (a subdomain is another domain), or `domains` is
+ * empty. The server enforces it; the create form uses it to offer only what will be accepted.
+ */
+export function receiptEmailAllowed(address: string, domains: readonly string[]): boolean {
+  if (domains.length === 0) return true
+  const domain = address
+    .slice(address.lastIndexOf('@') + 1)
+    .trim()
+    .toLowerCase()
+  return domains.includes(domain)
+}
+
+/**
+ * A label that can go into a receipt: no control characters (they could forge lines of a mail),
+ * nothing that starts a URL (a receipt never carries a link, see the server's email.ts), and no
+ * angle brackets. Returns why not, or null.
+ */
+export function receiptLabelProblem(label: string): string | null {
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(label))
+    return 'must not contain control characters'
+  if (/:\/\/|www\.|[<>]/i.test(label)) return 'must not contain a link or angle brackets'
+  return null
+}

@@ -34,16 +34,26 @@ export function openApiDocument(version: string): Record<string, unknown> {
     '/api/share': {
       post: {
         summary: 'Store an encrypted share',
+        description:
+          'With `receipt`, one notification is sent when the share ends (read, expired unread, ' +
+          'deleted, destroyed): to an email address the server holds in clear until then, or to ' +
+          "the logged-in account's channels. It carries the ending, its times and, only when " +
+          'given, the label; never the secret, the link or the key.',
         requestBody: { required: true, ...json(s.createShareRequest) },
         responses: {
           '201': { description: 'Created', ...json(s.createShareResponse) },
           '400': errorResponse(
-            'Invalid input; `error.field` names the field (ttlSeconds: past the instance policy)',
+            'Invalid input; `error.field` names the field (ttlSeconds: past the instance policy; ' +
+              'receipt.email: its domain is not allowed by the instance policy; receipt.to: the ' +
+              'account has no webhook or alert email to send to)',
           ),
           '401': errorResponse(
-            'login_required: this instance takes shares from logged-in accounts only (session cookie + X-CSRF-Token, or bearer)',
+            'login_required: this instance takes shares from logged-in accounts only (session ' +
+              'cookie + X-CSRF-Token, or bearer); unauthenticated: a receipt to the account without a valid session',
           ),
-          '409': errorResponse('A share with this id exists'),
+          '409': errorResponse(
+            'A share with this id exists; or receipt.to is email while this server sends no mail (no SMTP_URL)',
+          ),
           '413': errorResponse(
             'payload_too_large: the body or the ciphertext is over MAX_SECRET_BYTES or the instance policy',
           ),

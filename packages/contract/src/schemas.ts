@@ -1,6 +1,12 @@
 /** @module Request and response schemas of the share API (SPEC §4); the server validates with them and the OpenAPI document is generated from them. */
 import * as z from 'zod'
-import { SHARE_LIMITS, b64urlLength } from './limits.ts'
+import {
+  RECEIPT_EMAIL_PATTERN,
+  RECEIPT_LIMITS,
+  SHARE_LIMITS,
+  b64urlLength,
+  receiptLabelProblem,
+} from './limits.ts'
 
 export const B64URL = /^[A-Za-z0-9_-]*$/
 
@@ -29,6 +35,49 @@ export const ciphertext = z
   .meta({ description: 'version (1) || nonce (12) || ciphertext || tag (16), base64url' })
 export const isoTime = z.string().meta({ description: 'ISO 8601 UTC timestamp' })
 
+const receiptLabel = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(RECEIPT_LIMITS.labelMax, `must be at most ${RECEIPT_LIMITS.labelMax} characters`)
+  .superRefine((label, ctx) => {
+    const problem = receiptLabelProblem(label)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+  .optional()
+  .meta({
+    description:
+      "The creator's label for the link, sent with the receipt; only when the creator chose to (otherwise it never leaves their device)",
+  })
+
+/** A receipt when the share ends (read, expired, deleted, destroyed): issue 12. */
+export const shareReceiptRequest = z
+  .discriminatedUnion('to', [
+    z.strictObject({
+      to: z.literal('email'),
+      email: z
+        .string()
+        .max(RECEIPT_LIMITS.emailMax, `must be at most ${RECEIPT_LIMITS.emailMax} characters`)
+        .regex(RECEIPT_EMAIL_PATTERN, 'must be an email address like you@example.com')
+        .meta({
+          description:
+            'Held in clear by the server until the share ends, then deleted. Only where the server sends mail (SMTP_URL) and the instance policy allows its domain',
+        }),
+      label: receiptLabel,
+    }),
+    z.strictObject({
+      to: z.literal('account').meta({
+        description: "The logged-in account's channels (webhook and alert email); needs a session",
+      }),
+      label: receiptLabel,
+    }),
+  ])
+  .meta({
+    id: 'ShareReceiptRequest',
+    description:
+      'Tell the creator once when the share ends and how (read, expired unread, deleted, destroyed). Never carries the secret, the link or the key',
+  })
+
 export const createShareRequest = z
   .strictObject({
     id: shareId,
@@ -36,6 +85,7 @@ export const createShareRequest = z
     ciphertext,
     ttlSeconds: z.int().min(SHARE_LIMITS.ttlMinSeconds).max(SHARE_LIMITS.ttlMaxSeconds),
     maxViews: z.int().min(SHARE_LIMITS.viewsMin).max(SHARE_LIMITS.viewsMax),
+    receipt: shareReceiptRequest.optional(),
   })
   .meta({ id: 'CreateShareRequest' })
 

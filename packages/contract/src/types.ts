@@ -8,6 +8,7 @@ import type * as a from './admin.ts'
 import type * as t from './tokens.ts'
 
 export type CreateShareRequest = z.infer<typeof s.createShareRequest>
+export type ShareReceiptRequest = z.input<typeof s.shareReceiptRequest>
 export type CreateShareResponse = z.infer<typeof s.createShareResponse>
 export type OpenShareRequest = z.infer<typeof s.openShareRequest>
 export type OpenShareResponse = z.infer<typeof s.openShareResponse>

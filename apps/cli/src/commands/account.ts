@@ -237,6 +237,16 @@ export const logout: Command = {
   },
 }
 
+/** The session in the file (its server and bearer token), or undefined when there is none. */
+export function loggedInSession(io: Io): { server: string; token: string } | undefined {
+  try {
+    const data = readSession(configDir(io.env))
+    return data ? { server: data.server, token: data.token } : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** The logged-in server, for commands whose --server defaults to it. */
 export function loggedInServer(io: Io): string | undefined {
   try {

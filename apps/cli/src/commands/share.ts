@@ -8,13 +8,20 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { SHARE_LIMITS } from '@secretsentry/contract/limits'
+import {
+  RECEIPT_EMAIL_PATTERN,
+  RECEIPT_LIMITS,
+  SHARE_LIMITS,
+  receiptLabelProblem,
+} from '@secretsentry/contract/limits'
 import {
   createShareClient,
   isClientError,
   parseLink,
   shareIdOf,
+  type FetchLike,
   type ShareClient,
+  type ShareReceiptRequest,
   type ShareRecord,
 } from '@secretsentry/client/share'
 import { UsageError, type ParsedArgs } from '../args.ts'
@@ -36,7 +43,7 @@ import {
 } from '../io.ts'
 import { quoted } from '../sanitize.ts'
 import { secretInput, writeValue } from '../terminal.ts'
-import { loggedInServer } from './account.ts'
+import { loggedInServer, loggedInSession } from './account.ts'
 import type { Command } from './command.ts'
 import type { ShareStatusResponse } from '@secretsentry/contract/types'
 import { shareVaultSecret } from './vault.ts'
@@ -159,20 +166,83 @@ async function readSecret(args: ParsedArgs, io: Io): Promise<ShareRecord> {
   return recordFromStdin(bytes)
 }
 
-export function shareClientFor(server: string): ShareClient {
-  return createShareClient({ origin: server, fetch: nodeFetch })
+export function shareClientFor(server: string, bearer?: string): ShareClient {
+  // Security promise: the session's bearer token goes only to the server it was issued by
+  // (the caller passes it only when `server` is the logged-in one), never to another --server.
+  const fetchFn: FetchLike = bearer
+    ? (url, init) =>
+        nodeFetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${bearer}` } })
+    : nodeFetch
+  return createShareClient({ origin: server, fetch: fetchFn })
 }
 
-/** `share` without PATH: a one-time link for standard input or a file. */
+/**
+ * The receipt flags: `--receipt-to EMAIL` (mailed there; the server holds the address until
+ * the link ends) or `--receipt` (the logged-in account's webhook and alert email), and
+ * `--receipt-label` to send `--label` with it. Checked before anything is read or sent.
+ */
+export function receiptRequest(
+  args: ParsedArgs,
+  loggedIn: boolean,
+): ShareReceiptRequest | undefined {
+  const to = args.options.get('--receipt-to')
+  const account = args.options.get('--receipt') === true
+  const withLabel = args.options.get('--receipt-label') === true
+  const label = args.options.get('--label')
+  if (typeof to === 'string' && account)
+    throw new UsageError('share: give --receipt-to EMAIL or --receipt, not both')
+  if (typeof to !== 'string' && !account) {
+    if (withLabel) throw new UsageError('share: --receipt-label needs --receipt-to or --receipt')
+    return undefined
+  }
+  if (withLabel && typeof label !== 'string')
+    throw new UsageError('share: --receipt-label sends --label TEXT with the receipt; give --label')
+  let sent: string | undefined
+  if (withLabel && typeof label === 'string') {
+    sent = label.trim()
+    const problem =
+      sent === ''
+        ? 'must not be empty'
+        : sent.length > RECEIPT_LIMITS.labelMax
+          ? `must be at most ${RECEIPT_LIMITS.labelMax} characters`
+          : receiptLabelProblem(sent)
+    if (problem) throw new UsageError(`share: --label ${problem} to go with a receipt`)
+  }
+  if (typeof to === 'string') {
+    if (!RECEIPT_EMAIL_PATTERN.test(to) || to.length > RECEIPT_LIMITS.emailMax)
+      throw new UsageError(
+        `share: --receipt-to must be an email address like you@example.com, got ${JSON.stringify(to)}`,
+      )
+    return { to: 'email', email: to, ...(sent !== undefined ? { label: sent } : {}) }
+  }
+  if (!loggedIn)
+    throw new CommandError(
+      'share: --receipt sends the receipt to your account: run secretsentry login first',
+      EXIT_NOT_AUTHORISED,
+    )
+  return { to: 'account', ...(sent !== undefined ? { label: sent } : {}) }
+}
+
+/**
+ * `share` without PATH: a one-time link for standard input or a file. Logged in on this server,
+ * it goes with the session (instances that take shares from accounts only, account receipts).
+ */
 export async function shareStdin(args: ParsedArgs, io: Io, loggedIn?: string): Promise<number> {
   const server = resolveServer('share', args.options.get('--server'), io, loggedIn)
+  const session = server === loggedIn ? loggedInSession(io) : undefined
+  const receipt = receiptRequest(args, session !== undefined)
   const policy = sharePolicy(args, 'share')
   const label = args.options.get('--label')
   const record = await readSecret(args, io)
   const passphrase = args.options.get('--passphrase') ? await newPassphrase(io, 'share') : undefined
-  const client = shareClientFor(server)
+  const client = shareClientFor(server, session?.token)
   const made = await clientCall(
-    () => client.create(record, { ...policy, ...(passphrase ? { passphrase } : {}) }),
+    () =>
+      client.create(record, {
+        ...policy,
+        ...(passphrase ? { passphrase } : {}),
+        ...(receipt ? { receipt } : {}),
+      }),
     server,
   )
   await reportLink(io, {
@@ -204,7 +274,7 @@ export async function reportLink(
 ): Promise<void> {
   if (made.json) {
     // The label is the creator's own note, like "My links" in the browser: printed here, kept
-    // nowhere, never sent to the server.
+    // nowhere, sent to the server only with --receipt-label (to go with the receipt).
     const out = {
       link: made.link,
       id: made.id,
@@ -228,11 +298,12 @@ export const share: Command = {
   name: 'share',
   summary: 'make a one-time link for standard input, a file, or a vault secret (PATH)',
   usage:
-    'secretsentry share [PATH] [--server URL] [--expires 5m|1h|3d|30d] [--views N] [--passphrase] [--file PATH] [--label TEXT] [--json]',
+    'secretsentry share [PATH] [--server URL] [--expires 5m|1h|3d|30d] [--views N] [--passphrase] [--file PATH] [--label TEXT] [--receipt-to EMAIL | --receipt] [--receipt-label] [--json]',
   examples: [
     'printf %s "$DB_PASSWORD" | secretsentry share --server https://secrets.example.org --expires 1h',
     'secretsentry share --file ./id_ed25519 --passphrase --views 2',
     'secretsentry share /app/production/DB_PASSWORD --expires 1h   # a vault secret (after login)',
+    'secretsentry share --file ./kubeconfig --receipt-to me@example.org --label "kubeconfig for Sam" --receipt-label',
   ],
   spec: {
     positionals: ['PATH'],
@@ -254,7 +325,19 @@ export const share: Command = {
       '--file': { value: true, help: 'share this file (its name and type travel encrypted)' },
       '--label': {
         value: true,
-        help: 'your own note for the link: printed with it, kept nowhere, never sent',
+        help: 'your own note for the link: printed with it, kept nowhere, sent only with --receipt-label',
+      },
+      '--receipt-to': {
+        value: true,
+        help: 'mail a receipt to EMAIL when the link ends (read, expired unread, deleted, destroyed); the server keeps the address until then',
+      },
+      '--receipt': {
+        value: false,
+        help: "send that receipt to your account's webhook and alert email instead (needs login)",
+      },
+      '--receipt-label': {
+        value: false,
+        help: 'put --label in the receipt (otherwise it names no label); never the secret or the link',
       },
       '--json': { value: false, help: 'print {link, id, expiresAt, manageToken, label} as JSON' },
     },
@@ -267,6 +350,8 @@ export const share: Command = {
     'With PATH (a path like /app/production/DB_PASSWORD, or a name): a link to the current value',
     'of that vault secret on the logged-in server, decrypted and re-encrypted here; --file does',
     'not apply. Without PATH the secret is always standard input (or --file), never a vault one.',
+    'Logged in, a link made on the logged-in server goes with the session: it works where the',
+    'instance takes links from accounts only, and --receipt can use the account.',
   ],
   run: async (args, io) => {
     if (args.positionals[0] === undefined) return shareStdin(args, io, loggedInServer(io))

@@ -30,7 +30,7 @@ import { writeValue } from '../terminal.ts'
 import { openVault } from './account.ts'
 import { oneLine } from '../sanitize.ts'
 import type { Command } from './command.ts'
-import { newPassphrase, reportLink, sharePolicy } from './share.ts'
+import { newPassphrase, receiptRequest, reportLink, sharePolicy } from './share.ts'
 import { TOKEN_ENV, TOKEN_OPTIONS, tokenFor, withToken } from '../secrets-source.ts'
 
 const STAGES: readonly Stage[] = ['current', 'pending', 'previous']
@@ -516,11 +516,17 @@ export async function shareVaultSecret(args: ParsedArgs, io: Io): Promise<number
     throw new UsageError('share: give PATH or --file, not both')
   }
   const policy = sharePolicy(args, 'share')
+  // A vault secret is shared under the session: --receipt has an account to go to.
+  const receipt = receiptRequest(args, true)
   const label = args.options.get('--label')
   const passphrase = args.options.get('--passphrase') ? await newPassphrase(io, 'share') : undefined
   const made = await withVault(io, async (v) => {
     const item = await v.resolve(pathArg(args))
-    return v.share(item.id, { ...policy, ...(passphrase ? { passphrase } : {}) })
+    return v.share(item.id, {
+      ...policy,
+      ...(passphrase ? { passphrase } : {}),
+      ...(receipt ? { receipt } : {}),
+    })
   })
   await reportLink(io, {
     ...made,

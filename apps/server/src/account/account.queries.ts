@@ -1,6 +1,6 @@
 /** @module Account queries: plain functions taking `db` (or a transaction) first; snake_case stays here. */
 import type { Insertable, Kysely, Selectable } from 'kysely'
-import type { Database, UserTable } from '../db/database.ts'
+import type { Database, LoginClientTable, UserTable } from '../db/database.ts'
 import { forUpdate } from '../db/dialect.ts'
 import { prepared } from '../db/prepared.ts'
 
@@ -86,6 +86,58 @@ export async function recordLoginAddress(
     .values({ user_id: userId, address_hash: addressHash, last_ok_at: now })
     .onConflict((oc) => oc.columns(['user_id', 'address_hash']).doUpdateSet({ last_ok_at: now }))
     .execute()
+}
+
+// ── Clients an account logged in from (the new-client alert) ────────────────
+
+export type LoginClientSeen = 'first' | 'new' | 'known'
+
+/**
+ * Remembers that the account logged in from this client (user-agent class + hashed network) and
+ * says whether it had before: 'known'; 'new' when it had not but knows others; 'first' when it
+ * knows none at all (a fresh account, or one from before clients were remembered). The insert
+ * decides, so two logins at once from one new client see 'new' once.
+ */
+export async function recordLoginClient(
+  db: Db,
+  userId: Buffer,
+  agent: LoginClientTable['agent'],
+  addressHash: string,
+  now: number,
+): Promise<LoginClientSeen> {
+  const inserted = await db
+    .insertInto('login_clients')
+    .values({ user_id: userId, agent, address_hash: addressHash, first_at: now, last_at: now })
+    .onConflict((oc) => oc.columns(['user_id', 'agent', 'address_hash']).doNothing())
+    .returning('first_at')
+    .execute()
+  if (inserted.length === 0) {
+    await db
+      .updateTable('login_clients')
+      .set({ last_at: now })
+      .where('user_id', '=', userId)
+      .where('agent', '=', agent)
+      .where('address_hash', '=', addressHash)
+      .execute()
+    return 'known'
+  }
+  const other = await db
+    .selectFrom('login_clients')
+    .select('first_at')
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('agent', '!=', agent), eb('address_hash', '!=', addressHash)]))
+    .limit(1)
+    .executeTakeFirst()
+  return other ? 'new' : 'first'
+}
+
+/** Forgets clients not used for a login since `before`. */
+export async function deleteStaleLoginClients(db: Db, before: number): Promise<number> {
+  const result = await db
+    .deleteFrom('login_clients')
+    .where('last_at', '<', before)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
 }
 
 /** Forgets addresses not used for a login since `before` (few rows: one per account and address). */

@@ -21,7 +21,15 @@ export interface AccountDeps {
   scryptCost: ScryptCost
   /** HMAC key of the made-up prelogin salts; stable across restarts (derived from the audit key). */
   preloginKey: Uint8Array
+  /** After the new-client alert's audit row, in the same transaction: notify the account's channels. */
+  onNewClient?: (trx: Db, userId: Buffer, client: ClientInfo['agent'], at: number) => Promise<void>
 }
+
+/** Detail of the audit `alert` written for a log-in from a new client (the Activity page words it). */
+export const NEW_CLIENT_DETAIL = 'login from a new client'
+
+/** How long a client an account logged in from stays known: after a year unused it is new again. */
+export const LOGIN_CLIENT_MEMORY_MS = 365 * 86_400_000
 
 export interface StartedSession {
   user: q.UserRow
@@ -128,6 +136,8 @@ export async function register(
     })
     const session = await startSession(trx, user.id, now, r.session)
     await q.recordLoginAddress(trx, user.id, addressHash, now)
+    // Registering is the account's first log-in: its client is known from here on, no alert.
+    await q.recordLoginClient(trx, user.id, client.agent, addressHash, now)
     await deps.audit.record(trx, {
       userId: user.id,
       event: 'login.ok',
@@ -210,6 +220,26 @@ export async function login(
       client,
       at: now,
     })
+    // A client this account never logged in from: told to the owner, in this transaction. Not
+    // for the first log-in after registering (setting up the CLI after signing up in a browser
+    // is no news; registering sets last_login_at to created_at, any log-in moves it on), nor for
+    // an account with no known client at all (made before clients were remembered), which
+    // learns its first one silently.
+    const firstSinceRegistering =
+      user.last_login_at !== null && Number(user.last_login_at) === Number(user.created_at)
+    const seen = await q.recordLoginClient(trx, user.id, client.agent, addressHash, now)
+    if (seen === 'new' && !firstSinceRegistering) {
+      await deps.audit.record(trx, {
+        userId: user.id,
+        event: 'alert',
+        result: 'ok',
+        actor: 'system',
+        client,
+        at: now,
+        detail: NEW_CLIENT_DETAIL,
+      })
+      await deps.onNewClient?.(trx, user.id, client.agent, now)
+    }
     return { kind: 'ok', user, ...session }
   })
 }

@@ -80,6 +80,7 @@ export async function deleteAccount(db: Db, id: Buffer): Promise<boolean> {
   await db.deleteFrom('folders').where('user_id', '=', id).execute()
   await db.deleteFrom('sessions').where('user_id', '=', id).execute()
   await db.deleteFrom('login_addresses').where('user_id', '=', id).execute()
+  await db.deleteFrom('login_clients').where('user_id', '=', id).execute()
   await db.deleteFrom('audit').where('user_id', '=', id).execute()
   const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
   return Number(result.numDeletedRows) > 0

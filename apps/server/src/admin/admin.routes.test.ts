@@ -76,6 +76,7 @@ describe('GET /api/policy', () => {
       anonymousShares: true,
       maxShareBytes: 65536,
       maxExpirySeconds: 30 * 86400,
+      receipts: { email: false, emailDomains: [] },
       viewer: null,
     })
   })
@@ -428,6 +429,7 @@ describe('accounts', () => {
       'secrets',
       'vault_shares',
       'login_addresses',
+      'login_clients',
       'audit',
     ]) {
       const column = table === 'users' ? 'id' : 'user_id'

@@ -37,6 +37,8 @@ export interface AdminRouteOptions {
   sameOrigin: MiddlewareHandler
   /** This server's MAX_SECRET_BYTES: no policy can allow more. */
   maxSecretBytes: number
+  /** This server sends mail (SMTP_URL): share creators may ask for receipts by email. */
+  emailReceipts: boolean
 }
 
 const SMALL_BODY_BYTES = 16 * 1024
@@ -90,6 +92,7 @@ export function publicPolicyRoutes(o: AdminRouteOptions): Hono<SessionEnv> {
       anonymousShares: policy.anonymousShares,
       maxShareBytes: policy.maxShareBytes,
       maxExpirySeconds: policy.maxExpirySeconds,
+      receipts: { email: o.emailReceipts, emailDomains: policy.receiptEmailDomains },
       viewer,
     }
     return c.json(response, 200)

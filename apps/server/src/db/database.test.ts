@@ -83,6 +83,7 @@ describe('migrations', () => {
       'instance_policy',
       'invites',
       'login_addresses',
+      'login_clients',
       'notification_channels',
       'outbox',
       'rotation_digests',

@@ -23,6 +23,12 @@ export interface ShareTable {
   expires_at: number
   /** 1 when made from a vault secret (a vault_shares row links it to the secret and its owner). */
   from_vault: Generated<number>
+  /** A receipt mailed here when the share ends: held in clear until then, deleted with the row. */
+  receipt_email: string | null
+  /** A receipt to this account's channels (webhook, alert email) when the share ends. */
+  receipt_user_id: Buffer | null
+  /** The creator's label, only when they chose to send it with the receipt. */
+  receipt_label: string | null
 }
 
 /** How a share ended; see share/tombstone.ts. */
@@ -160,6 +166,15 @@ export interface LoginAddressTable {
   last_ok_at: number
 }
 
+/** A client (user-agent class + hashed network) an account logged in from (account.service.ts). */
+export interface LoginClientTable {
+  user_id: Buffer
+  agent: 'browser' | 'cli' | 'other'
+  address_hash: string
+  first_at: number
+  last_at: number
+}
+
 /** One row on PostgreSQL: the fingerprint of the server key every instance must share (audit/server-key.ts). */
 export interface ServerKeyCheckTable {
   id: number
@@ -188,7 +203,8 @@ export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'dropped'
 export interface OutboxTable {
   id: string
   event_id: string
-  user_id: Buffer
+  /** The account whose channel `channel` names; null for a receipt to `address`. */
+  user_id: Buffer | null
   channel: ChannelKind
   type: string
   payload: string
@@ -199,6 +215,11 @@ export interface OutboxTable {
   lease_until: number | null
   last_error: string | null
   done_at: number | null
+  /**
+   * A receipt's email address when it is no account's channel (user_id null); cleared when the
+   * row is done, so it is kept no longer than the delivery needs.
+   */
+  address: string | null
 }
 
 /** One row (id 1), absent until an administrator saves the policy (admin/policy.ts). */
@@ -278,6 +299,7 @@ export interface Database {
   secret_versions: SecretVersionTable
   vault_shares: VaultShareTable
   login_addresses: LoginAddressTable
+  login_clients: LoginClientTable
   server_key_check: ServerKeyCheckTable
   notification_channels: NotificationChannelTable
   outbox: OutboxTable

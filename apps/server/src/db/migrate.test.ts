@@ -131,4 +131,44 @@ describe('migrateToLatest', () => {
     ])
     await opened.close()
   })
+
+  it('rebuilds the outbox for receipts keeping its rows, indexes, cascade and a check', async () => {
+    const opened = openDatabase(tempFile())
+    await migrateUpTo(opened.db, '20261207-030000-instance-policy')
+    const user = Buffer.alloc(16, 2)
+    await sql`insert into users (id, username, auth_hash, kdf, salt, wrapped_user_key, created_at, updated_at)
+      values (${user}, 'ann', 'h', '{}', ${Buffer.alloc(16)}, ${Buffer.alloc(61)}, 1, 1)`.execute(
+      opened.db,
+    )
+    await sql`insert into outbox (id, event_id, user_id, channel, type, payload, status, attempts, created_at, next_attempt_at)
+      values ('e.webhook', 'e', ${user}, 'webhook', 'alert.failed_access', '{}', 'pending', 2, 5, 6)`.execute(
+      opened.db,
+    )
+    await migrateToLatest(opened.db)
+    const { rows } = await sql<Record<string, unknown>>`select * from outbox`.execute(opened.db)
+    expect(rows).toEqual([
+      expect.objectContaining({ id: 'e.webhook', attempts: 2, next_attempt_at: 6, address: null }),
+    ])
+    const indexes = await sql<{ name: string }>`
+      select name from sqlite_master where type = 'index' and tbl_name = 'outbox' and sql is not null order by name`.execute(
+      opened.db,
+    )
+    expect(indexes.rows.map((r) => r.name)).toEqual(['outbox_done', 'outbox_due', 'outbox_user'])
+    // A pending row must have somewhere to go; an account row holds no address.
+    const insert = (userId: Buffer | null, address: string | null, status: string) =>
+      sql`insert into outbox (id, event_id, user_id, channel, type, payload, status, created_at, next_attempt_at, address)
+        values (${`x${Math.random()}`}, 'x', ${userId}, 'email', 'share.ended', '{}', ${status}, 1, 1, ${address})`.execute(
+        opened.db,
+      )
+    await expect(insert(null, null, 'pending')).rejects.toThrow(/CHECK/)
+    await expect(insert(user, 'a@example.test', 'pending')).rejects.toThrow(/CHECK/)
+    await insert(null, 'a@example.test', 'pending')
+    await insert(null, null, 'delivered')
+    await sql`delete from users`.execute(opened.db)
+    const left = await sql<{
+      n: number
+    }>`select count(*) as n from outbox where user_id is not null`.execute(opened.db)
+    expect(left.rows[0]?.n).toBe(0)
+    await opened.close()
+  })
 })

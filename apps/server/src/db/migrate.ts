@@ -12,6 +12,8 @@ import * as m20261206f from './migrations/20261206-080000-folder-tree.ts'
 import * as m20261207a from './migrations/20261207-010000-share-tombstones.ts'
 import * as m20261207 from './migrations/20261207-020000-outbox.ts'
 import * as m20261207b from './migrations/20261207-030000-instance-policy.ts'
+import * as m20261208r from './migrations/20261208-041500-share-receipts.ts'
+import * as m20261208l from './migrations/20261208-041600-login-clients.ts'
 import * as m20261208rot from './migrations/20261208-143700-secret-rotation.ts'
 import * as m20261208tok from './migrations/20261208-171500-service-tokens.ts'
 
@@ -28,6 +30,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207-010000-share-tombstones': m20261207a,
   '20261207-020000-outbox': m20261207,
   '20261207-030000-instance-policy': m20261207b,
+  '20261208-041500-share-receipts': m20261208r,
+  '20261208-041600-login-clients': m20261208l,
   '20261208-143700-secret-rotation': m20261208rot,
   '20261208-171500-service-tokens': m20261208tok,
 }

@@ -1,8 +1,7 @@
 /** @module Alert email through a real SMTP server (smtp-server on 127.0.0.1): delivered by the outbox, plain text and HTML, no secret, link or key. */
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SMTPServer } from 'smtp-server'
 import type { NotificationsResponse } from '@secretsentry/contract/types'
+import { decodedMail, startSmtp, type SmtpReceiver } from '../test/smtp-receiver.ts'
 import { jsonInit, makeTestApp, type TestApp } from '../test/test-app.ts'
 import {
   as,
@@ -14,40 +13,15 @@ import {
   type TestUser,
 } from '../test/vault-fixtures.ts'
 
-interface Mail {
-  from: string
-  to: string[]
-  raw: string
-}
-
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function smtp(): Promise<{ port: number; mails: Mail[] }> {
-  const mails: Mail[] = []
-  const server = new SMTPServer({
-    authOptional: true,
-    // Plain SMTP on loopback: nodemailer would otherwise upgrade to STARTTLS with a self-signed certificate.
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = []
-      stream.on('data', (c: Buffer) => chunks.push(c))
-      stream.on('end', () => {
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString(),
-        })
-        callback()
-      })
-    },
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return { port: (server.server.address() as AddressInfo).port, mails }
+async function smtp(): Promise<SmtpReceiver> {
+  const server = await startSmtp()
+  cleanups.push(() => server.close())
+  return server
 }
 
 async function app(smtpPort: number | null): Promise<TestApp> {
@@ -84,11 +58,7 @@ async function failLogins(t: TestApp, user: TestUser) {
   }
 }
 
-/** The mail's decoded text: quoted-printable soft breaks and escapes undone. */
-const decoded = (raw: string) =>
-  raw
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+const decoded = decodedMail
 
 describe('alert email', () => {
   it('the failed-access alert is mailed, in text and HTML, with no secret, link or key in it', async () => {

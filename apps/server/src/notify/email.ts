@@ -4,7 +4,7 @@
  * Bodies are plain text and HTML built from the event's facts alone: never a secret, a link or a key.
  */
 import type { DeliveryOutcome } from './webhook.ts'
-import type { NotificationEvent } from './events.ts'
+import type { NotificationEvent, ShareEndedData } from './events.ts'
 
 export interface Mail {
   subject: string
@@ -22,13 +22,17 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCode
 export function renderMail(event: NotificationEvent): Mail {
   const lines = describe(event)
   const subject = `SecretSentry: ${lines.title}`
+  const why =
+    event.type === 'share.ended'
+      ? 'You get this mail because whoever created this SecretSentry link asked for a receipt.'
+      : 'You get this mail because an alert address is set on your SecretSentry account.'
   const text = [
     lines.title,
     '',
     ...lines.body,
     '',
     `Event ${event.id}, ${event.timestamp}.`,
-    'You get this mail because an alert address is set on your SecretSentry account.',
+    why,
     '',
   ].join('\n')
   const html = [
@@ -36,14 +40,84 @@ export function renderMail(event: NotificationEvent): Mail {
     `<h1 style="font-size:1.2em">${escapeHtml(lines.title)}</h1>`,
     ...lines.body.map((l) => `<p>${escapeHtml(l)}</p>`),
     `<p style="color:#555;font-size:0.9em">Event ${escapeHtml(event.id)}, ${escapeHtml(event.timestamp)}.<br>`,
-    'You get this mail because an alert address is set on your SecretSentry account.</p>',
+    `${escapeHtml(why)}</p>`,
     '</body></html>',
   ].join('\n')
   return { subject, text, html }
 }
 
+/** "2026-01-01 12:00:05 UTC": a time a person reads, the same in every mail client. */
+const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`
+
+const CLIENT_WORDS = {
+  browser: 'a web browser',
+  cli: 'the command line (or a script)',
+  other: 'an app or script',
+} as const
+
+/** A share's receipt in words: how it ended, when, how many views were used. */
+function describeReceipt(d: ShareEndedData): { title: string; body: string[] } {
+  // The label is the creator's own text, quoted; receiptLabelProblem kept links and control
+  // characters out of it at creation.
+  const link = d.label !== undefined ? `Your secret link "${d.label}"` : 'Your secret link'
+  const created = `(created ${when(d.createdAt)})`
+  const views = `${d.opens.length} of ${d.maxViews} view${d.maxViews === 1 ? '' : 's'}`
+  const last = d.opens.at(-1)
+  switch (d.how) {
+    case 'read':
+      return {
+        title: 'your secret link was read',
+        body: [
+          `${link} ${created} was opened${d.maxViews > 1 ? ` for the last of its ${d.maxViews} views` : ''} at ${when(d.endedAt)}.`,
+          'It no longer exists on the server.',
+        ],
+      }
+    case 'expired':
+      return d.opens.length === 0
+        ? {
+            title: 'your secret link expired unread',
+            body: [
+              `${link} ${created} expired unread at ${when(d.endedAt)}: nobody opened it.`,
+              'It no longer exists on the server. If it is still needed, make a new link.',
+            ],
+          }
+        : {
+            title: 'your secret link expired',
+            body: [
+              `${link} ${created} expired at ${when(d.endedAt)} after ${views} had been opened${last ? ` (the last at ${when(last)})` : ''}.`,
+              'It no longer exists on the server.',
+            ],
+          }
+    case 'deleted':
+      return {
+        title: 'your secret link was deleted',
+        body: [
+          `${link} ${created} was deleted at ${when(d.endedAt)}, ${d.opens.length === 0 ? 'unread' : `after ${views} had been opened`}.`,
+        ],
+      }
+    case 'destroyed':
+      return {
+        title: 'your secret link was destroyed',
+        body: [
+          `${link} ${created} was destroyed at ${when(d.endedAt)} after too many wrong passphrases or links, ${d.opens.length === 0 ? 'unread' : `after ${views} had been opened`}.`,
+          'Someone without the right link or passphrase tried to open it. If it mattered, change that secret.',
+        ],
+      }
+  }
+}
+
 function describe(event: NotificationEvent): { title: string; body: string[] } {
   switch (event.type) {
+    case 'share.ended':
+      return describeReceipt(event.data)
+    case 'alert.new_login':
+      return {
+        title: 'log-in from a new client',
+        body: [
+          `Account ${event.data.username} logged in from ${CLIENT_WORDS[event.data.client]} on a network it had not logged in from with it before.`,
+          'If this was not you, change your master password and look at the Activity page of your account.',
+        ],
+      }
     case 'alert.failed_access':
       return {
         title: 'repeated failed access to your account',

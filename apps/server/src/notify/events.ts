@@ -4,6 +4,23 @@
  */
 import crypto from 'node:crypto'
 
+/** A share's ending as its receipt tells it (issue 12): facts and times, never the secret, link or key. */
+export interface ShareEndedData {
+  /** The share id (derived from the link's seed, from which nothing can be derived back). */
+  shareId: string
+  how: 'read' | 'expired' | 'deleted' | 'destroyed'
+  /** ISO 8601; for `expired`, the expiry. */
+  endedAt: string
+  createdAt: string
+  /** The original expiry. */
+  expiresAt: string
+  maxViews: number
+  /** When each view was consumed, oldest first. */
+  opens: string[]
+  /** The creator's label, only when they chose to send it. */
+  label?: string
+}
+
 interface EventData {
   'alert.failed_access': { username: string; failures: number; windowMinutes: number }
   /** The daily digest (stale-digest.ts): counts only, never a name, path or value. */
@@ -13,6 +30,9 @@ interface EventData {
     olderThan90Days: number
     oldestDays: number
   }
+  /** A log-in from a client (kind of app and network) this account had not logged in from. */
+  'alert.new_login': { username: string; client: 'browser' | 'cli' | 'other' }
+  'share.ended': ShareEndedData
   'webhook.failing': { username: string; failures: number; lastError: string }
   'webhook.test': { username: string }
   'email.test': { username: string }

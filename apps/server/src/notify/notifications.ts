@@ -13,6 +13,8 @@ import { iso, isoOrNull } from '../http/validate.ts'
 import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import { insertAccountAudit } from '../audit/account-audit.queries.ts'
+import type { Agent } from '../audit/account-audit.ts'
+import type { ShareEndedHook } from '../share/tombstone.ts'
 import { createEmailChannel, type EmailChannel } from './email.ts'
 import { makeEvent, type NotificationEvent } from './events.ts'
 import {
@@ -64,6 +66,18 @@ export interface Notifications {
     windowMinutes: number,
     at: number,
   ): Promise<void>
+  /**
+   * The login-from-a-new-client alert: audit row already written by the caller; this counts it
+   * and enqueues the event to the account's channels.
+   */
+  newLoginAlert(trx: Db, userId: Buffer, client: Agent, at: number): Promise<void>
+  /**
+   * The receipt a share's creator asked for, enqueued in the transaction that ended the share
+   * (a ShareEndedHook): once per ending, since only one statement deletes a share's row.
+   */
+  shareEnded: ShareEndedHook
+  /** Whether the account has a channel this server can deliver to (receipts need one). */
+  hasChannel(userId: Buffer): Promise<boolean>
   status(userId: Buffer): Promise<NotificationsResponse>
   close(): Promise<void>
 }
@@ -181,6 +195,40 @@ export function createNotifications(o: NotificationOptions): Notifications {
         userId,
         makeEvent('alert.failed_access', at, { username, failures, windowMinutes }),
       )
+    },
+    async newLoginAlert(trx, userId, client, at) {
+      o.metrics.alerts.inc({ kind: 'new_login' })
+      const username = await usernameOf(trx, userId)
+      await outbox.enqueue(trx, userId, makeEvent('alert.new_login', at, { username, client }))
+    },
+    async shareEnded(trx, ended) {
+      const { receipt } = ended
+      // No receipt asked for: nothing to do, and no query (the request came with the deleted row).
+      if (!receipt) return
+      // Security promise: a receipt holds how and when the share ended and, only when its creator
+      // chose so, their label; never the secret, the link or the key (the server has none of them).
+      const event = makeEvent('share.ended', ended.at, {
+        shareId: ended.shareId.toString('base64url'),
+        how: ended.how,
+        endedAt: iso(ended.at),
+        createdAt: iso(ended.createdAt),
+        expiresAt: iso(ended.expiresAt),
+        maxViews: ended.maxViews,
+        opens: ended.opens.map(iso),
+        ...(receipt.label !== null ? { label: receipt.label } : {}),
+      })
+      if ('email' in receipt) await outbox.enqueueTo(trx, receipt.email, event)
+      else await outbox.enqueue(trx, receipt.userId, event)
+    },
+    async hasChannel(userId) {
+      const row = await o.db
+        .selectFrom('notification_channels')
+        .select('kind')
+        .where('user_id', '=', userId)
+        .where('kind', 'in', channels)
+        .limit(1)
+        .executeTakeFirst()
+      return row !== undefined
     },
     async status(userId) {
       const rows = await o.db

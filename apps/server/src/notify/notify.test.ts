@@ -14,7 +14,7 @@ import {
   type TestApp,
 } from '../test/test-app.ts'
 import { as, errorOf, rand, registerUser, type TestUser } from '../test/vault-fixtures.ts'
-import { startReceiver, type Receiver } from '../test/webhook-receiver.ts'
+import { startReceiver, verifyStandardWebhook, type Receiver } from '../test/webhook-receiver.ts'
 import { makeEvent } from './events.ts'
 import type { Lookup } from './ssrf.ts'
 
@@ -65,24 +65,7 @@ async function failLogins(t: TestApp, user: TestUser, n = 3) {
   }
 }
 
-/** The Standard Webhooks check written from the specification, independently of the server's code. */
-function independentVerify(
-  secret: string,
-  headers: Record<string, string | string[] | undefined>,
-  body: string,
-) {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64')
-  const id = headers['webhook-id'] as string
-  const ts = headers['webhook-timestamp'] as string
-  const expected = crypto.createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest()
-  const sigs = (headers['webhook-signature'] as string).split(' ')
-  return sigs.some((s) => {
-    const [version, value] = s.split(',')
-    if (version !== 'v1' || !value) return false
-    const got = Buffer.from(value, 'base64')
-    return got.length === expected.length && crypto.timingSafeEqual(got, expected)
-  })
-}
+const independentVerify = verifyStandardWebhook
 
 describe('webhook settings', () => {
   it('draws a whsec_ secret, shows it once, and reports the channel', async () => {

@@ -18,7 +18,8 @@ export type OutboxRow = {
 }
 
 export interface ChannelRow {
-  user_id: Buffer
+  /** null for a receipt's own address, which is no account's channel. */
+  user_id: Buffer | null
   kind: ChannelKind
   target: string
   secret: Buffer | null
@@ -30,6 +31,11 @@ export interface Outbox {
    * caller's transaction, so it exists exactly when the event does. Returns how many rows.
    */
   enqueue(trx: Db, userId: Buffer, event: NotificationEvent, only?: ChannelKind[]): Promise<number>
+  /**
+   * Writes `event` for one email address that is no account's channel (a share's receipt), in
+   * the caller's transaction. The row holds the address until it is done, then forgets it.
+   */
+  enqueueTo(trx: Db, address: string, event: NotificationEvent): Promise<void>
 }
 
 export function createOutbox(o: {
@@ -68,11 +74,34 @@ export function createOutbox(o: {
             lease_until: null,
             last_error: null,
             done_at: null,
+            address: null,
           })),
         )
         .execute()
       o.onEnqueued?.()
       return channels.length
+    },
+    async enqueueTo(trx, address, event) {
+      const now = o.clock()
+      await trx
+        .insertInto('outbox')
+        .values({
+          id: `${event.id}.email`,
+          event_id: event.id,
+          user_id: null,
+          channel: 'email',
+          type: event.type,
+          payload: JSON.stringify(event),
+          status: 'pending',
+          created_at: now,
+          next_attempt_at: now,
+          lease_until: null,
+          last_error: null,
+          done_at: null,
+          address,
+        })
+        .execute()
+      o.onEnqueued?.()
     },
   }
 }
@@ -119,7 +148,7 @@ export interface OutboxWorkerOptions {
   /** The failing webhook alert: written in the same transaction as the failure that reached FAILING_AFTER. */
   onFailing?: (
     trx: Db,
-    channel: ChannelRow,
+    channel: ChannelRow & { user_id: Buffer },
     failures: number,
     lastError: string,
     at: number,
@@ -193,6 +222,7 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
             done_at: now,
             lease_until: null,
             last_error: 'channel removed',
+            address: null,
           })
           .where('id', '=', row.id)
           .where('status', '=', 'pending')
@@ -208,16 +238,19 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
             done_at: now,
             lease_until: null,
             last_error: null,
+            // A receipt's address is kept no longer than its delivery needs.
+            address: null,
           })
           .where('id', '=', row.id)
           .where('status', '=', 'pending')
           .execute()
-        await trx
-          .updateTable('notification_channels')
-          .set({ last_success_at: now, consecutive_failures: 0 })
-          .where('user_id', '=', channel.user_id)
-          .where('kind', '=', channel.kind)
-          .execute()
+        if (channel.user_id)
+          await trx
+            .updateTable('notification_channels')
+            .set({ last_success_at: now, consecutive_failures: 0 })
+            .where('user_id', '=', channel.user_id)
+            .where('kind', '=', channel.kind)
+            .execute()
         return 'delivered' as const
       }
       const attempts = row.attempts + 1
@@ -233,6 +266,7 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
                 done_at: now,
                 lease_until: null,
                 last_error: outcome.error,
+                address: null,
               }
             : {
                 attempts,
@@ -247,6 +281,9 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
         .where('lease_until', '=', row.lease_until)
         .executeTakeFirst()
       if (Number(updated.numUpdatedRows) === 0) return 'stale' as const
+      const userId = channel.user_id
+      // A receipt's own address has no channel row to keep count on.
+      if (!userId) return giveUp ? ('failed' as const) : ('retry' as const)
       await trx
         .updateTable('notification_channels')
         .set((eb) => ({
@@ -254,28 +291,35 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
           last_error: outcome.error,
           consecutive_failures: eb('consecutive_failures', '+', 1),
         }))
-        .where('user_id', '=', channel.user_id)
+        .where('user_id', '=', userId)
         .where('kind', '=', channel.kind)
         .execute()
       const after = await trx
         .selectFrom('notification_channels')
         .select('consecutive_failures')
-        .where('user_id', '=', channel.user_id)
+        .where('user_id', '=', userId)
         .where('kind', '=', channel.kind)
         .executeTakeFirst()
       // Exactly one failure reaches the threshold (row locks order the increments on PostgreSQL).
       if (after?.consecutive_failures === FAILING_AFTER)
-        await o.onFailing?.(trx, channel, FAILING_AFTER, outcome.error, now)
+        await o.onFailing?.(trx, { ...channel, user_id: userId }, FAILING_AFTER, outcome.error, now)
       return giveUp ? ('failed' as const) : ('retry' as const)
     })
 
-  const deliverOne = async (row: OutboxRow) => {
-    const channel = await db
+  const channelOf = async (row: OutboxRow): Promise<ChannelRow | undefined> => {
+    if (row.address !== null)
+      return { user_id: null, kind: 'email', target: row.address, secret: null }
+    if (row.user_id === null) return undefined
+    return db
       .selectFrom('notification_channels')
       .select(['user_id', 'kind', 'target', 'secret'])
       .where('user_id', '=', row.user_id)
       .where('kind', '=', row.channel)
       .executeTakeFirst()
+  }
+
+  const deliverOne = async (row: OutboxRow) => {
+    const channel = await channelOf(row)
     let outcome: DeliveryOutcome
     if (!channel) outcome = { ok: false, error: 'channel removed' }
     else {

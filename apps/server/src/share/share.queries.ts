@@ -29,6 +29,9 @@ const insertShareQuery = prepared<Database, NewShareRow, { id: Buffer }>((db, a)
       created_at: a.created_at,
       expires_at: a.expires_at,
       from_vault: a.from_vault,
+      receipt_email: a.receipt_email,
+      receipt_user_id: a.receipt_user_id,
+      receipt_label: a.receipt_label,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .returning('id'),

@@ -1,9 +1,10 @@
 /** @module The share API of SPEC §4: create, open (burns a view), status and delete. */
 import crypto from 'node:crypto'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import { SHARE_LIMITS } from '@secretsentry/contract/limits'
+import { SHARE_LIMITS, receiptEmailAllowed } from '@secretsentry/contract/limits'
 import { createShareRequest, openShareRequest, shareId } from '@secretsentry/contract'
 import type {
+  CreateShareRequest,
   CreateShareResponse,
   OpenShareResponse,
   ShareStatusResponse,
@@ -22,7 +23,7 @@ import {
 } from '../http/validate.ts'
 import type { Metrics } from '../metrics.ts'
 import type { PolicyStore } from '../admin/policy.ts'
-import { SESSION_COOKIE, type SessionEnv } from '../session/session.ts'
+import { SESSION_COOKIE, type Session, type SessionEnv } from '../session/session.ts'
 import { getCookie } from 'hono/cookie'
 import {
   createShare,
@@ -33,6 +34,7 @@ import {
   type NewShare,
   type ShareDeps,
 } from './share.service.ts'
+import type { ReceiptRequest } from './tombstone.ts'
 
 export interface ShareRouteOptions {
   deps: ShareDeps
@@ -44,6 +46,8 @@ export interface ShareRouteOptions {
   session: MiddlewareHandler<SessionEnv>
   /** Keyed hash of the caller's address, for audit rows. */
   clientHash: (c: Context) => string
+  /** Receipts: whether mail can be sent, and whether an account has a channel to send to. */
+  receipts: Pick<ReceiptRules, 'emailAvailable' | 'hasChannel'>
   limits: { create: MiddlewareHandler; open: MiddlewareHandler; manage: MiddlewareHandler }
 }
 
@@ -97,6 +101,55 @@ export interface ShareCaps {
   maxExpirySeconds: number
 }
 
+/** What a share's creator may ask a receipt by (issue 12). */
+export interface ReceiptRules {
+  /** This server sends mail (SMTP_URL and MAIL_FROM). */
+  emailAvailable: boolean
+  /** The instance policy's receipt domains; empty: any. */
+  emailDomains: readonly string[]
+  /** The caller's account, for a receipt to its channels; throws 401 without a valid session. */
+  account(c: Context): Promise<Buffer>
+  /** Whether the account has a channel this server can deliver to. */
+  hasChannel(userId: Buffer): Promise<boolean>
+}
+
+/**
+ * The receipt request of a create body, checked before anything is written.
+ * Security promise (instance policy): a receipt is mailed only by a server that sends mail, and
+ * only to a domain the policy allows (400 naming receipt.email otherwise); a receipt to an
+ * account's channels only for that account's own valid session.
+ */
+async function readReceipt(
+  c: Context,
+  request: CreateShareRequest['receipt'],
+  rules: ReceiptRules,
+): Promise<ReceiptRequest | undefined> {
+  if (request === undefined) return undefined
+  const label = request.label ?? null
+  if (request.to === 'email') {
+    if (!rules.emailAvailable)
+      throw new ApiError(
+        409,
+        'conflict',
+        'receipt.to: this server sends no mail (its administrator has not set SMTP_URL); no receipts by email',
+        { field: 'receipt.to' },
+      )
+    if (!receiptEmailAllowed(request.email, rules.emailDomains))
+      throw invalid(
+        'receipt.email',
+        `receipt.email: this instance mails receipts only to addresses at ${rules.emailDomains.join(', ')}`,
+      )
+    return { email: request.email, label }
+  }
+  const userId = await rules.account(c)
+  if (!(await rules.hasChannel(userId)))
+    throw invalid(
+      'receipt.to',
+      'receipt.to: this account has no webhook or alert email to send a receipt to; set one in the account settings',
+    )
+  return { userId, label }
+}
+
 /**
  * Reads and checks a `POST /api/share` body (also the body of `POST /api/secrets/:id/share`) and
  * draws its manage token: 32 random bytes, shown once; only their SHA-256 is stored.
@@ -107,6 +160,7 @@ export async function readCreateShare(
   c: Context,
   maxSecretBytes: number,
   caps: ShareCaps,
+  receipts: ReceiptRules,
 ): Promise<{ share: NewShare; manageToken: Buffer }> {
   const maxBody = Math.ceil((maxSecretBytes * 4) / 3) + JSON_SLACK_BYTES
   const body = parseWith(createShareRequest, await readJsonBody(c, maxBody))
@@ -126,6 +180,7 @@ export async function readCreateShare(
       `ttlSeconds: this instance allows at most ${caps.maxExpirySeconds} seconds`,
     )
   }
+  const receipt = await readReceipt(c, body.receipt, receipts)
   const manageToken = randomToken()
   const share: NewShare = {
     id,
@@ -134,6 +189,7 @@ export async function readCreateShare(
     ttlSeconds: body.ttlSeconds,
     maxViews: body.maxViews,
     manageTokenHash: sha256(manageToken),
+    ...(receipt ? { receipt } : {}),
   }
   return { share, manageToken }
 }
@@ -176,10 +232,23 @@ export function shareRoutes(options: ShareRouteOptions): Hono<SessionEnv> {
   return new Hono<SessionEnv>()
     .post('/share', limits.create, policyGate, async (c) => {
       const policy = await options.policy.current()
-      const { share, manageToken } = await readCreateShare(c, maxSecretBytes, {
-        maxBytes: policy.maxShareBytes,
-        maxExpirySeconds: policy.maxExpirySeconds,
-      })
+      const { share, manageToken } = await readCreateShare(
+        c,
+        maxSecretBytes,
+        { maxBytes: policy.maxShareBytes, maxExpirySeconds: policy.maxExpirySeconds },
+        {
+          ...options.receipts,
+          emailDomains: policy.receiptEmailDomains,
+          // With anonymous shares on, the session was not checked yet: a receipt to the account
+          // needs one (cookie with its CSRF token, or bearer), whatever the policy.
+          account: async (c) => {
+            const known = c.get('session') as Session | undefined
+            if (known) return known.userId
+            await options.session(c, async () => {})
+            return c.var.session.userId
+          },
+        },
+      )
       const outcome = await createShare(deps, share, options.clientHash(c))
       if (outcome.kind === 'conflict') throw shareIdTaken()
       metrics.sharesCreated.inc()

@@ -10,6 +10,7 @@ import {
   deleteDueTombstones,
   findTombstone,
   recordEnded,
+  type ReceiptRequest,
   type ShareEndedHook,
 } from './tombstone.ts'
 
@@ -59,6 +60,8 @@ export interface NewShare {
   ttlSeconds: number
   maxViews: number
   manageTokenHash: Buffer
+  /** Tell the creator when it ends (issue 12); kept on the share row until then. */
+  receipt?: ReceiptRequest
 }
 
 export type CreateOutcome = { kind: 'created'; expiresAt: number } | { kind: 'conflict' }
@@ -91,6 +94,9 @@ export async function insertShareOp(
     created_at: now,
     expires_at: expiresAt,
     from_vault: fromVault ? 1 : 0,
+    receipt_email: share.receipt && 'email' in share.receipt ? share.receipt.email : null,
+    receipt_user_id: share.receipt && 'userId' in share.receipt ? share.receipt.userId : null,
+    receipt_label: share.receipt?.label ?? null,
   })
   if (!inserted) return { kind: 'conflict' }
   await q.insertAudit(trx, audit('share_created', share.id, 'ok', clientHash, now))

@@ -103,7 +103,15 @@ describe('share receipts: how a share ended', () => {
       opens: [{ at: iso(readAt) }],
     })
     expect(ended).toEqual([
-      { shareId: Buffer.from(f.id, 'base64url'), how: 'read', at: readAt, opens: [readAt] },
+      {
+        shareId: Buffer.from(f.id, 'base64url'),
+        how: 'read',
+        at: readAt,
+        opens: [readAt],
+        createdAt: readAt - 120_000,
+        expiresAt: Date.parse(expiresAt),
+        maxViews: 1,
+      },
     ])
   })
 

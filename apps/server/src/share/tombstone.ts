@@ -20,6 +20,9 @@ export interface EndedShareRow {
   created_at: number
   expires_at: number
   from_vault: number
+  receipt_email: string | null
+  receipt_user_id: Buffer | null
+  receipt_label: string | null
 }
 
 /** The columns a DELETE ... RETURNING names to fill `EndedShareRow`. */
@@ -32,6 +35,10 @@ export const ENDED_SHARE_COLUMNS = [
   'created_at',
   'expires_at',
   'from_vault',
+  // The receipt request rides on the row the ending deletes: no extra query for shares without one.
+  'receipt_email',
+  'receipt_user_id',
+  'receipt_label',
 ] as const
 
 /** A share ended; told to the `onShareEnded` hook inside the transaction that ended it. */
@@ -42,8 +49,23 @@ export interface ShareEnded {
   at: number
   /** Times of its consumed views, oldest first. */
   opens: number[]
-  /** The owning account when the share was made from a vault secret. */
-  accountId?: Buffer
+  createdAt: number
+  /** The share's original expiry. */
+  expiresAt: number
+  maxViews: number
+  /** What its creator asked to be told, when they asked for a receipt at creation. */
+  receipt?: ReceiptRequest
+}
+
+/** A receipt request as stored on the share row: to an address or to an account's channels. */
+export type ReceiptRequest =
+  { email: string; label: string | null } | { userId: Buffer; label: string | null }
+
+/** The row's receipt request, if it has one (both columns set cannot happen: the create sets one). */
+export function receiptOf(row: EndedShareRow): ReceiptRequest | undefined {
+  if (row.receipt_email !== null) return { email: row.receipt_email, label: row.receipt_label }
+  if (row.receipt_user_id !== null) return { userId: row.receipt_user_id, label: row.receipt_label }
+  return undefined
 }
 
 /**
@@ -136,10 +158,6 @@ const replaceOlder = (oc: OnConflictBuilder<Database, 'share_tombstones'>) =>
     purge_at: eb.ref('excluded.purge_at'),
   }))
 
-const ownerQuery = prepared((db: Db, a: { shareId: Buffer }) =>
-  db.selectFrom('vault_shares').select('user_id').where('share_id', '=', a.shareId),
-)
-
 /**
  * Records that shares ended: a tombstone for each, then the hook, all in the caller's transaction.
  * `endedAt` is the time of the ending; for `expired` each share's own expiry is used instead.
@@ -161,13 +179,16 @@ export async function recordEnded(
   if (!hook) return
   for (const [i, row] of rows.entries()) {
     const t = tombstones[i] as TombstoneRow
-    const owner = row.from_vault ? (await ownerQuery(trx, { shareId: row.id })).rows[0] : undefined
+    const receipt = receiptOf(row)
     await hook(trx, {
       shareId: row.id,
       how,
       at: t.ended_at,
       opens: parseOpenTimes(t.opened_at),
-      ...(owner ? { accountId: owner.user_id } : {}),
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      maxViews: row.max_views,
+      ...(receipt ? { receipt } : {}),
     })
   }
 }

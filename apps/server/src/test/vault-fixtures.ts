@@ -38,13 +38,16 @@ export interface TestUser {
   userId: string
   /** Bearer auth header for this user's session. */
   auth: Record<string, string>
+  /** The address it registered from: a relogin from there is no new client. */
+  address: string
 }
 
 let counter = 0
 /** Registers a fresh account with a bearer session; addresses differ so per-address limits stay out of the way. */
 export async function registerUser(t: TestApp, name = `user${++counter}`): Promise<TestUser> {
   const body = registerBody(name, { session: 'bearer' })
-  const res = await t.call('/api/register', jsonInit('POST', body), `198.51.100.${counter % 250}`)
+  const address = `198.51.100.${counter % 250}`
+  const res = await t.call('/api/register', jsonInit('POST', body), address)
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`)
   const answer = (await res.json()) as LoginResponse
   const token = answer.token as string
@@ -55,6 +58,7 @@ export async function registerUser(t: TestApp, name = `user${++counter}`): Promi
     token,
     userId: answer.account.userId,
     auth: { authorization: `Bearer ${token}` },
+    address,
   }
 }
 
@@ -93,6 +97,7 @@ export async function relogin(t: TestApp, user: TestUser): Promise<void> {
   const res = await t.call(
     '/api/login',
     jsonInit('POST', { username: user.username, authKey: user.authKey, session: 'bearer' }),
+    user.address,
   )
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`)
   const { token } = (await res.json()) as LoginResponse

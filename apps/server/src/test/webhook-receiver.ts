@@ -1,4 +1,5 @@
 /** @module Test helper: a real HTTP webhook receiver on 127.0.0.1 that records what it gets. */
+import crypto from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -46,4 +47,25 @@ export async function startReceiver(port = 0): Promise<Receiver> {
         server.close(() => resolve())
       }),
   }
+}
+
+/**
+ * The Standard Webhooks check (https://www.standardwebhooks.com/, "Verifying webhooks") written
+ * from the specification, independently of the server's signing code.
+ */
+export function verifyStandardWebhook(
+  secret: string,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+): boolean {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64')
+  const id = headers['webhook-id'] as string
+  const ts = headers['webhook-timestamp'] as string
+  const expected = crypto.createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest()
+  return (headers['webhook-signature'] as string).split(' ').some((s) => {
+    const [version, value] = s.split(',')
+    if (version !== 'v1' || !value) return false
+    const got = Buffer.from(value, 'base64')
+    return got.length === expected.length && crypto.timingSafeEqual(got, expected)
+  })
 }

@@ -160,7 +160,13 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
     .route(
       '/',
       accountRoutes({
-        deps: { ...deps, scryptCost: o.scryptCost ?? DEFAULT_SCRYPT_COST, preloginKey },
+        deps: {
+          ...deps,
+          scryptCost: o.scryptCost ?? DEFAULT_SCRYPT_COST,
+          preloginKey,
+          onNewClient: (trx, userId, agent, at) =>
+            o.notifications.newLoginAlert(trx, userId, agent, at),
+        },
         client,
         session,
         sameOrigin: origin,
@@ -205,6 +211,7 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
         session,
         sameOrigin: origin,
         shareLimit: o.limiter('create', config.rateLimitPerMin),
+        receipts: o.notifications,
         writeLimit,
       }),
     )

@@ -31,7 +31,12 @@ import { canonical, decodedLength, invalid, iso, parseQuery, parseWith } from '.
 import type { Metrics } from '../metrics.ts'
 import type { PolicyStore } from '../admin/policy.ts'
 import type { SessionEnv } from '../session/session.ts'
-import { createdShare, readCreateShare, shareIdTaken } from '../share/share.routes.ts'
+import {
+  createdShare,
+  readCreateShare,
+  shareIdTaken,
+  type ReceiptRules,
+} from '../share/share.routes.ts'
 import { toAuditEntry } from './shapes.ts'
 import * as vault from './vault.service.ts'
 
@@ -48,6 +53,8 @@ export interface VaultRouteOptions {
   shareLimit: MiddlewareHandler
   /** Write limits per session and per account, after the session is known (see vault.api.ts). */
   writeLimit: MiddlewareHandler<SessionEnv>
+  /** Receipts of shares made from secrets, as for POST /api/share. */
+  receipts: Pick<ReceiptRules, 'emailAvailable' | 'hasChannel'>
 }
 
 const SMALL_BODY_BYTES = 64 * 1024
@@ -365,10 +372,16 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
         const id = paramId(c, 'id')
         const query = parseQuery(c, shareSecretQuery)
         const policy = await o.policy.current()
-        const { share, manageToken } = await readCreateShare(c, maxSecretBytes, {
-          maxBytes: policy.maxShareBytes,
-          maxExpirySeconds: policy.maxExpirySeconds,
-        })
+        const { share, manageToken } = await readCreateShare(
+          c,
+          maxSecretBytes,
+          { maxBytes: policy.maxShareBytes, maxExpirySeconds: policy.maxExpirySeconds },
+          {
+            ...o.receipts,
+            emailDomains: policy.receiptEmailDomains,
+            account: async () => caller(c).userId,
+          },
+        )
         const version = query.version === undefined ? undefined : Number(query.version)
         const outcome = await vault.shareSecret(deps, caller(c), id, version, share)
         if (outcome.kind === 'not_found') throw notFound()

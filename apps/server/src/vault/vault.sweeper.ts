@@ -1,6 +1,6 @@
-/** @module Background purge of deleted secrets past their recovery window, of dead sessions and of stale login addresses, in small batches (SPEC §7). */
-import { deleteStaleLoginAddresses } from '../account/account.queries.ts'
-import { LOGIN_ADDRESS_TRUST_MS } from '../account/account.service.ts'
+/** @module Background purge of deleted secrets past their recovery window, of dead sessions and of stale login addresses and clients, in small batches (SPEC §7). */
+import { deleteStaleLoginAddresses, deleteStaleLoginClients } from '../account/account.queries.ts'
+import { LOGIN_ADDRESS_TRUST_MS, LOGIN_CLIENT_MEMORY_MS } from '../account/account.service.ts'
 import { createBatchScheduler } from '../db/batch-sweeper.ts'
 import type { Logger } from '../logger.ts'
 import { deleteDeadSessions } from '../session/session.queries.ts'
@@ -37,6 +37,7 @@ export function createVaultSweeper(options: VaultSweeperOptions): VaultSweeper {
       const now = deps.clock()
       // Few rows (one per account and address), so no batching: addresses unused for a login.
       await deleteStaleLoginAddresses(trx, now - LOGIN_ADDRESS_TRUST_MS)
+      await deleteStaleLoginClients(trx, now - LOGIN_CLIENT_MEMORY_MS)
       return deleteDeadSessions(trx, now, options.sessionIdleMs, batchSize)
     })
     if (secrets > 0) options.logger?.info('sweeper purged deleted secrets', { purged: secrets })

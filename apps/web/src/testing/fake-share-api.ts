@@ -205,6 +205,7 @@ export const POLICY_DEFAULTS: Omit<PublicPolicy, 'viewer'> = {
   anonymousShares: true,
   maxShareBytes: 1_048_576,
   maxExpirySeconds: 30 * 86400,
+  receipts: { email: false, emailDomains: [] },
 }
 export const policyOverride: { value: Partial<Omit<PublicPolicy, 'viewer'>> } = { value: {} }
 export function setFakePolicy(policy: Partial<Omit<PublicPolicy, 'viewer'>>): void {

@@ -4,9 +4,11 @@ import { flushPromises, mount } from '@vue/test-utils'
 import type { VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { installFakeShareApi } from '../../testing/fake-share-api.ts'
+import { installFakeShareApi, POLICY_DEFAULTS } from '../../testing/fake-share-api.ts'
 import type { CreatedShare } from '../created-share.ts'
 import { STORAGE_KEY } from '../stores/links.store.ts'
+import { useInstanceStore } from '../stores/instance.store.ts'
+import type { PublicPolicy } from '@secretsentry/contract/types'
 import ShareForm from './ShareForm.vue'
 
 let api: ReturnType<typeof installFakeShareApi>
@@ -18,6 +20,12 @@ beforeEach(() => {
 })
 
 const submitButton = (w: VueWrapper) => w.find('button[type="submit"]')
+
+const policy = (over: Partial<PublicPolicy>): PublicPolicy => ({
+  ...POLICY_DEFAULTS,
+  viewer: null,
+  ...over,
+})
 
 async function submitAndSettle(w: VueWrapper): Promise<void> {
   await w.find('form').trigger('submit')
@@ -60,7 +68,7 @@ describe('ShareForm', () => {
     expect(w.find('label[for="link-label"]').text()).toBe('Label (optional)')
     const hint = w.find(`#${input.attributes('aria-describedby')}`)
     expect(hint.text()).toBe(
-      'Only kept in this browser, to find the link in My links. Never sent to the server.',
+      'Kept in this browser, to find the link in My links. Sent to the server only if you put it in a receipt below.',
     )
     expect(hint.element.closest('label')).toBeNull()
     // Browser tests find controls by label substring: no label may contain another's name.
@@ -184,6 +192,80 @@ describe('ShareForm', () => {
     expect(w.emitted<[CreatedShare]>('created')![0]![0].label).toBe(label)
     // The form is ready for the next link, with no label carried over.
     expect((w.find('input#link-label').element as HTMLInputElement).value).toBe('')
+  })
+
+  it('offers no receipt where the server sends no mail and nobody is logged in', () => {
+    useInstanceStore().policy = policy({})
+    const w = mount(ShareForm)
+    expect(w.find('fieldset').exists()).toBe(false)
+    expect(w.find('input[name="receipt"]').exists()).toBe(false)
+  })
+
+  it('an email receipt: the address it goes to, the label only when ticked, within the allowed domains', async () => {
+    useInstanceStore().policy = policy({ receipts: { email: true, emailDomains: ['example.org'] } })
+    const w = mount(ShareForm)
+    expect(w.find('legend').text()).toBe('Receipt (optional)')
+    // No account option for a visitor who is not logged in.
+    expect(w.findAll('input[name="receipt"]').map((i) => i.attributes('value'))).toEqual([
+      'none',
+      'email',
+    ])
+    expect(w.text()).toContain('keeps this address in clear until the link ends')
+    await w.find('textarea#secret').setValue('receipt secret canary')
+    await w.find('input#link-label').setValue('Staging DB')
+    await w.find('input[name="receipt"][value="email"]').setValue(true)
+    const address = w.find('input#receipt-email')
+    expect(w.find('label[for="receipt-email"]').text()).toBe('Receipt address')
+    expect(submitButton(w).attributes('disabled')).toBeDefined()
+    await address.setValue('me@example.com')
+    expect(w.find('#receipt-email-error').text()).toBe(
+      'This server sends receipts only to addresses at example.org.',
+    )
+    expect(address.attributes('aria-invalid')).toBe('true')
+    expect(submitButton(w).attributes('disabled')).toBeDefined()
+    await address.setValue('me@example.org')
+    expect(w.find('#receipt-email-error').exists()).toBe(false)
+    await submitAndSettle(w)
+    const body = JSON.parse(api.requests[0]!.body!) as Record<string, unknown>
+    expect(body['receipt']).toEqual({ to: 'email', email: 'me@example.org' })
+    expect(api.requests[0]!.body).not.toContain('Staging DB')
+    expect(api.requests[0]!.body).not.toContain('receipt secret canary')
+
+    await w.find('textarea#secret').setValue('second')
+    await w.find('input#link-label').setValue('Prod key')
+    await w.find('input[name="receipt-with-label"]').setValue(true)
+    await submitAndSettle(w)
+    const second = JSON.parse(api.requests[1]!.body!) as Record<string, unknown>
+    expect(second['receipt']).toEqual({ to: 'email', email: 'me@example.org', label: 'Prod key' })
+  })
+
+  it('a label that cannot go in a receipt is said so, and Create waits', async () => {
+    useInstanceStore().policy = policy({ receipts: { email: true, emailDomains: [] } })
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue('x')
+    await w.find('input[name="receipt"][value="email"]').setValue(true)
+    await w.find('input#receipt-email').setValue('me@example.com')
+    await w.find('input[name="receipt-with-label"]').setValue(true)
+    expect(w.find('#receipt-with-label-hint').text()).toBe('Type a label above, or untick this.')
+    await w.find('input#link-label').setValue('see https://example.com')
+    expect(w.find('#receipt-with-label-hint').text()).toBe(
+      'To go in a receipt, the label must not contain a link or angle brackets.',
+    )
+    expect(submitButton(w).attributes('disabled')).toBeDefined()
+  })
+
+  it('a logged-in viewer may send the receipt to the account', async () => {
+    useInstanceStore().policy = policy({ viewer: { username: 'ana', admin: false } })
+    const w = mount(ShareForm)
+    expect(w.findAll('input[name="receipt"]').map((i) => i.attributes('value'))).toEqual([
+      'none',
+      'account',
+    ])
+    await w.find('textarea#secret').setValue('x')
+    await w.find('input[name="receipt"][value="account"]').setValue(true)
+    await submitAndSettle(w)
+    const body = JSON.parse(api.requests[0]!.body!) as Record<string, unknown>
+    expect(body['receipt']).toEqual({ to: 'account' })
   })
 
   it('stores an empty label when none is given', async () => {

@@ -104,6 +104,12 @@ const SAMPLES: AuditEvent[] = [
     detail: 'to folder AAAAAAAAAAAAAAAAAAAAAA, 3 version(s) re-wrapped',
   }),
   ev({
+    event: 'alert',
+    actor: 'system',
+    client: { hash: 'c1', agent: 'cli' },
+    detail: 'login from a new client',
+  }),
+  ev({
     event: 'token.created',
     token: TOKEN,
     detail:
@@ -212,7 +218,7 @@ describe('describeEvent', () => {
     ])
   })
 
-  it('tells the three alerts apart', () => {
+  it('tells the alerts apart', () => {
     const alerts = SAMPLES.filter((e) => e.event === 'alert')
     expect(line(alerts[0]!).text).toBe('5 failed log-ins or refused accesses within 15 minutes')
     expect(line(alerts[1]!)).toMatchObject({
@@ -220,6 +226,12 @@ describe('describeEvent', () => {
       badge: { text: 'Alert' },
     })
     expect(line(alerts[2]!)).toMatchObject({
+      text: 'Log-in from a new client',
+      more: expect.stringMatching(/^from the command line, from a network or app this account/),
+      who: 'automatically',
+      badge: { text: 'Alert' },
+    })
+    expect(line(alerts[3]!)).toMatchObject({
       text: 'Daily reminder: 3 secrets are due for rotation',
       more: '2 past their rotation interval, 1 without an interval and older than 90 days, the oldest value is 120 days old',
       badge: { text: 'Alert', tone: 'warn' },

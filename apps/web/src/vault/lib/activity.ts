@@ -299,6 +299,12 @@ export function describeEvent(e: AuditEvent, nameOf: (id: string) => string | nu
       break
     }
     case 'alert': {
+      if (e.detail === 'login from a new client') {
+        what = ['Log-in from a new client']
+        more = `${AGENT_WORDS[e.client.agent]}, from a network or app this account had not logged in from; if it was not you, change your master password`
+        badge = { text: 'Alert', tone: 'warn' }
+        break
+      }
       if (e.detail?.startsWith('secrets due for rotation')) {
         // Counts only: the server cannot know which secrets (the Account page lists them).
         const [past] = numbers(e.detail, /(\d+) past their interval/g)
