@@ -159,7 +159,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     }),
     alerts: new Counter({
       name: 'secretsentry_alerts_total',
-      help: 'Account alerts raised: failed_access (ALERT_THRESHOLD reached), webhook_failing (deliveries failing in a row), stale_secrets (the daily digest of secrets due for rotation), new_login (a log-in from a client the account had not used)',
+      help: 'Account alerts raised: failed_access (ALERT_THRESHOLD reached), webhook_failing (deliveries failing in a row), stale_secrets (the daily digest of secrets due for rotation), new_login (a log-in from a client the account had not used), token_new_address (a service token used from a new address)',
       labelNames: ['kind'] as const,
       registers,
     }),

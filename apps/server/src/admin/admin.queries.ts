@@ -76,6 +76,10 @@ export async function deleteAccount(db: Db, id: Buffer): Promise<boolean> {
     .deleteFrom('token_grants')
     .where('token_id', 'in', db.selectFrom('service_tokens').select('id').where('user_id', '=', id))
     .execute()
+  await db
+    .deleteFrom('token_clients')
+    .where('token_id', 'in', db.selectFrom('service_tokens').select('id').where('user_id', '=', id))
+    .execute()
   await db.deleteFrom('service_tokens').where('user_id', '=', id).execute()
   await db.deleteFrom('folders').where('user_id', '=', id).execute()
   await db.deleteFrom('sessions').where('user_id', '=', id).execute()

@@ -94,6 +94,7 @@ describe('migrations', () => {
       'sessions',
       'share_tombstones',
       'shares',
+      'token_clients',
       'token_grants',
       'users',
       'vault_shares',

@@ -167,6 +167,13 @@ export interface LoginAddressTable {
 }
 
 /** A client (user-agent class + hashed network) an account logged in from (account.service.ts). */
+/** An address a service token was used from (keyed hash), for the new-address alert. */
+export interface TokenClientTable {
+  token_id: Buffer
+  address_hash: string
+  first_at: number
+}
+
 export interface LoginClientTable {
   user_id: Buffer
   agent: 'browser' | 'cli' | 'other'
@@ -300,6 +307,7 @@ export interface Database {
   vault_shares: VaultShareTable
   login_addresses: LoginAddressTable
   login_clients: LoginClientTable
+  token_clients: TokenClientTable
   server_key_check: ServerKeyCheckTable
   notification_channels: NotificationChannelTable
   outbox: OutboxTable

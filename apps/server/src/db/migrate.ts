@@ -16,6 +16,7 @@ import * as m20261208r from './migrations/20261208-041500-share-receipts.ts'
 import * as m20261208l from './migrations/20261208-041600-login-clients.ts'
 import * as m20261208rot from './migrations/20261208-143700-secret-rotation.ts'
 import * as m20261208tok from './migrations/20261208-171500-service-tokens.ts'
+import * as m20261208tc from './migrations/20261208-180000-token-clients.ts'
 
 /** Names sort by time; append new migrations at the end. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261208-041600-login-clients': m20261208l,
   '20261208-143700-secret-rotation': m20261208rot,
   '20261208-171500-service-tokens': m20261208tok,
+  '20261208-180000-token-clients': m20261208tc,
 }
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) as string

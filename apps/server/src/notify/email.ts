@@ -118,6 +118,14 @@ function describe(event: NotificationEvent): { title: string; body: string[] } {
           'If this was not you, change your master password and look at the Activity page of your account.',
         ],
       }
+    case 'alert.token_new_address':
+      return {
+        title: 'a service token used from a new address',
+        body: [
+          `Account ${event.data.username}: the service token "${event.data.token}" was used from an address it had not been used from before.`,
+          'If you did not move the application that holds it, revoke the token (Access tokens in the vault, or secretsentry token revoke) and look at the Activity page of your account.',
+        ],
+      }
     case 'alert.failed_access':
       return {
         title: 'repeated failed access to your account',

@@ -32,6 +32,8 @@ interface EventData {
   }
   /** A log-in from a client (kind of app and network) this account had not logged in from. */
   'alert.new_login': { username: string; client: 'browser' | 'cli' | 'other' }
+  /** A service token used from an address it had not been used from; the token's name only. */
+  'alert.token_new_address': { username: string; token: string }
   'share.ended': ShareEndedData
   'webhook.failing': { username: string; failures: number; lastError: string }
   'webhook.test': { username: string }

@@ -71,6 +71,7 @@ export interface Notifications {
    * and enqueues the event to the account's channels.
    */
   newLoginAlert(trx: Db, userId: Buffer, client: Agent, at: number): Promise<void>
+  tokenNewAddressAlert(trx: Db, userId: Buffer, token: string, at: number): Promise<void>
   /**
    * The receipt a share's creator asked for, enqueued in the transaction that ended the share
    * (a ShareEndedHook): once per ending, since only one statement deletes a share's row.
@@ -200,6 +201,15 @@ export function createNotifications(o: NotificationOptions): Notifications {
       o.metrics.alerts.inc({ kind: 'new_login' })
       const username = await usernameOf(trx, userId)
       await outbox.enqueue(trx, userId, makeEvent('alert.new_login', at, { username, client }))
+    },
+    async tokenNewAddressAlert(trx, userId, token, at) {
+      o.metrics.alerts.inc({ kind: 'token_new_address' })
+      const username = await usernameOf(trx, userId)
+      await outbox.enqueue(
+        trx,
+        userId,
+        makeEvent('alert.token_new_address', at, { username, token }),
+      )
     },
     async shareEnded(trx, ended) {
       const { receipt } = ended

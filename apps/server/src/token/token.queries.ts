@@ -172,3 +172,31 @@ export async function touchToken(
     .where('id', '=', id)
     .execute()
 }
+
+/**
+ * Remembers that a token was used from `addressHash`: 'first' for the token's first address,
+ * 'new' for another one, 'known' for one seen before. The insert decides, so two instances that
+ * see one new address at once raise one alert.
+ */
+export async function recordTokenClient(
+  db: Db,
+  tokenId: Buffer,
+  addressHash: string,
+  now: number,
+): Promise<'first' | 'new' | 'known'> {
+  const inserted = await db
+    .insertInto('token_clients')
+    .values({ token_id: tokenId, address_hash: addressHash, first_at: now })
+    .onConflict((oc) => oc.columns(['token_id', 'address_hash']).doNothing())
+    .returning('first_at')
+    .execute()
+  if (inserted.length === 0) return 'known'
+  const other = await db
+    .selectFrom('token_clients')
+    .select('first_at')
+    .where('token_id', '=', tokenId)
+    .where('address_hash', '!=', addressHash)
+    .limit(1)
+    .executeTakeFirst()
+  return other ? 'new' : 'first'
+}

@@ -14,7 +14,7 @@ import type {
   TokenSecretsResponse,
   TokenSelfResponse,
 } from '@secretsentry/contract/types'
-import { jsonInit, makeTestApp, type TestApp } from '../test/test-app.ts'
+import { jsonInit, makeTestApp, scrapeMetrics, type TestApp } from '../test/test-app.ts'
 import {
   as,
   createSecret,
@@ -617,6 +617,53 @@ describe('audit and alerts', () => {
     expect(mine.every((e) => e.token?.id === tok.id)).toBe(true)
     expect(mine.map((e) => e.event)).toContain('token.denied')
     expect(await audit(alice, `?tokenId=${other.id}&event=token.denied`)).toEqual([])
+  })
+})
+
+describe('alert: a token used from a new address', () => {
+  it('first address: none; another address: one alert on the trail and in the outbox, naming the token; known addresses: none', async () => {
+    await t.close()
+    await t.db.destroy()
+    t = await makeTestApp({ config: { maxSecretBytes: 4096, webhookAllowPrivate: true } })
+    alice = await registerUser(t, 'alice')
+    const hook = await t.call('/api/account/webhook', {
+      ...jsonInit('PUT', { url: 'http://127.0.0.1:9/hook' }),
+      headers: { ...alice.auth, 'content-type': 'application/json' },
+    })
+    expect(hook.status).toBe(200)
+    const { prod } = await tree()
+    const tok = await makeToken(alice, prod.id, { name: 'web-prod' })
+    const alertsNow = async () => (await audit(alice, '?event=alert')).map((e) => e.detail)
+    const queued = async () =>
+      (
+        await t.rows<{ type: string; payload: string }>(
+          "SELECT type, payload FROM outbox WHERE type = 'alert.token_new_address'",
+        )
+      ).map((r) => JSON.parse(r.payload) as { data: { token: string; username: string } })
+
+    await holder(tok, '/api/token', {}, '192.0.2.10')
+    t.clock.advance(120_000)
+    await holder(tok, '/api/token/secrets', {}, '192.0.2.10')
+    expect(await alertsNow()).toEqual([])
+
+    await holder(tok, '/api/token/secrets', {}, '198.51.100.20')
+    expect(await alertsNow()).toEqual(['token used from a new address'])
+    const [event] = await audit(alice, '?event=alert')
+    expect(event!.token).toMatchObject({ id: tok.id, name: 'web-prod' })
+    const sent = await queued()
+    expect(sent).toHaveLength(1)
+    expect(sent[0]!.data).toEqual({ username: 'alice', token: 'web-prod' })
+
+    // Back and forth between known addresses is no news.
+    await holder(tok, '/api/token', {}, '192.0.2.10')
+    await holder(tok, '/api/token', {}, '198.51.100.20')
+    t.clock.advance(120_000)
+    await holder(tok, '/api/token', {}, '198.51.100.20')
+    expect(await alertsNow()).toHaveLength(1)
+    expect(await queued()).toHaveLength(1)
+    expect(await scrapeMetrics(t)).toMatch(
+      /secretsentry_alerts_total\{kind="token_new_address"\} 1/,
+    )
   })
 })
 

@@ -443,14 +443,34 @@ export function needsTouch(auth: AuthedToken, now: number): boolean {
   )
 }
 
-async function touchIn(trx: Db, auth: AuthedToken, now: number): Promise<void> {
-  if (needsTouch(auth, now)) await q.touchToken(trx, auth.row.id, now, auth.client.hash)
+/** The Activity detail of the alert; the web app words it. */
+export const TOKEN_NEW_ADDRESS_DETAIL = 'token used from a new address'
+
+async function touchIn(deps: VaultDeps, trx: Db, auth: AuthedToken, now: number): Promise<void> {
+  if (!needsTouch(auth, now)) return
+  await q.touchToken(trx, auth.row.id, now, auth.client.hash)
+  // Only a change of address can be news: the same address as the last use costs no query.
+  if (auth.row.last_used_client === auth.client.hash) return
+  const seen = await q.recordTokenClient(trx, auth.row.id, auth.client.hash, now)
+  // A token's first address is where it was meant to run; any later new one is worth a look.
+  if (seen !== 'new') return
+  await deps.audit.record(trx, {
+    userId: auth.row.user_id,
+    event: 'alert',
+    result: 'ok',
+    actor: 'system',
+    client: auth.client,
+    at: now,
+    tokenId: auth.row.id,
+    detail: TOKEN_NEW_ADDRESS_DETAIL,
+  })
+  await deps.onTokenNewAddress?.(trx, auth.row.user_id, auth.row.name, now)
 }
 
 /** Last use for routes that write nothing else (the token's info, the metadata list). */
 export async function touch(deps: VaultDeps, auth: AuthedToken): Promise<void> {
   const now = deps.clock()
-  if (needsTouch(auth, now)) await deps.queue.run((trx) => touchIn(trx, auth, now))
+  if (needsTouch(auth, now)) await deps.queue.run((trx) => touchIn(deps, trx, auth, now))
 }
 
 /** A refusal of a token access, on the owner's trail (counted toward the failed-access alert). */
@@ -505,7 +525,7 @@ export function tokenSecrets(deps: VaultDeps, auth: AuthedToken, values: boolean
         tokenEvent(auth.row, auth.client, now, 'token.read', `${secrets.length} secret(s)`),
       )
     }
-    await touchIn(trx, auth, now)
+    await touchIn(deps, trx, auth, now)
     return secrets.map((s) => ({
       ...toSecretMeta(s),
       values: (bySecret.get(hex(s.id)) ?? []).map((v) => toValue(s, v)),
@@ -533,7 +553,7 @@ export function tokenSecret(
         trx,
         tokenEvent(token, auth.client, now, 'token.denied', detail, secretId),
       )
-      await touchIn(trx, auth, now)
+      await touchIn(deps, trx, auth, now)
     }
     const secret = await vq.findSecret(trx, id)
     const own = secret !== undefined && secret.user_id.equals(token.user_id)
@@ -559,7 +579,7 @@ export function tokenSecret(
       trx,
       tokenEvent(token, auth.client, now, 'token.read', `version ${version.version}`, id),
     )
-    await touchIn(trx, auth, now)
+    await touchIn(deps, trx, auth, now)
     return {
       kind: 'ok' as const,
       secret: { ...toSecretMeta(secret), value: toValue(secret, version) },

@@ -119,6 +119,8 @@ export function createVaultApi(o: VaultApiOptions): VaultApi {
     recoveryMs: config.vaultRecoveryDays * 86_400_000,
     quotaBytes: config.vaultQuotaBytes,
     ...(o.onShareEnded ? { onShareEnded: o.onShareEnded } : {}),
+    onTokenNewAddress: (trx, userId, token, at) =>
+      o.notifications.tokenNewAddressAlert(trx, userId, token, at),
   }
   const sessionIdleMs = config.sessionIdleHours * 3_600_000
   const session = requireSession({

@@ -26,6 +26,8 @@ export interface VaultDeps {
   quotaBytes: number
   /** Shares revoked here end as `deleted`; the share API's hook hears of them too. */
   onShareEnded?: ShareEndedHook
+  /** A service token was used from an address it had not been used from (issue 12's alert). */
+  onTokenNewAddress?: (trx: Db, userId: Buffer, tokenName: string, at: number) => Promise<void>
 }
 
 type NotFound = { kind: 'not_found' }

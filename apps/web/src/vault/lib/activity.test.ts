@@ -238,6 +238,20 @@ describe('describeEvent', () => {
     })
   })
 
+  it('names the access token that was used from a new address', () => {
+    const alert = ev({
+      event: 'alert',
+      actor: 'system',
+      token: TOKEN,
+      client: { hash: 'c2', agent: 'other' },
+      detail: 'token used from a new address',
+    })
+    expect(line(alert)).toMatchObject({
+      text: `Access token “${TOKEN.name}” used from a new address`,
+      badge: { text: 'Alert', tone: 'warn' },
+    })
+  })
+
   it('says how a rotation interval was set, changed or removed', () => {
     const [created, weekly, cleared] = SAMPLES.slice(-3).map(line)
     expect(created).toMatchObject({

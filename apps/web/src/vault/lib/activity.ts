@@ -299,6 +299,16 @@ export function describeEvent(e: AuditEvent, nameOf: (id: string) => string | nu
       break
     }
     case 'alert': {
+      if (e.detail === 'token used from a new address') {
+        what = [
+          e.token
+            ? `Access token “${e.token.name}” used from a new address`
+            : 'An access token was used from a new address',
+        ]
+        more = 'If you did not move the application that holds it, revoke the token'
+        badge = { text: 'Alert', tone: 'warn' }
+        break
+      }
       if (e.detail === 'login from a new client') {
         what = ['Log-in from a new client']
         more = `${AGENT_WORDS[e.client.agent]}, from a network or app this account had not logged in from; if it was not you, change your master password`
