@@ -135,22 +135,15 @@ export function scopeOf(token: TokenRow) {
 
 // ── Shapes ──────────────────────────────────────────────────────────────────
 
+/** The owner's view: what the holder sees of its token, and revocation, last use and keys. */
 export function toTokenInfo(t: TokenRow, served: number): TokenInfoResponse {
   return {
-    id: b64(t.id),
-    name: t.name,
-    rootFolderId: b64(t.root_folder_id),
-    includeSubfolders: t.include_subfolders === 1,
-    readWrite: t.read_write === 1,
-    stage: t.stage,
-    createdAt: iso(t.created_at),
-    expiresAt: isoOrNull(t.expires_at),
+    ...toTokenSelf(t),
     revokedAt: isoOrNull(t.revoked_at),
     lastUsedAt: isoOrNull(t.last_used_at),
     lastUsedClient: t.last_used_client,
     grants: served,
     ownerWrappedKey: b64(t.owner_wrapped_key),
-    tokenMeta: b64(t.token_meta),
   }
 }
 
