@@ -1,9 +1,9 @@
 /**
  * @module Read receipts in real browsers: a link opened in another browser shows as "Read …" in
  * the creator's My links, from the server's receipt (no secret kept); and a receipt asked for on
- * the create form arrives by mail at a real SMTP server, once. Set LAYOUT_SCREENS=<dir> to save
- * My links with read, expired, destroyed and live rows and the form's receipt choices at 390 and
- * 1280 px, light and dark.
+ * the create form or in the vault's Share panel arrives by mail at a real SMTP server, once. Set
+ * LAYOUT_SCREENS=<dir> to save My links with read, expired, destroyed and live rows and both
+ * forms' receipt choices at 390 and 1280 px, light and dark.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
@@ -13,11 +13,12 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { SMTPServer } from 'smtp-server'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTextShare, openShare, shareStatus } from './support/api.ts'
 import { browserSkipReason, launchBrowser, type TestBrowser } from './support/browser.ts'
 import { startServer, type RunningServer } from './support/server.ts'
 import { useServerAndBrowsers } from './support/suite.ts'
+import { addSecretViaUi, registerViaUi } from './support/vault-flow.ts'
 import { createViaUi, manageTokenFor, openLink, pressReveal, shareIdOfLink } from './support/ui.ts'
 
 const SCREENS = process.env['LAYOUT_SCREENS'] ?? ''
@@ -185,92 +186,186 @@ async function smtpReceiver() {
   }
 }
 
-describe.skipIf(browserSkipReason !== null)('a receipt asked for on the create form', () => {
-  const closers: (() => Promise<unknown>)[] = []
-  afterAll(async () => {
-    for (const close of closers.reverse()) await close()
-  })
+/** The mails that arrive at `smtp` after `seen` of them had, waited for up to 30 s; then a pause, so a second send would show. */
+async function newMails(smtp: { mails: { to: string[]; raw: string }[] }, seen: number) {
+  const until = Date.now() + 30_000
+  while (smtp.mails.length === seen && Date.now() < until)
+    await new Promise((r) => setTimeout(r, 100))
+  await new Promise((r) => setTimeout(r, 2500))
+  return smtp.mails.slice(seen)
+}
 
-  it('By email: the address gets one mail once the link is read, naming the label, never the secret or link', async () => {
-    const smtp = await smtpReceiver()
-    closers.push(smtp.close)
-    const server: RunningServer = await startServer({
-      env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'receipts@example.test' },
-    })
-    closers.push(
-      () => server.cleanup(),
-      () => server.stop(),
-    )
-    // CSP bypassed for axe's injected script only; the recipient sees the page as served.
-    const creator: TestBrowser = await launchBrowser({ bypassCSP: true })
-    const recipient: TestBrowser = await launchBrowser()
-    closers.push(
-      () => creator.close(),
-      () => recipient.close(),
-    )
-    const secret = `receipt canary ${randomUUID()}`
-    const page = await creator.context.newPage()
-    await page.goto(`${server.origin}/`)
-    await page.getByRole('textbox', { name: 'Secret', exact: true }).fill(secret)
-    await page.getByLabel('Label').fill('Wi-Fi for the guests')
-    await page.getByRole('radio', { name: 'By email' }).check()
-    await page.getByText('keeps this address in clear until the link ends').waitFor()
-    await page.getByRole('textbox', { name: 'Receipt address' }).fill('owner@example.test')
-    await page.getByRole('checkbox', { name: 'Name the link in the receipt' }).check()
-    await page.addScriptTag({ content: await AXE_SOURCE })
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme })
-      const violations = await page.evaluate(async () => {
-        const axe = (
-          window as unknown as {
-            axe: {
-              run(d: Document): Promise<{ violations: { id: string; impact: string | null }[] }>
-            }
+/** axe's violations on the page as it is now, in light and dark (its script injected once). */
+async function axeViolations(
+  page: Page,
+): Promise<Record<string, { id: string; impact: string | null }[]>> {
+  await page.addScriptTag({ content: await AXE_SOURCE })
+  const found: Record<string, { id: string; impact: string | null }[]> = {}
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme })
+    found[colorScheme] = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run(d: Document): Promise<{ violations: { id: string; impact: string | null }[] }>
           }
-        ).axe
-        return (await axe.run(document)).violations.map((v) => ({ id: v.id, impact: v.impact }))
+        }
+      ).axe
+      return (await axe.run(document)).violations.map((v) => ({ id: v.id, impact: v.impact }))
+    })
+  }
+  return found
+}
+
+describe.skipIf(browserSkipReason !== null)(
+  'a receipt asked for on the create form or in the vault',
+  () => {
+    const closers: (() => Promise<unknown>)[] = []
+    afterAll(async () => {
+      for (const close of closers.reverse()) await close()
+    })
+    let smtp: Awaited<ReturnType<typeof smtpReceiver>>
+    let server: RunningServer
+    let creator: TestBrowser
+    let recipient: TestBrowser
+    beforeAll(async () => {
+      smtp = await smtpReceiver()
+      closers.push(smtp.close)
+      server = await startServer({
+        env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'receipts@example.test' },
       })
-      expect(violations, colorScheme).toEqual([])
-    }
-    if (SCREENS) {
+      closers.push(
+        () => server.cleanup(),
+        () => server.stop(),
+      )
+      // CSP bypassed for axe's injected script only; the recipient sees the page as served.
+      creator = await launchBrowser({ bypassCSP: true })
+      recipient = await launchBrowser()
+      closers.push(
+        () => creator.close(),
+        () => recipient.close(),
+      )
+    })
+
+    it('By email: the address gets one mail once the link is read, naming the label, never the secret or link', async () => {
+      const secret = `receipt canary ${randomUUID()}`
+      const page = await creator.context.newPage()
+      await page.goto(`${server.origin}/`)
+      await page.getByRole('textbox', { name: 'Secret', exact: true }).fill(secret)
+      await page.getByLabel('Label').fill('Wi-Fi for the guests')
+      await page.getByRole('radio', { name: 'By email' }).check()
+      await page.getByText('keeps this address in clear until the link ends').waitFor()
+      await page.getByRole('textbox', { name: 'Receipt address' }).fill('owner@example.test')
+      await page.getByRole('checkbox', { name: 'Name the link in the receipt' }).check()
+      expect(await axeViolations(page)).toEqual({ light: [], dark: [] })
+      if (SCREENS) {
+        for (const width of [390, 1280]) {
+          await page.setViewportSize({ width, height: 1100 })
+          for (const colorScheme of ['light', 'dark'] as const) {
+            await page.emulateMedia({ colorScheme })
+            await page.screenshot({
+              path: join(SCREENS, `create-receipt-${width}-${colorScheme}.png`),
+              fullPage: true,
+            })
+          }
+        }
+      }
+      await page.getByRole('button', { name: 'Create secret link' }).click()
+      const linkField = page.getByRole('textbox', { name: 'Secret link', exact: true })
+      await linkField.waitFor()
+      const link = await linkField.inputValue()
+
+      const reader = await recipient.context.newPage()
+      await openLink(reader, link)
+      expect(await pressReveal(reader)).toBe(secret)
+
+      // Once: a second look finds nothing more.
+      const mails = await newMails(smtp, 0)
+      expect(mails).toHaveLength(1)
+      const { to, raw } = mails[0]!
+      expect(to).toEqual(['owner@example.test'])
+      expect(raw).toMatch(/^Subject: SecretSentry: your secret link was read$/m)
+      expect(raw).toContain('Your secret link "Wi-Fi for the guests"')
+      expect(raw).not.toContain(secret)
+      expect(raw).not.toContain(new URL(link).hash.slice(1))
+      expect(raw).not.toMatch(/https?:|:\/\/|\/s#/)
+      const status = await shareStatus(
+        server.origin,
+        shareIdOfLink(link),
+        await manageTokenFor(page, shareIdOfLink(link)),
+      )
+      expect(status?.state).toBe('read')
+    })
+
+    it("the vault's Share panel: the same receipt choices, one mail naming the label, never the value or link", async () => {
+      const seen = smtp.mails.length
+      const page = await creator.context.newPage()
+      await page.setViewportSize({ width: 390, height: 900 })
+      await registerViaUi(
+        page,
+        server.origin,
+        `e2e-${randomUUID().slice(0, 8)}`,
+        `master ${randomUUID()}`,
+      )
+      const value = `vault receipt canary ${randomUUID()}`
+      await addSecretViaUi(page, {
+        name: 'Staging DB',
+        description: 'receipt from the vault',
+        tags: [],
+        path: '/staging',
+        value,
+      })
+      await page.getByRole('button', { name: 'Share', exact: true }).click()
+      const panel = page.getByRole('region', { name: 'Share the current value' })
+      // The owner is logged in: the account's channels are offered, and email as this server mails.
+      expect(
+        await panel
+          .getByRole('radio')
+          .evaluateAll((radios) => radios.map((r) => (r as HTMLInputElement).value)),
+      ).toEqual(['none', 'email', 'account'])
+      await panel.getByRole('textbox', { name: /^Label/ }).fill('For Alex, staging')
+      await panel.getByRole('radio', { name: 'By email' }).check()
+      await panel.getByText('keeps this address in clear until the link ends').waitFor()
+      await panel.getByRole('textbox', { name: 'Receipt address' }).fill('owner@example.test')
+      await panel.getByRole('checkbox', { name: 'Name the link in the receipt' }).check()
+      expect(await axeViolations(page)).toEqual({ light: [], dark: [] })
       for (const width of [390, 1280]) {
         await page.setViewportSize({ width, height: 1100 })
         for (const colorScheme of ['light', 'dark'] as const) {
           await page.emulateMedia({ colorScheme })
-          await page.screenshot({
-            path: join(SCREENS, `create-receipt-${width}-${colorScheme}.png`),
-            fullPage: true,
-          })
+          await page.evaluate(
+            () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))),
+          )
+          const sideways = await page.evaluate(
+            () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+          )
+          expect(sideways, `the vault's Share panel scrolls sideways at ${width} px`).toBe(false)
+          if (SCREENS) {
+            await panel.screenshot({
+              path: join(SCREENS, `vault-share-receipt-${width}-${colorScheme}.png`),
+            })
+          }
         }
       }
-    }
-    await page.getByRole('button', { name: 'Create secret link' }).click()
-    const linkField = page.getByRole('textbox', { name: 'Secret link', exact: true })
-    await linkField.waitFor()
-    const link = await linkField.inputValue()
+      await panel.getByRole('button', { name: 'Create secret link' }).click()
+      const linkField = page.getByRole('textbox', { name: 'Secret link', exact: true })
+      await linkField.waitFor()
+      const link = await linkField.inputValue()
 
-    const reader = await recipient.context.newPage()
-    await openLink(reader, link)
-    expect(await pressReveal(reader)).toBe(secret)
+      const reader = await recipient.context.newPage()
+      await openLink(reader, link)
+      expect(await pressReveal(reader)).toBe(value)
 
-    const until = Date.now() + 30_000
-    while (smtp.mails.length === 0 && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 100))
-    // Once: a second look finds nothing more.
-    await new Promise((r) => setTimeout(r, 2500))
-    expect(smtp.mails).toHaveLength(1)
-    const { to, raw } = smtp.mails[0]!
-    expect(to).toEqual(['owner@example.test'])
-    expect(raw).toMatch(/^Subject: SecretSentry: your secret link was read$/m)
-    expect(raw).toContain('Your secret link "Wi-Fi for the guests"')
-    expect(raw).not.toContain(secret)
-    expect(raw).not.toContain(new URL(link).hash.slice(1))
-    expect(raw).not.toMatch(/https?:|:\/\/|\/s#/)
-    const status = await shareStatus(
-      server.origin,
-      shareIdOfLink(link),
-      await manageTokenFor(page, shareIdOfLink(link)),
-    )
-    expect(status?.state).toBe('read')
-  })
-})
+      const mails = await newMails(smtp, seen)
+      expect(mails).toHaveLength(1)
+      const { to, raw } = mails[0]!
+      expect(to).toEqual(['owner@example.test'])
+      expect(raw).toMatch(/^Subject: SecretSentry: your secret link was read$/m)
+      expect(raw).toContain('Your secret link "For Alex, staging"')
+      expect(raw).not.toContain(value)
+      expect(raw).not.toContain('Staging DB')
+      expect(raw).not.toContain(new URL(link).hash.slice(1))
+      expect(raw).not.toMatch(/https?:|:\/\/|\/s#/)
+    })
+  },
+)

@@ -7,6 +7,6 @@ export interface CreatedShare {
   ttlSeconds: number
   maxViews: number
   hasPassphrase: boolean
-  /** The creator's local label for My links (trimmed, possibly empty); never sent anywhere. */
+  /** The creator's label (trimmed, possibly empty): kept locally; sent only in a receipt the creator put it in. */
   label: string
 }

@@ -66,6 +66,8 @@ export interface FakeVault {
   folders: Folder[]
   /** Service tokens as GET /api/tokens lists them (the server's rows: verifier never shown). */
   tokens: TokenInfoResponse[]
+  /** Answers the next POST /api/secrets/:id/share with this refusal instead of creating it. */
+  shareRefusal: { status: number; code: string; message: string; field?: string } | null
 }
 
 /** An account made with the real keyring (at the minimum KDF unless told) and a fetch mock serving it. */
@@ -104,6 +106,7 @@ export async function installFakeVaultApi(
     preloginOverride: null,
     audit: [],
     tokens: [],
+    shareRefusal: null,
     folders: [
       {
         id: account.folder.id,
@@ -344,6 +347,18 @@ export async function installFakeVaultApi(
     const sh = /^\/api\/secrets\/([^/]+)\/shares$/.exec(path)
     if (sh && method === 'GET' && secrets.has(decodeURIComponent(sh[1]!))) {
       return json(200, { shares: [] })
+    }
+    const sp = /^\/api\/secrets\/([^/]+)\/share$/.exec(path)
+    if (sp && method === 'POST') {
+      if (!secrets.has(decodeURIComponent(sp[1]!))) return error(404, 'not_found')
+      const refusal = fake.shareRefusal
+      if (refusal) {
+        fake.shareRefusal = null
+        const { status, ...err } = refusal
+        return json(status, { error: err })
+      }
+      const expiresAt = new Date(Date.now() + Number(data['ttlSeconds']) * 1000).toISOString()
+      return json(201, { id: data['id'], expiresAt, manageToken: 'M'.repeat(43) })
     }
     const rs = /^\/api\/secrets\/([^/]+)\/restore$/.exec(path)
     const gone = rs ? secrets.get(decodeURIComponent(rs[1]!)) : undefined

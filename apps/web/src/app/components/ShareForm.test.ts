@@ -268,6 +268,60 @@ describe('ShareForm', () => {
     expect(body['receipt']).toEqual({ to: 'account' })
   })
 
+  it('an account choice that went away with a logout is not sent', async () => {
+    const instance = useInstanceStore()
+    instance.policy = policy({ viewer: { username: 'ana', admin: false } })
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue('x')
+    await w.find('input[name="receipt"][value="account"]').setValue(true)
+    instance.policy = policy({ receipts: { email: true, emailDomains: [] } })
+    await flushPromises()
+    expect(w.findAll('input[name="receipt"]').map((i) => i.attributes('value'))).toEqual([
+      'none',
+      'email',
+    ])
+    expect(
+      (w.find('input[name="receipt"][value="none"]').element as HTMLInputElement).checked,
+    ).toBe(true)
+    await submitAndSettle(w)
+    const body = JSON.parse(api.requests[0]!.body!) as Record<string, unknown>
+    expect(body).not.toHaveProperty('receipt')
+  })
+
+  it('the address field points at its error only while there is one', async () => {
+    useInstanceStore().policy = policy({ receipts: { email: true, emailDomains: [] } })
+    const w = mount(ShareForm)
+    await w.find('input[name="receipt"][value="email"]').setValue(true)
+    const address = w.find('input#receipt-email')
+    expect(address.attributes('aria-describedby')).toBeUndefined()
+    await address.setValue('not an address')
+    expect(address.attributes('aria-describedby')).toBe('receipt-email-error')
+    expect(w.find('#receipt-email-error').text()).toBe(
+      'Enter an email address like you@example.com.',
+    )
+  })
+
+  it('says in words that the account has nowhere to send the receipt', async () => {
+    useInstanceStore().policy = policy({ viewer: { username: 'ana', admin: false } })
+    api.respondOnce(() =>
+      api.json(400, {
+        error: {
+          code: 'invalid_input',
+          message: 'receipt.to: this account has no webhook or alert email to send a receipt to',
+          field: 'receipt.to',
+        },
+      }),
+    )
+    const w = mount(ShareForm)
+    await w.find('textarea#secret').setValue('x')
+    await w.find('input[name="receipt"][value="account"]').setValue(true)
+    await submitAndSettle(w)
+    expect(w.find('[role="alert"]').text()).toBe(
+      'Your account has no webhook or alert email for the receipt. Set one under Notifications on the Account page, or choose another receipt.',
+    )
+    expect(w.emitted('created')).toBeUndefined()
+  })
+
   it('stores an empty label when none is given', async () => {
     const w = mount(ShareForm)
     await w.find('textarea#secret').setValue('no label')

@@ -362,9 +362,10 @@ export const useVaultStore = defineStore('vault', () => {
 
   /**
    * A one-time link to the current value: decrypted here, re-encrypted under a fresh share seed
-   * (the same envelope as the create page), linked to the secret on the server.
+   * (the same envelope as the create page), linked to the secret on the server. `label` names the
+   * link on the result only; it reaches the server only inside `choices.receipt`, if put there.
    */
-  async function shareSecret(id: string, choices: ShareChoices): Promise<CreatedShare> {
+  async function shareSecret(id: string, choices: ShareChoices, label = ''): Promise<CreatedShare> {
     const s = requireSession()
     const res = await guarded(() => s.share(id, choices))
     return {
@@ -374,8 +375,8 @@ export const useVaultStore = defineStore('vault', () => {
       ttlSeconds: choices.ttlSeconds,
       maxViews: choices.maxViews,
       hasPassphrase: (choices.passphrase ?? '') !== '',
-      // My links labels are for the create page; the vault page already names the secret.
-      label: '',
+      // Not kept: vault links are listed under their secret, not in My links.
+      label,
     }
   }
 
