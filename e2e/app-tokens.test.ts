@@ -14,24 +14,13 @@ import { join } from 'node:path'
 import dotenv from 'dotenv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listFiles, scanFiles } from './support/leak-scan.ts'
-import { REPO_ROOT } from './support/paths.ts'
+import { useCliBundle } from './support/cli-bundle.ts'
 import { useServerAndBrowsers } from './support/suite.ts'
 
-const CLI_DIR = join(REPO_ROOT, 'apps/cli')
-let packageDir = ''
-let bundle = ''
+const cliBundle = useCliBundle()
 const dirs: string[] = []
 
-beforeAll(() => {
-  packageDir = mkdtempSync(join(CLI_DIR, 'dist', '.e2e-'))
-  execFileSync(process.execPath, [join(CLI_DIR, 'build.mjs'), join(packageDir, 'dist')], {
-    stdio: 'pipe',
-  })
-  bundle = join(packageDir, 'dist', 'secretsentry.mjs')
-}, 120_000)
-
 afterAll(() => {
-  rmSync(packageDir, { recursive: true, force: true })
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
@@ -53,7 +42,7 @@ function secretsentry(
   env: Record<string, string>,
   input?: string,
 ): Promise<Result> {
-  const child = spawn(process.execPath, [bundle, ...args], {
+  const child = spawn(process.execPath, [cliBundle(), ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     detached: true,

@@ -3,7 +3,7 @@
  * `secretsentry` CLI opens in Chromium, a link made in Chromium opens in the CLI; and a canary
  * typed into the CLI (share, passphrase, vault value, password) is nowhere in DATA_DIR or the logs.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -13,26 +13,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browserSkipReason } from './support/browser.ts'
 import { listFiles, scan, scanFiles } from './support/leak-scan.ts'
-import { REPO_ROOT } from './support/paths.ts'
+import { useCliBundle } from './support/cli-bundle.ts'
 import { useServerAndBrowsers } from './support/suite.ts'
 import { createViaUi, openLink, pressReveal, shareIdOfLink } from './support/ui.ts'
 
-const CLI_DIR = join(REPO_ROOT, 'apps/cli')
-let packageDir = ''
-let bundle = ''
+const cliBundle = useCliBundle()
 const homes: string[] = []
 
-/** Built into apps/cli (so its one external dependency, better-sqlite3, resolves as installed). */
-beforeAll(() => {
-  packageDir = mkdtempSync(join(CLI_DIR, 'dist', '.e2e-'))
-  execFileSync(process.execPath, [join(CLI_DIR, 'build.mjs'), join(packageDir, 'dist')], {
-    stdio: 'pipe',
-  })
-  bundle = join(packageDir, 'dist', 'secretsentry.mjs')
-}, 120_000)
-
 afterAll(() => {
-  rmSync(packageDir, { recursive: true, force: true })
   for (const home of homes) rmSync(home, { recursive: true, force: true })
 })
 
@@ -48,7 +36,7 @@ function secretsentry(
   env: Record<string, string>,
   input?: string,
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [bundle, ...args], {
+  const child = spawn(process.execPath, [cliBundle(), ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     detached: true,
