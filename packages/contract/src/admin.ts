@@ -49,11 +49,9 @@ export const publicPolicy = z
     maxExpirySeconds: z.int(),
     receipts: z
       .object({
-        email: z
-          .boolean()
-          .meta({
-            description: 'This server sends mail (SMTP_URL): receipts by email are possible',
-          }),
+        email: z.boolean().meta({
+          description: 'This server sends mail (SMTP_URL): receipts by email are possible',
+        }),
         emailDomains: z
           .array(z.string())
           .meta({ description: 'Domains receipts may be mailed to (exact match); empty: any' }),
