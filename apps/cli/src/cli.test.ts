@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import pkg from '../package.json' with { type: 'json' }
 import { SETTING_FLAGS } from './args.ts'
 import { COMMANDS, runCli } from './cli.ts'
+import { COMMAND_LOADERS, runArgv } from './dispatch.ts'
 import type { Io } from './io.ts'
 import { memoryTerminal } from './test/memory-terminal.ts'
 import { baseEnv, cleanUp, cli, CONTROL_EXCEPT_NEWLINE, tempDir, WEB_DIST } from './test/support.ts'
@@ -161,6 +162,38 @@ describe('help and version', () => {
     const bad = await cli(['serve', '--port', 'eighty'])
     expect(bad.code).toBe(1)
     expect(bad.err).toContain('Invalid configuration: --port must be a whole number')
+  })
+})
+
+describe('the entry points (runArgv)', () => {
+  it('load each command by its name: every command has a loader, and no loader names another', async () => {
+    expect(Object.keys(COMMAND_LOADERS).sort()).toEqual(COMMANDS.map((c) => c.name).sort())
+    for (const c of COMMANDS) expect(await COMMAND_LOADERS[c.name]?.()).toBe(c)
+  })
+
+  it('answer every kind of command line exactly as runCli does', async () => {
+    for (const argv of [
+      [],
+      ['--help'],
+      ['help', 'serve'],
+      ['--version'],
+      ['nope'],
+      ['--bogus'],
+      ['toString'],
+      ['__proto__'],
+      ['serve', '--help'],
+      ['serve', '--port', 'x'],
+      ['share', '--bogus'],
+      ['get'],
+      ['run'],
+      ['share', '--\x1b]0;pwned\x07'],
+    ]) {
+      const viaCli = await run(argv)
+      const m = memoryIo()
+      const code = await runArgv(argv, m.io)
+      expect({ code, out: m.out(), err: m.err() }, argv.join(' ')).toEqual(viaCli)
+      expect(viaCli.err).not.toMatch(CONTROL_EXCEPT_NEWLINE)
+    }
   })
 })
 

@@ -1,7 +1,5 @@
 /** @module The `secretsentry` command line: global flags, the subcommands, their help, and exit codes. */
-import { ConfigError, loadConfig } from '@secretsentry/server/config'
 import pkg from '../package.json' with { type: 'json' }
-import { parseArgs, SETTING_FLAGS, UsageError } from './args.ts'
 import { login, logout, register } from './commands/account.ts'
 import { admin } from './commands/admin.ts'
 import { backup } from './commands/backup.ts'
@@ -15,9 +13,10 @@ import { deleteShare, open, share, status } from './commands/share.ts'
 import { token } from './commands/token.ts'
 import { VAULT_COMMANDS } from './commands/vault.ts'
 import { verify } from './commands/verify.ts'
-import { CommandError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
-import { forTerminal } from './sanitize.ts'
-import { PromptAborted } from './terminal.ts'
+import { EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
+import { commandHelp, runCommand, table, terminalIo } from './run-command.ts'
+
+export { commandHelp }
 
 export const VERSION: string = pkg.version
 
@@ -42,13 +41,6 @@ export const COMMANDS: readonly Command[] = [
   checkConfig,
   verify,
 ]
-
-function table(rows: readonly (readonly [string, string])[], indent = '  '): string {
-  const width = Math.max(...rows.map(([left]) => left.length))
-  return rows
-    .map(([left, right]) => `${indent}${left.padEnd(width)}  ${right}`.trimEnd())
-    .join('\n')
-}
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  done
@@ -84,49 +76,9 @@ ${EXIT_CODES_HELP}
 `
 }
 
-/** The settings flags with their environment variable and default, generated from the server's table. */
-function settingsHelp(): string {
-  const defaults = loadConfig({})
-  return table(
-    SETTING_FLAGS.map((f) => [
-      `${f.flag} <value>`,
-      `${f.help} [${f.env}; default ${f.defaultText ?? String(defaults[f.key])}]`,
-    ]),
-  )
-}
-
-export function commandHelp(command: Command): string {
-  const parts = [`Usage: ${command.usage}`, '', ...command.description]
-  if (command.examples.length > 0) {
-    parts.push('', 'Example:', ...command.examples.map((line) => `  ${line}`))
-  }
-  if (command.spec.options) {
-    parts.push(
-      '',
-      'Flags:',
-      table(
-        Object.entries(command.spec.options).map(([name, o]) => [
-          `${o.short ? `-${o.short}, ` : ''}${o.value ? `${name} <value>` : name}`,
-          o.help,
-        ]),
-      ),
-    )
-  }
-  if (command.spec.settings) {
-    parts.push(
-      '',
-      'Settings (a flag beats its environment variable, which beats the default):',
-      settingsHelp(),
-    )
-  }
-  return `${parts.join('\n')}\n`
-}
-
 /** Runs one command line; resolves with the exit code, or 'running' while `serve` serves. */
 export async function runCli(argv: readonly string[], given: Io): Promise<number | 'running'> {
-  // Every message goes through forTerminal: file names, server messages and arguments in them
-  // come from others and must not carry escape sequences to the terminal (sanitize.ts).
-  const io: Io = { ...given, err: (text) => given.err(forTerminal(text)) }
+  const io = terminalIo(given)
   const [first, ...rest] = argv
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
     const named = first === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined
@@ -148,33 +100,5 @@ export async function runCli(argv: readonly string[], given: Io): Promise<number
     io.err(`secretsentry: unknown ${what} ${first}\nRun secretsentry --help for the commands.\n`)
     return EXIT_USAGE
   }
-  try {
-    const args = parseArgs(command.name, rest, command.spec)
-    if (args.help) {
-      io.out(commandHelp(command))
-      return EXIT_OK
-    }
-    return await command.run(args, io)
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(
-        `secretsentry ${err.message}\nRun secretsentry ${command.name} --help for its flags.\n`,
-      )
-      return EXIT_USAGE
-    }
-    if (err instanceof CommandError) {
-      io.err(`secretsentry ${command.name}: ${err.message}\n`)
-      return err.exitCode
-    }
-    if (err instanceof PromptAborted) {
-      io.err(`secretsentry ${command.name}: cancelled; nothing was sent\n`)
-      return EXIT_FAILED
-    }
-    if (err instanceof ConfigError) {
-      io.err(`${err.message}\n`)
-      return EXIT_FAILED
-    }
-    io.err(`secretsentry ${command.name}: ${err instanceof Error ? err.message : String(err)}\n`)
-    return EXIT_FAILED
-  }
+  return runCommand(command, rest, io)
 }

@@ -4,7 +4,7 @@ import { getRawAsset, isSea } from 'node:sea'
 // The CLI's sources by path, not through the `secretsentry` package: depending on that package
 // would have pnpm link its bin, dist/secretsentry.mjs, which does not exist before a build (a
 // warning on every fresh install).
-import { runCli } from '../../../apps/cli/src/cli.ts'
+import { runArgv } from '../../../apps/cli/src/dispatch.ts'
 import { processIo } from '../../../apps/cli/src/io.ts'
 import { embeddedRuntime } from './embedded.ts'
 
@@ -16,7 +16,7 @@ async function main(): Promise<number | 'running'> {
     return 1
   }
   const embedded = embeddedRuntime((key) => getRawAsset(key) as ArrayBuffer, process.env)
-  return runCli(process.argv.slice(2), { ...processIo, embedded })
+  return runArgv(process.argv.slice(2), { ...processIo, embedded })
 }
 
 main().then(
