@@ -1,7 +1,7 @@
 /**
  * @module Builds the server for `npm start`: dist/server.cjs (one CommonJS bundle; pg and
  * better-sqlite3's compiled addon stay outside), dist/server.cjs.cache (V8's code cache of it after a training start) and
- * dist/main.js (lib/main.mjs: runs the bundle with that cache).
+ * dist/main.js (lib/main.cjs: runs the bundle with that cache; dist/package.json makes it CommonJS).
  *
  * `node build.mjs [DIST/main.js]`; tests build elsewhere so they do not race a real build.
  */
@@ -27,7 +27,7 @@ await build({
   outfile: bundle,
   bundle: true,
   platform: 'node',
-  // CommonJS: a classic script is what vm.Script compiles with a code cache (lib/main.mjs).
+  // CommonJS: a classic script is what vm.Script compiles with a code cache (lib/main.cjs).
   format: 'cjs',
   target: 'node20',
   // better-sqlite3's JavaScript is bundled (main.ts hands it its addon by path). pg and its
@@ -53,7 +53,9 @@ await build({
   plugins: [startupTrims],
   logLevel: 'warning',
 })
-fs.copyFileSync(path.join(here, 'lib/main.mjs'), main)
+fs.copyFileSync(path.join(here, 'lib/main.cjs'), main)
+// The package is "type": "module"; the entry is CommonJS (see lib/main.cjs).
+fs.writeFileSync(path.join(dist, 'package.json'), '{ "type": "commonjs" }\n')
 
 // The training start runs with this node: V8 accepts a cache only from the same version and flags.
 const trained = spawnSync(

@@ -6,15 +6,18 @@
  * A cache that does not fit (another node, other V8 flags, another bundle, damaged bytes) is not
  * used and V8 compiles afresh, which is only slower: it never stops the server. What happened is
  * logged at debug level by the server (CODE_CACHE_STATE in server.ts).
+ *
+ * CommonJS (build.mjs marks dist/ so): an ES module entry makes every start load Node's ES
+ * module loader first (measured in infra/sea/README.md, Figures).
  */
-import crypto from 'node:crypto'
-import fs from 'node:fs'
-import { createRequire } from 'node:module'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import vm from 'node:vm'
+'use strict'
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const { createRequire } = require('node:module')
+const path = require('node:path')
+const vm = require('node:vm')
 
-const dir = path.dirname(fileURLToPath(import.meta.url))
+const dir = __dirname
 const filename = path.join(dir, 'server.cjs')
 
 /**
@@ -58,5 +61,5 @@ function compile() {
 const script = compile()
 // build.mjs's training start (scripts/train-code-cache.mjs) takes the script to make the cache from.
 globalThis[Symbol.for('secretsentry.trainCodeCache')]?.(script)
-const module = { exports: {} }
-script.runInThisContext()(module.exports, createRequire(filename), module, filename, dir)
+const bundle = { exports: {} }
+script.runInThisContext()(bundle.exports, createRequire(filename), bundle, filename, dir)

@@ -33,7 +33,7 @@ process.stdout.write = (chunk, ...rest) => {
   if (match) {
     trainRequests.exercise(match[1]).then(
       () => {
-        // The layout lib/main.mjs checks: SHA-256 of the bundle and the cache, then the cache.
+        // The layout lib/main.cjs checks: SHA-256 of the bundle and the cache, then the cache.
         const cache = script.createCachedData()
         const bundle = fs.readFileSync(path.join(distDir, 'server.cjs'))
         const hash = crypto.createHash('sha256').update(bundle).update(cache).digest()

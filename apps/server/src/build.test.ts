@@ -72,7 +72,7 @@ async function run(dir: string, nodeFlags: string[] = []): Promise<Run> {
 function copyBuild(name: string): string {
   const dir = path.join(outDir, name)
   fs.mkdirSync(dir)
-  for (const file of ['main.js', 'server.cjs', 'server.cjs.cache']) {
+  for (const file of ['main.js', 'package.json', 'server.cjs', 'server.cjs.cache']) {
     fs.copyFileSync(path.join(outDir, 'build', file), path.join(dir, file))
   }
   return dir
