@@ -13,8 +13,13 @@
  *   SQLite addon to the cache (DATA_DIR/.cache under `env -i`) and creates the database;
  * - for the servers: spawn → /readyz 200, then 1.5 s later the first real API requests (a share
  *   create, then a vault prelogin), each timed alone, and idle RSS 1.5 s after those.
+ *
+ * `--instructions` counts instead what each start executes up to its first /healthz 200 (valgrind's
+ * callgrind, counters dumped at that answer; a second start): the same count whatever else the
+ * machine is doing, where times on a shared or virtual machine move by a fifth from run to run.
+ * valgrind runs the program about fifty times slower, so use few rounds.
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -24,9 +29,11 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const args = process.argv.slice(2)
 let rounds = 10
+let instructions = false
 const binaries = []
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--rounds') rounds = Number(args[++i])
+  else if (args[i] === '--instructions') instructions = true
   else binaries.push(path.resolve(args[i]))
 }
 if (binaries.length === 0) binaries.push(path.join(root, 'dist/secretsentry'))
@@ -132,6 +139,53 @@ async function runOnce(candidate, first = false) {
   return sample
 }
 
+/** `name` found on PATH, or null. */
+function onPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const file = path.join(dir, name)
+    if (dir && fs.existsSync(file)) return file
+  }
+  return null
+}
+
+let countedRuns = 0
+
+/** One second start under callgrind: instructions executed up to the first /healthz 200. */
+async function countOnce(candidate) {
+  const out = path.join(work, `callgrind-${++countedRuns}`)
+  const valgrind = [
+    '--tool=callgrind',
+    `--callgrind-out-file=${out}`,
+    // V8 writes the machine code it then runs.
+    '--smc-check=all-non-file',
+  ]
+  const s = await start(
+    onPath('valgrind'),
+    [...valgrind, candidate.file, ...candidate.argv],
+    candidate.dir,
+    candidate.env,
+  )
+  const res = await fetch(`${s.url}/healthz`)
+  await res.arrayBuffer()
+  if (res.status !== 200) throw new Error(`${candidate.name}: /healthz answered ${res.status}`)
+  // Under the server's own (empty) environment: vgdb names its pipes after USER, which must match.
+  execFileSync(onPath('callgrind_control'), ['--dump', String(s.child.pid)], {
+    stdio: 'ignore',
+    env: { ...candidate.env, PATH: process.env.PATH },
+  })
+  // The guest writes the dump at its next check for commands: wait for the file to be complete.
+  let totals = null
+  for (let waited = 0; !totals && waited < 30_000; waited += 20) {
+    await sleep(20)
+    if (fs.existsSync(`${out}.1`))
+      totals = /^totals: (\d+)$/m.exec(fs.readFileSync(`${out}.1`, 'utf8'))
+  }
+  s.child.kill('SIGTERM')
+  await s.exited
+  if (!totals) throw new Error(`${candidate.name}: no totals in the callgrind dump`)
+  return Number(totals[1]) / 1e6
+}
+
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ss-measure-'))
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }))
 const candidates = [
@@ -162,8 +216,31 @@ const candidates = [
   }),
   { name: 'bare node', file: process.execPath, dir: work, server: false, argv: BARE },
 ]
-const samples = new Map(candidates.map((c) => [c, []]))
 const load = () => os.loadavg()[0].toFixed(1)
+
+if (instructions) {
+  if (!onPath('valgrind') || !onPath('callgrind_control')) {
+    console.error('--instructions needs valgrind (apt-get install -y valgrind)')
+    process.exit(1)
+  }
+  for (const c of candidates) await runOnce(c) // warm-up: addon cache, migrations
+  const counts = new Map(candidates.map((c) => [c, []]))
+  for (let i = 0; i < rounds; i++)
+    for (const c of candidates) counts.get(c).push(await countOnce(c))
+  const median = (v) => [...v].sort((x, y) => x - y)[v.length >> 1]
+  console.log(
+    `instructions to the first /healthz 200 (callgrind, second start), ${rounds} rounds: median (min–max), millions`,
+  )
+  for (const c of candidates) {
+    const v = counts.get(c)
+    console.log(
+      `${c.name}: ${median(v).toFixed(1)} (${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)})`,
+    )
+  }
+  process.exit(0)
+}
+
+const samples = new Map(candidates.map((c) => [c, []]))
 const loads = [load()]
 for (const c of candidates) await runOnce(c) // warm-up: addon cache, migrations
 const firsts = new Map(candidates.filter((c) => c.server).map((c) => [c, []]))
