@@ -490,7 +490,7 @@ export async function runSideBySide(settings: SideSettings): Promise<void> {
   }
   const memRows = [
     '',
-    '| start-up and idle memory | spawn to first 200 of GET /, median (min–max) | idle RSS, sum of processes | idle PSS, sum of processes | idle PSS, anonymous part |',
+    '| start-up and idle memory | spawn to first 200 of GET / in a new data directory, median (min–max) | idle RSS, sum of processes | idle PSS, sum of processes | idle PSS, anonymous part |',
     '|---|---|---|---|---|',
     ...startups.map((f) => {
       const m = f.memory
