@@ -177,6 +177,7 @@ describe('the entry points (runArgv)', () => {
       ['--help'],
       ['help', 'serve'],
       ['--version'],
+      ['-v'],
       ['nope'],
       ['--bogus'],
       ['toString'],

@@ -1,5 +1,4 @@
 /** @module The `secretsentry` command line: global flags, the subcommands, their help, and exit codes. */
-import pkg from '../package.json' with { type: 'json' }
 import { login, logout, register } from './commands/account.ts'
 import { admin } from './commands/admin.ts'
 import { backup } from './commands/backup.ts'
@@ -15,10 +14,11 @@ import { VAULT_COMMANDS } from './commands/vault.ts'
 import { verify } from './commands/verify.ts'
 import { EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
 import { commandHelp, runCommand, table, terminalIo } from './run-command.ts'
+import { isVersionFlag, printVersion, VERSION } from './version.ts'
 
 export { commandHelp }
 
-export const VERSION: string = pkg.version
+export { VERSION }
 
 export const COMMANDS: readonly Command[] = [
   share,
@@ -90,10 +90,7 @@ export async function runCli(argv: readonly string[], given: Io): Promise<number
     // A bare `secretsentry` did not say what to do: help, but not success.
     return first === undefined ? EXIT_USAGE : EXIT_OK
   }
-  if (first === '-v' || first === '--version') {
-    io.out(`secretsentry ${VERSION}\n`)
-    return EXIT_OK
-  }
+  if (isVersionFlag(first)) return printVersion(io)
   const command = COMMANDS.find((c) => c.name === first)
   if (!command) {
     const what = first.startsWith('-') ? 'flag' : 'command'

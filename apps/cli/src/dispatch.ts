@@ -2,12 +2,13 @@
  * @module The entry points' first step: a command line that names a command loads that command's
  * module alone. The bundles evaluate a module only once something imports it, so `serve` does
  * not evaluate the client, its crypto and the vault, and `run` does not evaluate the server
- * (each shaves start-up: infra/sea/README.md, Figures). Help, the version and unknown commands
- * go to cli.ts, which knows every command.
+ * (each shaves start-up: infra/sea/README.md, Figures); `--version` loads nothing. Help and
+ * unknown commands go to cli.ts, which knows every command.
  */
 import type { Command } from './commands/command.ts'
 import type { Io } from './io.ts'
 import { runCommand, terminalIo } from './run-command.ts'
+import { isVersionFlag, printVersion } from './version.ts'
 
 type Loader = () => Promise<Command>
 
@@ -55,6 +56,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, Loader>> = {
 /** Runs one command line as runCli does, loading only what it needs. */
 export async function runArgv(argv: readonly string[], io: Io): Promise<number | 'running'> {
   const [first, ...rest] = argv
+  if (isVersionFlag(first)) return printVersion(io)
   const load =
     first !== undefined && Object.hasOwn(COMMAND_LOADERS, first)
       ? COMMAND_LOADERS[first]
