@@ -16,10 +16,6 @@ import { EXIT_OK, EXIT_USAGE, type Io } from './io.ts'
 import { commandHelp, runCommand, table, terminalIo } from './run-command.ts'
 import { isVersionFlag, printVersion, VERSION } from './version.ts'
 
-export { commandHelp }
-
-export { VERSION }
-
 export const COMMANDS: readonly Command[] = [
   share,
   open,
