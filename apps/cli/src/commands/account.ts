@@ -294,3 +294,13 @@ export async function openVault(io: Io): Promise<VaultSession> {
     wipe(userKey)
   }
 }
+
+/** Opens the vault, runs `work`, and locks it (every key zeroed) whatever happens. */
+export async function withVault<T>(io: Io, work: (vault: VaultSession) => Promise<T>): Promise<T> {
+  const vault = await openVault(io)
+  try {
+    return await clientCall(() => work(vault))
+  } finally {
+    vault.lock()
+  }
+}

@@ -7,12 +7,11 @@
  * standard error, not into a file, not into a message); the server never has it.
  */
 import { SERVICE_TOKEN_LIMITS } from '@secretsentry/contract/limits'
-import type { TokenInfo, VaultSession } from '@secretsentry/client/vault'
+import type { TokenInfo } from '@secretsentry/client/vault'
 import { UsageError, type ParsedArgs } from '../args.ts'
-import { clientCall } from '../client.ts'
 import { EXIT_OK, type Io } from '../io.ts'
 import { oneLine } from '../sanitize.ts'
-import { openVault } from './account.ts'
+import { withVault } from './account.ts'
 import type { Command } from './command.ts'
 
 /** A token lives this long unless --expires says otherwise: long enough for a deployment, short enough to be rotated. */
@@ -36,15 +35,6 @@ export function parseTokenExpiry(text: string): number | null {
 }
 
 const STAGES = ['current', 'any'] as const
-
-async function withVault<T>(io: Io, work: (vault: VaultSession) => Promise<T>): Promise<T> {
-  const vault = await openVault(io)
-  try {
-    return await clientCall(() => work(vault))
-  } finally {
-    vault.lock()
-  }
-}
 
 const access = (t: TokenInfo): string =>
   `${t.readWrite ? 'read-write' : 'read'}${t.includeSubfolders ? '+subfolders' : ''}`

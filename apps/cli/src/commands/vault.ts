@@ -21,13 +21,12 @@ import {
   type SecretItem,
   type SecretMeta,
   type Stage,
-  type VaultSession,
 } from '@secretsentry/client/vault'
 import { UsageError, type ParsedArgs } from '../args.ts'
 import { clientCall } from '../client.ts'
 import { CommandError, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, type Io } from '../io.ts'
 import { writeValue } from '../terminal.ts'
-import { openVault } from './account.ts'
+import { withVault } from './account.ts'
 import { oneLine } from '../sanitize.ts'
 import type { Command } from './command.ts'
 import { newPassphrase, receiptRequest, reportLink, sharePolicy } from './share.ts'
@@ -48,16 +47,6 @@ export function parseRotateEvery(text: string): number | null {
     )
   }
   return days
-}
-
-/** Opens the vault, runs `work`, and locks it (every key zeroed) whatever happens. */
-async function withVault<T>(io: Io, work: (vault: VaultSession) => Promise<T>): Promise<T> {
-  const vault = await openVault(io)
-  try {
-    return await clientCall(() => work(vault))
-  } finally {
-    vault.lock()
-  }
 }
 
 function pathArg(args: ParsedArgs): string {
