@@ -96,6 +96,8 @@ const takeLastViewQuery = prepared((db: Db, a: Omit<ViewArgs, 'openedEntry'>) =>
     .returning([...RETURNED, ...ENDED_SHARE_COLUMNS]),
 )
 
+export type BurnedView = ConsumedView & { ended?: EndedShareRow }
+
 /**
  * The burn (SPEC §6): each statement checks id, verifier, views and expiry and changes the row
  * in one step, so of N concurrent opens of a 1-view share exactly one gets the row, on SQLite
@@ -108,11 +110,24 @@ export async function consumeView(
   verifier: Buffer,
   now: number,
   viewsLeftSeen: number,
-): Promise<(ConsumedView & { ended?: EndedShareRow }) | undefined> {
+): Promise<BurnedView | undefined> {
   if (viewsLeftSeen > 1) {
     const { rows } = await takeViewQuery(db, { id, verifier, now, openedEntry: `${now},` })
     if (rows[0]) return rows[0]
   }
+  return takeLastView(db, id, verifier, now)
+}
+
+/**
+ * Deletes a live share whose last view this is, when `verifier` is its verifier; undefined
+ * otherwise (unknown, expired, more views left, or another verifier), with nothing changed.
+ */
+export async function takeLastView(
+  db: Db,
+  id: Buffer,
+  verifier: Buffer,
+  now: number,
+): Promise<(BurnedView & EndedShareRow & { ended: EndedShareRow }) | undefined> {
   const { rows } = await takeLastViewQuery(db, { id, verifier, now })
   const row = rows[0]
   if (!row) return undefined

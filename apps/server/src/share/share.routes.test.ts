@@ -241,6 +241,30 @@ describe('POST /api/share/:id/open', () => {
     ])
   })
 
+  it('the last view costs three statements: the deleting burn, its tombstone and its audit row', async () => {
+    // The hot path of every 1-view share: no look-up before the DELETE that burns it.
+    const f = shareFixture()
+    await createOk(t, f)
+    const before = t.queries()
+    expect((await t.call(`/api/share/${f.id}/open`, openInit(f.access))).status).toBe(200)
+    // Five with the BEGIN and COMMIT of its write batch.
+    expect(t.queries() - before).toBe(5)
+    expect(await count('shares')).toBe(0)
+    expect(await t.rows('select how from share_tombstones')).toEqual([{ how: 'read' }])
+    expect((await auditEvents()).at(-1)).toEqual({ event: 'share_opened', result: 'last_view' })
+  })
+
+  it('a wrong access to a 1-view share changes nothing but its failed-attempt count', async () => {
+    const f = shareFixture()
+    const { manageToken } = await createOk(t, f)
+    const res = await t.call(`/api/share/${f.id}/open`, openInit(b64url(crypto.randomBytes(32))))
+    expect(res.status).toBe(403)
+    expect(await errorOf(res)).toMatchObject({ code: 'wrong_access', attemptsLeft: 4 })
+    const status = await t.call(`/api/share/${f.id}/status`, bearer(manageToken))
+    expect(await status.json()).toMatchObject({ viewsLeft: 1, failedAttempts: 1, opens: [] })
+    expect(await t.rows('select count(*) as n from share_tombstones')).toEqual([{ n: 0 }])
+  })
+
   it('used-up ciphertext is deleted, not flagged (secure_delete on)', async () => {
     const f = shareFixture()
     await createOk(t, f)
@@ -362,6 +386,8 @@ describe('POST /api/share/:id/open', () => {
 describe('secret comparisons', () => {
   afterEach(() => vi.restoreAllMocks())
 
+  // The last view is the exception: its burn compares SHA-256 digests in SQL (share.service.ts
+  // says why that is safe); the tests above show a wrong access to it changes nothing.
   it('secret comparisons run in constant time (crypto.timingSafeEqual on open, status and delete)', async () => {
     const f = shareFixture({ maxViews: 3 })
     const { manageToken } = await createOk(t, f)

@@ -124,6 +124,14 @@ export function openShare(
   const presented = sha256(access)
   return deps.queue.run(async (trx): Promise<OpenOutcome> => {
     const now = deps.clock()
+    // The last view of a live share (every 1-view share) is burned by one statement that finds
+    // the row by id and compares the verifier in SQL. That comparison need not run in constant
+    // time: both sides are SHA-256 digests and the presented one is of the caller's own input,
+    // so its timing could at most reveal the stored digest, which does not give an access value
+    // (the access value is 256 random bits). Anything else (wrong access, expired, more views
+    // left) changed nothing and takes the path below, which looks at the row first.
+    const burned = await q.takeLastView(trx, id, presented, now)
+    if (burned) return opened(trx, deps, id, burned, now, clientHash, agent)
     const row = await q.findShare(trx, id)
     if (!row) return { kind: 'not_found', expired: false }
     if (row.expires_at <= now) {
@@ -142,15 +150,28 @@ export function openShare(
     }
     const view = await q.consumeView(trx, id, row.verifier, now, row.views_left)
     if (!view) return { kind: 'not_found', expired: false }
-    // The last view deleted the row: its receipt is written in the same transaction.
-    if (view.ended) await recordEnded(trx, [view.ended], 'read', now, deps.onShareEnded)
-    await q.insertAudit(
-      trx,
-      audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now),
-    )
-    if (row.from_vault) await deps.events?.opened(trx, id, true, now, { hash: clientHash, agent })
-    return { kind: 'opened', view }
+    return opened(trx, deps, id, { ...view, from_vault: row.from_vault }, now, clientHash, agent)
   })
+}
+
+/** What a consumed view writes besides the row: its receipt (last view), audit and vault trail. */
+async function opened(
+  trx: Db,
+  deps: ShareDeps,
+  id: Buffer,
+  view: q.BurnedView & { from_vault: number },
+  now: number,
+  clientHash: string,
+  agent: Agent,
+): Promise<OpenOutcome> {
+  // The last view deleted the row: its receipt is written in the same transaction.
+  if (view.ended) await recordEnded(trx, [view.ended], 'read', now, deps.onShareEnded)
+  await q.insertAudit(
+    trx,
+    audit('share_opened', id, view.views_left === 0 ? 'last_view' : 'ok', clientHash, now),
+  )
+  if (view.from_vault) await deps.events?.opened(trx, id, true, now, { hash: clientHash, agent })
+  return { kind: 'opened', view }
 }
 
 async function wrongAccess(
