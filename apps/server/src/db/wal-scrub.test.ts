@@ -7,7 +7,7 @@ import { SHARE_LIMITS } from '@secretsentry/contract/limits'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { listFiles, scanFiles } from '../../../../e2e/support/leak-scan.ts'
 import { testConfig } from '../config.ts'
-import { startWalScrubber } from './wal-scrub.ts'
+import { mayErase, startWalScrubber } from './wal-scrub.ts'
 import { startServer } from '../server.ts'
 import {
   createOk,
@@ -247,5 +247,71 @@ describe('deleted content leaves the data directory', () => {
     expect([...(await foundIn(dir, { secret }))]).toEqual([])
     expect(fs.statSync(`${file}-wal`).size).toBe(0)
     expect(scrubber.close()).toBe(true)
+  })
+
+  it.each([
+    ['an UPDATE', 'update t set c = ?', [Buffer.from('y')]],
+    ['a DELETE', 'delete from t where c is not ?', [Buffer.from('y')]],
+    [
+      'an upsert that updates',
+      'insert into t values (1, ?) on conflict (k) do update set c = excluded.c',
+      [Buffer.from('y')],
+    ],
+    ['an insert or replace', 'insert or replace into t values (1, ?)', [Buffer.from('y')]],
+  ])(
+    'notices %s run through any statement method, and scrubs after it',
+    (_name, sqlText, params) => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] })
+      const dir = tempDir()
+      const file = path.join(dir, 'x.db')
+      const sqlite = new BetterSqlite3(file)
+      cleanups.push(() => sqlite.close())
+      sqlite.pragma('journal_mode = WAL')
+      sqlite.pragma('secure_delete = ON')
+      const scrubber = startWalScrubber(sqlite, { intervalSeconds: 1 })
+      sqlite.exec('create table t (k integer primary key, c blob)')
+      expect(scrubber.scrub()).toBe(true)
+      const secret = shareFixture().ciphertext
+      sqlite.prepare('insert into t values (?, ?)').run(1, Buffer.from(secret, 'base64url'))
+      sqlite.prepare('insert into t values (?, ?) on conflict do nothing').run(2, Buffer.from('x'))
+      expect(sqlite.prepare('select count(*) from t').pluck().get()).toBe(2)
+      vi.advanceTimersByTime(1000)
+      expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0)
+      // Chained: bind() returns the statement, which must stay watched.
+      sqlite
+        .prepare(sqlText)
+        .bind(...params)
+        .run()
+      vi.advanceTimersByTime(1000)
+      expect(fs.statSync(`${file}-wal`).size).toBe(0)
+      expect(scrubber.close()).toBe(true)
+    },
+  )
+})
+
+describe('mayErase', () => {
+  it.each([
+    ['select * from shares', false],
+    ['  SELECT 1', false],
+    ['insert into "audit" ("at") values (?)', false],
+    ['insert into "shares" ("id") values (?) on conflict ("id") do nothing returning "id"', false],
+    ['begin immediate', false],
+    ['commit', false],
+    ['rollback', false],
+    ['savepoint a', false],
+    ['insert into "t" ("id") values (?) on conflict ("id") do update set "c" = ?', true],
+    ['INSERT OR REPLACE INTO t VALUES (1)', true],
+    ['replace into t values (1)', true],
+    ['update "shares" set "views_left" = ?', true],
+    ['delete from "shares" where "id" = ?', true],
+    ['with x as (select 1) delete from t', true],
+    ['create table t (c)', true],
+    ['drop table t', true],
+    ['alter table t add column d', true],
+    ['pragma incremental_vacuum', true],
+    ['vacuum', true],
+    ['', true],
+  ])('%s: %s', (sqlText, expected) => {
+    expect(mayErase(sqlText)).toBe(expected)
   })
 })

@@ -21,10 +21,19 @@ export const DEFAULT_WAL_SCRUB_SECONDS = 1
 /** A write transaction in progress is retried this soon rather than at the next interval. */
 const IN_TRANSACTION_RETRY_MS = 20
 
-/** Called by the triggers below; a name no schema uses. */
-const ERASED = 'secretsentry_wal_erased'
+/**
+ * Whether running `sql` may delete or overwrite stored content. Only what cannot is listed:
+ * reads, plain inserts (an INSERT moves live cells at most; the page images it leaves in the WAL
+ * hold nothing that was erased) and transaction control. Everything else counts, an upsert's
+ * DO UPDATE, `insert or replace`, UPDATE, DELETE, DDL and anything unrecognised included.
+ */
+export function mayErase(sql: string): boolean {
+  const s = sql.trimStart().toLowerCase()
+  if (/^(select|begin|commit|end|rollback|savepoint|release)\b/.test(s)) return false
+  return !/^insert\s+into\b/.test(s) || /\bon\s+conflict\b[\s\S]*\bdo\s+update\b/.test(s)
+}
 
-const quoted = (id: string) => `"${id.replaceAll('"', '""')}"`
+const RUNS = new Set<PropertyKey>(['run', 'get', 'all', 'iterate'])
 
 /**
  * Every `intervalSeconds`, if a row was deleted or updated since the last successful scrub, runs
@@ -42,34 +51,36 @@ export function startWalScrubber(
   let retry: NodeJS.Timeout | undefined
   // True at start: a WAL left by a crash may hold rows deleted before it.
   let erased = true
-  sqlite.function(ERASED, { deterministic: false }, () => {
-    erased = true
-    return null
-  })
-  const tables = sqlite
-    .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'")
-    .pluck()
-  const triggers = sqlite
-    .prepare("select name from sqlite_temp_schema where type = 'trigger'")
-    .pluck()
 
   /**
-   * Temporary triggers (this connection only, nothing in the file) on every table, added as
-   * migrations create tables: each DELETE or UPDATE marks the WAL as holding erased content.
+   * Every statement of this connection is prepared or executed through these two methods
+   * (Kysely's driver included; better-sqlite3 prepares one statement per string), so each one
+   * that may erase sets the flag when it runs. This costs nothing per row, where a trigger per
+   * table cost about 6% of a burn's CPU.
    */
-  const watchTables = () => {
-    const present = new Set(triggers.all() as string[])
-    for (const table of tables.all() as string[]) {
-      for (const op of ['delete', 'update']) {
-        const name = `${ERASED}_${op}_${table}`
-        if (present.has(name)) continue
-        sqlite.exec(
-          `create temp trigger ${quoted(name)} after ${op} on main.${quoted(table)} begin select ${ERASED}(); end`,
-        )
-        // A new table means a migration ran, and what it changed was not watched yet.
-        erased = true
-      }
-    }
+  const prepare = sqlite.prepare
+  sqlite.prepare = function (this: BetterSqlite3.Database, source: string) {
+    const stmt = prepare.call(this, source)
+    if (!mayErase(source)) return stmt
+    const watched: BetterSqlite3.Statement = new Proxy(stmt, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key, target)
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) => {
+          if (RUNS.has(key)) erased = true
+          const out: unknown = (value as (...a: unknown[]) => unknown).apply(target, args)
+          // pluck(), raw(), bind(), … return the statement itself: keep it watched.
+          return out === target ? watched : out
+        }
+      },
+    })
+    return watched
+  } as typeof sqlite.prepare
+  // exec runs any number of statements: whatever it runs counts.
+  const exec = sqlite.exec
+  sqlite.exec = function (this: BetterSqlite3.Database, source: string) {
+    erased = true
+    return exec.call(this, source)
   }
 
   const checkpoint = (waitForReaders: boolean): boolean => {
@@ -97,7 +108,6 @@ export function startWalScrubber(
       }, IN_TRANSACTION_RETRY_MS).unref()
       return false
     }
-    watchTables()
     if (!erased) return true
     if (!checkpoint(waitForReaders)) return false
     erased = false
