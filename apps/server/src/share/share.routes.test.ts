@@ -10,6 +10,7 @@ import {
   shareFixture,
   type TestApp,
 } from '../test/test-app.ts'
+import { openedJson } from './share.routes.ts'
 
 let t: TestApp
 
@@ -222,6 +223,7 @@ describe('POST /api/share/:id/open', () => {
     const created = await createOk(t, f)
     const first = await t.call(`/api/share/${f.id}/open`, openInit(f.access))
     expect(first.status).toBe(200)
+    expect(first.headers.get('content-type')).toBe('application/json')
     expect(await first.json()).toEqual({
       ciphertext: f.ciphertext,
       viewsLeft: 1,
@@ -263,6 +265,19 @@ describe('POST /api/share/:id/open', () => {
     const status = await t.call(`/api/share/${f.id}/status`, bearer(manageToken))
     expect(await status.json()).toMatchObject({ viewsLeft: 1, failedAttempts: 1, opens: [] })
     expect(await t.rows('select count(*) as n from share_tombstones')).toEqual([{ n: 0 }])
+  })
+
+  it('writes the open answer as exactly the text JSON.stringify would', () => {
+    for (let i = 0; i < 300; i++) {
+      const answer = {
+        ciphertext: crypto.randomBytes(i * 7).toString('base64url'),
+        viewsLeft: crypto.randomInt(0, 101),
+        expiresAt: new Date(crypto.randomInt(0, 2 ** 47)).toISOString(),
+        ttlSeconds: crypto.randomInt(60, 31_536_001),
+        maxViews: crypto.randomInt(1, 101),
+      }
+      expect(openedJson(answer)).toBe(JSON.stringify(answer))
+    }
   })
 
   it('used-up ciphertext is deleted, not flagged (secure_delete on)', async () => {
