@@ -77,6 +77,41 @@ describe('security headers', () => {
     await broken.close()
   })
 
+  it('the hot routes, which write their headers in one go, answer with the same headers as the rest', async () => {
+    const f = shareFixture()
+    const headersOf = (res: Response) =>
+      Object.fromEntries(
+        [...res.headers].filter(
+          ([n]) => !['content-length', 'content-type', 'x-request-id'].includes(n),
+        ),
+      )
+    for (const app of [t, await makeTestApp({ config: { trustProxy: 1 } })]) {
+      const over = { headers: { 'x-forwarded-proto': 'https' } }
+      const https = (init: RequestInit): RequestInit => ({
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), ...over.headers },
+      })
+      const general = headersOf(await app.call('/api/nothing', over))
+      const other = headersOf(await app.call('/readyz', over))
+      const hot = [
+        await app.call('/api/share', https(jsonInit('POST', f.body))),
+        await app.call(`/api/share/${f.id}/open`, https(openInit(f.access))),
+        await app.call('/healthz', over),
+      ]
+      expect(hot.map((r) => r.status)).toEqual([201, 200, 200])
+      for (const res of hot) {
+        expect(headersOf(res)).toEqual(general)
+        expect(headersOf(res)).toEqual(other)
+        expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-/)
+        expect(res.headers.get('content-type')).toBe('application/json')
+      }
+      expect(general['strict-transport-security'] !== undefined).toBe(app !== t)
+      if (app === t) continue
+      await app.close()
+      await app.db.destroy()
+    }
+  })
+
   it('Cache-Control: no-store on every API answer', async () => {
     for (const res of [
       await t.call('/api/share', jsonInit('POST', shareFixture().body)),

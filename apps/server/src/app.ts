@@ -21,7 +21,7 @@ import {
   rateLimit,
   type RateLimitStore,
 } from './http/rate-limit.ts'
-import { securityHeaders } from './http/security-headers.ts'
+import { jsonAnswer, securityHeaders } from './http/security-headers.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createMetrics, metricsAccess, type Metrics } from './metrics.ts'
 import { databaseSizeBytes, isDatabaseUnavailable } from './db/dialect.ts'
@@ -254,7 +254,6 @@ export function createApp(options: AppOptions): SecretSentryApp {
     const reqId = `${bootId}-${(++requestCount).toString(36)}`
     requestIds.set(c.req.raw, reqId)
     await next()
-    c.res.headers.set('x-request-id', reqId)
     const route = routePath(c) || 'unmatched'
     const status = c.res.status
     const seconds = (performance.now() - started) / 1000
@@ -270,7 +269,13 @@ export function createApp(options: AppOptions): SecretSentryApp {
       })
     }
   })
-  app.use('*', securityHeaders({ trustProxy: config.trustProxy }))
+  app.use(
+    '*',
+    securityHeaders({
+      trustProxy: config.trustProxy,
+      requestId: (c) => requestIds.get(c.req.raw),
+    }),
+  )
   // An answer given without reading the whole body waits for the rest of it (see drain-body.ts).
   app.use('*', drainUnreadBody())
   // Until the migrations ran the tables may not exist: refuse the API instead of failing with a 500.
@@ -283,7 +288,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     await next()
   })
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/healthz', (c) => jsonAnswer(c, '{"status":"ok"}'))
   app.get('/readyz', async (c) => {
     // Not ready while the shared rate-limit store is unreachable: logins would be refused here.
     const ready =

@@ -1,5 +1,5 @@
 /** @module The security headers every response carries (SPEC §6), errors and static files included. */
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { isHttps } from './client-address.ts'
 
 /** No inline script or style, no eval, nothing from other origins; the built app needs nothing more. */
@@ -50,17 +50,55 @@ export function isNoStorePath(path: string): boolean {
   return path === '/s' || path.startsWith('/s/') || path === '/api' || path.startsWith('/api/')
 }
 
+/** The headers of an answer built by `jsonAnswer`, by request; set before the routes run. */
+const answerHeaders = new WeakMap<Request, Record<string, string>>()
+/** Answers that `jsonAnswer` built with every header already in place. */
+const complete = new WeakSet<Response>()
+
 /**
- * Runs outermost, after everything else, so it also covers 404s and error responses.
- * HSTS only when the request came over TLS: over plain HTTP the header is ignored at best.
+ * Runs outermost (inside the request metrics), after everything else, so it also covers 404s and
+ * error responses. HSTS only when the request came over TLS: over plain HTTP the header is
+ * ignored at best. `requestId` names the request in its `x-request-id` header.
  */
-export function securityHeaders(options: { trustProxy: number }): MiddlewareHandler {
+export function securityHeaders(options: {
+  trustProxy: number
+  requestId: (c: Context) => string | undefined
+}): MiddlewareHandler {
   return async function securityHeaders(c, next) {
+    const https = isHttps(c, options.trustProxy)
+    const requestId = options.requestId(c)
+    // What a JSON answer of this request carries: it has no cache-control of its own.
+    const record: Record<string, string> = { ...SECURITY_RECORD, 'cache-control': 'no-store' }
+    if (requestId !== undefined) record['x-request-id'] = requestId
+    if (https) record['strict-transport-security'] = HSTS
+    answerHeaders.set(c.req.raw, record)
     await next()
+    if (complete.has(c.res)) return
     const headers = c.res.headers
     for (const [name, value] of SECURITY_HEADERS) headers.set(name, value)
     if (isNoStorePath(c.req.path) || !headers.has('cache-control'))
       headers.set('cache-control', 'no-store')
-    if (isHttps(c, options.trustProxy)) headers.set('strict-transport-security', HSTS)
+    if (https) headers.set('strict-transport-security', HSTS)
+    if (requestId !== undefined) headers.set('x-request-id', requestId)
   }
+}
+
+const SECURITY_RECORD: Readonly<Record<string, string>> = Object.fromEntries(SECURITY_HEADERS)
+
+/**
+ * A JSON answer whose headers, the security headers included, are written in one plain record.
+ * Filling a Headers object afterwards (validating each value character by character, then
+ * sorting the list to write it) cost about a sixth of a share create or open; the hot routes
+ * answer with this instead. Without the middleware (nothing prepared) it is an ordinary answer
+ * that the middleware, wherever it runs, completes as usual.
+ */
+export function jsonAnswer(c: Context, json: string, status: 200 | 201 = 200): Response {
+  const record = answerHeaders.get(c.req.raw)
+  if (!record) return c.body(json, status, { 'Content-Type': 'application/json' })
+  const res = new Response(json, {
+    status,
+    headers: { 'content-type': 'application/json', ...record },
+  })
+  complete.add(res)
+  return res
 }

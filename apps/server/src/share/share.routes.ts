@@ -12,6 +12,7 @@ import type {
 import { agentOf } from '../audit/account-audit.ts'
 import { ApiError, shareNotFound } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
+import { jsonAnswer } from '../http/security-headers.ts'
 import {
   b64urlBytes,
   canonical,
@@ -252,7 +253,7 @@ export function shareRoutes(options: ShareRouteOptions): Hono<SessionEnv> {
       const outcome = await createShare(deps, share, options.clientHash(c))
       if (outcome.kind === 'conflict') throw shareIdTaken()
       metrics.sharesCreated.inc()
-      return c.json(createdShare(share, outcome.expiresAt, manageToken), 201)
+      return jsonAnswer(c, JSON.stringify(createdShare(share, outcome.expiresAt, manageToken)), 201)
     })
     .post('/share/:id/open', limits.open, async (c) => {
       const id = paramId(c)
@@ -284,7 +285,7 @@ export function shareRoutes(options: ShareRouteOptions): Hono<SessionEnv> {
             ttlSeconds: view.ttl_seconds,
             maxViews: view.max_views,
           }
-          return c.body(openedJson(response), 200, { 'Content-Type': 'application/json' })
+          return jsonAnswer(c, openedJson(response))
         }
       }
     })
