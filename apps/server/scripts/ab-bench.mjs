@@ -103,6 +103,9 @@ async function start(variant, workers) {
         'valgrind',
         '--tool=callgrind',
         '--instr-atstart=no',
+        // A file per thread: the main thread's count leaves out V8's compiler and GC helpers,
+        // whose share depends on when they happen to run.
+        '--separate-threads=yes',
         `--callgrind-out-file=${cgFile}`,
         process.execPath,
       ]
@@ -138,10 +141,15 @@ async function start(variant, workers) {
   return {
     origin,
     pid: child.pid,
-    /** Instructions counted while callgrind was on (read after the process exited). */
+    /** Instructions counted while callgrind was on, all threads and the main one (read after exit). */
     instructions: () => {
-      const text = fs.readFileSync(cgFile, 'utf8')
-      return Number(/^totals: (\d+)/m.exec(text)?.[1])
+      const count = (file) =>
+        Number(/^totals: (\d+)/m.exec(fs.readFileSync(path.join(dataDir, file), 'utf8'))?.[1])
+      const files = fs.readdirSync(dataDir).filter((f) => /^callgrind\.out-\d+$/.test(f))
+      return {
+        all: files.reduce((sum, f) => sum + count(f), 0),
+        main: count('callgrind.out-01'),
+      }
     },
     stop: async () => {
       child.kill('SIGTERM')
@@ -252,8 +260,11 @@ for (let round = 0; round < rounds; round++) {
       } finally {
         await server.stop()
       }
-      if (args.callgrind && r.requests)
-        r.kIrPerReq = Math.round(server.instructions() / r.requests / 1000)
+      if (args.callgrind && r.requests) {
+        const { all, main } = server.instructions()
+        r.kIrPerReq = Math.round(all / r.requests / 1000)
+        r.kIrMainPerReq = Math.round(main / r.requests / 1000)
+      }
       if (!process.env.AB_KEEP) server.clean()
       results.push({ round, phase, variant: v.name, workers: w, ...r })
       console.log(JSON.stringify(results.at(-1)))
