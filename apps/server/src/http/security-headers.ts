@@ -88,8 +88,8 @@ const SECURITY_RECORD: Readonly<Record<string, string>> = Object.fromEntries(SEC
 /**
  * A JSON answer whose headers, the security headers included, are written in one plain record.
  * Filling a Headers object afterwards (validating each value character by character, then
- * sorting the list to write it) cost about a sixth of a share create or open; the hot routes
- * answer with this instead. Without the middleware (nothing prepared) it is an ordinary answer
+ * sorting the list to write it) cost 8-9% of the instructions of a share create or open; the hot
+ * routes answer with this instead. Without the middleware (nothing prepared) it is an ordinary answer
  * that the middleware, wherever it runs, completes as usual.
  */
 export function jsonAnswer(c: Context, json: string, status: 200 | 201 = 200): Response {
