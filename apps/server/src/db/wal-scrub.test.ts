@@ -33,6 +33,18 @@ function tempDir(): string {
   return dir
 }
 
+/** A file database in WAL mode with secure_delete, closed after the test; fake timers on. */
+function walDatabase(): { sqlite: BetterSqlite3.Database; file: string; dir: string } {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] })
+  const dir = tempDir()
+  const file = path.join(dir, 'x.db')
+  const sqlite = new BetterSqlite3(file)
+  cleanups.push(() => sqlite.close())
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('secure_delete = ON')
+  return { sqlite, file, dir }
+}
+
 /** Which of `secrets` (name → ciphertext, base64url as sent) appear in any file under `dir`. */
 async function foundIn(dir: string, secrets: Record<string, string>): Promise<Set<string>> {
   const raw = Object.fromEntries(
@@ -209,13 +221,7 @@ describe('deleted content leaves the data directory', () => {
   })
 
   it('never waits for another process reading the database: it tries again until the reader is gone', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] })
-    const dir = tempDir()
-    const file = path.join(dir, 'x.db')
-    const sqlite = new BetterSqlite3(file)
-    cleanups.push(() => sqlite.close())
-    sqlite.pragma('journal_mode = WAL')
-    sqlite.pragma('secure_delete = ON')
+    const { sqlite, file, dir } = walDatabase()
     sqlite.pragma('busy_timeout = 5000')
     sqlite.exec('create table t (c blob)')
     const scrubber = startWalScrubber(sqlite, { intervalSeconds: 1 })
@@ -261,13 +267,7 @@ describe('deleted content leaves the data directory', () => {
   ])(
     'notices %s run through any statement method, and scrubs after it',
     (_name, sqlText, params) => {
-      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] })
-      const dir = tempDir()
-      const file = path.join(dir, 'x.db')
-      const sqlite = new BetterSqlite3(file)
-      cleanups.push(() => sqlite.close())
-      sqlite.pragma('journal_mode = WAL')
-      sqlite.pragma('secure_delete = ON')
+      const { sqlite, file } = walDatabase()
       const scrubber = startWalScrubber(sqlite, { intervalSeconds: 1 })
       sqlite.exec('create table t (k integer primary key, c blob)')
       expect(scrubber.scrub()).toBe(true)
