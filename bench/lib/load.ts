@@ -14,7 +14,7 @@ export interface LoadSettings {
 export interface LoadFigures {
   name: string
   seconds: number
-  /** Mean of the per-second request counts, as autocannon reports it. */
+  /** Mean of the per-second request counts, as autocannon reports it; an `amount` run: total / seconds. */
   reqPerSec: number
   /** 2xx responses divided by the run's duration. */
   okPerSec: number
@@ -73,10 +73,17 @@ export async function runLoad(
             ...(plan.headers ? { headers: plan.headers } : {}),
             setupRequest: (req) => ({ ...req, path: plan.nextPath() }),
           }
-  if (plan.onResponse) {
-    const seen = plan.onResponse
-    request.onResponse = (status, body) => seen(status, body)
+  // autocannon ends an `amount` run at its next sample tick (once a second), so its duration is
+  // rounded up to a whole second: 10% off in a 10 s phase. Such a run is timed to its last answer.
+  const seen = plan.onResponse
+  let lastAnswerAt = 0
+  if (seen || settings.amount) {
+    request.onResponse = (status, body) => {
+      lastAnswerAt = performance.now()
+      seen?.(status, body)
+    }
   }
+  const startedAt = performance.now()
   const result = await autocannon({
     ...(plan.verifyBody ? { verifyBody: verifyWith(plan.verifyBody) } : {}),
     // autocannon takes an array of URLs (its README); @types/autocannon only knows the string.
@@ -85,15 +92,19 @@ export async function runLoad(
     ...(settings.amount ? { amount: settings.amount } : { duration: settings.seconds ?? 10 }),
     requests: [request],
   })
+  const seconds =
+    settings.amount && lastAnswerAt > startedAt
+      ? (lastAnswerAt - startedAt) / 1000
+      : result.duration
   const statusCodes: Record<string, number> = {}
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) {
     statusCodes[code] = stat.count ?? 0
   }
   return {
     name,
-    seconds: result.duration,
-    reqPerSec: result.requests.average,
-    okPerSec: result['2xx'] / result.duration,
+    seconds,
+    reqPerSec: settings.amount ? result.requests.total / seconds : result.requests.average,
+    okPerSec: result['2xx'] / seconds,
     total: result.requests.total,
     ok: result['2xx'],
     non2xx: result.non2xx,
