@@ -4,7 +4,7 @@ import os from 'node:os'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase, type NativeAddon } from './database.ts'
+import { openDatabase, withRowsBuiltInJs, type NativeAddon } from './database.ts'
 import { LATEST_MIGRATION, isMigrated, migrateToLatest } from './migrate.ts'
 
 const dirs: string[] = []
@@ -100,5 +100,61 @@ describe('migrations', () => {
       'vault_shares',
     ])
     await second.db.destroy()
+  })
+})
+
+describe('withRowsBuiltInJs', () => {
+  const open = () => {
+    const { sqlite } = openDatabase(':memory:')
+    sqlite.exec(
+      `create table t (id blob primary key, n integer, r real, s text, z blob, "odd ""name"" here" text)`,
+    )
+    const insert = sqlite.prepare('insert into t values (?, ?, ?, ?, ?, ?)')
+    insert.run(Buffer.from([1, 2]), 7, 1.5, 'héllo', null, 'q')
+    insert.run(Buffer.from([3]), -2, 0, '', Buffer.alloc(1065, 9), null)
+    return sqlite
+  }
+  const queries = [
+    'select * from t order by n',
+    'select n, s, n, id from t order by n',
+    'select n as a, s as a from t',
+    'select count(*), max(r) from t',
+    'select * from t where n > 100',
+    'delete from t where n = 7 returning id, z, "odd ""name"" here", n',
+  ]
+
+  it.each(queries)('gives the same rows as better-sqlite3: %s', (query) => {
+    const [mine, theirs] = [open(), open()]
+    const expected = theirs.prepare(query).all([])
+    const stmt = withRowsBuiltInJs(mine.prepare(query))
+    const rows = stmt.all([]) as Record<string, unknown>[]
+    expect(rows).toEqual(expected)
+    for (const [i, row] of rows.entries()) {
+      // Same keys in the same order, plain objects.
+      expect(Object.keys(row)).toEqual(Object.keys(expected[i] as object))
+      expect(Object.getPrototypeOf(row)).toBe(Object.prototype)
+    }
+    mine.close()
+    theirs.close()
+  })
+
+  it('passes parameters through, streams with iterate, and leaves writes alone', () => {
+    const sqlite = open()
+    const select = withRowsBuiltInJs(sqlite.prepare('select s, n from t where n > ? order by n'))
+    expect(select.all([0])).toEqual([{ s: 'héllo', n: 7 }])
+    expect([...select.iterate([-10])]).toEqual([
+      { s: '', n: -2 },
+      { s: 'héllo', n: 7 },
+    ])
+    const update = sqlite.prepare('update t set n = n + 1')
+    expect(withRowsBuiltInJs(update)).toBe(update)
+    sqlite.close()
+  })
+
+  it('keeps the library’s own rows for a column named __proto__', () => {
+    const sqlite = open()
+    const stmt = sqlite.prepare('select 1 as "__proto__", 2 as b')
+    expect(withRowsBuiltInJs(stmt)).toBe(stmt)
+    sqlite.close()
   })
 })
