@@ -112,6 +112,13 @@ export interface SecretSentryApp {
 /** The manage bucket (status, delete) is looser: "My links" checks every link it remembers. */
 const MANAGE_BUDGET_FACTOR = 10
 
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Names the request in its log lines and its x-request-id header. */
+    requestId: string
+  }
+}
+
 export function createApp(options: AppOptions): SecretSentryApp {
   const { db, config } = options
   const clock = options.clock ?? Date.now
@@ -245,14 +252,13 @@ export function createApp(options: AppOptions): SecretSentryApp {
   }
 
   const app = new Hono()
-  // So the error handler's log line can name its request (kept per request, freed with it).
-  const requestIds = new WeakMap<Request, string>()
 
   // Outermost: sees the final status of every response, errors and 404s included.
   app.use('*', async function observe(c, next) {
     const started = performance.now()
     const reqId = `${bootId}-${(++requestCount).toString(36)}`
-    requestIds.set(c.req.raw, reqId)
+    // So the error handler's log line can name its request.
+    c.set('requestId', reqId)
     await next()
     const route = routePath(c) || 'unmatched'
     const status = c.res.status
@@ -273,7 +279,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     '*',
     securityHeaders({
       trustProxy: config.trustProxy,
-      requestId: (c) => requestIds.get(c.req.raw),
+      requestId: (c) => c.get('requestId'),
     }),
   )
   // An answer given without reading the whole body waits for the rest of it (see drain-body.ts).
@@ -350,11 +356,11 @@ export function createApp(options: AppOptions): SecretSentryApp {
       return errorResponse(new ApiError(503, 'internal', 'The server is shutting down; try again'))
     }
     if (isDatabaseUnavailable(err)) {
-      logger.warn('database unavailable', { reqId: requestIds.get(c.req.raw) })
+      logger.warn('database unavailable', { reqId: c.get('requestId') })
       return errorResponse(new ApiError(503, 'internal', 'The database is unavailable; try again'))
     }
     // Name only: messages of unexpected errors may quote input.
-    logger.error('unhandled error', { error: err.name, reqId: requestIds.get(c.req.raw) })
+    logger.error('unhandled error', { error: err.name, reqId: c.get('requestId') })
     return errorResponse(new ApiError(500, 'internal', 'Internal error'))
   })
 

@@ -50,10 +50,16 @@ export function isNoStorePath(path: string): boolean {
   return path === '/s' || path.startsWith('/s/') || path === '/api' || path.startsWith('/api/')
 }
 
-/** The headers of an answer built by `jsonAnswer`, by request; set before the routes run. */
-const answerHeaders = new WeakMap<Request, Record<string, string>>()
-/** Answers that `jsonAnswer` built with every header already in place. */
-const complete = new WeakSet<Response>()
+// Kept on the request's context rather than in a WeakMap keyed by the request: each WeakMap
+// entry is an ephemeron that every young-generation GC has to trace, thousands a second.
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The headers of an answer built by `jsonAnswer`; set before the routes run. */
+    answerHeaders: Record<string, string>
+    /** The answer `jsonAnswer` built with every header already in place. */
+    completeAnswer: Response
+  }
+}
 
 /**
  * Runs outermost (inside the request metrics), after everything else, so it also covers 404s and
@@ -71,9 +77,9 @@ export function securityHeaders(options: {
     const record: Record<string, string> = { ...SECURITY_RECORD, 'cache-control': 'no-store' }
     if (requestId !== undefined) record['x-request-id'] = requestId
     if (https) record['strict-transport-security'] = HSTS
-    answerHeaders.set(c.req.raw, record)
+    c.set('answerHeaders', record)
     await next()
-    if (complete.has(c.res)) return
+    if (c.res === c.get('completeAnswer')) return
     const headers = c.res.headers
     for (const [name, value] of SECURITY_HEADERS) headers.set(name, value)
     if (isNoStorePath(c.req.path) || !headers.has('cache-control'))
@@ -93,12 +99,12 @@ const SECURITY_RECORD: Readonly<Record<string, string>> = Object.fromEntries(SEC
  * that the middleware, wherever it runs, completes as usual.
  */
 export function jsonAnswer(c: Context, json: string, status: 200 | 201 = 200): Response {
-  const record = answerHeaders.get(c.req.raw)
+  const record = c.get('answerHeaders')
   if (!record) return c.body(json, status, { 'Content-Type': 'application/json' })
   const res = new Response(json, {
     status,
     headers: { 'content-type': 'application/json', ...record },
   })
-  complete.add(res)
+  c.set('completeAnswer', res)
   return res
 }
