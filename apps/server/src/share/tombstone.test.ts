@@ -16,7 +16,7 @@ import {
   type ShareFixture,
   type TestApp,
 } from '../test/test-app.ts'
-import type { ShareEnded } from './tombstone.ts'
+import { MAX_TOMBSTONE_OPENS, parseOpenTimes, tombstoneOf, type ShareEnded } from './tombstone.ts'
 
 let t: TestApp
 let ended: ShareEnded[]
@@ -361,5 +361,31 @@ describe('share receipts with two instances on one database', () => {
       }
       fs.rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('tombstoneOf', () => {
+  const row = (openedAt: string) => ({
+    id: Buffer.alloc(16),
+    manage_token_hash: Buffer.alloc(32),
+    max_views: 3,
+    failed_attempts: 0,
+    opened_at: openedAt,
+    created_at: 1,
+    expires_at: 2,
+    from_vault: 0,
+    receipt_email: null,
+    receipt_user_id: null,
+    receipt_label: null,
+  })
+  const list = (n: number) => Array.from({ length: n }, (_, i) => `${1000 + i},`).join('')
+
+  it('keeps an open list of up to MAX_TOMBSTONE_OPENS entries as it is, and the latest ones of a longer list', () => {
+    for (const n of [0, 1, MAX_TOMBSTONE_OPENS]) {
+      expect(tombstoneOf(row(list(n)), 'read', 5).opened_at).toBe(list(n))
+    }
+    const long = list(MAX_TOMBSTONE_OPENS + 2)
+    const kept = tombstoneOf(row(long), 'read', 5).opened_at
+    expect(parseOpenTimes(kept)).toEqual(parseOpenTimes(long).slice(2))
   })
 })
