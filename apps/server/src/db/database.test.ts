@@ -4,7 +4,7 @@ import os from 'node:os'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase, withRowsBuiltInJs, type NativeAddon } from './database.ts'
+import { forKysely, openDatabase, type NativeAddon } from './database.ts'
 import { LATEST_MIGRATION, isMigrated, migrateToLatest } from './migrate.ts'
 
 const dirs: string[] = []
@@ -103,7 +103,7 @@ describe('migrations', () => {
   })
 })
 
-describe('withRowsBuiltInJs', () => {
+describe('forKysely', () => {
   const open = () => {
     const { sqlite } = openDatabase(':memory:')
     sqlite.exec(
@@ -126,7 +126,7 @@ describe('withRowsBuiltInJs', () => {
   it.each(queries)('gives the same rows as better-sqlite3: %s', (query) => {
     const [mine, theirs] = [open(), open()]
     const expected = theirs.prepare(query).all([])
-    const stmt = withRowsBuiltInJs(mine.prepare(query))
+    const stmt = forKysely(mine.prepare(query))
     const rows = stmt.all([]) as Record<string, unknown>[]
     expect(rows).toEqual(expected)
     for (const [i, row] of rows.entries()) {
@@ -138,23 +138,47 @@ describe('withRowsBuiltInJs', () => {
     theirs.close()
   })
 
-  it('passes parameters through, streams with iterate, and leaves writes alone', () => {
+  it('passes parameters through, streams with iterate, and runs writes', () => {
     const sqlite = open()
-    const select = withRowsBuiltInJs(sqlite.prepare('select s, n from t where n > ? order by n'))
+    const select = forKysely(sqlite.prepare('select s, n from t where n > ? order by n'))
     expect(select.all([0])).toEqual([{ s: 'héllo', n: 7 }])
     expect([...select.iterate([-10])]).toEqual([
       { s: '', n: -2 },
       { s: 'héllo', n: 7 },
     ])
-    const update = sqlite.prepare('update t set n = n + 1')
-    expect(withRowsBuiltInJs(update)).toBe(update)
+    const insert = forKysely(sqlite.prepare('insert into t (id, n, z) values (?, ?, ?)'))
+    expect(insert.reader).toBe(false)
+    expect(insert.run([Buffer.from([9]), 42, Buffer.alloc(3)])).toEqual({
+      changes: 1,
+      lastInsertRowid: 3,
+    })
+    expect(sqlite.prepare('select n, z from t where id = ?').get(Buffer.from([9]))).toEqual({
+      n: 42,
+      z: Buffer.alloc(3),
+    })
+    sqlite.close()
+  })
+
+  it('refuses a parameter that is itself an array, as better-sqlite3 does, instead of flattening it', () => {
+    const sqlite = open()
+    const text = 'select n from t where n in (?, ?)'
+    const refusal = ((): string | undefined => {
+      try {
+        sqlite.prepare(text).all([[7, -2], 0])
+      } catch (err) {
+        return (err as Error).message
+      }
+    })()
+    expect(refusal).toMatch(/can only bind/)
+    expect(() => forKysely(sqlite.prepare(text)).all([[7, -2], 0])).toThrow(refusal)
     sqlite.close()
   })
 
   it('keeps the library’s own rows for a column named __proto__', () => {
-    const sqlite = open()
-    const stmt = sqlite.prepare('select 1 as "__proto__", 2 as b')
-    expect(withRowsBuiltInJs(stmt)).toBe(stmt)
-    sqlite.close()
+    const [mine, theirs] = [open(), open()]
+    const query = 'select 1 as "__proto__", 2 as b'
+    expect(forKysely(mine.prepare(query)).all([])).toEqual(theirs.prepare(query).all([]))
+    mine.close()
+    theirs.close()
   })
 })

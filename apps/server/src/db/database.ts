@@ -453,38 +453,45 @@ function beginWithoutWaiting(
 }
 
 /**
- * The same rows as better-sqlite3 returns, built faster: it makes each row object through V8's
- * API, a new key string and a property definition per column (a share's burn returns 16 columns:
- * about 45,000 instructions per row). Read as arrays instead, rows are built by a function made
- * once per statement from its column names, one object literal of one shape: 30% fewer
- * instructions per row. Statements that return no rows are left as they are.
+ * A statement as Kysely's SQLite driver uses it (`reader`, then `all`, `iterate` or `run` with one
+ * array of parameters), run the way better-sqlite3 does least work:
+ * - parameters are passed as separate arguments: an array argument is read element by element
+ *   through V8's API (about 430 instructions a value; a burn binds 19). An array among them would
+ *   be flattened by spreading, so such a call passes the array as it is;
+ * - rows are read as arrays and made into objects by a function built once from the statement's
+ *   column names, one object literal of one shape. better-sqlite3 makes each row through V8's API,
+ *   a new key string and a property definition per column (a burn's 16 columns: about 45,000
+ *   instructions). A column named __proto__ would set the prototype in a literal: such a
+ *   statement keeps the library's own rows.
+ * The rows are the same objects, key for key and in the same order (database.test.ts).
  */
-export function withRowsBuiltInJs(stmt: BetterSqlite3.Statement): BetterSqlite3.Statement {
-  if (!stmt.reader) return stmt
+export function forKysely(stmt: BetterSqlite3.Statement): BetterSqlite3.Statement {
+  const run = (params: unknown[]) =>
+    params.some(Array.isArray) ? stmt.run(params) : stmt.run(...params)
+  if (!stmt.reader) return { reader: false, run } as unknown as BetterSqlite3.Statement
   const names = stmt.columns().map((column) => column.name)
-  // A later column of the same name wins, as in better-sqlite3's own objects. A column named
-  // __proto__ would set the prototype in a literal: such a statement keeps the library's objects.
-  if (names.includes('__proto__')) return stmt
+  const flat = !names.includes('__proto__')
+  // A later column of the same name wins, as in better-sqlite3's own objects.
   const last = new Map(names.map((name, i) => [name, i]))
   // Built once per statement from its own column names, each written as a JSON string literal.
   const build = new Function(
     'r',
     `return {${[...last].map(([name, i]) => `${JSON.stringify(name)}: r[${i}]`).join(', ')}}`,
   ) as (row: unknown[]) => Record<string, unknown>
-  stmt.raw(true)
-  const rows = (params: unknown[]) => {
-    const raw = stmt.all(params) as unknown[][]
-    const out = new Array<Record<string, unknown>>(raw.length)
-    for (let i = 0; i < raw.length; i++) out[i] = build(raw[i] as unknown[])
-    return out
+  if (flat) stmt.raw(true)
+  const all = (params: unknown[]): unknown[] => {
+    const rows = (params.some(Array.isArray) ? stmt.all(params) : stmt.all(...params)) as unknown[]
+    if (!flat) return rows
+    for (let i = 0; i < rows.length; i++) rows[i] = build(rows[i] as unknown[])
+    return rows
   }
-  // Kysely's driver reads `reader` and calls `all` (queries) or `iterate` (streams) with one
-  // array of parameters.
   return {
     reader: true,
-    all: (params: unknown[]) => rows(params),
+    all,
+    run,
     *iterate(params: unknown[]) {
-      for (const row of stmt.iterate(params) as IterableIterator<unknown[]>) yield build(row)
+      for (const row of stmt.iterate(params) as IterableIterator<unknown>)
+        yield flat ? build(row as unknown[]) : row
     },
   } as unknown as BetterSqlite3.Statement
 }
@@ -510,10 +517,13 @@ function withStatementCache(sqlite: BetterSqlite3.Database, sharedWriters: boole
       let stmt = cache.get(sqlText)
       if (!stmt) {
         if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear()
-        stmt = withRowsBuiltInJs(sqlite.prepare(sqlText))
+        const prepared = sqlite.prepare(sqlText)
+        stmt =
+          sharedWriters && sqlText === 'begin immediate'
+            ? beginWithoutWaiting(sqlite, prepared)
+            : forKysely(prepared)
         cache.set(sqlText, stmt)
       }
-      if (sharedWriters && sqlText === 'begin immediate') return beginWithoutWaiting(sqlite, stmt)
       return stmt
     },
   }
