@@ -7,6 +7,7 @@
  * and 390 px wide, light and dark.
  */
 import { randomUUID } from 'node:crypto'
+import http from 'node:http'
 import { mkdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -108,20 +109,36 @@ describe.skipIf(browserSkipReason !== null)('instance policy and the admin page'
 
   /**
    * Other processes (WORKERS=2) follow a policy change within their 5 s cache: waits until six
-   * answers in a row agree, as a visitor a few seconds later would see.
+   * answers in a row agree, as a visitor a few seconds later would see. Each answer comes over a
+   * new connection: the cluster hands out connections, not requests, in turn, so answers over
+   * one kept-alive connection would all come from one worker.
    */
-  async function policySettled(
-    ok: (p: { registration: string; anonymousShares: boolean }) => boolean,
-  ): Promise<void> {
+  type Policy = { registration: string; anonymousShares: boolean }
+  async function policySettled<P>(ok: (p: P) => boolean): Promise<void> {
     for (let agreed = 0, deadline = Date.now() + 15_000; agreed < 6;) {
-      const res = await fetch(`${server.origin}/api/policy`)
-      agreed = ok((await res.json()) as { registration: string; anonymousShares: boolean })
-        ? agreed + 1
-        : 0
+      agreed = ok((await policyOnNewConnection()) as P) ? agreed + 1 : 0
       if (Date.now() > deadline) throw new Error('the policy did not reach every worker in 15 s')
       if (agreed === 0) await new Promise((r) => setTimeout(r, 250))
     }
   }
+
+  const policyOnNewConnection = () =>
+    new Promise<unknown>((resolve, reject) => {
+      http
+        .get(`${server.origin}/api/policy`, { agent: false }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (body += chunk))
+          res.on('end', () => {
+            try {
+              resolve(JSON.parse(body))
+            } catch (err) {
+              reject(err instanceof Error ? err : new Error(String(err)))
+            }
+          })
+        })
+        .on('error', reject)
+    })
 
   it('closing registration and anonymous shares: a fresh browser sees why, not a form', async () => {
     await admin.getByRole('radio', { name: /^Closed/ }).check()
@@ -130,7 +147,7 @@ describe.skipIf(browserSkipReason !== null)('instance policy and the admin page'
     await admin.getByText('Policy saved.').waitFor()
     await admin.getByText('Changed the policy').waitFor()
     await screenshots(admin, 'admin')
-    await policySettled((p) => p.registration === 'closed' && !p.anonymousShares)
+    await policySettled<Policy>((p) => p.registration === 'closed' && !p.anonymousShares)
 
     const page = await fresh.context.newPage()
     await page.goto(`${server.origin}/`)
@@ -156,14 +173,7 @@ describe.skipIf(browserSkipReason !== null)('instance policy and the admin page'
 
   it('the largest share and the longest expiry: the create form offers only what the server takes', async () => {
     type Caps = { maxShareBytes: number; maxExpirySeconds: number }
-    const settled = async (ok: (p: Caps) => boolean) => {
-      for (let agreed = 0, deadline = Date.now() + 15_000; agreed < 6;) {
-        const res = await fetch(`${server.origin}/api/policy`)
-        agreed = ok((await res.json()) as Caps) ? agreed + 1 : 0
-        if (Date.now() > deadline) throw new Error('the policy did not reach every worker in 15 s')
-        if (agreed === 0) await new Promise((r) => setTimeout(r, 250))
-      }
-    }
+    const settled = (ok: (p: Caps) => boolean) => policySettled<Caps>(ok)
     // The earlier test closed anonymous shares: the caps are checked by a logged-in creator too.
     await admin.goto(`${server.origin}/admin`)
     await admin.getByLabel('Largest share (KiB)').fill('1')
@@ -205,7 +215,7 @@ describe.skipIf(browserSkipReason !== null)('instance policy and the admin page'
     await admin.getByRole('button', { name: 'Create invite link' }).click()
     const link = await admin.getByLabel('New invite link (shown only now)').inputValue()
     expect(link).toMatch(new RegExp(`^${server.origin}/vault/register\\?invite=[A-Za-z0-9_-]{43}$`))
-    await policySettled((p) => p.registration === 'invite')
+    await policySettled<Policy>((p) => p.registration === 'invite')
 
     const page = await fresh.context.newPage()
     await page.goto(link)
