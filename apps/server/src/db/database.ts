@@ -470,7 +470,16 @@ export function forKysely(stmt: BetterSqlite3.Statement): BetterSqlite3.Statemen
     params.some(Array.isArray) ? stmt.run(params) : stmt.run(...params)
   if (!stmt.reader) return { reader: false, run } as unknown as BetterSqlite3.Statement
   const names = stmt.columns().map((column) => column.name)
-  const flat = !names.includes('__proto__')
+  const rowsOf = (params: unknown[]) =>
+    (params.some(Array.isArray) ? stmt.all(params) : stmt.all(...params)) as unknown[]
+  if (names.includes('__proto__')) {
+    return {
+      reader: true,
+      all: rowsOf,
+      run,
+      iterate: (params: unknown[]) => stmt.iterate(params),
+    } as unknown as BetterSqlite3.Statement
+  }
   // A later column of the same name wins, as in better-sqlite3's own objects.
   const last = new Map(names.map((name, i) => [name, i]))
   // Built once per statement from its own column names, each written as a JSON string literal.
@@ -478,20 +487,17 @@ export function forKysely(stmt: BetterSqlite3.Statement): BetterSqlite3.Statemen
     'r',
     `return {${[...last].map(([name, i]) => `${JSON.stringify(name)}: r[${i}]`).join(', ')}}`,
   ) as (row: unknown[]) => Record<string, unknown>
-  if (flat) stmt.raw(true)
-  const all = (params: unknown[]): unknown[] => {
-    const rows = (params.some(Array.isArray) ? stmt.all(params) : stmt.all(...params)) as unknown[]
-    if (!flat) return rows
-    for (let i = 0; i < rows.length; i++) rows[i] = build(rows[i] as unknown[])
-    return rows
-  }
+  stmt.raw(true)
   return {
     reader: true,
-    all,
+    all: (params: unknown[]) => {
+      const rows = rowsOf(params)
+      for (let i = 0; i < rows.length; i++) rows[i] = build(rows[i] as unknown[])
+      return rows
+    },
     run,
     *iterate(params: unknown[]) {
-      for (const row of stmt.iterate(params) as IterableIterator<unknown>)
-        yield flat ? build(row as unknown[]) : row
+      for (const row of stmt.iterate(params) as IterableIterator<unknown[]>) yield build(row)
     },
   } as unknown as BetterSqlite3.Statement
 }
