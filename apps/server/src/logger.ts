@@ -1,6 +1,7 @@
 /** @module JSON-lines logger: one object per line, buffered and written once per event-loop turn. */
 import fs from 'node:fs'
 import type { LogLevel } from './config.ts'
+import { isoTime } from './iso-time.ts'
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>
 
@@ -77,9 +78,7 @@ export function createLogger(options: LoggerOptions): Logger {
 
   const log = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (closed || RANK[level] < threshold) return
-    pending.push(
-      JSON.stringify({ time: new Date(clock()).toISOString(), level, msg, ...fields }) + '\n',
-    )
+    pending.push(JSON.stringify({ time: isoTime(clock()), level, msg, ...fields }) + '\n')
     if (!scheduled) {
       scheduled = true
       setImmediate(flush)

@@ -6,6 +6,7 @@ import type { Database, Db } from '../db/database.ts'
 import type { WriteQueue } from '../db/write-queue.ts'
 import type { UserRow } from '../account/account.queries.ts'
 import { sha256 } from '../share/share.service.ts'
+import { isoTime } from '../iso-time.ts'
 import * as q from './admin.queries.ts'
 import { writePolicy, type PolicyStore } from './policy.ts'
 
@@ -161,7 +162,7 @@ export async function createInvite(
       actor,
       action: 'invite.created',
       target: row.id.toString('base64url'),
-      detail: `expires ${new Date(row.expires_at).toISOString()}`,
+      detail: `expires ${isoTime(row.expires_at)}`,
     })
   })
   return { row, token }

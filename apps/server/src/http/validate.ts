@@ -2,6 +2,7 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import { ApiError } from '../errors.ts'
+import { isoTime } from '../iso-time.ts'
 
 const B64URL_VALUES = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
@@ -60,5 +61,5 @@ export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output
   return parseWith(schema, single)
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString()
+export const iso = isoTime
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))

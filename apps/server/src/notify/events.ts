@@ -3,6 +3,7 @@
  * data}`; `data` holds counts, names and reasons only, never secret material, links or keys.
  */
 import crypto from 'node:crypto'
+import { isoTime } from '../iso-time.ts'
 
 /** A share's ending as its receipt tells it (issue 12): facts and times, never the secret, link or key. */
 export interface ShareEndedData {
@@ -64,5 +65,5 @@ export function makeEvent<T extends NotificationType>(
   at: number,
   data: EventData[T],
 ): EventOf<T> {
-  return { type, id: newEventId(), timestamp: new Date(at).toISOString(), data } as EventOf<T>
+  return { type, id: newEventId(), timestamp: isoTime(at), data } as EventOf<T>
 }
