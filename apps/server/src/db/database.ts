@@ -2,8 +2,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, SqliteDialect, type Generated, type KyselyConfig } from 'kysely'
+import { Kysely, SqliteDialect, type Generated, type KyselyConfig, type QueryResult } from 'kysely'
 import type { AuditActor, AuditEventName } from '@secretsentry/contract/types'
+import { runDirectlyInTransactions } from './prepared.ts'
 import { FileSyncer } from './wal-sync.ts'
 import { DEFAULT_WAL_SCRUB_SECONDS, startWalScrubber } from './wal-scrub.ts'
 
@@ -382,12 +383,17 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('temp_store = MEMORY')
+  const statements = withStatementCache(sqlite, options.sharedWriters ?? false)
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({
-      database: withStatementCache(sqlite, options.sharedWriters ?? false),
-    }),
+    dialect: new SqliteDialect({ database: statements }),
     ...(options.log ? { log: options.log } : {}),
   })
+  // Kysely's query log sees only what its executor runs.
+  if (!options.log) {
+    runDirectlyInTransactions(db.getExecutor().adapter, (text, parameters) =>
+      runLikeKysely(statements.prepare(text), parameters),
+    )
+  }
   // Security promise (SPEC §6): burned, deleted and purged rows leave the WAL file too, within
   // walScrubSeconds, and at close even when another process keeps the database open.
   const scrubber =
@@ -430,6 +436,23 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
 }
 
 const STATEMENT_CACHE_LIMIT = 200
+
+/** What Kysely's SqliteConnection.executeQuery resolves to for this statement, key for key. */
+export function runLikeKysely(
+  stmt: BetterSqlite3.Statement,
+  parameters: readonly unknown[],
+): QueryResult<unknown> {
+  if (stmt.reader) return { rows: stmt.all(parameters) }
+  const { changes, lastInsertRowid } = stmt.run(parameters)
+  return {
+    numAffectedRows: changes !== undefined && changes !== null ? BigInt(changes) : undefined,
+    insertId:
+      lastInsertRowid !== undefined && lastInsertRowid !== null
+        ? BigInt(lastInsertRowid)
+        : undefined,
+    rows: [],
+  }
+}
 
 /**
  * BEGIN IMMEDIATE with busy_timeout 0: SQLite's busy handler sleeps 1, 2, 5, 10… ms on the
