@@ -438,7 +438,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): O
 const STATEMENT_CACHE_LIMIT = 200
 
 /** What Kysely's SqliteConnection.executeQuery resolves to for this statement, key for key. */
-export function runLikeKysely(
+function runLikeKysely(
   stmt: BetterSqlite3.Statement,
   parameters: readonly unknown[],
 ): QueryResult<unknown> {
