@@ -2,7 +2,6 @@
 import crypto from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { Hono } from 'hono'
-import type { Counter, Histogram } from 'prom-client'
 import { HTTPException } from 'hono/http-exception'
 import { routePath } from 'hono/route'
 import { openApiDocument } from '@secretsentry/contract'
@@ -232,25 +231,6 @@ export function createApp(options: AppOptions): SecretSentryApp {
   // Built on first request: generating JSON Schema from zod allocates memory an idle server can keep.
   let openApi: Record<string, unknown> | undefined
 
-  // prom-client hashes the label set on every call; the few (method, route, status) children are kept.
-  const metricChildren = new Map<
-    string,
-    { count: Counter.Internal; latency: Histogram.Internal<string> }
-  >()
-  const requestMetrics = (method: string, route: string, status: number, seconds: number) => {
-    const key = `${method} ${route} ${status}`
-    let children = metricChildren.get(key)
-    if (!children) {
-      children = {
-        count: metrics.httpRequests.labels({ method, route, status: String(status) }),
-        latency: metrics.httpDuration.labels({ method, route }),
-      }
-      metricChildren.set(key, children)
-    }
-    children.count.inc()
-    children.latency.observe(seconds)
-  }
-
   const app = new Hono()
 
   // Outermost: sees the final status of every response, errors and 404s included.
@@ -263,7 +243,7 @@ export function createApp(options: AppOptions): SecretSentryApp {
     const route = routePath(c) || 'unmatched'
     const status = c.res.status
     const seconds = (performance.now() - started) / 1000
-    requestMetrics(c.req.method, route, status, seconds)
+    metrics.requests.record(c.req.method, route, status, seconds)
     // Route pattern, never the raw path or query: those could carry an id or, by mistake, a key.
     if (logger.isEnabled('info')) {
       logger.info('request', {

@@ -4,11 +4,12 @@ import type { MiddlewareHandler } from 'hono'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { ApiError } from './errors.ts'
 import { clientAddress } from './http/client-address.ts'
+import { RequestMetrics } from './request-metrics.ts'
 
 export interface Metrics {
   registry: Registry
-  httpRequests: Counter<'method' | 'route' | 'status'>
-  httpDuration: Histogram<'method' | 'route'>
+  /** Requests by method, route and status, and their latency (see request-metrics.ts). */
+  requests: RequestMetrics
   sharesCreated: Counter
   sharesOpened: Counter
   sharesExpired: Counter<'where'>
@@ -70,18 +71,16 @@ export function createMetrics(options: MetricsOptions): Metrics {
   }
   return {
     registry,
-    httpRequests: new Counter({
-      name: 'secretsentry_http_requests_total',
-      help: 'HTTP requests by route pattern and status',
-      labelNames: ['method', 'route', 'status'] as const,
-      registers,
-    }),
-    httpDuration: new Histogram({
-      name: 'secretsentry_http_request_duration_seconds',
-      help: 'HTTP request latency by route pattern',
-      labelNames: ['method', 'route'] as const,
-      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
+    requests: new RequestMetrics(registry, {
+      requests: {
+        name: 'secretsentry_http_requests_total',
+        help: 'HTTP requests by route pattern and status',
+      },
+      duration: {
+        name: 'secretsentry_http_request_duration_seconds',
+        help: 'HTTP request latency by route pattern',
+        buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      },
     }),
     sharesCreated: new Counter({
       name: 'secretsentry_shares_created_total',
