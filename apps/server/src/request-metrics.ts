@@ -51,7 +51,11 @@ export class RequestMetrics {
       help: requests.help,
       type: 'counter',
       aggregator: 'sum',
-      get: async () => ({ ...counter, values: this.#counts.map((c) => ({ ...c })) }),
+      get: async () =>
+        exported(
+          counter,
+          this.#counts.map((c) => ({ ...c })),
+        ),
       reset: () => this.#reset(),
     }
     const histogram = {
@@ -59,7 +63,11 @@ export class RequestMetrics {
       help: duration.help,
       type: 'histogram',
       aggregator: 'sum',
-      get: async () => ({ ...histogram, values: this.#latencies.flatMap((l) => this.#export(l)) }),
+      get: async () =>
+        exported(
+          histogram,
+          this.#latencies.flatMap((l) => this.#export(l)),
+        ),
       reset: () => this.#reset(),
     }
     registry.registerMetric(counter as unknown as Metric)
@@ -129,4 +137,9 @@ export class RequestMetrics {
     this.#counts = []
     this.#latencies = []
   }
+}
+
+/** What prom-client's own metrics give from get(): the registry formats it, a cluster sums it. */
+function exported<V>(metric: { name: string; help: string; type: string }, values: V[]) {
+  return { name: metric.name, help: metric.help, type: metric.type, values, aggregator: 'sum' }
 }
