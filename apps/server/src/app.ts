@@ -245,15 +245,13 @@ export function createApp(options: AppOptions): SecretSentryApp {
     const seconds = (performance.now() - started) / 1000
     metrics.requests.record(c.req.method, route, status, seconds)
     // Route pattern, never the raw path or query: those could carry an id or, by mistake, a key.
-    if (logger.isEnabled('info')) {
-      logger.info('request', {
-        reqId,
-        method: c.req.method,
-        route,
-        status,
-        ms: Math.round(seconds * 1e5) / 100,
-      })
-    }
+    logger.request({
+      reqId,
+      method: c.req.method,
+      route,
+      status,
+      ms: Math.round(seconds * 1e5) / 100,
+    })
   })
   app.use(
     '*',

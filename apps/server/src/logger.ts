@@ -8,11 +8,23 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 export interface Logger {
   debug(msg: string, fields?: LogFields): void
   info(msg: string, fields?: LogFields): void
+  /** What `info('request', entry)` writes, built faster (see requestLine). */
+  request(entry: RequestEntry): void
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
   isEnabled(level: Exclude<LogLevel, 'silent'>): boolean
   /** Write out buffered lines and release the file; later lines are dropped. */
   close(): Promise<void>
+}
+
+/** The access log's line for one answered request. */
+export interface RequestEntry {
+  reqId: string
+  method: string
+  /** The route's pattern, never the raw path: that could carry an id or, by mistake, a key. */
+  route: string
+  status: number
+  ms: number
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 }
@@ -76,18 +88,26 @@ export function createLogger(options: LoggerOptions): Logger {
     sink.write(chunk)
   }
 
-  const log = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
-    if (closed || RANK[level] < threshold) return
-    pending.push(JSON.stringify({ time: isoTime(clock()), level, msg, ...fields }) + '\n')
+  const enqueue = (line: string) => {
+    pending.push(line)
     if (!scheduled) {
       scheduled = true
       setImmediate(flush)
     }
   }
 
+  const log = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
+    if (closed || RANK[level] < threshold) return
+    enqueue(JSON.stringify({ time: isoTime(clock()), level, msg, ...fields }) + '\n')
+  }
+
   return {
     debug: (msg, fields) => log('debug', msg, fields),
     info: (msg, fields) => log('info', msg, fields),
+    request: (entry) => {
+      if (closed || RANK.info < threshold) return
+      enqueue(requestLine(isoTime(clock()), entry))
+    },
     warn: (msg, fields) => log('warn', msg, fields),
     error: (msg, fields) => log('error', msg, fields),
     isEnabled: (level) => RANK[level] >= threshold,
@@ -99,3 +119,25 @@ export function createLogger(options: LoggerOptions): Logger {
     },
   }
 }
+
+/** Any character JSON would escape: a quote, a backslash, a control character, a lone surrogate. */
+// eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
+
+/**
+ * The JSON line of `info('request', entry)`, byte for byte, put together directly. Every request
+ * writes one, and the spread and V8's serializer (an object walk, then every character checked
+ * for escapes) made logging 3.7% of a read-and-burn open's instructions. Here the strings are
+ * checked in one pass and the numbers written as JSON writes them; a string that needs escaping
+ * takes JSON.stringify's way.
+ */
+export function requestLine(time: string, e: RequestEntry): string {
+  const { reqId, method, route, status, ms } = e
+  if (NEEDS_ESCAPE.test(time + reqId + method + route)) {
+    const fields = { reqId, method, route, status, ms }
+    return JSON.stringify({ time, level: 'info', msg: 'request', ...fields }) + '\n'
+  }
+  return `{"time":"${time}","level":"info","msg":"request","reqId":"${reqId}","method":"${method}","route":"${route}","status":${jsonNumber(status)},"ms":${jsonNumber(ms)}}\n`
+}
+
+const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null')
