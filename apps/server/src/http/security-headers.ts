@@ -89,7 +89,9 @@ export function securityHeaders(options: {
  * Every header of a JSON answer, the security headers included (it has no cache-control of its
  * own), in one object literal: a fixed shape made in one allocation. Spreading the list into a
  * record and adding to it moved the object through a shape transition per key, every request.
- * `app.test.ts` holds the answers to the same headers as every other answer's.
+ * Written out rather than copied from a template (`{ ...TEMPLATE, 'x-request-id': id }`), which
+ * measured 2% more instructions per burn and 3.5% per create. `app.test.ts` holds these answers
+ * to the same headers as every other answer's, so the two lists cannot drift apart unseen.
  */
 function jsonAnswerHeaders(requestId: string | undefined, https: boolean): Record<string, string> {
   const record: Record<string, string> =
