@@ -50,7 +50,6 @@ export class RequestMetrics {
       name: requests.name,
       help: requests.help,
       type: 'counter',
-      aggregator: 'sum',
       get: async () =>
         exported(
           counter,
@@ -62,7 +61,6 @@ export class RequestMetrics {
       name: duration.name,
       help: duration.help,
       type: 'histogram',
-      aggregator: 'sum',
       get: async () =>
         exported(
           histogram,
