@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { resolve } from 'node:path'
-import { processesCpuMs } from './lib/cpu.ts'
+import { busyCores, machineSample, processesCpuMs } from './lib/cpu.ts'
 import { runLoad, type RequestPlan } from './lib/load.ts'
 import { processTree, treeMemory, type Memory } from './lib/memory.ts'
 import { createPool, openablePool, type OpenableShare } from './lib/pool.ts'
@@ -110,11 +110,15 @@ async function measured(
 ): Promise<RoundResult> {
   const pids = processTree(target.roots)
   const before = processesCpuMs(pids)
+  const machineBefore = machineSample()
+  const loadBefore = process.cpuUsage()
   const figures = await runLoad(
     name,
     { origin: target.origin, connections: settings.connections, ...end },
     plan,
   )
+  const load = process.cpuUsage(loadBefore)
+  const busy = busyCores(machineBefore, machineSample(), cpus().length)
   const after = processesCpuMs(pids)
   const failed = figures.non2xx + figures.errors + figures.timeouts + figures.mismatches
   const l = figures.latencyMs
@@ -125,8 +129,22 @@ async function measured(
       `${fmt(failed)} failed of ${fmt(figures.total)} (status ${JSON.stringify(figures.statusCodes)}, ` +
       `${figures.mismatches} refused bodies), server CPU ${fmt(cpuUs)} µs/request`,
   )
+  // Both share this machine: with cores left idle, the server, not the machine, set the rate.
+  const loadCpuUs = (load.user + load.system) / Math.max(1, figures.total)
+  console.log(
+    `  load generator CPU ${fmt(loadCpuUs)} µs/request; machine busy ${fmt(busy, 2)} of ${cpus().length} cores`,
+  )
   if (failed > 0) console.warn(`  ${name}: ${fmt(failed)} requests did not succeed`)
-  return { reqPerSec, p50: l.p50, p99: l.p99, failed, total: figures.total, cpuUs }
+  return {
+    reqPerSec,
+    p50: l.p50,
+    p99: l.p99,
+    failed,
+    total: figures.total,
+    cpuUs,
+    loadCpuUs,
+    busyCores: busy,
+  }
 }
 
 /** Precomputed create bodies per system, reused every round (each phase starts on an empty store). */
@@ -477,6 +495,8 @@ export async function runSideBySide(settings: SideSettings): Promise<void> {
     }
     rows.push(
       `| server CPU per request (all processes), creates / opens | ${fmt(c.ss.cpuUs)} / ${fmt(b.ss.cpuUs)} µs | ${fmt(c.pb.cpuUs)} / ${fmt(b.pb.cpuUs)} µs | PrivateBin uses ${formatRatio(c.cpuRatio)} / ${formatRatio(b.cpuRatio)} the CPU | — |`,
+      `| load generator CPU per request, creates / opens | ${fmt(c.ss.loadCpuUs)} / ${fmt(b.ss.loadCpuUs)} µs | ${fmt(c.pb.loadCpuUs)} / ${fmt(b.pb.loadCpuUs)} µs | — | — |`,
+      `| machine cores busy (of ${cpus().length}), creates / opens | ${fmt(c.ss.busyCores, 2)} / ${fmt(b.ss.busyCores, 2)} | ${fmt(c.pb.busyCores, 2)} / ${fmt(b.pb.busyCores, 2)} | — | — |`,
     )
   } else {
     rows.push('| 50 connections, req/s (p50 / p99 ms) | SecretSentry, each round |', '|---|---|')

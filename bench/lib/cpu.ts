@@ -68,3 +68,40 @@ export function processesCpuMs(pids: number[]): number {
   }
   return total
 }
+
+/** The machine's CPU time so far, from the first line of /proc/stat: busy and total, in ticks. */
+export interface MachineSample {
+  busy: number
+  total: number
+}
+
+/** Parses /proc/stat's `cpu` line; iowait and idle count as not busy. */
+export function parseMachineStat(stat: string): MachineSample | undefined {
+  const line = stat.split('\n', 1)[0] ?? ''
+  if (!line.startsWith('cpu ')) return undefined
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  const ticks = line.slice(4).trim().split(/\s+/).slice(0, 8).map(Number)
+  if (ticks.length < 8 || ticks.some((n) => !Number.isFinite(n))) return undefined
+  const at = (i: number): number => ticks[i] ?? 0
+  const idle = at(3) + at(4)
+  const busy = at(0) + at(1) + at(2) + at(5) + at(6) + at(7)
+  return { busy, total: busy + idle }
+}
+
+export function machineSample(): MachineSample | undefined {
+  try {
+    return parseMachineStat(readFileSync('/proc/stat', 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/** How many of the machine's cores were busy on average between two samples (0..cores); NaN without both. */
+export function busyCores(
+  before: MachineSample | undefined,
+  after: MachineSample | undefined,
+  cores: number,
+): number {
+  if (!before || !after || after.total <= before.total) return Number.NaN
+  return ((after.busy - before.busy) / (after.total - before.total)) * cores
+}

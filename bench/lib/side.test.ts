@@ -17,6 +17,8 @@ const round = (reqPerSec: number, p99 = 10, cpuUs = 100): RoundResult => ({
   failed: 0,
   total: reqPerSec * 10,
   cpuUs,
+  loadCpuUs: 50,
+  busyCores: 1.2,
 })
 
 describe('median and ratio', () => {
@@ -48,6 +50,17 @@ describe('compare', () => {
     expect(c.ratioOfMedians).toBe(3)
     expect(c.ss.p99).toBe(12)
     expect(c.cpuRatio).toBe(900 / 150)
+    // The generator's CPU and the machine's busy cores are medians of the rounds like the rest.
+    const busy = compare(
+      [
+        { ...round(1), loadCpuUs: 80, busyCores: 1.3 },
+        { ...round(1), loadCpuUs: 40, busyCores: 1.9 },
+        round(1),
+      ],
+      [],
+    )
+    expect(busy.ss.loadCpuUs).toBe(50)
+    expect(busy.ss.busyCores).toBe(1.3)
     expect(comparisonRow('creates/s', c, ss, pb)).toBe(
       '| creates/s | 6,000 (p50 4 / p99 12 ms) | 2,000 (p50 4 / p99 40 ms) | 3.00× (of medians 3.00×) | 6,000 / 2,000; 3,000 / 1,500; 9,000 / 2,500 |',
     )

@@ -25,11 +25,15 @@ export interface RoundResult {
   total: number
   /** Server CPU (all its processes) per request, microseconds. */
   cpuUs: number
+  /** The load generator's own CPU per request, microseconds (it shares the machine). */
+  loadCpuUs: number
+  /** Cores of the machine busy on average during the phase, whatever ran (NaN off Linux). */
+  busyCores: number
 }
 
 export interface Comparison {
-  ss: { reqPerSec: number; p50: number; p99: number; cpuUs: number }
-  pb: { reqPerSec: number; p50: number; p99: number; cpuUs: number }
+  ss: Medians
+  pb: Medians
   /** Median SecretSentry rate over median PrivateBin rate. */
   ratioOfMedians: number
   /** SecretSentry / PrivateBin in each round (the two ran back to back, so they shared the machine's state). */
@@ -40,12 +44,17 @@ export interface Comparison {
   cpuRatio: number
 }
 
-function medians(rounds: RoundResult[]): Comparison['ss'] {
+type Medians = Pick<RoundResult, 'reqPerSec' | 'p50' | 'p99' | 'cpuUs' | 'loadCpuUs' | 'busyCores'>
+
+function medians(rounds: RoundResult[]): Medians {
+  const of = (key: keyof Medians): number => median(rounds.map((r) => r[key]))
   return {
-    reqPerSec: median(rounds.map((r) => r.reqPerSec)),
-    p50: median(rounds.map((r) => r.p50)),
-    p99: median(rounds.map((r) => r.p99)),
-    cpuUs: median(rounds.map((r) => r.cpuUs)),
+    reqPerSec: of('reqPerSec'),
+    p50: of('p50'),
+    p99: of('p99'),
+    cpuUs: of('cpuUs'),
+    loadCpuUs: of('loadCpuUs'),
+    busyCores: of('busyCores'),
   }
 }
 

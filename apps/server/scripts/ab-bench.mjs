@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     env: { type: 'string', multiple: true, default: [] },
     // Count instructions instead (valgrind's callgrind, only during the measured requests):
-    // steady on a busy machine, where CPU time per request is not. WORKERS=1 only.
+    // steady on a busy machine, where CPU time per request is not. Every process of the tree counts.
     callgrind: { type: 'boolean', default: false },
     warm: { type: 'string' },
     'node-arg': { type: 'string', multiple: true, default: [] },
@@ -106,7 +106,9 @@ async function start(variant, workers) {
         // A file per thread: the main thread's count leaves out V8's compiler and GC helpers,
         // whose share depends on when they happen to run.
         '--separate-threads=yes',
-        `--callgrind-out-file=${cgFile}`,
+        // With WORKERS > 1 the workers are node processes of their own: a file per process.
+        '--trace-children=yes',
+        `--callgrind-out-file=${cgFile}.%p`,
         process.execPath,
       ]
     : [process.execPath]
@@ -152,10 +154,11 @@ async function start(variant, workers) {
     instructions: () => {
       const count = (file) =>
         Number(/^totals: (\d+)/m.exec(fs.readFileSync(path.join(dataDir, file), 'utf8'))?.[1])
-      const files = fs.readdirSync(dataDir).filter((f) => /^callgrind\.out-\d+$/.test(f))
+      const files = fs.readdirSync(dataDir).filter((f) => /^callgrind\.out\.\d+-\d+$/.test(f))
       return {
         all: files.reduce((sum, f) => sum + count(f), 0),
-        main: count('callgrind.out-01'),
+        // Every process's main thread (with WORKERS > 1: the primary's and each worker's event loop).
+        main: files.filter((f) => f.endsWith('-01')).reduce((sum, f) => sum + count(f), 0),
       }
     },
     stop: async () => {
@@ -213,11 +216,12 @@ const callgrindControl = (pid, on) =>
   )
 
 async function measure(server, count, plan, okStatus) {
-  if (args.callgrind) await callgrindControl(server.pid, true)
+  const instrumented = args.callgrind ? tree(server.pid) : []
+  for (const pid of instrumented) await callgrindControl(pid, true)
   const cpu0 = treeCpuMs(server.pid)
   const t0 = performance.now()
   const res = await load(server.origin, count, plan)
-  if (args.callgrind) await callgrindControl(server.pid, false)
+  for (const pid of instrumented) await callgrindControl(pid, false)
   const seconds = (lastAnswerAt - t0) / 1000
   const cpuMs = treeCpuMs(server.pid) - cpu0
   const ok = res.statusCodeStats?.[okStatus]?.count ?? 0
