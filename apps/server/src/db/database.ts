@@ -457,18 +457,35 @@ function runLikeKysely(
 /**
  * BEGIN IMMEDIATE with busy_timeout 0: SQLite's busy handler sleeps 1, 2, 5, 10… ms on the
  * event loop, which with several writer processes costs every request on it that long.
+ * A worker retries a busy BEGIN every millisecond while another holds the lock, so a failed
+ * attempt is kept cheap: the pragmas are prepared once, and the SQLITE_BUSY error is made
+ * without a stack trace (capturing one walked the async stack, about 20,000 instructions). Its
+ * stack would only ever show this same call path.
  */
 function beginWithoutWaiting(
   sqlite: BetterSqlite3.Database,
   stmt: BetterSqlite3.Statement,
 ): BetterSqlite3.Statement {
+  const currentTimeout = sqlite.prepare('pragma busy_timeout').pluck()
+  const setTimeouts = new Map<number, BetterSqlite3.Statement>()
+  const setTimeoutTo = (ms: number) => {
+    let set = setTimeouts.get(ms)
+    if (!set) {
+      set = sqlite.prepare(`pragma busy_timeout = ${ms}`)
+      setTimeouts.set(ms, set)
+    }
+    set.run()
+  }
   const run = (...params: unknown[]) => {
-    const timeout = sqlite.pragma('busy_timeout', { simple: true }) as number
-    sqlite.pragma('busy_timeout = 0')
+    const timeout = currentTimeout.get() as number
+    setTimeoutTo(0)
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     try {
       return stmt.run(...params)
     } finally {
-      sqlite.pragma(`busy_timeout = ${timeout}`)
+      Error.stackTraceLimit = stackTraceLimit
+      setTimeoutTo(timeout)
     }
   }
   // Kysely's driver reads only `reader` and calls `run` for a statement returning no rows.

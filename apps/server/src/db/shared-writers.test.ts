@@ -67,4 +67,31 @@ describe('a write while another process holds the write lock', () => {
     other.close()
     await opened.close()
   })
+
+  it('a busy BEGIN leaves busy_timeout and Error.stackTraceLimit as they were', async () => {
+    const { opened, other } = setup(true)
+    await migrateToLatest(opened.db)
+    const limit = Error.stackTraceLimit
+    other.exec('BEGIN IMMEDIATE')
+    const failed = await opened.db
+      .transaction()
+      .execute(() => Promise.resolve())
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      )
+    expect(failed).toMatchObject({ code: 'SQLITE_BUSY' })
+    // Made without stack frames: the retry loop makes one every millisecond while it waits.
+    expect(String((failed as Error).stack).split('\n').length).toBe(1)
+    expect(Error.stackTraceLimit).toBe(limit)
+    expect(opened.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000)
+    // The next BEGIN waits no longer than before, and succeeds once the lock is free.
+    other.exec('COMMIT')
+    await opened.db
+      .transaction()
+      .execute((trx) => trx.insertInto('audit').values(audit(2)).execute())
+    expect(opened.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000)
+    other.close()
+    await opened.close()
+  })
 })
