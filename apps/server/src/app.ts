@@ -4,7 +4,6 @@ import { performance } from 'node:perf_hooks'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { routePath } from 'hono/route'
-import { openApiDocument } from '@secretsentry/contract'
 import pkg from '../package.json' with { type: 'json' }
 import { clientHasher } from './audit/audit.ts'
 import type { Config } from './config.ts'
@@ -13,6 +12,7 @@ import { isMigrated } from './db/migrate.ts'
 import { WriteQueue, WriteQueueClosedError } from './db/write-queue.ts'
 import { ApiError, errorResponse } from './errors.ts'
 import { clientAddress, rateLimitKey } from './http/client-address.ts'
+import { contract } from './http/contract.ts'
 import { drainUnreadBody } from './http/drain-body.ts'
 import {
   FailoverRateLimitStore,
@@ -287,7 +287,9 @@ export function createApp(options: AppOptions): SecretSentryApp {
     return c.body(await metrics.registry.metrics())
   })
 
-  app.get('/api/openapi.json', (c) => c.json((openApi ??= openApiDocument(VERSION))))
+  app.get('/api/openapi.json', async (c) =>
+    c.json((openApi ??= (await contract()).openApiDocument(VERSION))),
+  )
   app.route(
     '/api',
     shareRoutes({

@@ -1,11 +1,5 @@
 /** @module The account API (SPEC §5): prelogin, register, login, logout, account, password change. */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import {
-  loginRequest,
-  passwordChangeRequest,
-  preloginRequest,
-  registerRequest,
-} from '@secretsentry/contract'
 import type {
   AccountResponse,
   LoginResponse,
@@ -17,6 +11,7 @@ import { ApiError } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import type { RateLimitStore } from '../http/rate-limit.ts'
 import { canonical, iso, parseWith } from '../http/validate.ts'
+import { contract } from '../http/contract.ts'
 import type { Logger } from '../logger.ts'
 import {
   CLEARED_SESSION_COOKIE,
@@ -129,7 +124,10 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
 
   return new Hono<SessionEnv>()
     .post('/prelogin', o.sameOrigin, o.limits.prelogin, async (c) => {
-      const body = parseWith(preloginRequest, await readJsonBody(c, ACCOUNT_BODY_BYTES))
+      const body = parseWith(
+        (await contract()).preloginRequest,
+        await readJsonBody(c, ACCOUNT_BODY_BYTES),
+      )
       const answer = await accounts.prelogin(deps, body.username)
       const response: PreloginResponse = {
         kdf: answer.kdf,
@@ -138,7 +136,10 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
       return c.json(response, 200)
     })
     .post('/register', o.sameOrigin, o.limits.register, async (c) => {
-      const body = parseWith(registerRequest, await readJsonBody(c, ACCOUNT_BODY_BYTES))
+      const body = parseWith(
+        (await contract()).registerRequest,
+        await readJsonBody(c, ACCOUNT_BODY_BYTES),
+      )
       // Security promise (instance policy): closed registration creates no account; invite-only
       // creates one per valid invite, spent in the account's own transaction (consumeInvite).
       const { registration } = await o.policy.current()
@@ -188,7 +189,10 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
       return respondWithSession(c, outcome, 201)
     })
     .post('/login', o.sameOrigin, o.limits.login, async (c) => {
-      const body = parseWith(loginRequest, await readJsonBody(c, ACCOUNT_BODY_BYTES))
+      const body = parseWith(
+        (await contract()).loginRequest,
+        await readJsonBody(c, ACCOUNT_BODY_BYTES),
+      )
       await limitAttempt(c, 'login', body.username, (hash) =>
         accounts.loggedInFrom(deps, { username: body.username }, hash),
       )
@@ -229,7 +233,10 @@ export function accountRoutes(o: AccountRouteOptions): Hono<SessionEnv> {
       return c.json(response, 200)
     })
     .post('/account/password', o.sameOrigin, o.limits.password, o.session, async (c) => {
-      const body = parseWith(passwordChangeRequest, await readJsonBody(c, ACCOUNT_BODY_BYTES))
+      const body = parseWith(
+        (await contract()).passwordChangeRequest,
+        await readJsonBody(c, ACCOUNT_BODY_BYTES),
+      )
       const { userId, tokenHash } = c.var.session
       // Security promise: limited like login (see limitAttempt), since each try costs a scrypt
       // on the thread pool and a wrong current authKey is a password guess.

@@ -3,13 +3,7 @@
  * (`/api/admin/*`): accounts by name, policy, invites and the admin audit. Never vault contents.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import {
-  adminAuditQuery,
-  adminUserId,
-  createInviteRequest,
-  instancePolicy,
-} from '@secretsentry/contract'
-import { POLICY_LIMITS } from '@secretsentry/contract/limits'
+import { POLICY_LIMITS, VAULT_LIMITS } from '@secretsentry/contract/limits'
 import type {
   AdminAuditResponse,
   AdminPolicyResponse,
@@ -23,6 +17,7 @@ import { findUserById } from '../account/account.queries.ts'
 import { ApiError } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { canonical, invalid, iso, isoOrNull, parseQuery, parseWith } from '../http/validate.ts'
+import { contract, isB64urlOfBytes } from '../http/contract.ts'
 import type { SessionEnv } from '../session/session.ts'
 import * as q from './admin.queries.ts'
 import * as admin from './admin.service.ts'
@@ -60,7 +55,7 @@ function toInvite(row: q.InviteRow, now: number): Invite {
 
 function paramBytes(c: Context, name: string, bytes: number): Buffer {
   const raw = c.req.param(name) ?? ''
-  if (!adminUserId.safeParse(raw).success || raw.length !== Math.ceil((bytes * 4) / 3))
+  if (!isB64urlOfBytes(raw, VAULT_LIMITS.idBytes) || raw.length !== Math.ceil((bytes * 4) / 3))
     throw invalid(name, `${name}: must be ${bytes} bytes of base64url`)
   return canonical(name, raw)
 }
@@ -164,7 +159,10 @@ export function adminRoutes(o: AdminRouteOptions): Hono<AdminEnv> {
       return c.json(response, 200)
     })
     .put('/admin/policy', async (c) => {
-      const policy = parseWith(instancePolicy, await readJsonBody(c, SMALL_BODY_BYTES))
+      const policy = parseWith(
+        (await contract()).instancePolicy,
+        await readJsonBody(c, SMALL_BODY_BYTES),
+      )
       if (policy.maxShareBytes > o.maxSecretBytes)
         throw invalid(
           'maxShareBytes',
@@ -188,7 +186,10 @@ export function adminRoutes(o: AdminRouteOptions): Hono<AdminEnv> {
       return c.json(response, 200)
     })
     .post('/admin/invites', async (c) => {
-      const body = parseWith(createInviteRequest, await readJsonBody(c, SMALL_BODY_BYTES))
+      const body = parseWith(
+        (await contract()).createInviteRequest,
+        await readJsonBody(c, SMALL_BODY_BYTES),
+      )
       const { row, token } = await admin.createInvite(
         deps,
         c.var.admin.username,
@@ -207,7 +208,7 @@ export function adminRoutes(o: AdminRouteOptions): Hono<AdminEnv> {
       return c.body(null, 204)
     })
     .get('/admin/audit', async (c) => {
-      const query = parseQuery(c, adminAuditQuery)
+      const query = parseQuery(c, (await contract()).adminAuditQuery)
       const limit = query.limit ?? AUDIT_PAGE_DEFAULT
       const rows = await q.listAdminAudit(
         deps.db,

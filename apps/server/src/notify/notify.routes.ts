@@ -1,11 +1,11 @@
 /** @module The account's notification settings API (issue 12): webhook URL and secret, alert email, test sends, delivery status. */
 import { Hono, type MiddlewareHandler } from 'hono'
-import { emailSetRequest, webhookSetRequest } from '@secretsentry/contract'
 import type { ChannelTestResponse, WebhookSetResponse } from '@secretsentry/contract/types'
 import type { ChannelKind } from '../db/database.ts'
 import { ApiError } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { invalid, parseWith } from '../http/validate.ts'
+import { contract } from '../http/contract.ts'
 import type { SessionEnv } from '../session/session.ts'
 import { makeEvent } from './events.ts'
 import type { Notifications } from './notifications.ts'
@@ -130,7 +130,10 @@ export function notifyRoutes(o: NotifyRouteOptions): Hono<SessionEnv> {
       return c.json(await notifications.status(c.var.session.userId), 200)
     })
     .put('/account/webhook', o.sameOrigin, o.session, async (c) => {
-      const body = parseWith(webhookSetRequest, await readJsonBody(c, BODY_BYTES))
+      const body = parseWith(
+        (await contract()).webhookSetRequest,
+        await readJsonBody(c, BODY_BYTES),
+      )
       // Refused now, not only at send time, so the person setting it learns why at once.
       try {
         await resolveWebhookTarget(body.url, {
@@ -168,7 +171,7 @@ export function notifyRoutes(o: NotifyRouteOptions): Hono<SessionEnv> {
       return c.json(await test(c.var.session.userId, 'webhook'), 200)
     })
     .put('/account/email', o.sameOrigin, o.session, async (c) => {
-      const body = parseWith(emailSetRequest, await readJsonBody(c, BODY_BYTES))
+      const body = parseWith((await contract()).emailSetRequest, await readJsonBody(c, BODY_BYTES))
       if (!notifications.emailAvailable)
         throw new ApiError(
           409,

@@ -6,13 +6,13 @@
  * - the server alone learns nothing: it never receives the file or anything encrypted under the key.
  */
 import { Hono, type MiddlewareHandler } from 'hono'
-import { sessionKey } from '@secretsentry/contract'
 import type { SessionKey } from '@secretsentry/contract/types'
 import type { Database, Db } from '../db/database.ts'
 import type { WriteQueue } from '../db/write-queue.ts'
 import { ApiError } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { canonical, parseWith } from '../http/validate.ts'
+import { contract } from '../http/contract.ts'
 import type { SessionEnv } from './session.ts'
 import * as q from './session.queries.ts'
 
@@ -33,7 +33,7 @@ export function sessionKeyRoutes(o: SessionKeyRouteOptions): Hono<SessionEnv> {
   return new Hono<SessionEnv>()
     .put('/session/key', o.sameOrigin, o.session, async (c) => {
       if (c.var.session.via !== 'bearer') throw bearerOnly()
-      const body = parseWith(sessionKey, await readJsonBody(c, BODY_BYTES))
+      const body = parseWith((await contract()).sessionKey, await readJsonBody(c, BODY_BYTES))
       const key = canonical('key', body.key)
       const { tokenHash } = c.var.session
       // Set once: the key belongs to the login that drew it, and is not swapped afterwards.

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { SHARE_LIMITS, receiptEmailAllowed } from '@secretsentry/contract/limits'
-import { createShareRequest, openShareRequest, shareId } from '@secretsentry/contract'
+import { createShareRequest, openShareRequest, shareId } from '@secretsentry/contract/schemas'
 import type {
   CreateShareRequest,
   CreateShareResponse,

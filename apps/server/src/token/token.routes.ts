@@ -5,13 +5,6 @@
  */
 import crypto from 'node:crypto'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import {
-  addGrantsRequest,
-  createTokenRequest,
-  secretQuery,
-  updateTokenMetaRequest,
-  tokenSecretsQuery,
-} from '@secretsentry/contract'
 import type {
   TokenSecretsResponse,
   TokenSecretWithValue,
@@ -23,6 +16,7 @@ import { ApiError } from '../errors.ts'
 import type { RateLimitStore } from '../http/rate-limit.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { canonical, invalid, isCanonicalB64url, parseQuery, parseWith } from '../http/validate.ts'
+import { contract } from '../http/contract.ts'
 import type { SessionEnv } from '../session/session.ts'
 import { writeSpender, type WriteLimitOptions } from '../vault/vault.api.ts'
 import {
@@ -201,7 +195,10 @@ export function tokenRoutes(o: TokenRouteOptions): Hono {
     // '/tokens/*' also matches '/tokens' itself.
     .use('/tokens/*', o.sameOrigin, o.session, o.writeLimit)
     .post('/tokens', async (c) => {
-      const body = parseWith(createTokenRequest, await readJsonBody(c, CREATE_BODY_BYTES))
+      const body = parseWith(
+        (await contract()).createTokenRequest,
+        await readJsonBody(c, CREATE_BODY_BYTES),
+      )
       const outcome = await tokens.createToken(deps, owner(c), {
         id: canonical('id', body.id),
         name: body.name,
@@ -241,7 +238,10 @@ export function tokenRoutes(o: TokenRouteOptions): Hono {
     })
     .post('/tokens/:id/grants', async (c) => {
       const id = paramId(c, 'id')
-      const body = parseWith(addGrantsRequest, await readJsonBody(c, CREATE_BODY_BYTES))
+      const body = parseWith(
+        (await contract()).addGrantsRequest,
+        await readJsonBody(c, CREATE_BODY_BYTES),
+      )
       const outcome = await tokens.addGrants(
         deps,
         owner(c),
@@ -264,7 +264,10 @@ export function tokenRoutes(o: TokenRouteOptions): Hono {
     })
     .put('/tokens/:id/meta', async (c) => {
       const id = paramId(c, 'id')
-      const body = parseWith(updateTokenMetaRequest, await readJsonBody(c, META_BODY_BYTES))
+      const body = parseWith(
+        (await contract()).updateTokenMetaRequest,
+        await readJsonBody(c, META_BODY_BYTES),
+      )
       const outcome = await tokens.updateTokenMeta(
         deps,
         owner(c),
@@ -286,7 +289,7 @@ export function tokenRoutes(o: TokenRouteOptions): Hono {
       return c.json(response, 200)
     })
     .get('/token/secrets', async (c) => {
-      const query = parseQuery(c, tokenSecretsQuery)
+      const query = parseQuery(c, (await contract()).tokenSecretsQuery)
       const response: TokenSecretsResponse = {
         secrets: await tokens.tokenSecrets(deps, c.var.token, query.values !== 'false'),
       }
@@ -294,7 +297,7 @@ export function tokenRoutes(o: TokenRouteOptions): Hono {
     })
     .get('/token/secrets/:id', async (c) => {
       const id = paramId(c, 'id')
-      const query = parseQuery(c, secretQuery)
+      const query = parseQuery(c, (await contract()).secretQuery)
       if (query.version !== undefined && query.stage !== undefined) {
         throw invalid('stage', 'stage: give either version or stage, not both')
       }

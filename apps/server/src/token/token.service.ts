@@ -14,7 +14,7 @@ import type {
   SecretStage,
   SecretSummary,
 } from '@secretsentry/contract/types'
-import { SERVICE_TOKEN_LIMITS } from '@secretsentry/contract'
+import { SERVICE_TOKEN_LIMITS } from '@secretsentry/contract/limits'
 import type { AuditEventName } from '@secretsentry/contract/types'
 import type { ClientInfo } from '../audit/account-audit.ts'
 import { lockAccount } from '../account/account.queries.ts'

@@ -1,18 +1,5 @@
 /** @module The vault API (issue 3): folders, secrets with versions and stages, delete/restore, shares made from secrets, the audit trail. */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import {
-  auditQuery,
-  createFolderRequest,
-  createSecretRequest,
-  deleteSecretQuery,
-  listSecretsQuery,
-  moveSecretRequest,
-  secretQuery,
-  shareSecretQuery,
-  updateFolderRequest,
-  updateSecretRequest,
-  vaultId,
-} from '@secretsentry/contract'
 import { VAULT_LIMITS } from '@secretsentry/contract/limits'
 import type {
   AuditResponse,
@@ -28,6 +15,7 @@ import { listAccountAudit } from '../audit/account-audit.queries.ts'
 import { ApiError } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
 import { canonical, decodedLength, invalid, iso, parseQuery, parseWith } from '../http/validate.ts'
+import { contract, isB64urlOfBytes } from '../http/contract.ts'
 import type { Metrics } from '../metrics.ts'
 import type { PolicyStore } from '../admin/policy.ts'
 import type { SessionEnv } from '../session/session.ts'
@@ -77,7 +65,8 @@ const mib = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`
 
 export function paramId(c: Context, name: string): Buffer {
   const raw = c.req.param(name) ?? ''
-  if (!vaultId.safeParse(raw).success) throw invalid(name, `${name}: must be 16 bytes of base64url`)
+  if (!isB64urlOfBytes(raw, VAULT_LIMITS.idBytes))
+    throw invalid(name, `${name}: must be 16 bytes of base64url`)
   return canonical(name, raw)
 }
 
@@ -120,7 +109,7 @@ function sealedValue(maxSecretBytes: number, field: string, text: string): Buffe
 /** POST /api/secrets (and a read-write token's POST): the body as vault.createSecret takes it. */
 export async function readNewSecret(c: Context, maxSecretBytes: number): Promise<vault.NewSecret> {
   const body = parseWith(
-    createSecretRequest,
+    (await contract()).createSecretRequest,
     await readJsonBody(c, maxSecretBodyBytes(maxSecretBytes)),
   )
   return {
@@ -142,7 +131,7 @@ export async function readSecretUpdate(
 ): Promise<vault.SecretUpdate> {
   const expected = ifMatch(c)
   const body = parseWith(
-    updateSecretRequest,
+    (await contract()).updateSecretRequest,
     await readJsonBody(c, maxSecretBodyBytes(maxSecretBytes)),
   )
   if (!body.meta && !body.value && !body.promote && body.rotationDays === undefined) {
@@ -205,7 +194,10 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
         return c.json(response, 200)
       })
       .post('/folders', async (c) => {
-        const body = parseWith(createFolderRequest, await readJsonBody(c, SMALL_BODY_BYTES))
+        const body = parseWith(
+          (await contract()).createFolderRequest,
+          await readJsonBody(c, SMALL_BODY_BYTES),
+        )
         const outcome = await vault.createFolder(deps, caller(c), {
           id: canonical('id', body.id),
           parentId: body.parentId ? canonical('parentId', body.parentId) : null,
@@ -221,7 +213,10 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
       .put('/folders/:id', async (c) => {
         const id = paramId(c, 'id')
         const expected = requiredIfMatch(c)
-        const body = parseWith(updateFolderRequest, await readJsonBody(c, SMALL_BODY_BYTES))
+        const body = parseWith(
+          (await contract()).updateFolderRequest,
+          await readJsonBody(c, SMALL_BODY_BYTES),
+        )
         const outcome = await vault.updateFolder(deps, caller(c), id, {
           ifMatch: expected,
           parentId: body.parentId ? canonical('parentId', body.parentId) : null,
@@ -242,7 +237,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
         return c.body(null, 204)
       })
       .get('/secrets', async (c) => {
-        const query = parseQuery(c, listSecretsQuery)
+        const query = parseQuery(c, (await contract()).listSecretsQuery)
         const response: SecretsResponse = {
           secrets: await vault.listSecrets(deps, c.var.session.userId, query.deleted === 'true'),
         }
@@ -263,7 +258,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
       })
       .get('/secrets/:id', async (c) => {
         const id = paramId(c, 'id')
-        const query = parseQuery(c, secretQuery)
+        const query = parseQuery(c, (await contract()).secretQuery)
         if (query.version !== undefined && query.stage !== undefined) {
           throw invalid('stage', 'stage: give either version or stage, not both')
         }
@@ -303,7 +298,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
       })
       .delete('/secrets/:id', async (c) => {
         const id = paramId(c, 'id')
-        const query = parseQuery(c, deleteSecretQuery)
+        const query = parseQuery(c, (await contract()).deleteSecretQuery)
         const outcome = await vault.deleteSecret(deps, caller(c), id, query.purge === 'true')
         switch (outcome.kind) {
           case 'not_found':
@@ -341,7 +336,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
         const id = paramId(c, 'id')
         const expected = requiredIfMatch(c)
         const limit = SMALL_BODY_BYTES + VAULT_LIMITS.moveMaxVersions * MOVE_BYTES_PER_VERSION
-        const body = parseWith(moveSecretRequest, await readJsonBody(c, limit))
+        const body = parseWith((await contract()).moveSecretRequest, await readJsonBody(c, limit))
         const outcome = await vault.moveSecret(deps, caller(c), id, {
           ifMatch: expected,
           folderId: canonical('folderId', body.folderId),
@@ -370,7 +365,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
       })
       .post('/secrets/:id/share', o.shareLimit, async (c) => {
         const id = paramId(c, 'id')
-        const query = parseQuery(c, shareSecretQuery)
+        const query = parseQuery(c, (await contract()).shareSecretQuery)
         const policy = await o.policy.current()
         const { share, manageToken } = await readCreateShare(
           c,
@@ -409,7 +404,7 @@ export function vaultRoutes(o: VaultRouteOptions): Hono<SessionEnv> {
         return c.body(null, 204)
       })
       .get('/audit', async (c) => {
-        const query = parseQuery(c, auditQuery)
+        const query = parseQuery(c, (await contract()).auditQuery)
         const limit = query.limit ?? VAULT_LIMITS.auditPageDefault
         const rows = await listAccountAudit(deps.db, {
           userId: c.var.session.userId,
