@@ -3,7 +3,7 @@
  * (`/api/admin/*`): accounts by name, policy, invites and the admin audit. Never vault contents.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import { POLICY_LIMITS, VAULT_LIMITS } from '@secretsentry/contract/limits'
+import { POLICY_LIMITS } from '@secretsentry/contract/limits'
 import type {
   AdminAuditResponse,
   AdminPolicyResponse,
@@ -55,7 +55,7 @@ function toInvite(row: q.InviteRow, now: number): Invite {
 
 function paramBytes(c: Context, name: string, bytes: number): Buffer {
   const raw = c.req.param(name) ?? ''
-  if (!isB64urlOfBytes(raw, VAULT_LIMITS.idBytes) || raw.length !== Math.ceil((bytes * 4) / 3))
+  if (!isB64urlOfBytes(raw, bytes))
     throw invalid(name, `${name}: must be ${bytes} bytes of base64url`)
   return canonical(name, raw)
 }

@@ -458,9 +458,10 @@ function runLikeKysely(
  * BEGIN IMMEDIATE with busy_timeout 0: SQLite's busy handler sleeps 1, 2, 5, 10… ms on the
  * event loop, which with several writer processes costs every request on it that long.
  * A worker retries a busy BEGIN every millisecond while another holds the lock, so a failed
- * attempt is kept cheap: the pragmas are prepared once, and the SQLITE_BUSY error is made
- * without a stack trace (capturing one walked the async stack, about 20,000 instructions). Its
- * stack would only ever show this same call path.
+ * attempt is kept cheap: the pragmas are prepared once (per round of the statement cache), and
+ * the SQLITE_BUSY error is made without a stack trace (capturing one walked the async stack,
+ * about 20,000 instructions); its stack would only ever show this same call path. Any other
+ * error of BEGIN gets its stack back.
  */
 function beginWithoutWaiting(
   sqlite: BetterSqlite3.Database,
@@ -483,6 +484,12 @@ function beginWithoutWaiting(
     Error.stackTraceLimit = 0
     try {
       return stmt.run(...params)
+    } catch (err) {
+      Error.stackTraceLimit = stackTraceLimit
+      // Only the busy refusal goes without a stack; any other failure of BEGIN is a bug to trace.
+      if (err instanceof Error && (err as { code?: unknown }).code !== 'SQLITE_BUSY')
+        Error.captureStackTrace(err, run)
+      throw err
     } finally {
       Error.stackTraceLimit = stackTraceLimit
       setTimeoutTo(timeout)

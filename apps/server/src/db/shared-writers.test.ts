@@ -94,4 +94,23 @@ describe('a write while another process holds the write lock', () => {
     other.close()
     await opened.close()
   })
+
+  it('any other error of BEGIN keeps its stack', async () => {
+    const { opened, other } = setup(true)
+    await migrateToLatest(opened.db)
+    opened.sqlite.exec('BEGIN')
+    const failed = await opened.db
+      .transaction()
+      .execute(() => Promise.resolve())
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      )
+    opened.sqlite.exec('ROLLBACK')
+    expect(failed).toMatchObject({ code: 'SQLITE_ERROR' })
+    expect(String((failed as Error).stack).split('\n').length).toBeGreaterThan(1)
+    expect(opened.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000)
+    other.close()
+    await opened.close()
+  })
 })

@@ -11,7 +11,8 @@ let loading: Promise<Contract> | undefined
  * instructions of a start's 460 million, and only the share schemas (about 37 million) serve the
  * requests most instances answer; the rest waits for the first account, vault, token, admin or
  * OpenAPI request. The share routes import `@secretsentry/contract/schemas` alone, and no module
- * that start-up evaluates may import the whole contract (`contract.test.ts` checks the bundle).
+ * that start-up evaluates may import the whole contract (`contract.test.ts` reads the server's
+ * sources for such an import).
  */
 export function contract(): Promise<Contract> {
   return (loading ??= import('@secretsentry/contract'))
