@@ -31,6 +31,16 @@ const audit = (at: number) => ({
   client_hash: null,
 })
 
+/** What an empty transaction's BEGIN throws (undefined if it succeeds). */
+const beginError = (db: ReturnType<typeof openDatabase>['db']): Promise<unknown> =>
+  db
+    .transaction()
+    .execute(() => Promise.resolve())
+    .then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+
 describe('a write while another process holds the write lock', () => {
   it('waits without blocking the event loop, then commits', async () => {
     const { opened, other } = setup(true)
@@ -73,13 +83,7 @@ describe('a write while another process holds the write lock', () => {
     await migrateToLatest(opened.db)
     const limit = Error.stackTraceLimit
     other.exec('BEGIN IMMEDIATE')
-    const failed = await opened.db
-      .transaction()
-      .execute(() => Promise.resolve())
-      .then(
-        () => undefined,
-        (err: unknown) => err,
-      )
+    const failed = await beginError(opened.db)
     expect(failed).toMatchObject({ code: 'SQLITE_BUSY' })
     // Made without stack frames: the retry loop makes one every millisecond while it waits.
     expect(String((failed as Error).stack).split('\n').length).toBe(1)
@@ -99,13 +103,7 @@ describe('a write while another process holds the write lock', () => {
     const { opened, other } = setup(true)
     await migrateToLatest(opened.db)
     opened.sqlite.exec('BEGIN')
-    const failed = await opened.db
-      .transaction()
-      .execute(() => Promise.resolve())
-      .then(
-        () => undefined,
-        (err: unknown) => err,
-      )
+    const failed = await beginError(opened.db)
     opened.sqlite.exec('ROLLBACK')
     expect(failed).toMatchObject({ code: 'SQLITE_ERROR' })
     expect(String((failed as Error).stack).split('\n').length).toBeGreaterThan(1)
