@@ -16,8 +16,16 @@ import type {
 import { findUserById } from '../account/account.queries.ts'
 import { ApiError } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
-import { canonical, invalid, iso, isoOrNull, parseQuery, parseWith } from '../http/validate.ts'
-import { contract, isB64urlOfBytes } from '../http/contract.ts'
+import {
+  canonical,
+  invalid,
+  isB64urlOfBytes,
+  iso,
+  isoOrNull,
+  parseQuery,
+  parseWith,
+} from '../http/validate.ts'
+import { contract } from '../http/contract.ts'
 import type { SessionEnv } from '../session/session.ts'
 import * as q from './admin.queries.ts'
 import * as admin from './admin.service.ts'

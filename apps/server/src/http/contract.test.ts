@@ -4,7 +4,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { adminUserId, vaultId } from '@secretsentry/contract'
-import { contract, isB64urlOfBytes } from './contract.ts'
+import { contract } from './contract.ts'
+import { isB64urlOfBytes } from './validate.ts'
 
 const SRC = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 

@@ -1,7 +1,4 @@
 /** @module The contract's account, vault, token, admin and notification schemas, built on first use. */
-import { B64URL } from '@secretsentry/contract/schemas'
-import { b64urlLength } from '@secretsentry/contract/limits'
-
 type Contract = typeof import('@secretsentry/contract')
 
 let loading: Promise<Contract> | undefined
@@ -16,9 +13,4 @@ let loading: Promise<Contract> | undefined
  */
 export function contract(): Promise<Contract> {
   return (loading ??= import('@secretsentry/contract'))
-}
-
-/** What a contract id schema (`b64urlBytes(bytes)`) accepts: base64url of exactly that many bytes' length. */
-export function isB64urlOfBytes(text: string, bytes: number): boolean {
-  return text.length === b64urlLength(bytes) && B64URL.test(text)
 }

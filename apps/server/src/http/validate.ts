@@ -1,5 +1,7 @@
 /** @module Request validation shared by every route: contract schemas, canonical base64url, 400s that name the field. */
 import type { Context } from 'hono'
+import { b64urlLength } from '@secretsentry/contract/limits'
+import { B64URL } from '@secretsentry/contract/schemas'
 import type { z } from 'zod'
 import { ApiError } from '../errors.ts'
 import { isoTime } from '../iso-time.ts'
@@ -17,6 +19,11 @@ export function isCanonicalB64url(text: string): boolean {
   const last = B64URL_VALUES.indexOf(text.charAt(text.length - 1))
   if (last < 0) return false
   return rest === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0
+}
+
+/** What a contract id schema (`b64urlBytes(bytes)`) accepts: base64url of exactly that many bytes' length. */
+export function isB64urlOfBytes(text: string, bytes: number): boolean {
+  return text.length === b64urlLength(bytes) && B64URL.test(text)
 }
 
 export const b64urlBytes = (text: string): Buffer => Buffer.from(text, 'base64url')

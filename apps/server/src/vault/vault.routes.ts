@@ -14,8 +14,16 @@ import type { ClientInfo } from '../audit/account-audit.ts'
 import { listAccountAudit } from '../audit/account-audit.queries.ts'
 import { ApiError } from '../errors.ts'
 import { readJsonBody } from '../http/json-body.ts'
-import { canonical, decodedLength, invalid, iso, parseQuery, parseWith } from '../http/validate.ts'
-import { contract, isB64urlOfBytes } from '../http/contract.ts'
+import {
+  canonical,
+  decodedLength,
+  invalid,
+  isB64urlOfBytes,
+  iso,
+  parseQuery,
+  parseWith,
+} from '../http/validate.ts'
+import { contract } from '../http/contract.ts'
 import type { Metrics } from '../metrics.ts'
 import type { PolicyStore } from '../admin/policy.ts'
 import type { SessionEnv } from '../session/session.ts'
